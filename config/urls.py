@@ -1,0 +1,32 @@
+from django.contrib import admin
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+
+from core.api import UsersApi
+from core.views import healthz
+from pathway import api as pathway_api
+from patients import api as patients_api
+
+episode = "api/episodes/<int:episode_id>/"
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/auth/token/", obtain_auth_token, name="token"),
+    path("api/users/", UsersApi.as_view(), name="users"),
+    path("api/patients/", patients_api.PatientsApi.as_view(), name="patients"),
+    path("api/patients/<int:patient_id>/", patients_api.PatientApi.as_view(), name="patient"),
+    path("api/episodes/", pathway_api.EpisodesApi.as_view(), name="episodes"),
+    path(episode, pathway_api.EpisodeApi.as_view(), name="episode"),
+    path(f"{episode}transitions/", pathway_api.TransitionsApi.as_view(), name="transitions"),
+    path(f"{episode}history/", pathway_api.HistoryApi.as_view(), name="history"),
+    path(f"{episode}selection/", pathway_api.SelectionApi.as_view(), name="selection"),
+    path(f"{episode}mdt/", pathway_api.MdtApi.as_view(), name="mdt"),
+    path(f"{episode}imaging/", pathway_api.ImagingApi.as_view(), name="imaging"),
+    path(f"{episode}anticoagulation/", pathway_api.AnticoagulationApi.as_view(), name="anticoag"),
+    path(f"{episode}procedure/", pathway_api.ProcedureApi.as_view(), name="procedure"),
+    path(f"{episode}discharge-plan/", pathway_api.DischargePlanApi.as_view(), name="discharge"),
+]

@@ -1,0 +1,57 @@
+"""API plumbing shared by every app: errors to status codes, and the users endpoint."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django_fsm import TransitionNotAllowed
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from core import services
+from core.errors import DomainError
+from core.roles import ROLES
+
+
+def exception_handler(exc, context):
+    """Domain errors keep their status; every known failure answers in words, never a 500."""
+    if isinstance(exc, DomainError):
+        return Response(exc.as_dict(), status=exc.status)
+    if isinstance(exc, DjangoValidationError):
+        body = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, TransitionNotAllowed):
+        return Response({"detail": "That move is not allowed now."}, status=409)
+    if isinstance(exc, IntegrityError):
+        return Response(
+            {"detail": "This conflicts with a record already saved; nothing was changed."},
+            status=status.HTTP_409_CONFLICT,
+        )
+    return drf_exception_handler(exc, context)
+
+
+def body(serializer_class, request) -> dict:
+    """Parse a request body or answer 400 naming each bad field."""
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class UserIn(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(write_only=True, trim_whitespace=False)
+    role = serializers.ChoiceField(choices=ROLES)
+
+
+class UserOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    role = serializers.CharField()
+
+
+class UsersApi(APIView):
+    def post(self, request):
+        data = body(UserIn, request)
+        user = services.user_create(actor=request.user, **data)
+        out = {"id": user.id, "username": user.username, "role": data["role"]}
+        return Response(UserOut(out).data, status=status.HTTP_201_CREATED)

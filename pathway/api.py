@@ -1,0 +1,135 @@
+"""HTTP edges of the pathway: parse, call one service or selector, render."""
+
+from rest_framework import status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.api import body
+from core.errors import NotFound
+from pathway import selectors, services
+from pathway import serializers as s
+
+
+def episode_payload(request, episode_id: int) -> dict:
+    view = selectors.episode_view(actor=request.user, episode_id=episode_id)
+    data = s.EpisodeOut(view.episode).data
+    data["days_in_state"] = view.days_in_state
+    data["transitions"] = s.MoveOut(view.transitions, many=True).data
+    data["warnings"] = s.UnmetOut(view.warnings, many=True).data
+    return data
+
+
+class EpisodesApi(APIView):
+    def get(self, request):
+        qs = selectors.episode_list(actor=request.user, state=request.query_params.get("state"))
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(s.EpisodeOut(page, many=True).data)
+
+    def post(self, request):
+        data = body(s.EpisodeIn, request)
+        episode = services.episode_open(actor=request.user, patient_id=data["patient"])
+        return Response(episode_payload(request, episode.id), status=status.HTTP_201_CREATED)
+
+
+class EpisodeApi(APIView):
+    def get(self, request, episode_id: int):
+        data = episode_payload(request, episode_id)
+        records = selectors.episode_records(actor=request.user, episode_id=episode_id)
+        data["records"] = {
+            "selection": records.selection and s.SelectionOut(records.selection).data,
+            "mdt_decisions": s.MdtOut(records.mdt_decisions, many=True).data,
+            "imaging_studies": s.ImagingOut(records.imaging_studies, many=True).data,
+            "anticoagulation": records.anticoagulation
+            and s.AnticoagulationOut(records.anticoagulation).data,
+            "procedure_notes": s.ProcedureOut(records.procedure_notes, many=True).data,
+            "discharge_plan": records.discharge_plan
+            and s.DischargePlanOut(records.discharge_plan).data,
+        }
+        return Response(data)
+
+
+class TransitionsApi(APIView):
+    def post(self, request, episode_id: int):
+        data = body(s.TransitionIn, request)
+        services.episode_transition(
+            episode_id=episode_id,
+            name=data["transition"],
+            actor=request.user,
+            reason=data["reason"],
+            effective_on=data["effective_on"],
+            expected_state=data["expected_state"],
+        )
+        return Response(episode_payload(request, episode_id))
+
+
+class HistoryApi(APIView):
+    def get(self, request, episode_id: int):
+        rows = selectors.episode_history(actor=request.user, episode_id=episode_id)
+        return Response(s.HistoryOut(rows, many=True).data)
+
+
+class RecordApi(APIView):
+    """One pathway record: GET reads it, PUT replaces it (200) or POST adds one (201)."""
+
+    attribute: str
+    input_class: type
+    output_class: type
+    service = None
+    many = False
+
+    def get(self, request, episode_id: int):
+        records = selectors.episode_records(actor=request.user, episode_id=episode_id)
+        record = getattr(records, self.attribute)
+        if record is None:
+            raise NotFound("Nothing has been recorded yet.")
+        return Response(self.output_class(record, many=self.many).data)
+
+    def _write(self, request, episode_id: int, code: int):
+        data = body(self.input_class, request)
+        record = type(self).service(actor=request.user, episode_id=episode_id, **data)
+        return Response(self.output_class(record).data, status=code)
+
+
+class ReplaceApi(RecordApi):
+    def put(self, request, episode_id: int):
+        return self._write(request, episode_id, status.HTTP_200_OK)
+
+
+class AddApi(RecordApi):
+    many = True
+
+    def post(self, request, episode_id: int):
+        return self._write(request, episode_id, status.HTTP_201_CREATED)
+
+
+class SelectionApi(ReplaceApi):
+    attribute, input_class, output_class = "selection", s.SelectionIn, s.SelectionOut
+    service = services.selection_record
+
+
+class MdtApi(AddApi):
+    attribute, input_class, output_class = "mdt_decisions", s.MdtIn, s.MdtOut
+    service = services.mdt_decision_add
+
+
+class ImagingApi(AddApi):
+    attribute, input_class, output_class = "imaging_studies", s.ImagingIn, s.ImagingOut
+    service = services.imaging_study_add
+
+
+class AnticoagulationApi(ReplaceApi):
+    attribute, input_class = "anticoagulation", s.AnticoagulationIn
+    output_class = s.AnticoagulationOut
+    service = services.anticoagulation_record
+
+
+class ProcedureApi(ReplaceApi):
+    attribute, input_class, output_class = "current_procedure_note", s.ProcedureIn, s.ProcedureOut
+    service = services.procedure_note_record
+
+
+class DischargePlanApi(ReplaceApi):
+    attribute, input_class, output_class = "discharge_plan", s.DischargePlanIn, s.DischargePlanOut
+    service = services.discharge_plan_record

@@ -1,0 +1,111 @@
+"""The coded values of pathway.md section 3 and the API contract."""
+
+from django.db import models
+
+
+class State(models.TextChoices):
+    SELECTION = "selection"
+    MDT_DISCUSSION = "mdt_discussion"
+    IMAGING = "imaging"
+    PROCEDURE = "procedure"
+    POST_OP = "post_op"
+    SURVEILLANCE = "surveillance"
+    COMPLETED = "completed"
+    EXCLUDED = "excluded"
+    WITHDRAWN = "withdrawn"
+    DECEASED = "deceased"
+
+
+TERMINAL = (State.COMPLETED, State.EXCLUDED, State.WITHDRAWN, State.DECEASED)
+ACTIVE = tuple(s for s in State if s not in TERMINAL)
+
+
+class Indication(models.TextChoices):
+    PHLEGMASIA_CERULEA_DOLENS = "phlegmasia_cerulea_dolens"
+    PHLEGMASIA_ALBA_DOLENS = "phlegmasia_alba_dolens"
+    SEVERE_SWELLING = "severe_swelling"
+    RAPID_ONSET_PAIN = "rapid_onset_pain"
+    VENOUS_CLAUDICATION = "venous_claudication"
+    ANTICOAGULATION_CONTRAINDICATED = "anticoagulation_contraindicated"
+    ANTICOAGULATION_FAILED = "anticoagulation_failed"
+    HIGH_PTS_RISK = "high_pts_risk"
+
+
+class Contraindication(models.TextChoices):
+    ACTIVE_BLEEDING = "active_bleeding"
+    SEVERE_SEPSIS = "severe_sepsis"
+    IRREVERSIBLE_ISCHAEMIA = "irreversible_ischaemia"
+    UNCORRECTABLE_COAGULOPATHY = "uncorrectable_coagulopathy"
+    IVC_FILTER_OR_ANOMALY_PREVENTING = "ivc_filter_or_anomaly_preventing"
+    LIMITED_LIFE_EXPECTANCY = "limited_life_expectancy"
+    ANTICOAGULATION_INTOLERANCE = "anticoagulation_intolerance"
+
+
+_VEINS = ("common_iliac", "external_iliac", "common_femoral", "femoral", "popliteal")
+Segment = models.TextChoices(
+    "Segment",
+    [("IVC", "ivc")]
+    + [(f"{s}_{v}".upper(), f"{s}_{v}") for s in ("left", "right") for v in _VEINS],
+)
+
+
+class MdtRole(models.TextChoices):
+    VASCULAR_SURGEON = "vascular_surgeon"
+    INTERVENTIONAL_RADIOLOGIST = "interventional_radiologist"
+    HAEMATOLOGIST = "haematologist"
+    ANAESTHETIST = "anaesthetist"
+
+
+class MdtOutcome(models.TextChoices):
+    PROCEED = "proceed"
+    ANTICOAGULATION_ALONE = "anticoagulation_alone"
+    DEFER = "defer"
+
+
+class Modality(models.TextChoices):
+    DUPLEX = "duplex"
+    CT_VENOGRAPHY = "ct_venography"
+    MR_VENOGRAPHY = "mr_venography"
+    ECHOCARDIOGRAPHY = "echocardiography"
+
+
+CROSS_SECTIONAL = (Modality.CT_VENOGRAPHY, Modality.MR_VENOGRAPHY)
+
+
+class PreOpAgent(models.TextChoices):
+    UFH_INFUSION = "ufh_infusion"
+    LMWH = "lmwh"
+
+
+class AccessVein(models.TextChoices):
+    FEMORAL = "femoral"
+    POPLITEAL = "popliteal"
+    INTERNAL_JUGULAR = "internal_jugular"
+
+
+class Side(models.TextChoices):
+    LEFT = "left"
+    RIGHT = "right"
+
+
+class Technique(models.TextChoices):
+    ASPIRATION = "aspiration"
+    RHEOLYTIC = "rheolytic"
+    PHARMACOMECHANICAL = "pharmacomechanical"
+
+
+class Thrombolytic(models.TextChoices):
+    ALTEPLASE = "alteplase"
+    UROKINASE = "urokinase"
+
+
+THROMBOLYTIC_UNIT = {Thrombolytic.ALTEPLASE: "mg", Thrombolytic.UROKINASE: "IU"}
+
+
+class Anticoagulant(models.TextChoices):
+    VKA = "vka"
+    DOAC = "doac"
+    LMWH = "lmwh"
+
+
+DEFAULT_TARGET_INR = ("2.0", "3.0")

@@ -1,0 +1,46 @@
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core import roles
+from core.errors import InvalidInput, NotFound
+from patients.models import Patient
+
+
+def _check(*, mrn: str, birth_date: dt.date, exclude_id: int | None = None) -> None:
+    if birth_date > timezone.localdate():
+        raise InvalidInput({"birth_date": "Birth date cannot be in the future."})
+    if Patient.objects.filter(mrn=mrn).exclude(id=exclude_id).exists():
+        raise InvalidInput({"mrn": "A patient with this MRN already exists."})
+
+
+def patient_create(
+    *, actor, mrn: str, given_name: str, family_name: str, birth_date: dt.date, sex: str
+) -> Patient:
+    roles.require(actor, roles.MANAGE_PATIENTS, "register patients")
+    _check(mrn=mrn, birth_date=birth_date)
+    patient = Patient(
+        mrn=mrn, given_name=given_name, family_name=family_name, birth_date=birth_date, sex=sex
+    )
+    patient.full_clean()
+    try:
+        with transaction.atomic():
+            patient.save()
+    except IntegrityError as exc:  # a concurrent registration of the same MRN
+        raise InvalidInput({"mrn": "A patient with this MRN already exists."}) from exc
+    return patient
+
+
+def patient_update(*, actor, patient_id: int, **fields) -> Patient:
+    roles.require(actor, roles.MANAGE_PATIENTS, "change patient details")
+    with transaction.atomic():
+        patient = Patient.objects.select_for_update().filter(id=patient_id).first()
+        if patient is None:
+            raise NotFound("No such patient.")
+        for name, value in fields.items():
+            setattr(patient, name, value)
+        _check(mrn=patient.mrn, birth_date=patient.birth_date, exclude_id=patient.id)
+        patient.full_clean()
+        patient.save()
+    return patient

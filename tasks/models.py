@@ -1,0 +1,1 @@
+"""Clinical work owed to a patient after discharge: follow-ups, alerts and their delivery."""

@@ -1,0 +1,60 @@
+import pytest
+from django.contrib.auth.models import Group
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from tests.factories import PatientFactory, UserFactory
+
+
+def _user(role: str):
+    user = UserFactory(username=f"{role}-1")
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def coordinator(db):
+    return _user("coordinator")
+
+
+@pytest.fixture
+def nurse(db):
+    return _user("nurse")
+
+
+@pytest.fixture
+def admin_user(db):
+    return _user("admin")
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def as_coordinator(coordinator):
+    return client_for(coordinator)
+
+
+@pytest.fixture
+def as_nurse(nurse):
+    return client_for(nurse)
+
+
+@pytest.fixture
+def as_admin(admin_user):
+    return client_for(admin_user)
+
+
+@pytest.fixture
+def anonymous():
+    return APIClient()
+
+
+@pytest.fixture
+def patient(db):
+    return PatientFactory()
