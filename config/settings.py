@@ -117,6 +117,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Perioperative care pathway for ilio-caval thrombectomy with venous stenting.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "SegmentEnum": "pathway.codes.Segment",
+        "StateEnum": "pathway.codes.State",
+    },
 }
 
 EMAIL_BACKEND = os.environ.get(

@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django_fsm import TransitionNotAllowed
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -50,6 +51,7 @@ class UserOut(serializers.Serializer):
 
 
 class UsersApi(APIView):
+    @extend_schema(request=UserIn, responses={201: UserOut})
     def post(self, request):
         data = body(UserIn, request)
         user = services.user_create(actor=request.user, **data)

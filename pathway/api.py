@@ -1,5 +1,6 @@
 """HTTP edges of the pathway: parse, call one service or selector, render."""
 
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -21,12 +22,17 @@ def episode_payload(request, episode_id: int) -> dict:
 
 
 class EpisodesApi(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("state", str, enum=s.codes.State.values)],
+        responses=s.EpisodeOut(many=True),
+    )
     def get(self, request):
         qs = selectors.episode_list(actor=request.user, state=request.query_params.get("state"))
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(s.EpisodeOut(page, many=True).data)
 
+    @extend_schema(request=s.EpisodeIn, responses={201: s.EpisodeDetailOut})
     def post(self, request):
         data = body(s.EpisodeIn, request)
         episode = services.episode_open(actor=request.user, patient_id=data["patient"])
@@ -34,6 +40,7 @@ class EpisodesApi(APIView):
 
 
 class EpisodeApi(APIView):
+    @extend_schema(responses=s.EpisodeDetailOut)
     def get(self, request, episode_id: int):
         data = episode_payload(request, episode_id)
         records = selectors.episode_records(actor=request.user, episode_id=episode_id)
@@ -51,6 +58,7 @@ class EpisodeApi(APIView):
 
 
 class TransitionsApi(APIView):
+    @extend_schema(request=s.TransitionIn, responses=s.EpisodeDetailOut)
     def post(self, request, episode_id: int):
         data = body(s.TransitionIn, request)
         services.episode_transition(
@@ -65,6 +73,7 @@ class TransitionsApi(APIView):
 
 
 class HistoryApi(APIView):
+    @extend_schema(responses=s.HistoryOut(many=True))
     def get(self, request, episode_id: int):
         rows = selectors.episode_history(actor=request.user, episode_id=episode_id)
         return Response(s.HistoryOut(rows, many=True).data)
@@ -133,3 +142,12 @@ class ProcedureApi(ReplaceApi):
 class DischargePlanApi(ReplaceApi):
     attribute, input_class, output_class = "discharge_plan", s.DischargePlanIn, s.DischargePlanOut
     service = services.discharge_plan_record
+
+
+for _view in (SelectionApi, MdtApi, ImagingApi, AnticoagulationApi, ProcedureApi, DischargePlanApi):
+    _write = "post" if issubclass(_view, AddApi) else "put"
+    _code = 201 if _write == "post" else 200
+    extend_schema_view(
+        get=extend_schema(responses=_view.output_class(many=_view.many)),
+        **{_write: extend_schema(request=_view.input_class, responses={_code: _view.output_class})},
+    )(_view)

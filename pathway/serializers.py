@@ -175,6 +175,16 @@ class MoveOut(serializers.Serializer):
     permitted = serializers.BooleanField(help_text="Whether the caller's role may make this move.")
 
 
+class EpisodeDetailOut(EpisodeOut):
+    days_in_state = serializers.IntegerField()
+    transitions = MoveOut(many=True)
+    warnings = UnmetOut(many=True)
+    records = serializers.DictField(required=False, help_text="Everything recorded so far.")
+
+    class Meta(EpisodeOut.Meta):
+        fields = [*EpisodeOut.Meta.fields, "days_in_state", "transitions", "warnings", "records"]
+
+
 class HistoryOut(serializers.ModelSerializer):
     transition = serializers.CharField(source="name")
     actor = serializers.CharField(source="actor.username")

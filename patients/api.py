@@ -1,3 +1,4 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -23,6 +24,7 @@ class PatientOut(serializers.ModelSerializer):
 
 
 class PatientsApi(APIView):
+    @extend_schema(parameters=[OpenApiParameter("search", str)], responses=PatientOut(many=True))
     def get(self, request):
         qs = selectors.patient_search(
             actor=request.user, text=request.query_params.get("search", "")
@@ -31,16 +33,19 @@ class PatientsApi(APIView):
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(PatientOut(page, many=True).data)
 
+    @extend_schema(request=PatientIn, responses={201: PatientOut})
     def post(self, request):
         patient = services.patient_create(actor=request.user, **body(PatientIn, request))
         return Response(PatientOut(patient).data, status=status.HTTP_201_CREATED)
 
 
 class PatientApi(APIView):
+    @extend_schema(responses=PatientOut)
     def get(self, request, patient_id: int):
         patient = selectors.patient_get(actor=request.user, patient_id=patient_id)
         return Response(PatientOut(patient).data)
 
+    @extend_schema(request=PatientIn, responses=PatientOut)
     def patch(self, request, patient_id: int):
         serializer = PatientIn(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
