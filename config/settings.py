@@ -94,7 +94,19 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True  # a killed worker's task is delivered again
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# An unacknowledged task (its worker died) is delivered again after this many seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
+}
+# Follow-ups due in months are rows in the database, found by this sweep; nothing long waits
+# in the broker.
+CELERY_BEAT_SCHEDULE = {
+    "sweep-follow-ups": {"task": "tasks.jobs.sweep_followups", "schedule": 60.0},
+    "send-digests": {"task": "tasks.jobs.send_digests", "schedule": 15 * 60.0},
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -117,6 +129,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Perioperative care pathway for ilio-caval thrombectomy with venous stenting.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The contract: no endpoint but the token endpoint and /healthz answers anonymously.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "ENUM_NAME_OVERRIDES": {
         "SegmentEnum": "pathway.codes.Segment",
         "StateEnum": "pathway.codes.State",
@@ -126,6 +140,7 @@ SPECTACULAR_SETTINGS = {
 EMAIL_BACKEND = os.environ.get(
     "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
+EMAIL_FILE_PATH = os.environ.get("DJANGO_EMAIL_FILE_PATH", str(BASE_DIR / "run" / "mail"))
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "pathway@localhost")
 
 # Patient data never goes to logs: log only ids and rule names, at WARNING by default.

@@ -7,6 +7,7 @@ from core.api import UsersApi
 from core.views import healthz
 from pathway import api as pathway_api
 from patients import api as patients_api
+from tasks import api as tasks_api
 
 episode = "api/episodes/<int:episode_id>/"
 
@@ -29,4 +30,12 @@ urlpatterns = [
     path(f"{episode}anticoagulation/", pathway_api.AnticoagulationApi.as_view(), name="anticoag"),
     path(f"{episode}procedure/", pathway_api.ProcedureApi.as_view(), name="procedure"),
     path(f"{episode}discharge-plan/", pathway_api.DischargePlanApi.as_view(), name="discharge"),
+    path(f"{episode}follow-ups/", tasks_api.FollowUpsApi.as_view(), name="follow-ups"),
+    path("api/follow-ups/<int:follow_up_id>/result/", tasks_api.ResultApi.as_view(), name="result"),
+    path("api/alerts/", tasks_api.AlertsApi.as_view(), name="alerts"),
+    path(
+        "api/alerts/<int:alert_id>/acknowledge/",
+        tasks_api.AcknowledgeApi.as_view(),
+        name="acknowledge",
+    ),
 ]

@@ -40,9 +40,11 @@ class Conflict(DomainError):
     def __init__(self, detail: str, unmet: list | None = None):
         super().__init__(detail)
         self.unmet = unmet or []
+        # A refused move always answers with "unmet" (the contract's shape), even if empty.
+        self._with_unmet = unmet is not None
 
     def as_dict(self) -> dict:
         data = {"detail": self.detail}
-        if self.unmet:
+        if self.unmet or self._with_unmet:
             data["unmet"] = [{"rule": u.rule, "message": u.message} for u in self.unmet]
         return data

@@ -37,6 +37,7 @@ from pathway.models import (
 )
 from pathway.rules import date_problem, inr_range_problem
 from patients.models import Patient
+from tasks.services import followups_after_move
 
 MAX_DOSE = {"mg": Decimal("100"), "IU": Decimal("10000000")}
 
@@ -123,12 +124,13 @@ def episode_transition(
         if spec.reason_required and not reason:
             raise InvalidInput({"reason": f"A reason is required to {name.replace('_', ' ')}."})
         if expected_state and expected_state != episode.state:
-            raise Conflict(f"The episode changed: it is now in '{episode.state}'.")
+            raise Conflict(f"The episode changed: it is now in '{episode.state}'.", [])
         move = machine.move_from(episode.state, name)
         if move is None:
             raise Conflict(
                 f"'{name}' is not a move from '{episode.state}' (the episode may just have "
-                "been moved by someone else)."
+                "been moved by someone else).",
+                [],
             )
         episode.pending_reason = reason
         unmet = move.unmet(episode)
@@ -150,7 +152,7 @@ def episode_transition(
             raise Conflict(
                 "The patient already has another episode that is not finished."
             ) from None
-        Transition.objects.create(
+        row = Transition.objects.create(
             episode=episode,
             name=name,
             source=move.source if move.source != "*" else previous.target,
@@ -160,6 +162,7 @@ def episode_transition(
             reason=reason,
             corrects=undone,
         )
+        followups_after_move(episode=episode, move=row)
     episode.pending_reason = None
     return episode
 
@@ -305,7 +308,8 @@ def _check_thrombolysis(technique, agent, dose, unit) -> None:
                 {"thrombolytic_agent": "Pharmacomechanical thrombolysis needs the agent."}
             )
         if dose is not None or unit:
-            raise InvalidInput({"thrombolytic_dose": "A dose was given without an agent."})
+            field = "thrombolytic_dose" if dose is not None else "thrombolytic_dose_unit"
+            raise InvalidInput({field: "A dose was given without an agent."})
         return
     expected = THROMBOLYTIC_UNIT[agent]
     if dose is None:
@@ -393,9 +397,11 @@ def discharge_plan_record(
             target_inr_low, target_inr_high = (Decimal(v) for v in DEFAULT_TARGET_INR)
         problem = inr_range_problem(target_inr_low, target_inr_high)
         if problem:
-            raise InvalidInput({"target_inr_low": problem})
+            field = "target_inr_high" if target_inr_high is None else "target_inr_low"
+            raise InvalidInput({field: problem})
     elif target_inr_low is not None or target_inr_high is not None:
-        raise InvalidInput({"target_inr_low": "A target INR range applies only to a VKA."})
+        field = "target_inr_low" if target_inr_low is not None else "target_inr_high"
+        raise InvalidInput({field: "A target INR range applies only to a VKA."})
     compression_reason = (compression_reason or "").strip()
     if not compression_stockings and not compression_reason:
         raise InvalidInput(

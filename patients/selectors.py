@@ -1,12 +1,14 @@
 from django.db.models import Q, QuerySet
 
 from core import roles
-from core.errors import NotFound
+from core.errors import InvalidInput, NotFound
 from patients.models import Patient
 
 
 def patient_search(*, actor, text: str = "") -> QuerySet[Patient]:
     roles.require(actor, roles.VIEW_PATIENTS, "see patients")
+    if "\x00" in text:  # PostgreSQL cannot compare text with a NUL byte
+        raise InvalidInput({"search": "Null characters are not allowed."})
     qs = Patient.objects.all()
     for word in text.split():
         qs = qs.filter(

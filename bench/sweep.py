@@ -1,0 +1,134 @@
+"""Benchmark the follow-up sweep on PostgreSQL.
+
+Fills a database with 100,000 episodes in surveillance (1,000,000 follow-ups, 10 each), of
+which 10,000 owe a 'due' alert today, then times (a) one raw indexed SQL statement selecting
+the owed rows and (b) one sweep that claims them and writes the 10,000 alerts with their
+deliveries. Goal: sweep <= 2 x raw query + alerts / 2,000 per second.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/pathway_bench .venv/bin/python bench/sweep.py
+
+The database named by DATABASE_URL is created if missing, migrated and EMPTIED first.
+"""
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pathway_bench")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import dj_database_url  # noqa: E402
+import psycopg  # noqa: E402
+
+EPISODES = int(os.environ.get("BENCH_EPISODES", "100000"))
+PER_EPISODE = 10
+OWED = int(os.environ.get("BENCH_OWED", "10000"))
+
+
+def ensure_database() -> None:
+    cfg = dj_database_url.parse(os.environ["DATABASE_URL"])
+    with psycopg.connect(
+        host=cfg["HOST"], port=cfg["PORT"] or 5432, user=cfg["USER"], dbname="postgres",
+        autocommit=True,
+    ) as conn:  # fmt: skip
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname=%s", [cfg["NAME"]]).fetchone():
+            conn.execute(f'CREATE DATABASE "{cfg["NAME"]}"')
+
+
+ensure_database()
+import django  # noqa: E402
+
+django.setup()
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from tasks import services  # noqa: E402
+
+FILL = """
+TRUNCATE tasks_delivery, tasks_alert, tasks_duplexsegmentresult, tasks_followup,
+         pathway_transition, pathway_episode, patients_patient RESTART IDENTITY CASCADE;
+INSERT INTO auth_user (password, is_superuser, username, first_name, last_name, email, is_staff,
+                       is_active, date_joined)
+VALUES ('!', false, 'bench-nurse', '', '', 'nurse@unit.example', false, true, now())
+ON CONFLICT (username) DO NOTHING;
+INSERT INTO patients_patient (mrn, given_name, family_name, birth_date, sex, created_at)
+SELECT 'B' || g, 'Given', 'Family', date '1960-01-01', 'female', now()
+FROM generate_series(1, %(episodes)s) g;
+INSERT INTO pathway_episode (patient_id, state, created_at, assigned_nurse_id)
+SELECT g, 'surveillance', now(), (SELECT id FROM auth_user WHERE username = 'bench-nurse')
+FROM generate_series(1, %(episodes)s) g;
+INSERT INTO pathway_transition (episode_id, name, source, target, actor_id, recorded_at,
+                                effective_on, reason)
+SELECT g, 'discharge', 'post_op', 'surveillance', (SELECT id FROM auth_user
+       WHERE username = 'bench-nurse'), now(), %(today)s::date - 30, ''
+FROM generate_series(1, %(episodes)s) g;
+-- Ten follow-ups per episode; the first OWED rows (by id) open their window today.
+INSERT INTO tasks_followup (episode_id, kind, due_on, window_opens_on, window_closes_on,
+                            created_by_id, alert_stage, next_alert_on)
+SELECT e, k, d + 7, d, d + 14, e, 0, d
+FROM (
+  SELECT e,
+         CASE WHEN (e - 1) * %(per)s + k_i <= %(owed)s THEN %(today)s::date
+              ELSE %(today)s::date + 1 + ((e * 37 + k_i * 101) %% 700) END AS d,
+         (ARRAY['duplex','anticoagulation_review','inr_check'])[1 + k_i %% 3] AS k
+  FROM generate_series(1, %(episodes)s) e, generate_series(1, %(per)s) k_i
+) s;
+ANALYZE;
+"""
+
+RAW = """
+SELECT f.id, f.episode_id, f.window_opens_on, f.window_closes_on, f.alert_stage,
+       e.assigned_nurse_id, e.assigned_coordinator_id
+FROM tasks_followup f JOIN pathway_episode e ON e.id = f.episode_id
+WHERE f.next_alert_on <= %s
+ORDER BY f.next_alert_on, f.id
+"""
+
+
+def main() -> None:
+    call_command("migrate", verbosity=0)
+    today = timezone.localdate()
+    t0 = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(FILL, {"episodes": EPISODES, "per": PER_EPISODE, "owed": OWED,
+                              "today": today})  # fmt: skip
+        cursor.execute("SELECT count(*) FROM tasks_followup")
+        total = cursor.fetchone()[0]
+    print(f"filled {EPISODES:,} episodes, {total:,} follow-ups in {time.perf_counter() - t0:.1f} s")
+
+    raw_times = []
+    for _ in range(5):
+        t = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(RAW, [today])
+            rows = cursor.fetchall()
+        raw_times.append(time.perf_counter() - t)
+    raw = statistics.median(raw_times)
+    print(f"raw indexed select: {len(rows):,} owed rows, median of 5: {raw * 1000:.1f} ms")
+
+    t = time.perf_counter()
+    result = services.followups_sweep(today=today, batch_size=1000)
+    sweep = time.perf_counter() - t
+    rate = result.alerts / sweep if sweep else float("inf")
+    budget = 2 * raw + result.alerts / 2000
+    print(
+        f"sweep: {result.follow_ups:,} follow-ups claimed in {result.batches} batches, "
+        f"{result.alerts:,} alerts written in {sweep:.2f} s ({rate:,.0f} alerts/s)"
+    )
+    print(f"sweep / raw select: {sweep / raw:.1f}x")
+    print(
+        f"goal: sweep <= 2 x raw + alerts / 2,000/s = {budget:.2f} s -> "
+        f"{'met' if sweep <= budget else 'NOT met'}; "
+        f"alerts/s >= 2,000 -> {'met' if rate >= 2000 else 'NOT met'}"
+    )
+    t = time.perf_counter()
+    again = services.followups_sweep(today=today)
+    print(f"second sweep the same day: {again.alerts} alerts in {time.perf_counter() - t:.3f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+from django.contrib import admin
+
+from core.admin_base import LookUpAdmin
+from tasks import models
+
+
+@admin.register(models.UnitSettings)
+class UnitSettingsAdmin(admin.ModelAdmin):
+    """The unit changes its intervals and hours here, without code."""
+
+    def has_add_permission(self, request):
+        return not models.UnitSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(models.ScheduleRule)
+class ScheduleRuleAdmin(admin.ModelAdmin):
+    list_display = [
+        "kind",
+        "anchor",
+        "first_offsets",
+        "then_every",
+        "window_days",
+        "vka_only",
+        "active",
+    ]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(models.FollowUp)
+class FollowUpAdmin(LookUpAdmin):
+    list_display = ["id", "episode", "kind", "due_on", "completed_at", "cancelled_at"]
+    list_filter = ["kind"]
+
+
+@admin.register(models.Alert)
+class AlertAdmin(LookUpAdmin):
+    list_display = [
+        "id",
+        "episode",
+        "follow_up",
+        "kind",
+        "recipient",
+        "created_at",
+        "acknowledged_at",
+    ]
+    list_filter = ["kind"]
+
+
+@admin.register(models.Delivery)
+class DeliveryAdmin(LookUpAdmin):
+    list_display = ["id", "alert", "digest", "sent_at", "attempts", "last_error"]

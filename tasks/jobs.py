@@ -1,0 +1,28 @@
+"""Celery entry points: thin, taking ids only, idempotent, acknowledged late."""
+
+from celery import shared_task
+
+from tasks import services
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sweep_followups() -> int:
+    return services.followups_sweep().alerts
+
+
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(Exception,),
+    retry_backoff=30,
+    retry_backoff_max=900,
+    retry_jitter=True,
+    max_retries=services.MAX_ATTEMPTS,
+)
+def deliver_alert(delivery_id: int) -> bool:
+    return services.delivery_send(delivery_id=delivery_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def send_digests() -> int:
+    return services.digests_send()
