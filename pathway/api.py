@@ -35,7 +35,9 @@ class EpisodesApi(APIView):
     @extend_schema(request=s.EpisodeIn, responses={201: s.EpisodeDetailOut})
     def post(self, request):
         data = body(s.EpisodeIn, request)
-        episode = services.episode_open(actor=request.user, patient_id=data["patient"])
+        episode = services.episode_open(
+            actor=request.user, patient_id=data["patient"], opened_on=data["opened_on"]
+        )
         return Response(episode_payload(request, episode.id), status=status.HTTP_201_CREATED)
 
 

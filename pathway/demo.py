@@ -17,6 +17,7 @@ from pathway import services
 from pathway.codes import State
 from pathway.models import Episode
 from patients.models import Patient
+from tasks.services import followups_sweep
 
 
 def days_ago(n: int) -> dt.date:
@@ -106,22 +107,26 @@ def record_discharge_plan(actor, episode, **overrides):
     return services.discharge_plan_record(actor=actor, episode_id=episode.id, **data)
 
 
-def prepare_and_move(actor, episode, name: str) -> Episode:
-    """Record what the move `name` needs, then make it."""
+def prepare_and_move(actor, episode, name: str, on: dt.date | None = None) -> Episode:
+    """Record what the move `name` needs, dated `on` (today by default), then make it."""
+    day = on or days_ago(0)
     if name == "refer_to_mdt":
-        record_selection(actor, episode)
+        record_selection(actor, episode, assessed_on=day, symptom_onset=day - dt.timedelta(days=5))
     elif name == "approve":
-        record_mdt(actor, episode)
+        record_mdt(actor, episode, date=day)
     elif name == "schedule_procedure":
-        record_imaging(actor, episode, "duplex", ivc_anomaly=None, ivc_filter=None)
-        record_imaging(actor, episode, "ct_venography")
-        record_anticoagulation(actor, episode)
+        record_imaging(actor, episode, "duplex", date=day, ivc_anomaly=None, ivc_filter=None)
+        record_imaging(actor, episode, "ct_venography", date=day)
+        started = timezone.make_aware(dt.datetime.combine(day, dt.time(8)))
+        record_anticoagulation(actor, episode, started_at=min(started, timezone.now()))
     elif name == "complete_procedure":
-        record_procedure(actor, episode)
+        record_procedure(actor, episode, date=day)
     elif name == "discharge":
-        record_imaging(actor, episode, "duplex", ivc_anomaly=None, ivc_filter=None)
+        record_imaging(actor, episode, "duplex", date=day, ivc_anomaly=None, ivc_filter=None)
         record_discharge_plan(actor, episode)
-    return services.episode_transition(episode_id=episode.id, name=name, actor=actor)
+    return services.episode_transition(
+        episode_id=episode.id, name=name, actor=actor, effective_on=on
+    )
 
 
 ROUTE = {
@@ -140,11 +145,12 @@ ROUTE = {
 }
 
 
-def walk_to(actor, patient: Patient, state: str) -> Episode:
-    """Open an episode for `patient` and walk it to `state`, every guard met on the way."""
-    episode = services.episode_open(actor=actor, patient_id=patient.id)
+def walk_to(actor, patient: Patient, state: str, on: dt.date | None = None) -> Episode:
+    """Open an episode for `patient` and walk it to `state`, every guard met on the way;
+    with `on`, everything is dated that day (a back-dated episode)."""
+    episode = services.episode_open(actor=actor, patient_id=patient.id, opened_on=on)
     for name in ROUTE[state]:
-        episode = prepare_and_move(actor, episode, name)
+        episode = prepare_and_move(actor, episode, name, on)
     return episode
 
 
@@ -158,9 +164,9 @@ COHORT = [
     ("imaging", None),
     ("procedure", None),
     ("post_op", None),
-    ("surveillance", None),
-    ("surveillance", None),
-    ("surveillance", None),
+    ("surveillance", 200),
+    ("surveillance", 45),
+    ("surveillance", 10),
     ("mdt_discussion", "exclude"),
     ("selection", "withdraw"),
 ]
@@ -189,10 +195,11 @@ def demo_users_reset() -> dict[str, str]:
 
 
 @transaction.atomic
-def demo_cohort_load() -> int:
-    """Load the demo cohort once; return how many episodes were created."""
+def demo_cohort_load() -> tuple[int, int]:
+    """Load the demo cohort once (three patients discharged 10, 45 and 200 days ago, so their
+    follow-ups are due or overdue); return how many episodes and alerts were created."""
     if Patient.objects.filter(mrn__startswith="DEMO").exists():
-        return 0
+        return 0, 0
     actor = get_user_model().objects.get(username=DEMO_USERS["coordinator"])
     for i, ((state, twist), (given, family)) in enumerate(zip(COHORT, NAMES, strict=True)):
         patient = Patient.objects.create(
@@ -202,7 +209,8 @@ def demo_cohort_load() -> int:
             birth_date=dt.date(1950 + 3 * i, 1 + i % 12, 1 + i),
             sex="female" if i % 2 == 0 else "male",
         )
-        episode = walk_to(actor, patient, state)
+        back_dated = days_ago(twist) if isinstance(twist, int) else None
+        episode = walk_to(actor, patient, state, on=back_dated)
         if twist == "late":
             record_selection(actor, episode, symptom_onset=days_ago(19), assessed_on=days_ago(1))
         elif twist == "exclude":
@@ -212,4 +220,5 @@ def demo_cohort_load() -> int:
             services.episode_transition(
                 episode_id=episode.id, name="withdraw", actor=actor, reason="Patient declined."
             )
-    return len(COHORT)
+    sweep = followups_sweep()
+    return len(COHORT), sweep.alerts

@@ -22,6 +22,9 @@ def codes_list(choices, **kwargs):
 # --- in ----------------------------------------------------------------------------------------
 class EpisodeIn(serializers.Serializer):
     patient = serializers.IntegerField()
+    opened_on = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text="Referral date; default today."
+    )
 
 
 class TransitionIn(serializers.Serializer):

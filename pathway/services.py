@@ -43,8 +43,10 @@ MAX_DOSE = {"mg": Decimal("100"), "IU": Decimal("10000000")}
 
 
 # --- opening an episode ----------------------------------------------------------------------
-def episode_open(*, actor, patient_id: int) -> Episode:
+def episode_open(*, actor, patient_id: int, opened_on: dt.date | None = None) -> Episode:
+    """Open an episode in selection; `opened_on` (the referral date) may be back-dated."""
     roles.require(actor, roles.OPEN_EPISODES, "open episodes")
+    _no_future(opened_on=opened_on)
     with transaction.atomic():
         try:
             patient = Patient.objects.select_for_update().get(id=patient_id)
@@ -59,7 +61,7 @@ def episode_open(*, actor, patient_id: int) -> Episode:
             source="",
             target=episode.state,
             actor=actor,
-            effective_on=timezone.localdate(),
+            effective_on=opened_on or timezone.localdate(),
         )
     return episode
 

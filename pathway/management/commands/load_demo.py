@@ -8,9 +8,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         passwords = demo.demo_users_reset()
-        created = demo.demo_cohort_load()
+        episodes, alerts = demo.demo_cohort_load()
         self.stdout.write(
-            f"Demo cohort: {created} episodes created" if created else "Demo cohort: already loaded"
+            f"Demo cohort: {episodes} episodes and {alerts} follow-up alerts created"
+            if episodes
+            else "Demo cohort: already loaded"
         )
         self.stdout.write("Demo users (new passwords on every run):")
         for username, password in passwords.items():
