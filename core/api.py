@@ -5,11 +5,12 @@ from django.db import IntegrityError
 from django_fsm import TransitionNotAllowed
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core import services
+from core import roles, services
 from core.errors import DomainError
 from core.roles import ROLES
 
@@ -29,6 +30,20 @@ def exception_handler(exc, context):
             status=status.HTTP_409_CONFLICT,
         )
     return drf_exception_handler(exc, context)
+
+
+def writes_need(perm: str, doing: str) -> list:
+    """Permission classes for a view whose writes need `perm`: the role is refused (403) before
+    its body is read, so a nurse never learns field errors of a form she may not send. The
+    service checks the role again; this is only the early answer."""
+
+    class RoleMayWrite(BasePermission):
+        message = f"Your role may not {doing}."
+
+        def has_permission(self, request, view) -> bool:
+            return request.method in SAFE_METHODS or request.user.has_perm(perm)
+
+    return [IsAuthenticated, RoleMayWrite]
 
 
 def body(serializer_class, request) -> dict:
@@ -51,6 +66,8 @@ class UserOut(serializers.Serializer):
 
 
 class UsersApi(APIView):
+    permission_classes = writes_need(roles.MANAGE_USERS, "create users")
+
     @extend_schema(request=UserIn, responses={201: UserOut})
     def post(self, request):
         data = body(UserIn, request)

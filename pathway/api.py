@@ -6,7 +6,8 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import body
+from core import roles
+from core.api import body, writes_need
 from core.errors import NotFound
 from pathway import selectors, services
 from pathway import serializers as s
@@ -22,6 +23,8 @@ def episode_payload(request, episode_id: int) -> dict:
 
 
 class EpisodesApi(APIView):
+    permission_classes = writes_need(roles.OPEN_EPISODES, "open episodes")
+
     @extend_schema(
         parameters=[OpenApiParameter("state", str, enum=s.codes.State.values)],
         responses=s.EpisodeOut(many=True),
@@ -60,6 +63,8 @@ class EpisodeApi(APIView):
 
 
 class TransitionsApi(APIView):
+    permission_classes = writes_need(roles.RUN_TRANSITIONS, "move patients along the pathway")
+
     @extend_schema(request=s.TransitionIn, responses=s.EpisodeDetailOut)
     def post(self, request, episode_id: int):
         data = body(s.TransitionIn, request)
@@ -89,6 +94,7 @@ class RecordApi(APIView):
     output_class: type
     service = None
     many = False
+    permission_classes = writes_need(roles.RECORD_PATHWAY_DATA, "record pathway data")
 
     def get(self, request, episode_id: int):
         records = selectors.episode_records(actor=request.user, episode_id=episode_id)

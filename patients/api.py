@@ -4,7 +4,8 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import body
+from core import roles
+from core.api import body, writes_need
 from patients import selectors, services
 from patients.models import Patient
 
@@ -24,6 +25,8 @@ class PatientOut(serializers.ModelSerializer):
 
 
 class PatientsApi(APIView):
+    permission_classes = writes_need(roles.MANAGE_PATIENTS, "register or change patients")
+
     @extend_schema(parameters=[OpenApiParameter("search", str)], responses=PatientOut(many=True))
     def get(self, request):
         qs = selectors.patient_search(
@@ -40,6 +43,8 @@ class PatientsApi(APIView):
 
 
 class PatientApi(APIView):
+    permission_classes = writes_need(roles.MANAGE_PATIENTS, "register or change patients")
+
     @extend_schema(responses=PatientOut)
     def get(self, request, patient_id: int):
         patient = selectors.patient_get(actor=request.user, patient_id=patient_id)

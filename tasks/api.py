@@ -7,7 +7,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import body
+from core.api import body, writes_need
 from pathway import codes
 from pathway.outcomes import VILLALTA_ITEMS
 from tasks import selectors, services
@@ -90,6 +90,8 @@ class FollowUpsApi(APIView):
 
 
 class ResultApi(APIView):
+    permission_classes = writes_need(services.RECORD_RESULTS, "record follow-up results")
+
     @extend_schema(
         request=PolymorphicProxySerializer(
             "FollowUpResult", serializers=list(RESULT_IN.values()), resource_type_field_name=None

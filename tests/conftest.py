@@ -6,6 +6,12 @@ from rest_framework.test import APIClient
 from tests.factories import PatientFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """Tests make many users; the production hasher would spend half a second on each."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def _user(role: str):
     user = UserFactory(username=f"{role}-1")
     user.groups.add(Group.objects.get(name=role))

@@ -30,12 +30,6 @@ pytestmark = [
 WAIT_SECONDS = 10
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """The user factories hash a password; PBKDF2 would cost half a second per user."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def second_coordinator(coordinator):
     user = UserFactory(username="coordinator-2")

@@ -11,12 +11,6 @@ from tests.factories import episode_in, prepare_and_move
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """The user factories hash a password; PBKDF2 would cost half a second per user."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def episode(coordinator):
     return episode_in(State.MDT_DISCUSSION, coordinator)

@@ -31,12 +31,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """The user factories hash a password; PBKDF2 would cost half a second per user."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 FULL_MDT = ["vascular_surgeon", "interventional_radiologist", "haematologist", "anaesthetist"]
 
 

@@ -26,12 +26,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """The user factories hash a password; PBKDF2 would cost half a second per user."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 S = State
 # pathway.md section 2, written out here so the test does not read the machine it checks.
 TABLE = {
