@@ -472,4 +472,10 @@ def digests_send(*, now: dt.datetime | None = None) -> int:
         .values_list("alert__recipient_id", flat=True)
         .distinct()
     )
-    return sum(digest_send(recipient_id=r, now=now) for r in list(recipients))
+    sent = 0
+    for recipient_id in list(recipients):
+        try:
+            sent += digest_send(recipient_id=recipient_id, now=now)
+        except Exception:  # one bad mailbox must not hold up the other nurses' digests
+            log.exception("Digest to user %s failed; its alerts stay pending.", recipient_id)
+    return sent

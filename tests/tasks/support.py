@@ -1,0 +1,51 @@
+"""Shared by the follow-up tests: a clock set to chosen clinic days, and a patient walked
+through the real pathway services to discharge into surveillance."""
+
+import datetime as dt
+
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from pathway import demo, services
+from pathway.codes import State
+from tasks import services as task_services
+from tests.factories import PatientFactory, UserFactory
+
+PROCEDURE_ON = dt.date(2024, 1, 31)  # a month end, so the 3-month visit is clamped to 30 April
+DISCHARGED_ON = dt.date(2024, 2, 3)  # three days later: INR checks count from here
+
+
+def at(day: dt.date, hour: int = 9) -> dt.datetime:
+    """`hour` o'clock on `day` in the unit's time zone."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+
+
+def days(n: int) -> dt.timedelta:
+    return dt.timedelta(days=n)
+
+
+def user_in(role: str, username: str, **extra):
+    user = UserFactory(username=username, email=f"{username}@unit.example", **extra)
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+def discharge(actor, clock, *, patient=None, procedure_on=PROCEDURE_ON,
+              discharged_on=DISCHARGED_ON, **plan):  # fmt: skip
+    """Walk a new episode to post-op with its procedure on `procedure_on`, then record the
+    pre-discharge duplex and the discharge plan and discharge it on `discharged_on`."""
+    clock.move_to(at(procedure_on))
+    episode = demo.walk_to(actor, patient or PatientFactory(), State.POST_OP)
+    clock.move_to(at(discharged_on))
+    demo.record_imaging(actor, episode, "duplex", ivc_anomaly=None, ivc_filter=None)
+    demo.record_discharge_plan(actor, episode, **plan)
+    return services.episode_transition(episode_id=episode.id, name="discharge", actor=actor)
+
+
+def move(actor, episode, name, **kwargs):
+    return services.episode_transition(episode_id=episode.id, name=name, actor=actor, **kwargs)
+
+
+def sweep_on(clock, day: dt.date, hour: int = 9):
+    clock.move_to(at(day, hour))
+    return task_services.followups_sweep()
