@@ -58,6 +58,11 @@ RESULT_IN = {
 class FollowUpOut(serializers.ModelSerializer):
     window_days = serializers.IntegerField()
     status = serializers.CharField()
+    villalta = serializers.SerializerMethodField()
+
+    def get_villalta(self, follow_up) -> dict | None:
+        """Score and PTS category computed from the recorded items, never stored."""
+        return selectors.villalta_of(follow_up)
 
     class Meta:
         model = FollowUp
@@ -70,6 +75,7 @@ class FollowUpOut(serializers.ModelSerializer):
             "window_opens_on",
             "window_closes_on",
             "status",
+            "villalta",
             "performed_on",
             "result",
             "completed_at",

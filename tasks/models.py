@@ -117,8 +117,8 @@ class FollowUp(models.Model):
     class Meta:
         ordering = ["due_on", "id"]
         indexes = [
-            models.Index(
-                fields=["next_alert_on"],
+            models.Index(  # the sweep reads it in order and stops at its batch size
+                fields=["next_alert_on", "id"],
                 name="followup_sweep_idx",
                 condition=Q(next_alert_on__isnull=False),
             ),

@@ -1,7 +1,10 @@
+import datetime as dt
+
 from django.db.models import QuerySet
 
 from core import roles
 from core.errors import NotFound
+from pathway import outcomes
 from pathway.selectors import episode_get
 from tasks.models import Alert, FollowUp
 
@@ -20,7 +23,25 @@ def followup_get(*, actor, follow_up_id: int) -> FollowUp:
 
 
 def alert_inbox(*, actor) -> QuerySet[Alert]:
-    """The caller's open alerts, newest first."""
-    return Alert.objects.filter(recipient=actor, acknowledged_at__isnull=True).order_by(
-        "-created_at", "-id"
+    """The caller's open alerts, newest first; those of follow-ups cancelled since (the patient
+    left surveillance) are moot and drop out."""
+    return Alert.objects.filter(
+        recipient=actor, acknowledged_at__isnull=True, follow_up__cancelled_at__isnull=True
+    ).order_by("-created_at", "-id")
+
+
+def villalta_of(follow_up: FollowUp) -> dict | None:
+    """The Villalta score and PTS category of a duplex visit. Before 3 months after the
+    procedure the score is shown but no PTS category is given (pathway.md section 3)."""
+    items = (follow_up.result or {}).get("villalta")
+    if not items:
+        return None
+    procedure_on = (follow_up.result or {}).get("procedure_on")
+    assessable = procedure_on is None or outcomes.pts_assessable(
+        dt.date.fromisoformat(procedure_on), follow_up.performed_on
     )
+    return {
+        "score": outcomes.villalta_score(items),
+        "category": outcomes.villalta_category(items) if assessable else None,
+        "pts_assessable": assessable,
+    }

@@ -139,16 +139,22 @@ def _members(role: str) -> list[int]:
 
 
 class Recipients:
-    """Who gets an alert: the episode's assigned nurse or coordinator, else the whole role."""
+    """Who gets an alert: the episode's assigned nurse or coordinator while their account is
+    active, else everyone active in the role, so nobody who has left swallows an alert."""
 
     def __init__(self):
         self._members = {}
+        self._active = None
 
     def of(self, kind: str, nurse_id: int | None, coordinator_id: int | None) -> list[int]:
         nurse_kind = kind in Alert.ROUTINE
         assigned = nurse_id if nurse_kind else coordinator_id
         if assigned:
-            return [assigned]
+            if self._active is None:
+                users = get_user_model().objects.filter(is_active=True)
+                self._active = set(users.values_list("id", flat=True))
+            if assigned in self._active:
+                return [assigned]
         role = roles.NURSE if nurse_kind else roles.COORDINATOR
         if role not in self._members:
             self._members[role] = _members(role)
@@ -300,7 +306,8 @@ def _duplex_result(episode: Episode, segments: list[dict], villalta: dict | None
             {"segments": f"Report every stented segment; missing: {', '.join(missing)}."}
         )
     urgent = any(s["result"] != DuplexSegmentResult.Result.PATENT for s in segments)
-    return {"segments": segments, "villalta": villalta}, urgent
+    procedure_on = note.date.isoformat() if note else None
+    return {"segments": segments, "villalta": villalta, "procedure_on": procedure_on}, urgent
 
 
 def followup_record_result(*, actor, follow_up_id: int, performed_on: dt.date, **data) -> FollowUp:
@@ -404,6 +411,7 @@ def delivery_send(*, delivery_id: int) -> bool:
                     from_email=settings.DEFAULT_FROM_EMAIL,
                     recipient_list=[recipient.email],
                 )
+                delivery.last_error = ""
             else:
                 delivery.last_error = "No email address: in-app inbox only."
             delivery.sent_at = timezone.now()

@@ -192,6 +192,7 @@ def test_a_send_that_fails_is_recorded_and_succeeds_once_when_retried(
     assert services.delivery_send(delivery_id=delivery.id) is False
     delivery.refresh_from_db()
     assert delivery.sent_at is not None and delivery.attempts == 3
+    assert delivery.last_error == ""  # the earlier failure no longer shows on a sent email
     assert len(mailoutbox) == 1
 
 

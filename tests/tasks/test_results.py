@@ -369,3 +369,23 @@ def test_an_anonymous_caller_is_told_to_sign_in(anonymous, nurse, clock, episode
     assert [r.status_code for r in answers] == [401] * 4
     assert Alert.objects.get(id=alert.id).acknowledged_at is None
     assert FollowUp.objects.get(id=fu.id).completed_at is None
+
+
+def test_the_villalta_score_is_shown_without_a_pts_category_before_three_months(as_nurse, episode):
+    body = duplex((STENTED, "patent"), villalta_items=villalta(pain=3, heaviness=3))
+    shown = post_result(as_nurse, six_week_duplex(episode), **body).json()["villalta"]
+    assert shown == {"score": 6, "category": None, "pts_assessable": False}
+
+
+def test_the_villalta_category_is_derived_from_the_items_from_three_months(
+    as_nurse, episode, clock
+):
+    three_months = follow_up(episode, "duplex", D(2024, 4, 30))
+    clock.move_to(at(D(2024, 4, 30), 11))
+    body = duplex(
+        (STENTED, "patent"),
+        villalta_items=villalta(pain=3, cramps=3, heaviness=3, redness=2),
+        performed_on=D(2024, 4, 30),
+    )
+    shown = post_result(as_nurse, three_months, **body).json()["villalta"]
+    assert shown == {"score": 11, "category": "moderate", "pts_assessable": True}

@@ -603,3 +603,30 @@ def test_a_second_episode_gets_a_schedule_of_its_own(coordinator, clock):
     assert second.follow_ups.open().count() == 27
     assert first.follow_ups.open().count() == 0
     assert second.follow_ups.filter(kind="duplex").first().due_on == D(2024, 2, 19)
+
+
+def test_alerts_of_an_assigned_nurse_who_has_left_go_to_the_nurses_on_duty(
+    coordinator, nurse, clock
+):
+    departed = user_in("nurse", "nurse-left")
+    episode = discharge(coordinator, clock)
+    Episode.objects.filter(id=episode.id).update(assigned_nurse=departed)
+    departed.is_active = False
+    departed.save()
+
+    sweep_on(clock, D(2024, 2, 7))
+
+    due = Alert.objects.filter(follow_up=the(episode, "duplex", D(2024, 2, 14)), kind="due")
+    assert [a.recipient.username for a in due] == ["nurse-1"]
+
+
+def test_alerts_of_a_patient_who_left_surveillance_drop_out_of_the_nurses_inbox(
+    coordinator, as_nurse, clock
+):
+    episode = discharge(coordinator, clock)
+    sweep_on(clock, D(2024, 2, 7))
+    assert len(as_nurse.get("/api/alerts/").json()) == 3
+
+    move(coordinator, episode, "withdraw", reason="Moved to another region.")
+
+    assert as_nurse.get("/api/alerts/").json() == []
