@@ -184,6 +184,7 @@ def demo_users_reset() -> dict[str, str]:
     for role in ROLES:
         username = DEMO_USERS[role]
         user, _ = User.objects.get_or_create(username=username)
+        user.email = f"{username}@unit.example"  # the console email backend shows their alerts
         password = secrets.token_urlsafe(12)
         user.set_password(password)
         user.is_staff = role == "admin"

@@ -18,9 +18,9 @@ INTERVAL = RegexValidator(r"^[1-9][0-9]*[dwm]$", "Write an interval as 14d, 6w o
 
 
 class Kind(models.TextChoices):
-    DUPLEX = "duplex"
-    ANTICOAGULATION_REVIEW = "anticoagulation_review"
-    INR_CHECK = "inr_check"
+    DUPLEX = "duplex", "Duplex ultrasound"
+    ANTICOAGULATION_REVIEW = "anticoagulation_review", "Anticoagulation review"
+    INR_CHECK = "inr_check", "INR check"
 
 
 class Status(models.TextChoices):
