@@ -294,7 +294,7 @@ def test_routine_alerts_reach_each_nurse_as_one_digest_a_day_after_the_digest_ho
     for message in mailoutbox:
         assert message.body.count(f"Episode {episode.id}:") == 2
         assert "Duplex ultrasound follow-up due 2024-02-14 is due" in message.body
-        assert "Anticoagulation Review follow-up due 2024-02-14 is due" in message.body
+        assert "Anticoagulation review follow-up due 2024-02-14 is due" in message.body
         assert_no_patient_details(message, patient)
     assert not Delivery.objects.filter(sent_at__isnull=True).exists()
 
