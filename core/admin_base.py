@@ -1,9 +1,9 @@
 from django.contrib import admin
 
 
-class LookUpAdmin(admin.ModelAdmin):
-    """Staff look things up here; every change goes through the services and the API, so the
-    rules and the history are never bypassed."""
+class ReadOnly:
+    """Staff look things up in the admin; every change goes through the services and the API,
+    so the rules and the history are never bypassed."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -15,16 +15,10 @@ class LookUpAdmin(admin.ModelAdmin):
         return False
 
 
-class LookUpInline(admin.TabularInline):
+class LookUpAdmin(ReadOnly, admin.ModelAdmin):
+    pass
+
+
+class LookUpInline(ReadOnly, admin.TabularInline):
     extra = 0
     can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
