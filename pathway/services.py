@@ -79,7 +79,7 @@ def _effective_on(move: machine.Move, value: dt.date | None, previous: Transitio
     if value is None:
         if move.effective_on_required:
             raise InvalidInput({"effective_on": "The date of death is required."})
-        return max(today, previous.effective_on)
+        return today
     if value > today:
         raise InvalidInput({"effective_on": "The effective date cannot be in the future."})
     if value < previous.effective_on:

@@ -59,6 +59,10 @@ class FollowUpOut(serializers.ModelSerializer):
     window_days = serializers.IntegerField()
     status = serializers.CharField()
     villalta = serializers.SerializerMethodField()
+    segments = serializers.SerializerMethodField()
+
+    def get_segments(self, follow_up) -> list[dict]:
+        return [{"segment": s.segment, "result": s.result} for s in follow_up.segments.all()]
 
     def get_villalta(self, follow_up) -> dict | None:
         """Score and PTS category computed from the recorded items, never stored."""
@@ -75,6 +79,7 @@ class FollowUpOut(serializers.ModelSerializer):
             "window_opens_on",
             "window_closes_on",
             "status",
+            "segments",
             "villalta",
             "performed_on",
             "result",

@@ -11,7 +11,8 @@ from tasks.models import Alert, FollowUp
 
 def followup_list(*, actor, episode_id: int) -> list[FollowUp]:
     episode = episode_get(actor=actor, episode_id=episode_id)
-    return list(FollowUp.objects.filter(episode=episode).order_by("due_on", "id"))
+    rows = FollowUp.objects.filter(episode=episode).prefetch_related("segments")
+    return list(rows.order_by("due_on", "id"))
 
 
 def followup_get(*, actor, follow_up_id: int) -> FollowUp:

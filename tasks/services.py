@@ -307,7 +307,8 @@ def _duplex_result(episode: Episode, segments: list[dict], villalta: dict | None
         )
     urgent = any(s["result"] != DuplexSegmentResult.Result.PATENT for s in segments)
     procedure_on = note.date.isoformat() if note else None
-    return {"segments": segments, "villalta": villalta, "procedure_on": procedure_on}, urgent
+    # Segment results are rows (DuplexSegmentResult); the JSON keeps the rest of the visit.
+    return {"villalta": villalta, "procedure_on": procedure_on}, urgent
 
 
 def followup_record_result(*, actor, follow_up_id: int, performed_on: dt.date, **data) -> FollowUp:
