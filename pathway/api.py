@@ -45,6 +45,17 @@ class EpisodesApi(APIView):
 
 
 class EpisodeApi(APIView):
+    permission_classes = writes_need(roles.RUN_TRANSITIONS, "assign episodes")
+
+    @extend_schema(request=s.AssignIn, responses=s.EpisodeDetailOut)
+    def patch(self, request, episode_id: int):
+        serializer = s.AssignIn(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        services.episode_assign(
+            actor=request.user, episode_id=episode_id, **serializer.validated_data
+        )
+        return self.get(request, episode_id)
+
     @extend_schema(responses=s.EpisodeDetailOut)
     def get(self, request, episode_id: int):
         data = episode_payload(request, episode_id)

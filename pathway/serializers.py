@@ -27,6 +27,11 @@ class EpisodeIn(serializers.Serializer):
     )
 
 
+class AssignIn(serializers.Serializer):
+    assigned_nurse = serializers.IntegerField(allow_null=True, required=False)
+    assigned_coordinator = serializers.IntegerField(allow_null=True, required=False)
+
+
 class TransitionIn(serializers.Serializer):
     transition = serializers.CharField()
     reason = serializers.CharField(required=False, allow_blank=True, allow_null=True, default="")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -63,6 +64,38 @@ def episode_open(*, actor, patient_id: int, opened_on: dt.date | None = None) ->
             actor=actor,
             effective_on=opened_on or timezone.localdate(),
         )
+    return episode
+
+
+# --- who looks after it ----------------------------------------------------------------------
+def _staff_in(role: str, user_id: int | None, field: str):
+    if user_id is None:
+        return None
+    user = get_user_model().objects.filter(id=user_id, is_active=True, groups__name=role).first()
+    if user is None:
+        raise InvalidInput({field: f"No active user with the {role} role has that id."})
+    return user
+
+
+def episode_assign(*, actor, episode_id: int, **assigned: int | None) -> Episode:
+    """Name the nurse and coordinator who get this episode's alerts (None: the whole role)."""
+    roles.require(actor, roles.RUN_TRANSITIONS, "assign episodes")
+    users = {
+        field: _staff_in(role, assigned[field], field)
+        for field, role in (
+            ("assigned_nurse", roles.NURSE),
+            ("assigned_coordinator", roles.COORDINATOR),
+        )
+        if field in assigned
+    }
+    with transaction.atomic():
+        episode = _lock(episode_id)
+        if episode.state in TERMINAL:
+            raise Conflict(f"The episode is closed ('{episode.state}').")
+        for field, user in users.items():
+            setattr(episode, field, user)
+        if users:
+            episode.save(update_fields=list(users))
     return episode
 
 
