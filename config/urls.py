@@ -33,6 +33,7 @@ urlpatterns = [
     path(f"{episode}follow-ups/", tasks_api.FollowUpsApi.as_view(), name="follow-ups"),
     path("api/follow-ups/<int:follow_up_id>/result/", tasks_api.ResultApi.as_view(), name="result"),
     path("api/alerts/", tasks_api.AlertsApi.as_view(), name="alerts"),
+    path("api/dashboard/", tasks_api.DashboardApi.as_view(), name="dashboard"),
     path(
         "api/alerts/<int:alert_id>/acknowledge/",
         tasks_api.AcknowledgeApi.as_view(),

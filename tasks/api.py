@@ -129,3 +129,15 @@ class AcknowledgeApi(APIView):
     def post(self, request, alert_id: int):
         alert = services.alert_acknowledge(actor=request.user, alert_id=alert_id)
         return Response(AlertOut(alert).data)
+
+
+class DashboardOut(serializers.Serializer):
+    by_state = serializers.DictField(child=serializers.IntegerField())
+    follow_ups = serializers.DictField(child=serializers.IntegerField())
+    open_alerts = serializers.DictField(child=serializers.IntegerField())
+
+
+class DashboardApi(APIView):
+    @extend_schema(responses=DashboardOut)
+    def get(self, request):
+        return Response(DashboardOut(selectors.dashboard_get(actor=request.user)).data)

@@ -1,10 +1,13 @@
 import datetime as dt
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from core import roles
 from core.errors import NotFound
 from pathway import outcomes
+from pathway.codes import State
+from pathway.models import Episode
 from pathway.selectors import episode_get
 from tasks.models import Alert, FollowUp
 
@@ -45,4 +48,27 @@ def villalta_of(follow_up: FollowUp) -> dict | None:
         "score": outcomes.villalta_score(items),
         "category": outcomes.villalta_category(items) if assessable else None,
         "pts_assessable": assessable,
+    }
+
+
+def dashboard_get(*, actor, today: dt.date | None = None) -> dict:
+    """What an admin watches: patients per state, follow-ups due this week (today and the next
+    6 days) and overdue, open alerts by kind. Four queries whatever the numbers."""
+    roles.require(actor, roles.VIEW_DASHBOARD, "see the dashboard")
+    today = today or timezone.localdate()
+    counts = dict(Episode.objects.values_list("state").annotate(n=Count("id")).order_by())
+    follow_ups = FollowUp.objects.open().aggregate(
+        due_this_week=Count("id", filter=Q(due_on__gte=today, due_on__lte=today + dt.timedelta(6))),
+        overdue=Count("id", filter=Q(window_closes_on__lt=today)),
+    )
+    alerts = dict(
+        Alert.objects.filter(acknowledged_at__isnull=True, follow_up__cancelled_at__isnull=True)
+        .values_list("kind")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {
+        "by_state": {state: counts.get(state, 0) for state in State.values},
+        "follow_ups": follow_ups,
+        "open_alerts": {kind: alerts.get(kind, 0) for kind in Alert.Kind.values},
     }
