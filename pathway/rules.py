@@ -259,7 +259,7 @@ def warnings(episode) -> list[Unmet]:
     sel = _selection(episode)
     if sel is not None and episode.state == "selection":
         days = symptom_days(sel)
-        if SYMPTOM_WINDOW_LATE_DAYS < days <= SYMPTOM_WINDOW_DAYS:
+        if SYMPTOM_WINDOW_LATE_DAYS <= days <= SYMPTOM_WINDOW_DAYS:
             found.append(
                 _unmet(
                     symptom_window, f"Late referral: symptom onset {days} days before assessment."

@@ -175,15 +175,16 @@ def test_coordinator_refers_beyond_21_days_when_an_override_reason_is_recorded(c
     assert move(coordinator, episode, "refer_to_mdt").state == State.MDT_DISCUSSION
 
 
-@pytest.mark.parametrize("days", [15, 18, 21])
-def test_a_late_referral_15_to_21_days_after_onset_is_allowed_but_flagged(coordinator, days):
+@pytest.mark.parametrize("days", [14, 18, 21])
+def test_a_late_referral_14_to_21_days_after_onset_is_allowed_but_flagged(coordinator, days):
     episode = selected(coordinator, assessed_on=today(), symptom_onset=days_ago(days))
     assert warning_rules(coordinator, episode) == ["symptom_window"]
     assert move(coordinator, episode, "refer_to_mdt").state == State.MDT_DISCUSSION
 
 
-def test_an_early_referral_is_not_flagged_as_late(coordinator):
-    episode = selected(coordinator, assessed_on=today(), symptom_onset=days_ago(7))
+@pytest.mark.parametrize("days", [7, 13])
+def test_an_early_referral_is_not_flagged_as_late(coordinator, days):
+    episode = selected(coordinator, assessed_on=today(), symptom_onset=days_ago(days))
     assert warning_rules(coordinator, episode) == []
 
 
