@@ -53,6 +53,8 @@ def episode_open(*, actor, patient_id: int, opened_on: dt.date | None = None) ->
             patient = Patient.objects.select_for_update().get(id=patient_id)
         except Patient.DoesNotExist:
             raise InvalidInput({"patient": "No such patient."}) from None
+        if opened_on is not None and opened_on < patient.birth_date:
+            raise InvalidInput({"opened_on": "This date is before the patient's birth."})
         if patient.episodes.exclude(state__in=TERMINAL).exists():
             raise Conflict("The patient already has an episode that is not finished.")
         episode = Episode.objects.create(patient=patient)
@@ -102,7 +104,11 @@ def episode_assign(*, actor, episode_id: int, **assigned: int | None) -> Episode
 # --- moving an episode -----------------------------------------------------------------------
 def _lock(episode_id: int) -> Episode:
     try:
-        return Episode.objects.select_for_update().get(id=episode_id)
+        return (
+            Episode.objects.select_for_update(of=("self",))
+            .select_related("patient")
+            .get(id=episode_id)
+        )
     except Episode.DoesNotExist:
         raise NotFound("No such episode.") from None
 
@@ -203,9 +209,16 @@ def episode_transition(
 
 
 # --- pathway records -------------------------------------------------------------------------
-def _editable(episode_id: int, actor, *, states=None) -> Episode:
+def _editable(episode_id: int, actor, *, states=None, dates=None) -> Episode:
+    """Lock the episode for a record write; refuse a closed episode, a state the record does
+    not belong to, and dates before the patient was born."""
     roles.require(actor, roles.RECORD_PATHWAY_DATA, "record pathway data")
     episode = _lock(episode_id)
+    born = episode.patient.birth_date
+    early = {k: "This date is before the patient's birth." for k, v in (dates or {}).items()
+             if v is not None and v < born}  # fmt: skip
+    if early:
+        raise InvalidInput(early)
     if episode.state in TERMINAL:
         raise Conflict(f"The episode is closed ('{episode.state}'); its records cannot change.")
     if states and episode.state not in states:
@@ -245,7 +258,9 @@ def selection_record(
     if symptom_onset > assessed_on:
         raise InvalidInput({"symptom_onset": "Symptom onset cannot be after the assessment."})
     with transaction.atomic():
-        episode = _editable(episode_id, actor)
+        episode = _editable(
+            episode_id, actor, dates={"assessed_on": assessed_on, "symptom_onset": symptom_onset}
+        )
         record, _ = SelectionAssessment.objects.update_or_create(
             episode=episode,
             defaults=dict(
@@ -280,7 +295,7 @@ def mdt_decision_add(
     if not attendees:
         raise InvalidInput({"attendees": "List who attended the MDT."})
     with transaction.atomic():
-        episode = _editable(episode_id, actor, states=[State.MDT_DISCUSSION])
+        episode = _editable(episode_id, actor, states=[State.MDT_DISCUSSION], dates={"date": date})
         return MdtDecision.objects.create(
             episode=episode,
             date=date,
@@ -306,7 +321,7 @@ def imaging_study_add(
 ) -> ImagingStudy:
     _no_future(date=date)
     with transaction.atomic():
-        episode = _editable(episode_id, actor)
+        episode = _editable(episode_id, actor, dates={"date": date})
         return ImagingStudy.objects.create(
             episode=episode,
             modality=modality,
@@ -326,7 +341,7 @@ def anticoagulation_record(
     if started_at > timezone.now():
         raise InvalidInput({"started_at": "The start time cannot be in the future."})
     with transaction.atomic():
-        episode = _editable(episode_id, actor)
+        episode = _editable(episode_id, actor, dates={"started_at": timezone.localdate(started_at)})
         record, _ = PreProcedureAnticoagulation.objects.update_or_create(
             episode=episode,
             defaults=dict(
@@ -382,7 +397,10 @@ def procedure_note_record(
     _check_thrombolysis(technique, thrombolytic_agent, thrombolytic_dose, thrombolytic_dose_unit)
     with transaction.atomic():
         episode = _editable(
-            episode_id, actor, states=[State.PROCEDURE, State.POST_OP, State.SURVEILLANCE]
+            episode_id,
+            actor,
+            states=[State.PROCEDURE, State.POST_OP, State.SURVEILLANCE],
+            dates={"date": date},
         )
         reintervention = episode.current_reintervention()
         if reintervention is not None and date < reintervention.effective_on:

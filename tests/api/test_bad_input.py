@@ -667,3 +667,26 @@ def test_what_does_not_exist_is_not_found(method, path, body, everything, as_adm
     response = getattr(as_admin, method)(path, body, format="json")
     s.names(response, "detail", status=404)
     assert s.saved() == before
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "body", "field"),
+    [
+        ("selection/", "put", {"assessed_on": "1900-01-02", "symptom_onset": "1900-01-01"},
+         "symptom_onset"),
+        ("imaging/", "post", {"modality": "duplex", "date": "0001-01-01"}, "date"),
+        ("anticoagulation/", "put", {"agent": "lmwh", "started_at": "1901-01-01T08:00:00Z"},
+         "started_at"),
+    ],
+)  # fmt: skip
+def test_a_record_dated_before_the_patient_was_born_is_refused(
+    as_coordinator, coordinator, path, method, body, field
+):
+    episode = f.episode_in(State.SELECTION, coordinator)
+    if path == "selection/":
+        body = s.selection_body(**body)
+    response = getattr(as_coordinator, method)(
+        f"/api/episodes/{episode.id}/{path}", body, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert field in response.json()
