@@ -81,9 +81,9 @@ class Episode(FSMModelMixin, models.Model):
         return self.procedure_notes.filter(reintervention=self.current_reintervention()).first()
 
     def follow_ups_owed(self, *, today) -> int:
-        """How many follow-ups are due or overdue; the tasks app provides the rows."""
-        follow_ups = getattr(self, "follow_ups", None)
-        return follow_ups.owed(today=today).count() if follow_ups is not None else 0
+        """How many follow-ups are due or overdue (rows of the tasks app, read through their
+        reverse relation so this module never imports it)."""
+        return self.follow_ups.owed(today=today).count()
 
     # --- the state machine (pathway.md section 2) ----------------------------------------
     @transition(
