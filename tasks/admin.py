@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from core.admin_base import LookUpAdmin
-from tasks import models
+from tasks import models, services
 
 
 @admin.register(models.UnitSettings)
@@ -10,6 +10,9 @@ class UnitSettingsAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return not models.UnitSettings.objects.exists()
+
+    def save_model(self, request, obj, form, change):
+        services.unit_settings_save(unit=obj)
 
     def has_delete_permission(self, request, obj=None):
         return False

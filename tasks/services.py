@@ -199,6 +199,18 @@ def _enqueue(delivery_ids: list[int]) -> None:
     transaction.on_commit(send_later, robust=True)
 
 
+def unit_settings_save(*, unit: UnitSettings) -> UnitSettings:
+    """Save the unit's settings. A new escalation delay also moves the escalation date of
+    follow-ups already overdue, so a unit that shortens it is heard sooner."""
+    with transaction.atomic():
+        unit.full_clean()
+        unit.save()
+        FollowUp.objects.open().filter(alert_stage=OVERDUE).update(
+            next_alert_on=F("window_closes_on") + dt.timedelta(days=1 + unit.escalation_days)
+        )
+    return unit
+
+
 # --- the sweep --------------------------------------------------------------------------------
 def stage_on(follow_up, today: dt.date, escalation_days: int) -> int:
     closes = follow_up["window_closes_on"]
@@ -485,6 +497,9 @@ def digests_send(*, now: dt.datetime | None = None) -> int:
     for recipient_id in list(recipients):
         try:
             sent += digest_send(recipient_id=recipient_id, now=now)
-        except Exception:  # one bad mailbox must not hold up the other nurses' digests
+        except Exception as exc:  # one bad mailbox must not hold up the other nurses' digests
             log.exception("Digest to user %s failed; its alerts stay pending.", recipient_id)
+            Delivery.objects.filter(
+                digest=True, sent_at__isnull=True, alert__recipient_id=recipient_id
+            ).update(attempts=F("attempts") + 1, last_error=type(exc).__name__[:200])
     return sent

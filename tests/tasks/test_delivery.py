@@ -356,3 +356,4 @@ def test_one_nurses_dead_mailbox_does_not_hold_up_the_others_digests(
     assert [m.to for m in mailoutbox] == [["nurse-2@unit.example"]]
     unsent = Delivery.objects.filter(sent_at__isnull=True)
     assert set(unsent.values_list("alert__recipient", flat=True)) == {nurse.id}
+    assert all(d.attempts == 1 and d.last_error for d in unsent)  # the failure is on record

@@ -630,3 +630,18 @@ def test_alerts_of_a_patient_who_left_surveillance_drop_out_of_the_nurses_inbox(
     move(coordinator, episode, "withdraw", reason="Moved to another region.")
 
     assert as_nurse.get("/api/alerts/").json() == []
+
+
+def test_a_unit_that_shortens_the_escalation_delay_is_heard_sooner_for_visits_already_overdue(
+    coordinator, nurse, clock
+):
+    episode = discharge(coordinator, clock)
+    two_week = the(episode, "duplex", D(2024, 2, 14))  # window closes 21 Feb
+    sweep_on(clock, D(2024, 2, 22))  # overdue; escalation would be owed on 7 Mar
+    unit = UnitSettings.current()
+    unit.escalation_days = 7
+    services.unit_settings_save(unit=unit)
+
+    sweep_on(clock, D(2024, 2, 29))
+
+    assert Alert.objects.filter(follow_up=two_week, kind="escalation").exists()
