@@ -40,11 +40,11 @@ class Conflict(DomainError):
     def __init__(self, detail: str, unmet: list | None = None):
         super().__init__(detail)
         self.unmet = unmet or []
-        # A refused move always answers with "unmet" (the contract's shape), even if empty.
-        self._with_unmet = unmet is not None
+
+
+class MoveRefused(Conflict):
+    """A pathway move refused: answered in the contract's shape, `unmet` always present."""
 
     def as_dict(self) -> dict:
-        data = {"detail": self.detail}
-        if self.unmet or self._with_unmet:
-            data["unmet"] = [{"rule": u.rule, "message": u.message} for u in self.unmet]
-        return data
+        unmet = [{"rule": u.rule, "message": u.message} for u in self.unmet]
+        return {"detail": self.detail, "unmet": unmet}

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core import roles
-from core.errors import Conflict, InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput, MoveRefused, NotFound
 from pathway import machine
 from pathway.codes import (
     DEFAULT_TARGET_INR,
@@ -165,18 +165,17 @@ def episode_transition(
         if spec.reason_required and not reason:
             raise InvalidInput({"reason": f"A reason is required to {name.replace('_', ' ')}."})
         if expected_state and expected_state != episode.state:
-            raise Conflict(f"The episode changed: it is now in '{episode.state}'.", [])
+            raise MoveRefused(f"The episode changed: it is now in '{episode.state}'.")
         move = machine.move_from(episode.state, name)
         if move is None:
-            raise Conflict(
+            raise MoveRefused(
                 f"'{name}' is not a move from '{episode.state}' (the episode may just have "
-                "been moved by someone else).",
-                [],
+                "been moved by someone else)."
             )
         episode.pending_reason = reason
         unmet = move.unmet(episode)
         if unmet:
-            raise Conflict(f"'{name}' is blocked by the pathway rules.", unmet)
+            raise MoveRefused(f"'{name}' is blocked by the pathway rules.", unmet)
         previous = episode.history.order_by("-id").first()
         effective = _effective_on(move, effective_on, previous)
 
