@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "patients",
     "pathway",
     "tasks",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from pathway.models import Episode, Transition
+from tasks import windows
 
 INTERVAL = RegexValidator(r"^[1-9][0-9]*[dwm]$", "Write an interval as 14d, 6w or 3m.")
 
@@ -134,15 +135,13 @@ class FollowUp(models.Model):
         return (self.due_on - self.window_opens_on).days
 
     def status_on(self, today: dt.date) -> str:
-        if self.completed_at:
-            return Status.COMPLETED
-        if self.cancelled_at:
-            return Status.CANCELLED
-        if today < self.window_opens_on:
-            return Status.SCHEDULED
-        if today <= self.window_closes_on:
-            return Status.DUE
-        return Status.OVERDUE
+        return windows.status_on(
+            today,
+            self.window_opens_on,
+            self.window_closes_on,
+            completed=bool(self.completed_at),
+            cancelled=bool(self.cancelled_at),
+        )
 
     @property
     def status(self) -> str:

@@ -59,7 +59,7 @@ def dashboard_get(*, actor, today: dt.date | None = None) -> dict:
     counts = dict(Episode.objects.values_list("state").annotate(n=Count("id")).order_by())
     follow_ups = FollowUp.objects.open().aggregate(
         due_this_week=Count("id", filter=Q(due_on__gte=today, due_on__lte=today + dt.timedelta(6))),
-        overdue=Count("id", filter=Q(window_closes_on__lt=today)),
+        overdue=Count("id", filter=Q(window_closes_on__lt=today)),  # windows.overdue_from
     )
     alerts = dict(
         Alert.objects.filter(acknowledged_at__isnull=True, follow_up__cancelled_at__isnull=True)

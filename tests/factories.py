@@ -1,4 +1,4 @@
-"""Test data. Records go through the services (pathway/demo.py), as a real client would."""
+"""Test data. Records go through the services (demo/walk.py), as a real client would."""
 
 import datetime as dt
 
@@ -6,9 +6,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from pathway import services
-from pathway.codes import State
-from pathway.demo import (  # noqa: F401 - the record helpers tests build on
+from demo.walk import (  # noqa: F401 - the record helpers tests build on
     ROUTE,
     days_ago,
     prepare_and_move,
@@ -20,6 +18,8 @@ from pathway.demo import (  # noqa: F401 - the record helpers tests build on
     record_selection,
     walk_to,
 )
+from pathway import services
+from pathway.codes import State
 from pathway.models import Episode
 from patients.models import Patient
 

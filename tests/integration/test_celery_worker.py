@@ -17,7 +17,7 @@ from django.db import connection
 from django.utils import timezone
 
 from config.celery import app as celery_app
-from pathway import demo
+from demo import walk as demo
 from tasks import services
 from tasks.jobs import deliver_alert
 from tasks.models import Alert, Delivery, FollowUp

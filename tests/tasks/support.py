@@ -6,7 +6,8 @@ import datetime as dt
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from pathway import demo, services
+from demo import walk as demo
+from pathway import services
 from pathway.codes import State
 from tasks import services as task_services
 from tests.factories import PatientFactory, UserFactory

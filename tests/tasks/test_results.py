@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from pathway import demo
+from demo import walk as demo
 from pathway.models import Episode
 from pathway.outcomes import VILLALTA_ITEMS, villalta_category, villalta_score
 from tasks import services

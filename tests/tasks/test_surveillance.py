@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 
 from core.errors import Conflict
-from pathway import demo
+from demo import walk as demo
 from pathway.codes import State
 from pathway.models import Episode
 from tasks import services

@@ -10,7 +10,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from pathway import demo
+from demo import walk as demo
 from pathway.codes import State
 from tasks import jobs, services
 from tasks.models import Alert, Delivery, FollowUp

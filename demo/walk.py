@@ -1,23 +1,17 @@
-"""A demo cohort: real episodes walked along the pathway through the services, every guard met
-on the way, so what a first run shows is what the rules allow. Also used by the tests."""
+"""Walking real episodes along the pathway through the services, every guard met on the way:
+the demo cohort and the tests build on it, so what they show is what the rules allow."""
 
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from decimal import Decimal
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
-from django.db import transaction
 from django.utils import timezone
 
-from core.roles import ROLES
 from pathway import services
 from pathway.codes import State
 from pathway.models import Episode
 from patients.models import Patient
-from tasks.services import followups_sweep
 
 
 def days_ago(n: int) -> dt.date:
@@ -152,74 +146,3 @@ def walk_to(actor, patient: Patient, state: str, on: dt.date | None = None) -> E
     for name in ROUTE[state]:
         episode = prepare_and_move(actor, episode, name, on)
     return episode
-
-
-# --- the first-run demo ----------------------------------------------------------------------
-DEMO_USERS = {"coordinator": "demo-coordinator", "nurse": "demo-nurse", "admin": "demo-admin"}
-COHORT = [
-    ("selection", None),
-    ("selection", "late"),
-    ("mdt_discussion", None),
-    ("mdt_discussion", None),
-    ("imaging", None),
-    ("procedure", None),
-    ("post_op", None),
-    ("surveillance", 200),
-    ("surveillance", 45),
-    ("surveillance", 10),
-    ("mdt_discussion", "exclude"),
-    ("selection", "withdraw"),
-]
-NAMES = [
-    ("Ada", "Hughes"), ("Ben", "Okafor"), ("Chloe", "Martin"), ("Dev", "Patel"),
-    ("Elena", "Rossi"), ("Femi", "Adeyemi"), ("Grace", "Lee"), ("Hugo", "Schmidt"),
-    ("Iris", "Novak"), ("Jon", "Evans"), ("Kira", "Tanaka"), ("Luis", "Garcia"),
-]  # fmt: skip
-
-
-def demo_users_reset() -> dict[str, str]:
-    """Create (or reset) one demo user per role; return username -> new password."""
-    User = get_user_model()
-    passwords = {}
-    for role in ROLES:
-        username = DEMO_USERS[role]
-        user, _ = User.objects.get_or_create(username=username)
-        user.email = f"{username}@unit.example"  # the console email backend shows their alerts
-        password = secrets.token_urlsafe(12)
-        user.set_password(password)
-        user.is_staff = role == "admin"
-        user.is_superuser = role == "admin"
-        user.save()
-        user.groups.set([Group.objects.get(name=role)])
-        passwords[username] = password
-    return passwords
-
-
-@transaction.atomic
-def demo_cohort_load() -> tuple[int, int]:
-    """Load the demo cohort once (three patients discharged 10, 45 and 200 days ago, so their
-    follow-ups are due or overdue); return how many episodes and alerts were created."""
-    if Patient.objects.filter(mrn__startswith="DEMO").exists():
-        return 0, 0
-    actor = get_user_model().objects.get(username=DEMO_USERS["coordinator"])
-    for i, ((state, twist), (given, family)) in enumerate(zip(COHORT, NAMES, strict=True)):
-        patient = Patient.objects.create(
-            mrn=f"DEMO{i + 1:04d}",
-            given_name=given,
-            family_name=family,
-            birth_date=dt.date(1950 + 3 * i, 1 + i % 12, 1 + i),
-            sex="female" if i % 2 == 0 else "male",
-        )
-        back_dated = days_ago(twist) if isinstance(twist, int) else None
-        episode = walk_to(actor, patient, state, on=back_dated)
-        if twist == "late":
-            record_selection(actor, episode, symptom_onset=days_ago(19), assessed_on=days_ago(1))
-        elif twist == "exclude":
-            record_mdt(actor, episode, decision="anticoagulation_alone")
-            services.episode_transition(episode_id=episode.id, name="exclude", actor=actor)
-        elif twist == "withdraw":
-            services.episode_transition(
-                episode_id=episode.id, name="withdraw", actor=actor, reason="Patient declined."
-            )
-    sweep = followups_sweep()
-    return len(COHORT), sweep.alerts

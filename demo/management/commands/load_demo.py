@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from pathway import demo
+from demo import cohort as demo
 
 
 class Command(BaseCommand):

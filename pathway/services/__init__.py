@@ -1,0 +1,31 @@
+"""Writes on episodes, as Zulip's actions: one keyword-only `<entity>_<action>` function each,
+split by concern and re-exported here.
+
+- episodes.py: opening an episode and naming who looks after it;
+- moves.py: moving it along the pathway (lock, transition, save, history, after-move handlers);
+- records.py: the records the guards read before the procedure;
+- procedure.py: the procedure note and the discharge plan;
+- common.py: what every writer shares (the lock, the timeline, dates).
+"""
+
+from pathway.services.episodes import episode_assign, episode_open
+from pathway.services.moves import episode_transition
+from pathway.services.procedure import discharge_plan_record, procedure_note_record
+from pathway.services.records import (
+    anticoagulation_record,
+    imaging_study_add,
+    mdt_decision_add,
+    selection_record,
+)
+
+__all__ = [
+    "anticoagulation_record",
+    "discharge_plan_record",
+    "episode_assign",
+    "episode_open",
+    "episode_transition",
+    "imaging_study_add",
+    "mdt_decision_add",
+    "procedure_note_record",
+    "selection_record",
+]

@@ -1,0 +1,72 @@
+"""Opening an episode, and naming who looks after it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from core import roles
+from core.errors import Conflict, InvalidInput
+from pathway.codes import TERMINAL
+from pathway.models import Episode, Transition
+from pathway.services.common import lock, no_future
+from patients.models import Patient
+
+
+def episode_open(*, actor, patient_id: int, opened_on: dt.date | None = None) -> Episode:
+    """Open an episode in selection; `opened_on` (the referral date) may be back-dated."""
+    roles.require(actor, roles.OPEN_EPISODES, "open episodes")
+    no_future(opened_on=opened_on)
+    with transaction.atomic():
+        try:
+            patient = Patient.objects.select_for_update().get(id=patient_id)
+        except Patient.DoesNotExist:
+            raise InvalidInput({"patient": "No such patient."}) from None
+        if opened_on is not None and opened_on < patient.birth_date:
+            raise InvalidInput({"opened_on": "This date is before the patient's birth."})
+        if patient.episodes.exclude(state__in=TERMINAL).exists():
+            raise Conflict("The patient already has an episode that is not finished.")
+        episode = Episode.objects.create(patient=patient)
+        Transition.objects.create(
+            episode=episode,
+            name="open",
+            source="",
+            target=episode.state,
+            actor=actor,
+            effective_on=opened_on or timezone.localdate(),
+        )
+    return episode
+
+
+def _staff_in(role: str, user_id: int | None, field: str):
+    if user_id is None:
+        return None
+    user = get_user_model().objects.filter(id=user_id, is_active=True, groups__name=role).first()
+    if user is None:
+        raise InvalidInput({field: f"No active user with the {role} role has that id."})
+    return user
+
+
+def episode_assign(*, actor, episode_id: int, **assigned: int | None) -> Episode:
+    """Name the nurse and coordinator who get this episode's alerts (None: the whole role)."""
+    roles.require(actor, roles.RUN_TRANSITIONS, "assign episodes")
+    users = {
+        field: _staff_in(role, assigned[field], field)
+        for field, role in (
+            ("assigned_nurse", roles.NURSE),
+            ("assigned_coordinator", roles.COORDINATOR),
+        )
+        if field in assigned
+    }
+    with transaction.atomic():
+        episode = lock(episode_id)
+        if episode.state in TERMINAL:
+            raise Conflict(f"The episode is closed ('{episode.state}').")
+        for field, user in users.items():
+            setattr(episode, field, user)
+        if users:
+            episode.save(update_fields=list(users))
+    return episode

@@ -1,0 +1,114 @@
+"""Moving an episode along the pathway.
+
+Every move goes through episode_transition, which locks the row, runs the FSM transition, saves,
+appends the history row and calls the after-move handlers (pathway/hooks.py) in one
+transaction, so a move is either whole or absent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core import roles
+from core.errors import Conflict, InvalidInput, MoveRefused
+from pathway import hooks, machine
+from pathway.codes import MdtOutcome
+from pathway.models import Episode, Transition
+from pathway.services.common import lock
+
+
+def _effective_on(move: machine.Move, value: dt.date | None, previous: Transition) -> dt.date:
+    today = timezone.localdate()
+    if value is None:
+        if move.effective_on_required:
+            raise InvalidInput({"effective_on": "The date of death is required."})
+        return today
+    if value > today:
+        raise InvalidInput({"effective_on": "The effective date cannot be in the future."})
+    if value < previous.effective_on:
+        raise InvalidInput(
+            {
+                "effective_on": "The effective date cannot be before the previous move's "
+                f"({previous.effective_on.isoformat()})."
+            }
+        )
+    return value
+
+
+def _default_reason(episode: Episode, name: str) -> str:
+    if name == "exclude":
+        mdt = episode.mdt_decisions.order_by("-date", "-id").first()
+        if mdt is not None and mdt.decision == MdtOutcome.ANTICOAGULATION_ALONE:
+            return "MDT decision: anticoagulation alone."
+    return ""
+
+
+def episode_transition(
+    *,
+    episode_id: int,
+    name: str,
+    actor,
+    reason: str = "",
+    effective_on: dt.date | None = None,
+    expected_state: str | None = None,
+) -> Episode:
+    spec = machine.by_name(name)
+    if spec is None:
+        raise InvalidInput(
+            {"transition": f"Unknown transition. Known: {', '.join(machine.NAMES)}."}
+        )
+    if spec.admin_only:
+        roles.require(actor, roles.CORRECT_TRANSITIONS, "correct a transition")
+    else:
+        roles.require(actor, roles.RUN_TRANSITIONS, "move patients along the pathway")
+    reason = (reason or "").strip()
+
+    with transaction.atomic():
+        episode = lock(episode_id)
+        reason = reason or _default_reason(episode, name)
+        if spec.reason_required and not reason:
+            raise InvalidInput({"reason": f"A reason is required to {name.replace('_', ' ')}."})
+        if expected_state and expected_state != episode.state:
+            raise MoveRefused(f"The episode changed: it is now in '{episode.state}'.")
+        move = machine.move_from(episode.state, name)
+        if move is None:
+            raise MoveRefused(
+                f"'{name}' is not a move from '{episode.state}' (the episode may just have "
+                "been moved by someone else)."
+            )
+        episode.pending_reason = reason
+        unmet = move.unmet(episode)
+        if unmet:
+            raise MoveRefused(f"'{name}' is blocked by the pathway rules.", unmet)
+        previous = episode.history.order_by("-id").first()
+        effective = _effective_on(move, effective_on, previous)
+
+        undone = None
+        if name == "correct":
+            undone = episode.last_correctable_move()
+            episode.correct(undone.source)
+        else:
+            getattr(episode, name)()
+        try:
+            with transaction.atomic():
+                episode.save(update_fields=["state"])
+        except IntegrityError:
+            raise Conflict(
+                "The patient already has another episode that is not finished."
+            ) from None
+        row = Transition.objects.create(
+            episode=episode,
+            name=name,
+            source=move.source if move.source != "*" else previous.target,
+            target=episode.state,
+            actor=actor,
+            effective_on=effective,
+            reason=reason,
+            corrects=undone,
+        )
+        hooks.move_made(episode=episode, move=row)
+    episode.pending_reason = None
+    return episode

@@ -1,0 +1,148 @@
+"""The procedure note (with its stents) and the discharge plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from core.errors import InvalidInput
+from pathway.codes import DEFAULT_TARGET_INR, THROMBOLYTIC_UNIT, Anticoagulant, State, Technique
+from pathway.models import DischargePlan, ProcedureNote, Stent
+from pathway.rules import inr_range_problem
+from pathway.services.common import editable, no_future
+
+MAX_DOSE = {"mg": Decimal("100"), "IU": Decimal("10000000")}
+
+
+def _check_thrombolysis(technique, agent, dose, unit) -> None:
+    if agent is None:
+        if technique == Technique.PHARMACOMECHANICAL:
+            raise InvalidInput(
+                {"thrombolytic_agent": "Pharmacomechanical thrombolysis needs the agent."}
+            )
+        if dose is not None or unit:
+            field = "thrombolytic_dose" if dose is not None else "thrombolytic_dose_unit"
+            raise InvalidInput({field: "A dose was given without an agent."})
+        return
+    expected = THROMBOLYTIC_UNIT[agent]
+    if dose is None:
+        raise InvalidInput({"thrombolytic_dose": "Give the dose of the thrombolytic agent."})
+    if unit != expected:
+        raise InvalidInput(
+            {"thrombolytic_dose_unit": f"The dose of {agent} is given in {expected}."}
+        )
+    if not (Decimal(0) < dose <= MAX_DOSE[expected]):
+        limit = f"{MAX_DOSE[expected]} {unit}"
+        raise InvalidInput({"thrombolytic_dose": f"Give a dose above 0 and at most {limit}."})
+
+
+def procedure_note_record(
+    *,
+    actor,
+    episode_id: int,
+    date: dt.date,
+    access: list[dict],
+    technique: str,
+    completion_venography: dict,
+    stents: list[dict],
+    device: str = "",
+    thrombolytic_agent: str | None = None,
+    thrombolytic_dose: Decimal | None = None,
+    thrombolytic_dose_unit: str | None = None,
+    angioplasty: bool = False,
+    ivus: bool = False,
+    complications: str = "",
+) -> ProcedureNote:
+    """Write the note of the current procedure (after re-intervention, a new one)."""
+    no_future(date=date)
+    if not access:
+        raise InvalidInput({"access": "Record at least one access vein."})
+    _check_thrombolysis(technique, thrombolytic_agent, thrombolytic_dose, thrombolytic_dose_unit)
+    with transaction.atomic():
+        episode = editable(
+            episode_id,
+            actor,
+            states=[State.PROCEDURE, State.POST_OP, State.SURVEILLANCE],
+            dates={"date": date},
+        )
+        reintervention = episode.current_reintervention()
+        if reintervention is not None and date < reintervention.effective_on:
+            raise InvalidInput({"date": "A re-intervention cannot be dated before it was decided."})
+        note, _ = ProcedureNote.objects.update_or_create(
+            episode=episode,
+            reintervention=reintervention,
+            defaults=dict(
+                date=date,
+                access=access,
+                technique=technique,
+                device=device,
+                thrombolytic_agent=thrombolytic_agent,
+                thrombolytic_dose=thrombolytic_dose,
+                thrombolytic_dose_unit=thrombolytic_dose_unit,
+                angioplasty=angioplasty,
+                ivus=ivus,
+                completion_patent=completion_venography["patent"],
+                residual_stenosis_pct=completion_venography.get("residual_stenosis_pct"),
+                dissection=completion_venography.get("dissection", False),
+                complications=complications,
+                recorded_by=actor,
+                recorded_at=timezone.now(),
+            ),
+        )
+        note.full_clean()
+        note.stents.all().delete()
+        for stent in stents:
+            Stent(note=note, **stent).full_clean(exclude=["note"])
+        Stent.objects.bulk_create(Stent(note=note, **s) for s in stents)
+    return note
+
+
+def discharge_plan_record(
+    *,
+    actor,
+    episode_id: int,
+    anticoagulant: str,
+    compression_stockings: bool,
+    target_inr_low: Decimal | None = None,
+    target_inr_high: Decimal | None = None,
+    planned_duration_months: int | None = None,
+    compression_reason: str = "",
+) -> DischargePlan:
+    if anticoagulant == Anticoagulant.VKA:
+        if target_inr_low is None and target_inr_high is None:
+            target_inr_low, target_inr_high = (Decimal(v) for v in DEFAULT_TARGET_INR)
+        problem = inr_range_problem(target_inr_low, target_inr_high)
+        if problem:
+            field = "target_inr_high" if target_inr_high is None else "target_inr_low"
+            raise InvalidInput({field: problem})
+    elif target_inr_low is not None or target_inr_high is not None:
+        field = "target_inr_low" if target_inr_low is not None else "target_inr_high"
+        raise InvalidInput({field: "A target INR range applies only to a VKA."})
+    compression_reason = (compression_reason or "").strip()
+    if not compression_stockings and not compression_reason:
+        raise InvalidInput(
+            {"compression_reason": "Say why compression stockings are not prescribed."}
+        )
+    if planned_duration_months is not None and not (1 <= planned_duration_months <= 600):
+        raise InvalidInput(
+            {"planned_duration_months": "Give 1 to 600 months, or null for lifelong."}
+        )
+    with transaction.atomic():
+        episode = editable(episode_id, actor)
+        record, _ = DischargePlan.objects.update_or_create(
+            episode=episode,
+            defaults=dict(
+                anticoagulant=anticoagulant,
+                target_inr_low=target_inr_low,
+                target_inr_high=target_inr_high,
+                planned_duration_months=planned_duration_months,
+                compression_stockings=compression_stockings,
+                compression_reason=compression_reason,
+                recorded_by=actor,
+                recorded_at=timezone.now(),
+            ),
+        )
+    return record

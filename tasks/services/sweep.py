@@ -1,0 +1,108 @@
+"""The sweep: raise every alert owed today, each once, like healthchecks' sendalerts.
+
+It claims follow-ups owing an alert with SELECT ... FOR UPDATE SKIP LOCKED in batches read in
+index order, so sweeps running at once share the work and never double-alert.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from tasks import windows
+from tasks.models import Alert, FollowUp, UnitSettings
+from tasks.services.alerts import Recipients, enqueue, insert_alerts
+from tasks.services.delivery import deliveries_requeue_stale
+
+STAGE_KIND = {
+    windows.DUE_STAGE: Alert.Kind.DUE,
+    windows.OVERDUE_STAGE: Alert.Kind.OVERDUE,
+    windows.ESCALATION_STAGE: Alert.Kind.ESCALATION,
+}
+
+
+def unit_settings_save(*, unit: UnitSettings) -> UnitSettings:
+    """Save the unit's settings. A new escalation delay also moves the escalation date of
+    follow-ups already overdue, so a unit that shortens it is heard sooner."""
+    with transaction.atomic():
+        unit.full_clean()
+        unit.save()
+        FollowUp.objects.open().filter(alert_stage=windows.OVERDUE_STAGE).update(
+            next_alert_on=windows.escalation_from(F("window_closes_on"), unit.escalation_days)
+        )
+    return unit
+
+
+def _set_stages(updates: list[tuple[int, int, dt.date | None]]) -> None:
+    """One UPDATE ... FROM (VALUES ...) for the batch: (id, stage, next alert date) rows."""
+    table = FollowUp._meta.db_table
+    values = ", ".join(["(%s, %s, %s)"] * len(updates))
+    as_date = "::date" if connection.vendor == "postgresql" else ""  # an all-NULL column
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET alert_stage = v.column2, next_alert_on = v.column3{as_date} "
+            f"FROM (VALUES {values}) AS v WHERE {table}.id = v.column1",
+            [p for row in updates for p in row],
+        )
+
+
+@dataclass
+class SweepResult:
+    follow_ups: int = 0
+    alerts: int = 0
+    batches: int = 0
+
+
+def followups_sweep(*, today: dt.date | None = None, batch_size: int = 1000) -> SweepResult:
+    """Raise every alert owed today, each once, in batches of claimed follow-ups."""
+    today = today or timezone.localdate()
+    escalation_days = UnitSettings.current().escalation_days
+    recipients = Recipients()
+    result = SweepResult()
+    deliveries_requeue_stale()
+    while True:
+        with transaction.atomic():
+            claimed = list(
+                FollowUp.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(next_alert_on__lte=today)
+                .order_by("next_alert_on", "id")
+                .values(
+                    "id",
+                    "episode_id",
+                    "window_opens_on",
+                    "window_closes_on",
+                    "alert_stage",
+                    "episode__assigned_nurse_id",
+                    "episode__assigned_coordinator_id",
+                )[:batch_size]
+            )
+            if not claimed:
+                return result
+            now = timezone.now()
+            alerts, updates = [], []
+            for row in claimed:
+                stage = windows.stage_on(
+                    today, row["window_opens_on"], row["window_closes_on"], escalation_days
+                )
+                for s in windows.stages_to_raise(row["alert_stage"], stage):
+                    kind = STAGE_KIND[s]
+                    for user_id in recipients.of(
+                        kind,
+                        row["episode__assigned_nurse_id"],
+                        row["episode__assigned_coordinator_id"],
+                    ):
+                        alerts.append((row["episode_id"], row["id"], kind, user_id))
+                stage = max(stage, row["alert_stage"])
+                next_on = windows.next_alert_on(
+                    row["window_opens_on"], row["window_closes_on"], stage, escalation_days
+                )
+                updates.append((row["id"], stage, next_on))
+            _set_stages(updates)
+            enqueue(insert_alerts(alerts, now))
+            result.follow_ups += len(claimed)
+            result.alerts += len(alerts)
+            result.batches += 1
