@@ -67,9 +67,10 @@ SELECT g, 'discharge', 'post_op', 'surveillance', (SELECT id FROM auth_user
        WHERE username = 'bench-nurse'), now(), %(today)s::date - 30, ''
 FROM generate_series(1, %(episodes)s) g;
 -- Ten follow-ups per episode; the first OWED rows (by id) open their window today.
-INSERT INTO tasks_followup (episode_id, kind, due_on, window_opens_on, window_closes_on,
-                            created_by_id, alert_stage, next_alert_on)
-SELECT e, k, d + 7, d, d + 14, e, 0, d
+INSERT INTO tasks_followup (episode_id, kind, anchor, offset_months, offset_days, due_on,
+                            window_opens_on, window_closes_on, created_by_id, cancel_reason,
+                            alert_stage, next_alert_on)
+SELECT e, k, 'procedure', 0, d - %(today)s::date + 7, d + 7, d, d + 14, e, '', 0, d
 FROM (
   SELECT e,
          CASE WHEN (e - 1) * %(per)s + k_i <= %(owed)s THEN %(today)s::date

@@ -23,6 +23,8 @@ ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(","
     [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
 )
 
+SIMPLE_HISTORY_REVERT_DISABLED = True  # revisions are read, never restored over a record
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -33,6 +35,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "simple_history",
     "core",
     "patients",
     "pathway",
@@ -141,6 +144,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "SegmentEnum": "pathway.codes.Segment",
         "StateEnum": "pathway.codes.State",
+        "ComplicationKindEnum": "pathway.codes.ComplicationKind",
+        "FollowUpKindEnum": "tasks.models.Kind",
+        "VisitKindEnum": "tasks.models.Visit.Kind",
+        "AlertKindEnum": "tasks.models.Alert.Kind",
     },
 }
 

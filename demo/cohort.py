@@ -72,6 +72,8 @@ def demo_cohort_load() -> tuple[int, int]:
             sex="female" if i % 2 == 0 else "male",
         )
         back_dated = days_ago(twist) if isinstance(twist, int) else None
+        if twist == "late":
+            back_dated = days_ago(1)  # referred yesterday, 18 days after the symptoms began
         episode = walk_to(actor, patient, state, on=back_dated)
         if twist == "late":
             record_selection(actor, episode, symptom_onset=days_ago(19), assessed_on=days_ago(1))

@@ -20,8 +20,8 @@ def days_ago(n: int) -> dt.date:
 
 def record_selection(actor, episode, **overrides):
     data = dict(
-        assessed_on=days_ago(2),
-        symptom_onset=days_ago(7),
+        assessed_on=days_ago(0),
+        symptom_onset=days_ago(5),
         indications=["severe_swelling", "high_pts_risk"],
         contraindications=[],
         fit_for_procedure=True,
@@ -35,7 +35,7 @@ def record_selection(actor, episode, **overrides):
 
 def record_mdt(actor, episode, **overrides):
     data = dict(
-        date=days_ago(1),
+        date=days_ago(0),
         attendees=[
             "vascular_surgeon",
             "interventional_radiologist",
@@ -56,7 +56,9 @@ def record_imaging(actor, episode, modality, **overrides):
 
 
 def record_anticoagulation(actor, episode, **overrides):
-    data = dict(agent="ufh_infusion", started_at=timezone.now() - dt.timedelta(hours=6))
+    now = timezone.now()
+    today = timezone.make_aware(dt.datetime.combine(timezone.localdate(now), dt.time()))
+    data = dict(agent="ufh_infusion", started_at=max(now - dt.timedelta(hours=6), today))
     data.update(overrides)
     return services.anticoagulation_record(actor=actor, episode_id=episode.id, **data)
 

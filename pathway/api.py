@@ -69,7 +69,10 @@ class EpisodeApi(APIView):
             "procedure_notes": s.ProcedureOut(records.procedure_notes, many=True).data,
             "discharge_plan": records.discharge_plan
             and s.DischargePlanOut(records.discharge_plan).data,
+            "complications": s.ComplicationOut(records.complications, many=True).data,
+            "postop_checks": s.PostopCheckOut(records.postop_checks, many=True).data,
         }
+        data["edited_after_move"] = records.edited_after_move
         return Response(data)
 
 
@@ -86,6 +89,7 @@ class TransitionsApi(APIView):
             reason=data["reason"],
             effective_on=data["effective_on"],
             expected_state=data["expected_state"],
+            reintervention=data["reintervention"],
         )
         return Response(episode_payload(request, episode_id))
 
@@ -95,6 +99,13 @@ class HistoryApi(APIView):
     def get(self, request, episode_id: int):
         rows = selectors.episode_history(actor=request.user, episode_id=episode_id)
         return Response(s.HistoryOut(rows, many=True).data)
+
+
+class RevisionsApi(APIView):
+    @extend_schema(responses=s.RevisionOut(many=True))
+    def get(self, request, episode_id: int):
+        rows = selectors.episode_revisions(actor=request.user, episode_id=episode_id)
+        return Response(s.RevisionOut(rows, many=True).data)
 
 
 class RecordApi(APIView):
@@ -122,7 +133,10 @@ class RecordApi(APIView):
 
 class ReplaceApi(RecordApi):
     def put(self, request, episode_id: int):
-        return self._write(request, episode_id, status.HTTP_200_OK)
+        """Write, then answer with the record as a read shows it (edited after a move or not)."""
+        data = body(self.input_class, request)
+        type(self).service(actor=request.user, episode_id=episode_id, **data)
+        return self.get(request, episode_id)
 
 
 class AddApi(RecordApi):
@@ -163,7 +177,27 @@ class DischargePlanApi(ReplaceApi):
     service = services.discharge_plan_record
 
 
-for _view in (SelectionApi, MdtApi, ImagingApi, AnticoagulationApi, ProcedureApi, DischargePlanApi):
+class ComplicationsApi(AddApi):
+    attribute, input_class, output_class = "complications", s.ComplicationIn, s.ComplicationOut
+    service = services.complication_add
+
+
+class PostopChecksApi(AddApi):
+    attribute, input_class, output_class = "postop_checks", s.PostopCheckIn, s.PostopCheckOut
+    service = services.postop_check_add
+
+
+RECORD_VIEWS = (
+    SelectionApi,
+    MdtApi,
+    ImagingApi,
+    AnticoagulationApi,
+    ProcedureApi,
+    DischargePlanApi,
+    ComplicationsApi,
+    PostopChecksApi,
+)
+for _view in RECORD_VIEWS:
     _write = "post" if issubclass(_view, AddApi) else "put"
     _code = 201 if _write == "post" else 200
     extend_schema_view(

@@ -109,3 +109,78 @@ class Anticoagulant(models.TextChoices):
 
 
 DEFAULT_TARGET_INR = ("2.0", "3.0")
+
+
+class Thrombophilia(models.TextChoices):
+    NOT_TESTED = "not_tested"
+    PENDING = "pending"
+    NEGATIVE = "negative"
+    POSITIVE = "positive"
+
+
+class Inflow(models.TextChoices):
+    GOOD = "good"
+    FAIR = "fair"
+    POOR = "poor"
+
+
+class UnderlyingLesion(models.TextChoices):
+    NONE = "none"
+    COMPRESSION = "compression"
+    POST_THROMBOTIC = "post_thrombotic"
+
+
+class ComplicationKind(models.TextChoices):
+    ACCESS_SITE_BLEEDING = "access_site_bleeding"
+    HAEMATOMA = "haematoma"
+    COMPARTMENT_SYNDROME = "compartment_syndrome"
+    PULMONARY_EMBOLISM = "pulmonary_embolism"
+    STENT_MIGRATION = "stent_migration"
+    STENT_MALAPPOSITION = "stent_malapposition"
+    ACUTE_STENT_THROMBOSIS = "acute_stent_thrombosis"
+    ACCESS_VESSEL_INJURY = "access_vessel_injury"
+    CONTRAST_REACTION = "contrast_reaction"
+    VENOUS_RUPTURE = "venous_rupture"
+    PTS = "pts"
+    STENT_RESTENOSIS = "stent_restenosis"
+    STENT_THROMBOSIS = "stent_thrombosis"
+    CHRONIC_VENOUS_HYPERTENSION = "chronic_venous_hypertension"
+    RECURRENT_DVT = "recurrent_dvt"
+    LYMPHOEDEMA = "lymphoedema"
+    DEVICE_RELATED = "device_related"
+    OTHER = "other"
+
+
+BLEEDING_KINDS = (ComplicationKind.ACCESS_SITE_BLEEDING, ComplicationKind.HAEMATOMA)
+EARLY_DAYS = 30  # a complication within 30 days of the procedure it follows is early
+
+
+class Severity(models.TextChoices):
+    """The SIR adverse-event classification."""
+
+    MILD = "mild"
+    MODERATE = "moderate"
+    SEVERE = "severe"
+    LIFE_THREATENING = "life_threatening"
+    DEATH = "death"
+
+
+class BleedingClass(models.TextChoices):
+    MAJOR = "major", "major (ISTH)"
+    CRNM = "crnm", "clinically relevant non-major"
+    MINOR = "minor"
+
+
+class LimbPerfusion(models.TextChoices):
+    NORMAL = "normal"
+    IMPAIRED = "impaired"
+
+
+class ReinterventionCause(models.TextChoices):
+    STENOSIS = "stenosis"
+    OCCLUSION = "occlusion"
+    SYMPTOMS = "symptoms"
+    OTHER = "other"
+
+
+DUPLEX_CAUSES = (ReinterventionCause.STENOSIS, ReinterventionCause.OCCLUSION)

@@ -25,6 +25,10 @@ class Move:
         return bool(self.custom.get("effective_on_required"))
 
     @property
+    def reintervention_required(self) -> bool:
+        return bool(self.custom.get("reintervention_required"))
+
+    @property
     def admin_only(self) -> bool:
         return bool(self.custom.get("admin_only"))
 

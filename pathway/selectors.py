@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from core import roles
 from core.errors import InvalidInput, NotFound
+from core.revisions import facts_of
 from pathway import machine, rules
 from pathway.codes import State
 from pathway.models import Episode, Transition
@@ -98,6 +100,14 @@ class EpisodeRecords:
     procedure_notes: list
     current_procedure_note: object | None
     discharge_plan: object | None
+    complications: list
+    postop_checks: list
+
+    @property
+    def edited_after_move(self) -> list[str]:
+        """The records changed after a move that relied on them."""
+        records = [self.selection, self.anticoagulation, self.discharge_plan, *self.procedure_notes]
+        return [r.revision_name for r in records if getattr(r, "edited_after_move", False)]
 
 
 def _optional(episode, name):
@@ -107,23 +117,119 @@ def _optional(episode, name):
         return None
 
 
+def _mark_edited(record, moves: list[Transition], name: str, after_id: int = 0, before_id=None):
+    """Flag `record` if written after the standing move `name` that relied on it (the latest
+    such move made after move `after_id` and before move `before_id`)."""
+    if record is None:
+        return
+    relied = [
+        m for m in moves
+        if m.name == name and m.id > after_id and (before_id is None or m.id < before_id)
+    ]  # fmt: skip
+    record.edited_after_move = bool(relied) and record.recorded_at > relied[-1].recorded_at
+
+
 def episode_records(*, actor, episode_id: int) -> EpisodeRecords:
-    """Everything recorded along the way, in a fixed number of queries."""
+    """Everything recorded along the way, in a fixed number of queries; records changed after
+    a move relied on them say so (`edited_after_move`)."""
     roles.require(actor, roles.VIEW_EPISODES, "see episodes")
     episode = (
         Episode.objects.select_related("selection", "anticoagulation", "discharge_plan")
-        .prefetch_related("mdt_decisions", "imaging_studies", "procedure_notes__stents")
+        .prefetch_related(
+            "mdt_decisions",
+            "imaging_studies",
+            "procedure_notes__stents",
+            "complications",
+            "postop_checks",
+            "history__corrected_by",
+        )
         .filter(id=episode_id)
         .first()
     )
     if episode is None:
         raise NotFound("No such episode.")
+    moves = [
+        m for m in episode.history.all()
+        if m.corrects_id is None and not _corrected(m)
+    ]  # fmt: skip
+    notes = list(episode.procedure_notes.all())
+    selection = _optional(episode, "selection")
+    anticoagulation = _optional(episode, "anticoagulation")
+    plan = _optional(episode, "discharge_plan")
+    _mark_edited(selection, moves, "refer_to_mdt")
+    _mark_edited(anticoagulation, moves, "schedule_procedure")
+    _mark_edited(plan, moves, "discharge")
+    in_order = sorted(notes, key=lambda n: n.reintervention_id or 0)
+    for note, following in zip(in_order, [*in_order[1:], None], strict=False):
+        since = note.reintervention_id or 0
+        until = following.reintervention_id if following else None
+        _mark_edited(note, moves, "complete_procedure", since, until)
+    current = episode.current_procedure_note()
+    current_id = current.id if current else None
+    complications = list(episode.complications.all())
+    for complication in complications:
+        complication.early = complication.early_after(notes)
     return EpisodeRecords(
-        selection=_optional(episode, "selection"),
+        selection=selection,
         mdt_decisions=list(episode.mdt_decisions.all()),
         imaging_studies=list(episode.imaging_studies.all()),
-        anticoagulation=_optional(episode, "anticoagulation"),
-        procedure_notes=list(episode.procedure_notes.all()),
-        current_procedure_note=episode.current_procedure_note(),
-        discharge_plan=_optional(episode, "discharge_plan"),
+        anticoagulation=anticoagulation,
+        procedure_notes=notes,
+        current_procedure_note=next((n for n in notes if n.id == current_id), None),
+        discharge_plan=plan,
+        complications=complications,
+        postop_checks=list(episode.postop_checks.all()),
     )
+
+
+def _corrected(move: Transition) -> bool:
+    try:
+        return move.corrected_by is not None
+    except ObjectDoesNotExist:
+        return False
+
+
+# --- revisions -------------------------------------------------------------------------------
+@dataclass
+class Revision:
+    record: str
+    record_id: int
+    actor: str | None
+    at: object
+    reason: str
+    before: dict | None
+    after: dict | None
+
+
+def _revised_models() -> list:
+    """Every record kept with revisions that belongs to an episode, whichever app holds it."""
+    return [
+        m for m in apps.get_models()
+        if getattr(m, "revision_name", None) and hasattr(m, "history")
+    ]  # fmt: skip
+
+
+def episode_revisions(*, actor, episode_id: int) -> list[Revision]:
+    """Every write of every record of the episode, oldest first, with the record's facts before
+    (None for a creation) and after. One query per kind of record."""
+    episode = episode_get(actor=actor, episode_id=episode_id)
+    rows = []
+    for model in _revised_models():
+        history = model.history.filter(episode_id=episode.id).select_related("history_user")
+        previous = {}
+        for h in history.order_by("history_date", "history_id"):
+            after = None if h.history_type == "-" else facts_of(h, fields=h.tracked_fields)
+            rows.append(
+                Revision(
+                    record=model.revision_name,
+                    record_id=h.id,
+                    actor=h.history_user.username if h.history_user else None,
+                    at=h.history_date,
+                    reason=h.history_change_reason or "",
+                    before=previous.get(h.id),
+                    after=after,
+                )
+            )
+            previous[h.id] = after
+    rows.sort(key=lambda r: (r.at, r.record, r.record_id))
+    return rows

@@ -36,7 +36,24 @@ class ScheduleRuleAdmin(admin.ModelAdmin):
 
 @admin.register(models.FollowUp)
 class FollowUpAdmin(LookUpAdmin):
-    list_display = ["id", "episode", "kind", "due_on", "completed_at", "cancelled_at"]
+    list_display = [
+        "id",
+        "episode",
+        "kind",
+        "anchor",
+        "offset_months",
+        "offset_days",
+        "due_on",
+        "completed_at",
+        "cancelled_at",
+        "cancel_reason",
+    ]
+    list_filter = ["kind", "anchor"]
+
+
+@admin.register(models.Visit)
+class VisitAdmin(LookUpAdmin):
+    list_display = ["id", "episode", "kind", "performed_on", "recorded_by", "recorded_at"]
     list_filter = ["kind"]
 
 
@@ -46,6 +63,8 @@ class AlertAdmin(LookUpAdmin):
         "id",
         "episode",
         "follow_up",
+        "visit",
+        "postop_check",
         "kind",
         "recipient",
         "created_at",

@@ -1,5 +1,6 @@
 """HTTP edges for follow-ups and alerts: parse, call one service or selector, render."""
 
+import datetime as dt
 from decimal import Decimal
 
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
@@ -11,7 +12,7 @@ from core.api import body, writes_need
 from pathway import codes
 from pathway.outcomes import VILLALTA_ITEMS
 from tasks import selectors, services
-from tasks.models import Alert, DuplexSegmentResult, FollowUp, Kind
+from tasks.models import Alert, DuplexSegmentResult, FollowUp, Kind, Visit
 
 
 class SegmentResultIn(serializers.Serializer):
@@ -19,20 +20,49 @@ class SegmentResultIn(serializers.Serializer):
     result = serializers.ChoiceField(choices=DuplexSegmentResult.Result.choices)
 
 
-class VillaltaIn(serializers.Serializer):
+class StrictIn(serializers.Serializer):
+    """Refuses keys it does not know, naming each: DRF would drop them silently, and a score
+    item dropped unseen is a clinical fact lost."""
+
+    unknown = "Unknown item."
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({key: [self.unknown] for key in unknown})
+        return super().to_internal_value(data)
+
+
+def score_items(names) -> dict:
+    return {name: serializers.IntegerField(min_value=0, max_value=3) for name in names}
+
+
+class VillaltaIn(StrictIn):
+    unknown = "Not a Villalta item."
     ulcer = serializers.BooleanField()
 
     def get_fields(self):
-        fields = super().get_fields()
-        for item in VILLALTA_ITEMS:
-            fields[item] = serializers.IntegerField(min_value=0, max_value=3)
-        return fields
+        return super().get_fields() | score_items(VILLALTA_ITEMS)
+
+
+class VcssIn(StrictIn):
+    """The revised Venous Clinical Severity Score: all ten attributes, each 0-3."""
+
+    unknown = "Not a VCSS attribute."
+
+    def get_fields(self):
+        return super().get_fields() | score_items(services.VCSS_ITEMS)
 
 
 class DuplexResultIn(serializers.Serializer):
     performed_on = serializers.DateField()
     segments = SegmentResultIn(many=True, allow_empty=False)
     villalta = VillaltaIn(required=False, allow_null=True, default=None)
+    vcss = VcssIn(required=False, allow_null=True, default=None)
+    ceap = serializers.ChoiceField(
+        choices=services.CEAP_CLASSES, required=False, allow_null=True, default=None
+    )
 
 
 class InrResultIn(serializers.Serializer):
@@ -55,18 +85,42 @@ RESULT_IN = {
 }
 
 
-class FollowUpOut(serializers.ModelSerializer):
-    window_days = serializers.IntegerField()
-    status = serializers.CharField()
+class DuplexVisitIn(DuplexResultIn):
+    kind = serializers.ChoiceField(choices=Visit.Kind.choices)
+
+
+class InrVisitIn(InrResultIn):
+    kind = serializers.ChoiceField(choices=Visit.Kind.choices)
+
+
+class VisitKindIn(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Visit.Kind.choices)
+
+
+VISIT_IN = {Visit.Kind.DUPLEX: DuplexVisitIn, Visit.Kind.INR_CHECK: InrVisitIn}
+
+
+class ResultOut(serializers.ModelSerializer):
+    """What a follow-up and a visit show of a result: segments, and the scores computed from
+    the recorded items on read, never stored."""
+
     villalta = serializers.SerializerMethodField()
+    vcss_total = serializers.SerializerMethodField()
     segments = serializers.SerializerMethodField()
 
-    def get_segments(self, follow_up) -> list[dict]:
-        return [{"segment": s.segment, "result": s.result} for s in follow_up.segments.all()]
+    def get_segments(self, record) -> list[dict]:
+        return [{"segment": s.segment, "result": s.result} for s in record.segments.all()]
 
-    def get_villalta(self, follow_up) -> dict | None:
-        """Score and PTS category computed from the recorded items, never stored."""
-        return selectors.villalta_of(follow_up)
+    def get_villalta(self, record) -> dict | None:
+        return selectors.villalta_of(record)
+
+    def get_vcss_total(self, record) -> int | None:
+        return selectors.vcss_total(record)
+
+
+class FollowUpOut(ResultOut):
+    window_days = serializers.IntegerField()
+    status = serializers.CharField()
 
     class Meta:
         model = FollowUp
@@ -81,16 +135,62 @@ class FollowUpOut(serializers.ModelSerializer):
             "status",
             "segments",
             "villalta",
+            "vcss_total",
             "performed_on",
             "result",
             "completed_at",
         ]
 
 
+class VisitOut(ResultOut):
+    class Meta:
+        model = Visit
+        fields = [
+            "id",
+            "episode",
+            "kind",
+            "performed_on",
+            "segments",
+            "villalta",
+            "vcss_total",
+            "result",
+            "recorded_by",
+            "recorded_at",
+        ]
+
+
 class AlertOut(serializers.ModelSerializer):
+    """An inbox row: what raised it (a follow-up, an unscheduled visit or a post-op check)."""
+
+    patient_name = serializers.SerializerMethodField()
+    follow_up_kind = serializers.SerializerMethodField()
+    due_on = serializers.SerializerMethodField()
+
+    def get_patient_name(self, alert) -> str:
+        patient = alert.episode.patient
+        return f"{patient.given_name} {patient.family_name}"
+
+    def get_follow_up_kind(self, alert) -> str | None:
+        return alert.follow_up.kind if alert.follow_up_id else None
+
+    def get_due_on(self, alert) -> dt.date | None:
+        return alert.follow_up.due_on if alert.follow_up_id else None
+
     class Meta:
         model = Alert
-        fields = ["id", "episode", "follow_up", "kind", "created_at", "acknowledged_at"]
+        fields = [
+            "id",
+            "episode",
+            "follow_up",
+            "visit",
+            "postop_check",
+            "kind",
+            "created_at",
+            "acknowledged_at",
+            "patient_name",
+            "follow_up_kind",
+            "due_on",
+        ]
 
 
 class FollowUpsApi(APIView):
@@ -116,6 +216,31 @@ class ResultApi(APIView):
             actor=request.user, follow_up_id=follow_up_id, **data
         )
         return Response(FollowUpOut(done).data, status=status.HTTP_200_OK)
+
+
+class VisitsApi(APIView):
+    """Unscheduled visits of an episode: any role reads them, results recorders add them."""
+
+    permission_classes = writes_need(services.RECORD_RESULTS, "record visit results")
+
+    @extend_schema(responses=VisitOut(many=True))
+    def get(self, request, episode_id: int):
+        rows = selectors.visit_list(actor=request.user, episode_id=episode_id)
+        return Response(VisitOut(rows, many=True).data)
+
+    @extend_schema(
+        request=PolymorphicProxySerializer(
+            "VisitIn",
+            serializers={kind.value: parser for kind, parser in VISIT_IN.items()},
+            resource_type_field_name="kind",
+        ),
+        responses={201: VisitOut},
+    )
+    def post(self, request, episode_id: int):
+        kind = body(VisitKindIn, request)["kind"]
+        data = body(VISIT_IN[kind], request)
+        visit = services.visit_record(actor=request.user, episode_id=episode_id, **data)
+        return Response(VisitOut(visit).data, status=status.HTTP_201_CREATED)
 
 
 class AlertsApi(APIView):

@@ -6,8 +6,11 @@ class TasksConfig(AppConfig):
     verbose_name = "Follow-ups and alerts"
 
     def ready(self):
-        """Subscribe to the pathway's moves: discharge schedules, exits cancel, corrections undo."""
+        """Subscribe to the pathway: moves (discharge schedules, exits cancel, corrections
+        undo) and record writes (the schedule follows corrected facts; alarming checks alert)."""
         from pathway import hooks
+        from tasks.services.consequences import followups_after_record_change
         from tasks.services.schedule import followups_after_move
 
         hooks.on_move(followups_after_move)
+        hooks.on_record_change(followups_after_record_change)

@@ -12,7 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from pathway.models import Episode, Transition
+from core.revisions import revisions
+from pathway.models import Episode, PostopCheck, Transition
 from tasks import windows
 
 INTERVAL = RegexValidator(r"^[1-9][0-9]*[dwm]$", "Write an interval as 14d, 6w or 3m.")
@@ -91,8 +92,16 @@ class FollowUpQuerySet(models.QuerySet):
 
 
 class FollowUp(models.Model):
+    revision_name = "follow_up"  # as GET /api/episodes/<id>/revisions/ names it
     episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="follow_ups")
     kind = models.CharField(max_length=24, choices=Kind.choices)
+    # Where in the schedule it stands: `offset` after its anchor date (the procedure, or the
+    # discharge). When the anchor is corrected the due date is computed again from these.
+    anchor = models.CharField(
+        max_length=12, choices=ScheduleRule.Anchor.choices, default=ScheduleRule.Anchor.PROCEDURE
+    )
+    offset_months = models.PositiveSmallIntegerField(default=0)
+    offset_days = models.PositiveSmallIntegerField(default=0)
     due_on = models.DateField()
     # The window, due_on -/+ the rule's window days, kept as dates so the database can index
     # and compare them; window_days is derived from them.
@@ -103,6 +112,7 @@ class FollowUp(models.Model):
     cancelled_by = models.ForeignKey(
         Transition, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    cancel_reason = models.TextField(blank=True, help_text="Why, when no move cancelled it.")
     completed_at = models.DateTimeField(null=True, blank=True)
     completed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -114,6 +124,12 @@ class FollowUp(models.Model):
     next_alert_on = models.DateField(null=True, blank=True)
 
     objects = FollowUpQuerySet.as_manager()
+    # The result's revisions (with its segment results as parts); the schedule's bookkeeping is
+    # derived from moves and records, and not revised here.
+    history = revisions(
+        parts=True,
+        excluded_fields=["alert_stage", "next_alert_on", "window_opens_on", "window_closes_on"],
+    )
 
     class Meta:
         ordering = ["due_on", "id"]
@@ -156,17 +172,55 @@ class DuplexSegmentResult(models.Model):
         STENOSIS = "stenosis"
         OCCLUDED = "occluded"
 
-    follow_up = models.ForeignKey(FollowUp, on_delete=models.PROTECT, related_name="segments")
+    follow_up = models.ForeignKey(
+        FollowUp, null=True, blank=True, on_delete=models.PROTECT, related_name="segments"
+    )
+    visit = models.ForeignKey(
+        "Visit", null=True, blank=True, on_delete=models.PROTECT, related_name="segments"
+    )
     segment = models.CharField(max_length=24)
     result = models.CharField(max_length=10, choices=Result.choices)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["follow_up", "segment"], name="one_result_per_segment")
+            models.UniqueConstraint(fields=["follow_up", "segment"], name="one_result_per_segment"),
+            models.UniqueConstraint(fields=["visit", "segment"], name="one_segment_per_visit"),
+            models.CheckConstraint(
+                condition=Q(follow_up__isnull=True) ^ Q(visit__isnull=True),
+                name="segment_result_of_followup_or_visit",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.segment}: {self.result}"
+
+
+class Visit(models.Model):
+    """An unscheduled visit: a patient back with symptoms has a duplex or an INR outside the
+    schedule. Same result fields as a follow-up; it counts for outcomes, raises the same urgent
+    alerts and completes no scheduled follow-up."""
+    revision_name = "visit"  # as GET /api/episodes/<id>/revisions/ names it
+
+    class Kind(models.TextChoices):
+        DUPLEX = "duplex", "Duplex ultrasound"
+        INR_CHECK = "inr_check", "INR check"
+
+    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="visits")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    performed_on = models.DateField()
+    result = models.JSONField(default=dict)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    history = revisions(parts=True)
+
+    class Meta:
+        ordering = ["performed_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} visit on {self.performed_on}"
 
 
 class Alert(models.Model):
@@ -179,7 +233,17 @@ class Alert(models.Model):
     ROUTINE = (Kind.DUE, Kind.OVERDUE)
 
     episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="alerts")
-    follow_up = models.ForeignKey(FollowUp, on_delete=models.PROTECT, related_name="alerts")
+    # What raised it: a follow-up (due, overdue, escalation, its urgent result), or an
+    # unscheduled visit's or a post-op check's urgent finding.
+    follow_up = models.ForeignKey(
+        FollowUp, null=True, blank=True, on_delete=models.PROTECT, related_name="alerts"
+    )
+    visit = models.ForeignKey(
+        Visit, null=True, blank=True, on_delete=models.PROTECT, related_name="alerts"
+    )
+    postop_check = models.ForeignKey(
+        PostopCheck, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     kind = models.CharField(max_length=16, choices=Kind.choices)
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="alerts"
@@ -192,7 +256,13 @@ class Alert(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["follow_up", "kind", "recipient"], name="one_alert_per_followup_kind"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["visit", "kind", "recipient"], name="one_alert_per_visit_kind"
+            ),
+            models.UniqueConstraint(
+                fields=["postop_check", "kind", "recipient"], name="one_alert_per_check_kind"
+            ),
         ]
         indexes = [models.Index(fields=["recipient", "acknowledged_at"], name="alert_inbox_idx")]
 

@@ -35,20 +35,25 @@ def shift(anchor: dt.date, offset: Offset) -> dt.date:
     return add_months(anchor, offset.months) + dt.timedelta(days=offset.days)
 
 
+def positions(
+    anchor: dt.date, first: list[str], then_every: str, until: dt.date
+) -> list[tuple[Offset, dt.date]]:
+    """(offset, due date) pairs: each first offset from the anchor, then the last one plus k
+    repeats, up to and including `until`. Each date is computed from the anchor, so months
+    never drift; the offset says where the date stands, so it can be computed again when the
+    anchor is corrected."""
+    offsets = [parse(o) for o in first]
+    every = parse(then_every)
+    last = offsets[-1] if offsets else Offset()
+    k = 1
+    while shift(anchor, last + every * k) <= until:
+        offsets.append(last + every * k)
+        k += 1
+    return [(o, day) for o in offsets if (day := shift(anchor, o)) <= until]
+
+
 def occurrences(
     anchor: dt.date, first: list[str], then_every: str, until: dt.date
 ) -> list[dt.date]:
-    """Due dates: each first offset from the anchor, then the last one plus k repeats, up to and
-    including `until`. Each date is computed from the anchor, so months never drift."""
-    offsets = [parse(o) for o in first]
-    every = parse(then_every)
-    dates = [shift(anchor, o) for o in offsets]
-    last = offsets[-1] if offsets else Offset()
-    k = 1
-    while True:
-        day = shift(anchor, last + every * k)
-        if day > until:
-            break
-        dates.append(day)
-        k += 1
-    return [d for d in dates if d <= until]
+    """The due dates of `positions`."""
+    return [day for _, day in positions(anchor, first, then_every, until)]

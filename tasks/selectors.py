@@ -9,7 +9,7 @@ from pathway import outcomes
 from pathway.codes import State
 from pathway.models import Episode
 from pathway.selectors import episode_get
-from tasks.models import Alert, FollowUp
+from tasks.models import Alert, FollowUp, Visit
 
 
 def followup_list(*, actor, episode_id: int) -> list[FollowUp]:
@@ -26,29 +26,47 @@ def followup_get(*, actor, follow_up_id: int) -> FollowUp:
     return follow_up
 
 
+def visit_list(*, actor, episode_id: int) -> list[Visit]:
+    """An episode's unscheduled visits, oldest first, with their segment results."""
+    episode = episode_get(actor=actor, episode_id=episode_id)
+    rows = Visit.objects.filter(episode=episode).prefetch_related("segments")
+    return list(rows.order_by("performed_on", "id"))
+
+
 def alert_inbox(*, actor) -> QuerySet[Alert]:
     """The caller's open alerts, newest first; those of follow-ups cancelled since (the patient
-    left surveillance) are moot and drop out."""
-    return Alert.objects.filter(
-        recipient=actor, acknowledged_at__isnull=True, follow_up__cancelled_at__isnull=True
-    ).order_by("-created_at", "-id")
+    left surveillance) are moot and drop out. Alerts of a visit or a post-op check have no
+    follow-up: the filter is a LEFT JOIN, so they stay."""
+    return (
+        Alert.objects.filter(
+            recipient=actor, acknowledged_at__isnull=True, follow_up__cancelled_at__isnull=True
+        )
+        .select_related("episode__patient", "follow_up")
+        .order_by("-created_at", "-id")
+    )
 
 
-def villalta_of(follow_up: FollowUp) -> dict | None:
-    """The Villalta score and PTS category of a duplex visit. Before 3 months after the
-    procedure the score is shown but no PTS category is given (pathway.md section 3)."""
-    items = (follow_up.result or {}).get("villalta")
+def villalta_of(record: FollowUp | Visit) -> dict | None:
+    """The Villalta score and PTS category of a duplex follow-up or visit. Before 3 months
+    after the procedure the score is shown but no PTS category is given (pathway.md section 3)."""
+    items = (record.result or {}).get("villalta")
     if not items:
         return None
-    procedure_on = (follow_up.result or {}).get("procedure_on")
+    procedure_on = (record.result or {}).get("procedure_on")
     assessable = procedure_on is None or outcomes.pts_assessable(
-        dt.date.fromisoformat(procedure_on), follow_up.performed_on
+        dt.date.fromisoformat(procedure_on), record.performed_on
     )
     return {
         "score": outcomes.villalta_score(items),
         "category": outcomes.villalta_category(items) if assessable else None,
         "pts_assessable": assessable,
     }
+
+
+def vcss_total(record: FollowUp | Visit) -> int | None:
+    """The revised VCSS: the sum of its ten attributes, computed on read, never stored."""
+    items = (record.result or {}).get("vcss")
+    return sum(items.values()) if items else None
 
 
 def dashboard_get(*, actor, today: dt.date | None = None) -> dict:

@@ -5,10 +5,12 @@ split by concern and re-exported here.
 - moves.py: moving it along the pathway (lock, transition, save, history, after-move handlers);
 - records.py: the records the guards read before the procedure;
 - procedure.py: the procedure note and the discharge plan;
+- events.py: complications and post-op checks;
 - common.py: what every writer shares (the lock, the timeline, dates).
 """
 
 from pathway.services.episodes import episode_assign, episode_open
+from pathway.services.events import complication_add, postop_check_add
 from pathway.services.moves import episode_transition
 from pathway.services.procedure import discharge_plan_record, procedure_note_record
 from pathway.services.records import (
@@ -20,12 +22,14 @@ from pathway.services.records import (
 
 __all__ = [
     "anticoagulation_record",
+    "complication_add",
     "discharge_plan_record",
     "episode_assign",
     "episode_open",
     "episode_transition",
     "imaging_study_add",
     "mdt_decision_add",
+    "postop_check_add",
     "procedure_note_record",
     "selection_record",
 ]

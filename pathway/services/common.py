@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.db import models
+from django.utils import timezone
+
 from core import roles
 from core.errors import Conflict, InvalidInput, NotFound
+from core.revisions import facts_of, mark
+from pathway import hooks
 from pathway.codes import TERMINAL
-from pathway.models import Episode
+from pathway.models import Episode, Transition
 from pathway.rules import date_problem
 
 
@@ -48,3 +55,79 @@ def no_future(**dates) -> None:
 
 def unique(values) -> list:
     return list(dict.fromkeys(values))
+
+
+# --- the timeline (pathway.md section 2) ------------------------------------------------------
+def not_before(limit: dt.date | None, what: str, **dates) -> None:
+    """Refuse dates before `limit` (a date of the episode's timeline, named by `what`) with a
+    400 naming that date."""
+    if limit is None:
+        return
+    errors = {
+        field: f"This date is before {what} ({limit.isoformat()})."
+        for field, value in dates.items()
+        if value is not None and value < limit
+    }
+    if errors:
+        raise InvalidInput(errors)
+
+
+def not_after(limit: dt.date | None, what: str, **dates) -> None:
+    """Refuse dates after `limit` (a later record or move that depends on this one) with a 400
+    naming that date: correcting an earlier fact must not leave a later one before it."""
+    if limit is None:
+        return
+    errors = {
+        field: f"This date is after {what} ({limit.isoformat()})."
+        for field, value in dates.items()
+        if value is not None and value > limit
+    }
+    if errors:
+        raise InvalidInput(errors)
+
+
+def after_referral(episode: Episode, **dates) -> None:
+    not_before(episode.opened_on(), "the referral date", **dates)
+
+
+# --- writing a record -------------------------------------------------------------------------
+UNCHECKED = (models.JSONField, models.ForeignKey)  # checked by the writers themselves
+
+
+def relied_on_by(episode: Episode, move: str, *, since: Transition | None = None):
+    """The standing move `move` that relied on a record (made after `since`, when given)."""
+    return episode.standing_move(move, since=since)
+
+
+def record_write(record, *, episode, actor, reason="", values: dict, parts=None, relied_on=None):
+    """Write a record's new values and keep its earlier version as a revision, with who and
+    why, in the caller's transaction; then tell the after-record handlers. Nothing changes
+    (and no revision is written) when the values are those already recorded. Changing a record
+    that a standing move relied on needs a reason."""
+    reason = (reason or "").strip()
+    creating = record._state.adding
+    before = None if creating else facts_of(record)
+    if parts is not None and not creating:
+        before.update(record.revision_parts)
+    for name, value in values.items():
+        setattr(record, name, value)
+    if parts is not None:
+        record.revision_parts = parts
+    after = facts_of(record)
+    if before == after:
+        return record, False
+    if before is not None and relied_on is not None and not reason:
+        raise InvalidInput(
+            {
+                "reason": f"This record was relied on by '{relied_on.name}' on "
+                f"{relied_on.effective_on.isoformat()}; give a reason to change it."
+            }
+        )
+    record.recorded_by = actor
+    record.recorded_at = timezone.now()
+    mark(record, actor=actor, reason=reason, parts=parts)
+    unchecked = [f.name for f in record._meta.concrete_fields if isinstance(f, UNCHECKED)]
+    record.clean_fields(exclude=unchecked)  # choices, ranges, lengths: a 400, never a 500
+    record.save()
+    hooks.record_changed(episode=episode, record=record, before=before, actor=actor, reason=reason)
+    return record, True

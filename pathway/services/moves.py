@@ -15,8 +15,8 @@ from django.utils import timezone
 from core import roles
 from core.errors import Conflict, InvalidInput, MoveRefused
 from pathway import hooks, machine
-from pathway.codes import MdtOutcome
-from pathway.models import Episode, Transition
+from pathway.codes import DUPLEX_CAUSES, MdtOutcome, ReinterventionCause
+from pathway.models import Episode, Reintervention, Stent, Transition
 from pathway.services.common import lock
 
 
@@ -46,6 +46,48 @@ def _default_reason(episode: Episode, name: str) -> str:
     return ""
 
 
+def _check_reintervention_shape(spec: machine.Move, details: dict | None) -> None:
+    """A re-intervention is coded (patency reporting reads the codes); no other move is."""
+    if not spec.reintervention_required:
+        if details is not None:
+            raise InvalidInput({"reintervention": "Only a re-intervention takes these details."})
+        return
+    if not details:
+        why = "the cause, the segments concerned, and the follow-up or visit that showed it"
+        raise InvalidInput({"reintervention": f"Say why: {why}."})
+    if details.get("cause") not in ReinterventionCause.values:
+        known = ", ".join(ReinterventionCause.values)
+        raise InvalidInput({"reintervention": f"The cause must be one of: {known}."})
+    if details["cause"] in DUPLEX_CAUSES and not details.get("segments"):
+        raise InvalidInput(
+            {"reintervention": f"Name the stented segments with {details['cause']}."}
+        )
+
+
+def _check_reintervention_facts(episode: Episode, details: dict) -> None:
+    """The segments were stented, and the follow-up or visit named is this episode's duplex."""
+    stented = set(Stent.objects.filter(note__episode=episode).values_list("segment", flat=True))
+    unknown = sorted(set(details.get("segments") or []) - stented)
+    if unknown:
+        raise InvalidInput(
+            {"reintervention": f"These segments were not stented: {', '.join(unknown)}."}
+        )
+    follow_up, visit = details.get("follow_up"), details.get("visit")
+    if (
+        follow_up is not None
+        and not episode.follow_ups.filter(
+            id=follow_up, kind="duplex", completed_at__isnull=False
+        ).exists()
+    ):
+        raise InvalidInput(
+            {"reintervention": "The follow-up named is not a completed duplex of this episode."}
+        )
+    if visit is not None and not episode.visits.filter(id=visit, kind="duplex").exists():
+        raise InvalidInput(
+            {"reintervention": "The visit named is not a duplex visit of this episode."}
+        )
+
+
 def episode_transition(
     *,
     episode_id: int,
@@ -54,6 +96,7 @@ def episode_transition(
     reason: str = "",
     effective_on: dt.date | None = None,
     expected_state: str | None = None,
+    reintervention: dict | None = None,
 ) -> Episode:
     spec = machine.by_name(name)
     if spec is None:
@@ -85,6 +128,9 @@ def episode_transition(
             raise MoveRefused(f"'{name}' is blocked by the pathway rules.", unmet)
         previous = episode.history.order_by("-id").first()
         effective = _effective_on(move, effective_on, previous)
+        _check_reintervention_shape(spec, reintervention)
+        if reintervention is not None:
+            _check_reintervention_facts(episode, reintervention)
 
         undone = None
         if name == "correct":
@@ -109,6 +155,14 @@ def episode_transition(
             reason=reason,
             corrects=undone,
         )
+        if reintervention is not None:
+            Reintervention.objects.create(
+                move=row,
+                cause=reintervention["cause"],
+                segments=list(dict.fromkeys(reintervention.get("segments") or [])),
+                follow_up_id=reintervention.get("follow_up"),
+                visit_id=reintervention.get("visit"),
+            )
         hooks.move_made(episode=episode, move=row)
     episode.pending_reason = None
     return episode

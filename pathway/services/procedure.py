@@ -6,13 +6,19 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils import timezone
 
 from core.errors import InvalidInput
 from pathway.codes import DEFAULT_TARGET_INR, THROMBOLYTIC_UNIT, Anticoagulant, State, Technique
 from pathway.models import DischargePlan, ProcedureNote, Stent
 from pathway.rules import inr_range_problem
-from pathway.services.common import editable, no_future
+from pathway.services.common import (
+    editable,
+    no_future,
+    not_after,
+    not_before,
+    record_write,
+    relied_on_by,
+)
 
 MAX_DOSE = {"mg": Decimal("100"), "IU": Decimal("10000000")}
 
@@ -39,6 +45,19 @@ def _check_thrombolysis(technique, agent, dose, unit) -> None:
         raise InvalidInput({"thrombolytic_dose": f"Give a dose above 0 and at most {limit}."})
 
 
+def _stents_of(note: ProcedureNote) -> dict:
+    fields = ("product", "diameter_mm", "length_mm", "segment")
+    return {"stents": [{f: getattr(s, f) for f in fields} for s in note.stents.all()]}
+
+
+def _booked_on(episode, reintervention) -> dt.date | None:
+    """When the procedure was booked: the standing schedule_procedure, or the reintervene."""
+    if reintervention is not None:
+        return reintervention.effective_on
+    booked = relied_on_by(episode, "schedule_procedure")
+    return booked and booked.effective_on
+
+
 def procedure_note_record(
     *,
     actor,
@@ -55,12 +74,18 @@ def procedure_note_record(
     angioplasty: bool = False,
     ivus: bool = False,
     complications: str = "",
+    inflow: str | None = None,
+    underlying_lesion: str | None = None,
+    reason: str = "",
 ) -> ProcedureNote:
     """Write the note of the current procedure (after re-intervention, a new one)."""
     no_future(date=date)
     if not access:
         raise InvalidInput({"access": "Record at least one access vein."})
     _check_thrombolysis(technique, thrombolytic_agent, thrombolytic_dose, thrombolytic_dose_unit)
+    stents = [dict(s) for s in stents]
+    for stent in stents:
+        Stent(**stent).full_clean(exclude=["note"])
     with transaction.atomic():
         episode = editable(
             episode_id,
@@ -69,12 +94,28 @@ def procedure_note_record(
             dates={"date": date},
         )
         reintervention = episode.current_reintervention()
-        if reintervention is not None and date < reintervention.effective_on:
-            raise InvalidInput({"date": "A re-intervention cannot be dated before it was decided."})
-        note, _ = ProcedureNote.objects.update_or_create(
+        booked = _booked_on(episode, reintervention)
+        what = "the re-intervention was decided" if reintervention else "it was booked"
+        not_before(booked, f"the date {what}", date=date)
+        completed = relied_on_by(episode, "complete_procedure", since=reintervention)
+        discharged = relied_on_by(episode, "discharge", since=reintervention)
+        not_after(discharged and discharged.effective_on, "the discharge", date=date)
+        if reintervention is None:
+            first = episode.complications.order_by("occurred_on").first()
+            not_after(first and first.occurred_on, "a complication that followed it", date=date)
+        note = ProcedureNote.objects.filter(episode=episode, reintervention=reintervention).first()
+        if note is None:
+            note = ProcedureNote(episode=episode, reintervention=reintervention)
+        else:
+            note.revision_parts = _stents_of(note)
+        note, changed = record_write(
+            note,
             episode=episode,
-            reintervention=reintervention,
-            defaults=dict(
+            actor=actor,
+            reason=reason,
+            relied_on=completed,
+            parts={"stents": stents},
+            values=dict(
                 date=date,
                 access=access,
                 technique=technique,
@@ -88,15 +129,13 @@ def procedure_note_record(
                 residual_stenosis_pct=completion_venography.get("residual_stenosis_pct"),
                 dissection=completion_venography.get("dissection", False),
                 complications=complications,
-                recorded_by=actor,
-                recorded_at=timezone.now(),
+                inflow=inflow,
+                underlying_lesion=underlying_lesion,
             ),
         )
-        note.full_clean()
-        note.stents.all().delete()
-        for stent in stents:
-            Stent(note=note, **stent).full_clean(exclude=["note"])
-        Stent.objects.bulk_create(Stent(note=note, **s) for s in stents)
+        if changed:
+            note.stents.all().delete()
+            Stent.objects.bulk_create(Stent(note=note, **s) for s in stents)
     return note
 
 
@@ -110,6 +149,7 @@ def discharge_plan_record(
     target_inr_high: Decimal | None = None,
     planned_duration_months: int | None = None,
     compression_reason: str = "",
+    reason: str = "",
 ) -> DischargePlan:
     if anticoagulant == Anticoagulant.VKA:
         if target_inr_low is None and target_inr_high is None:
@@ -132,17 +172,20 @@ def discharge_plan_record(
         )
     with transaction.atomic():
         episode = editable(episode_id, actor)
-        record, _ = DischargePlan.objects.update_or_create(
+        record = DischargePlan.objects.filter(episode=episode).first()
+        record, _ = record_write(
+            record or DischargePlan(episode=episode),
             episode=episode,
-            defaults=dict(
+            actor=actor,
+            reason=reason,
+            relied_on=relied_on_by(episode, "discharge"),
+            values=dict(
                 anticoagulant=anticoagulant,
                 target_inr_low=target_inr_low,
                 target_inr_high=target_inr_high,
                 planned_duration_months=planned_duration_months,
                 compression_stockings=compression_stockings,
                 compression_reason=compression_reason,
-                recorded_by=actor,
-                recorded_at=timezone.now(),
             ),
         )
     return record

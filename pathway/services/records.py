@@ -1,4 +1,8 @@
-"""The records the guards read before the procedure: selection, MDT, imaging, anticoagulation."""
+"""The records the guards read before the procedure: selection, MDT, imaging, anticoagulation.
+
+Each write keeps the earlier version as a revision (common.record_write); a record that a
+standing move relied on changes only with a reason; every date fits the episode's timeline.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +12,27 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import InvalidInput
-from pathway.codes import State
+from pathway.codes import State, Thrombophilia
 from pathway.models import (
     ImagingStudy,
     MdtDecision,
     PreProcedureAnticoagulation,
     SelectionAssessment,
 )
-from pathway.services.common import editable, no_future, unique
+from pathway.services.common import (
+    after_referral,
+    editable,
+    no_future,
+    not_after,
+    not_before,
+    record_write,
+    relied_on_by,
+    unique,
+)
+
+
+def _one(model, episode):
+    return model.objects.filter(episode=episode).first() or model(episode=episode)
 
 
 def selection_record(
@@ -30,19 +47,33 @@ def selection_record(
     thrombus_segments: list[str],
     pe_suspected: bool = False,
     symptom_window_override: str | None = None,
-    thrombophilia: str = "",
+    thrombophilia: str = Thrombophilia.NOT_TESTED,
+    thrombophilia_finding: str = "",
     comorbidities: str = "",
+    reason: str = "",
 ) -> SelectionAssessment:
     no_future(assessed_on=assessed_on, symptom_onset=symptom_onset)
     if symptom_onset > assessed_on:
         raise InvalidInput({"symptom_onset": "Symptom onset cannot be after the assessment."})
+    thrombophilia_finding = (thrombophilia_finding or "").strip()
+    if thrombophilia == Thrombophilia.POSITIVE and not thrombophilia_finding:
+        raise InvalidInput(
+            {"thrombophilia_finding": "Name the thrombophilia found (e.g. factor V Leiden)."}
+        )
     with transaction.atomic():
         episode = editable(
             episode_id, actor, dates={"assessed_on": assessed_on, "symptom_onset": symptom_onset}
         )
-        record, _ = SelectionAssessment.objects.update_or_create(
+        after_referral(episode, assessed_on=assessed_on)
+        mdt = episode.mdt_decisions.order_by("date").first()
+        not_after(mdt and mdt.date, "the MDT that discussed it", assessed_on=assessed_on)
+        record, _ = record_write(
+            _one(SelectionAssessment, episode),
             episode=episode,
-            defaults=dict(
+            actor=actor,
+            reason=reason,
+            relied_on=relied_on_by(episode, "refer_to_mdt"),
+            values=dict(
                 assessed_on=assessed_on,
                 symptom_onset=symptom_onset,
                 indications=unique(indications),
@@ -52,9 +83,8 @@ def selection_record(
                 pe_suspected=pe_suspected,
                 symptom_window_override=(symptom_window_override or "").strip() or None,
                 thrombophilia=thrombophilia,
+                thrombophilia_finding=thrombophilia_finding,
                 comorbidities=comorbidities,
-                recorded_by=actor,
-                recorded_at=timezone.now(),
             ),
         )
     return record
@@ -69,21 +99,30 @@ def mdt_decision_add(
     decision: str,
     rationale: str = "",
     anaesthetic_risk: str = "",
+    reason: str = "",
 ) -> MdtDecision:
     no_future(date=date)
     if not attendees:
         raise InvalidInput({"attendees": "List who attended the MDT."})
     with transaction.atomic():
         episode = editable(episode_id, actor, states=[State.MDT_DISCUSSION], dates={"date": date})
-        return MdtDecision.objects.create(
+        after_referral(episode, date=date)
+        selection = SelectionAssessment.objects.filter(episode=episode).first()
+        not_before(selection and selection.assessed_on, "the selection assessment", date=date)
+        record, _ = record_write(
+            MdtDecision(episode=episode),
             episode=episode,
-            date=date,
-            attendees=unique(attendees),
-            decision=decision,
-            rationale=rationale,
-            anaesthetic_risk=anaesthetic_risk,
-            recorded_by=actor,
+            actor=actor,
+            reason=reason,
+            values=dict(
+                date=date,
+                attendees=unique(attendees),
+                decision=decision,
+                rationale=rationale,
+                anaesthetic_risk=anaesthetic_risk,
+            ),
         )
+        return record
 
 
 def imaging_study_add(
@@ -97,34 +136,45 @@ def imaging_study_add(
     right_heart_strain: bool | None = None,
     thrombus_segments: list[str] | None = None,
     findings: str = "",
+    reason: str = "",
 ) -> ImagingStudy:
+    """Imaging may predate the referral: the scan that found the clot."""
     no_future(date=date)
     with transaction.atomic():
         episode = editable(episode_id, actor, dates={"date": date})
-        return ImagingStudy.objects.create(
+        record, _ = record_write(
+            ImagingStudy(episode=episode),
             episode=episode,
-            modality=modality,
-            date=date,
-            ivc_anomaly=ivc_anomaly,
-            ivc_filter=ivc_filter,
-            right_heart_strain=right_heart_strain,
-            thrombus_segments=unique(thrombus_segments or []),
-            findings=findings,
-            recorded_by=actor,
+            actor=actor,
+            reason=reason,
+            values=dict(
+                modality=modality,
+                date=date,
+                ivc_anomaly=ivc_anomaly,
+                ivc_filter=ivc_filter,
+                right_heart_strain=right_heart_strain,
+                thrombus_segments=unique(thrombus_segments or []),
+                findings=findings,
+            ),
         )
+        return record
 
 
 def anticoagulation_record(
-    *, actor, episode_id: int, agent: str, started_at: dt.datetime
+    *, actor, episode_id: int, agent: str, started_at: dt.datetime, reason: str = ""
 ) -> PreProcedureAnticoagulation:
     if started_at > timezone.now():
         raise InvalidInput({"started_at": "The start time cannot be in the future."})
+    started_on = timezone.localdate(started_at)
     with transaction.atomic():
-        episode = editable(episode_id, actor, dates={"started_at": timezone.localdate(started_at)})
-        record, _ = PreProcedureAnticoagulation.objects.update_or_create(
+        episode = editable(episode_id, actor, dates={"started_at": started_on})
+        after_referral(episode, started_at=started_on)
+        record, _ = record_write(
+            _one(PreProcedureAnticoagulation, episode),
             episode=episode,
-            defaults=dict(
-                agent=agent, started_at=started_at, recorded_by=actor, recorded_at=timezone.now()
-            ),
+            actor=actor,
+            reason=reason,
+            relied_on=relied_on_by(episode, "schedule_procedure"),
+            values=dict(agent=agent, started_at=started_at),
         )
     return record

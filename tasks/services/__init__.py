@@ -5,11 +5,13 @@ concern and re-exported here:
   kept in line with the facts it was built from;
 - alerts.py: who gets an alert, inserting alerts once, acknowledging them;
 - sweep.py: the periodic sweep that raises owed alerts, and the unit's settings;
-- results.py: recording follow-up results;
+- consequences.py: what a written pathway record changes (the schedule, urgent alerts);
+- results.py: recording follow-up results and unscheduled visits;
 - delivery.py: emails, one per urgent alert and a daily digest, each sent once.
 """
 
 from tasks.services.alerts import RECORD_RESULTS, alert_acknowledge
+from tasks.services.consequences import followups_after_record_change, postop_check_alert
 from tasks.services.delivery import (
     MAX_ATTEMPTS,
     REQUEUE_AFTER,
@@ -18,30 +20,41 @@ from tasks.services.delivery import (
     digest_send,
     digests_send,
 )
-from tasks.services.results import followup_record_result
+from tasks.services.results import CEAP_CLASSES, VCSS_ITEMS, followup_record_result, visit_record
 from tasks.services.schedule import (
+    desired_schedule,
     followups_after_move,
     followups_cancel_open,
+    followups_follow_procedure_date,
     followups_schedule,
     followups_undo,
+    inr_checks_follow_plan,
 )
 from tasks.services.sweep import SweepResult, followups_sweep, unit_settings_save
 
 __all__ = [
+    "CEAP_CLASSES",
     "MAX_ATTEMPTS",
     "RECORD_RESULTS",
     "REQUEUE_AFTER",
     "SweepResult",
+    "VCSS_ITEMS",
     "alert_acknowledge",
     "deliveries_requeue_stale",
+    "desired_schedule",
     "delivery_send",
     "digest_send",
     "digests_send",
     "followup_record_result",
     "followups_after_move",
+    "followups_after_record_change",
     "followups_cancel_open",
+    "followups_follow_procedure_date",
     "followups_schedule",
-    "followups_undo",
     "followups_sweep",
+    "followups_undo",
+    "inr_checks_follow_plan",
+    "postop_check_alert",
     "unit_settings_save",
+    "visit_record",
 ]

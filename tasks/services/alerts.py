@@ -70,6 +70,23 @@ def insert_alerts(rows: list[tuple[int, int, str, int]], now: dt.datetime) -> li
     return [d.id for d in deliveries if not d.digest]
 
 
+def urgent_alerts_insert(*, episode, now: dt.datetime, **source) -> list[int]:
+    """An urgent-result alert of an unscheduled visit or a post-op check (`source`: visit= or
+    postop_check=) for the episode's coordinator, else every active coordinator, with a
+    delivery each to send at once. The source is new in the caller's transaction, so nothing
+    can conflict; the unique constraints still hold each alert to once. Returns the delivery
+    ids to enqueue."""
+    kind = Alert.Kind.URGENT_RESULT
+    alerts = Alert.objects.bulk_create(
+        Alert(episode=episode, kind=kind, recipient_id=user_id, created_at=now, **source)
+        for user_id in Recipients().of(kind, None, episode.assigned_coordinator_id)
+    )
+    deliveries = Delivery.objects.bulk_create(
+        Delivery(alert=alert, digest=False, created_at=now) for alert in alerts
+    )
+    return [d.id for d in deliveries]
+
+
 def enqueue(delivery_ids: list[int]) -> None:
     """After commit, one delivery task per id. If Redis is down the first failure ends the
     loop (robust: logged, not raised); the rows wait for deliveries_requeue_stale."""

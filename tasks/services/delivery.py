@@ -32,14 +32,24 @@ KIND_TEXT = {
 }
 
 
+VISIT_TEXT = {"duplex": "duplex", "inr_check": "INR"}
+RELATED = ("alert__follow_up", "alert__visit", "alert__postop_check")
+
+
 def _line(alert: Alert) -> str:
     """One line per alert, naming the episode number only: email is no place for patient
-    details; the app shows them to whoever signs in."""
-    fu = alert.follow_up
-    return (
-        f"- Episode {alert.episode_id}: {fu.get_kind_display()} follow-up due {fu.due_on} "
-        f"{KIND_TEXT[alert.kind]}."
-    )
+    details; the app shows them to whoever signs in. An alert comes from a follow-up, an
+    unscheduled visit or a post-op check."""
+    episode = f"- Episode {alert.episode_id}"
+    if alert.follow_up_id:
+        fu = alert.follow_up
+        what = f"{fu.get_kind_display()} follow-up due {fu.due_on}"
+    elif alert.visit_id:
+        what = f"unscheduled {VISIT_TEXT[alert.visit.kind]} visit on {alert.visit.performed_on}"
+    else:
+        at = timezone.localtime(alert.postop_check.at).strftime("%Y-%m-%d %H:%M")
+        return f"{episode}: post-op check at {at} has an urgent finding."
+    return f"{episode}: {what} {KIND_TEXT[alert.kind]}."
 
 
 def delivery_send(*, delivery_id: int) -> bool:
@@ -48,7 +58,7 @@ def delivery_send(*, delivery_id: int) -> bool:
         with transaction.atomic():
             delivery = (
                 Delivery.objects.select_for_update(of=("self",))
-                .select_related("alert__recipient", "alert__follow_up")
+                .select_related("alert__recipient", *RELATED)
                 .filter(id=delivery_id)
                 .first()
             )
@@ -99,7 +109,7 @@ def digest_send(*, recipient_id: int, now: dt.datetime | None = None) -> int:
         pending = list(
             Delivery.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(digest=True, sent_at__isnull=True, alert__recipient_id=recipient_id)
-            .select_related("alert__follow_up", "alert__recipient")
+            .select_related("alert__recipient", *RELATED)
             .order_by("id")
         )
         already = Delivery.objects.filter(

@@ -1,4 +1,5 @@
-"""Recording a follow-up's result; an alarming one alerts the coordinator at once."""
+"""Recording results: a scheduled follow-up's (which completes it) or an unscheduled visit's
+(which completes nothing). An alarming one alerts the coordinator at once, either way."""
 
 from __future__ import annotations
 
@@ -10,12 +11,40 @@ from django.utils import timezone
 
 from core import roles
 from core.errors import Conflict, InvalidInput, NotFound
-from pathway.models import Episode
-from tasks.models import Alert, DuplexSegmentResult, FollowUp, Kind, UnitSettings
-from tasks.services.alerts import RECORD_RESULTS, Recipients, enqueue, insert_alerts
+from core.revisions import mark
+from pathway.codes import TERMINAL, State
+from pathway.models import Episode, Stent
+from pathway.outcomes import VILLALTA_ITEMS
+from tasks.models import Alert, DuplexSegmentResult, FollowUp, Kind, UnitSettings, Visit
+from tasks.services.alerts import (
+    RECORD_RESULTS,
+    Recipients,
+    enqueue,
+    insert_alerts,
+    urgent_alerts_insert,
+)
+
+# The revised Venous Clinical Severity Score: ten attributes, each 0-3.
+VCSS_ITEMS = (
+    "pain",
+    "varicose_veins",
+    "venous_oedema",
+    "skin_pigmentation",
+    "inflammation",
+    "induration",
+    "active_ulcer_number",
+    "active_ulcer_duration",
+    "active_ulcer_size",
+    "compression_therapy",
+)
+# The CEAP clinical classes (CEAP 2020: C2r recurrent varices, C4c corona phlebectatica, C6r
+# recurrent active ulcer).
+CEAP_CLASSES = ("C0", "C1", "C2", "C2r", "C3", "C4a", "C4b", "C4c", "C5", "C6", "C6r")
 
 
 def _target_inr(episode: Episode) -> tuple[Decimal, Decimal]:
+    """The plan's range as it stands when the reading is recorded: a corrected range applies to
+    the next readings, and each earlier one keeps the target it was judged by."""
     plan = getattr(episode, "discharge_plan", None)
     if plan is not None and plan.target_inr_low is not None:
         return plan.target_inr_low, plan.target_inr_high
@@ -23,32 +52,85 @@ def _target_inr(episode: Episode) -> tuple[Decimal, Decimal]:
     return unit.default_inr_low, unit.default_inr_high
 
 
-def _duplex_result(episode: Episode, segments: list[dict], villalta: dict | None) -> tuple:
+def _check_items(field: str, items: dict | None, names, extra=()) -> None:
+    """Every score item named and 0-3; an unknown one is refused, never silently dropped."""
+    if items is None:
+        return
+    unknown = sorted(set(items) - set(names) - set(extra))
+    missing = [n for n in names if n not in items]
+    bad = [n for n in names if n in items and not (type(items[n]) is int and 0 <= items[n] <= 3)]
+    for problem, which in (("Unknown", unknown), ("Missing", missing), ("Not 0-3", bad)):
+        if which:
+            raise InvalidInput({field: f"{problem}: {', '.join(which)}."})
+
+
+def _duplex_result(
+    episode: Episode,
+    segments: list[dict],
+    villalta: dict | None = None,
+    vcss: dict | None = None,
+    ceap: str | None = None,
+) -> tuple[dict, list[dict], bool]:
+    """Every segment stented in any procedure of the episode is reported (after a
+    re-intervention, the index stents too); the segments are rows, the JSON keeps the rest."""
+    segments = [{"segment": s["segment"], "result": s["result"]} for s in segments]
     seen = [s["segment"] for s in segments]
     if len(seen) != len(set(seen)):
         raise InvalidInput({"segments": "Each segment may be reported once."})
-    note = episode.current_procedure_note()
-    stented = {s.segment for s in note.stents.all()} if note else set()
+    stented = set(Stent.objects.filter(note__episode=episode).values_list("segment", flat=True))
     missing = sorted(stented - set(seen))
     if missing:
         raise InvalidInput(
             {"segments": f"Report every stented segment; missing: {', '.join(missing)}."}
         )
+    if not segments:
+        raise InvalidInput({"segments": "Report the result of each stented segment."})
+    if any(s["result"] not in DuplexSegmentResult.Result.values for s in segments):
+        raise InvalidInput({"segments": "A result is patent, stenosis or occluded."})
+    _check_items("villalta", villalta, VILLALTA_ITEMS, extra=("ulcer",))
+    _check_items("vcss", vcss, VCSS_ITEMS)
+    if ceap is not None and ceap not in CEAP_CLASSES:
+        raise InvalidInput({"ceap": f"Unknown CEAP class: {ceap}."})
     urgent = any(s["result"] != DuplexSegmentResult.Result.PATENT for s in segments)
-    procedure_on = note.date.isoformat() if note else None
-    # Segment results are rows (DuplexSegmentResult); the JSON keeps the rest of the visit.
-    return {"villalta": villalta, "procedure_on": procedure_on}, urgent
+    note = episode.current_procedure_note()
+    result = {
+        "villalta": dict(villalta) if villalta is not None else None,
+        "vcss": dict(vcss) if vcss is not None else None,
+        "ceap": ceap,
+        "procedure_on": note.date.isoformat() if note else None,
+    }
+    return result, segments, urgent
+
+
+def _inr_result(episode: Episode, inr: Decimal) -> tuple[dict, bool]:
+    low, high = _target_inr(episode)
+    return {"inr": str(inr), "target": [str(low), str(high)]}, not (low <= inr <= high)
+
+
+def _not_before_previous_move(episode: Episode, performed_on: dt.date) -> str | None:
+    previous = episode.effective_history().order_by("-id").first()
+    if performed_on < previous.effective_on:
+        return (
+            f"This date is before the previous move of the episode ('{previous.name}' on "
+            f"{previous.effective_on.isoformat()})."
+        )
+    return None
+
+
+def _not_in_future(performed_on: dt.date) -> None:
+    if performed_on > timezone.localdate():
+        raise InvalidInput({"performed_on": "This date is in the future."})
 
 
 def followup_record_result(*, actor, follow_up_id: int, performed_on: dt.date, **data) -> FollowUp:
-    """Complete a follow-up with its result; an alarming one alerts the coordinator at once."""
+    """Complete a follow-up with its result; an alarming one alerts the coordinator at once.
+    A result dated before the window opens belongs to an unscheduled visit."""
     roles.require(actor, RECORD_RESULTS, "record follow-up results")
-    if performed_on > timezone.localdate():
-        raise InvalidInput({"performed_on": "This date is in the future."})
+    _not_in_future(performed_on)
     with transaction.atomic():
         follow_up = (
             FollowUp.objects.select_for_update(of=("self",))
-            .select_related("episode", "created_by")
+            .select_related("episode")
             .filter(id=follow_up_id)
             .first()
         )
@@ -58,15 +140,29 @@ def followup_record_result(*, actor, follow_up_id: int, performed_on: dt.date, *
             raise Conflict("A result has already been recorded for this follow-up.")
         if follow_up.cancelled_at:
             raise Conflict("This follow-up was cancelled; it takes no result.")
-        if performed_on < follow_up.created_by.effective_on:
-            raise InvalidInput({"performed_on": "This is before the patient was discharged."})
         episode = follow_up.episode
+        early = []
+        if performed_on < follow_up.window_opens_on:
+            early.append(
+                f"This date is before the window opens ({follow_up.window_opens_on.isoformat()}); "
+                "record an unscheduled visit instead."
+            )
+        if problem := _not_before_previous_move(episode, performed_on):
+            early.append(problem)
+        if early:
+            raise InvalidInput({"performed_on": early})
+        parts = None
         if follow_up.kind == Kind.DUPLEX:
-            result, urgent = _duplex_result(episode, data["segments"], data.get("villalta"))
+            result, segments, urgent = _duplex_result(
+                episode,
+                data["segments"],
+                data.get("villalta"),
+                data.get("vcss"),
+                data.get("ceap"),
+            )
+            parts = {"segments": segments}
         elif follow_up.kind == Kind.INR_CHECK:
-            low, high = _target_inr(episode)
-            result = {"inr": str(data["inr"]), "target": [str(low), str(high)]}
-            urgent = not (low <= data["inr"] <= high)
+            result, urgent = _inr_result(episode, data["inr"])
         else:
             result = {"adherent": data["adherent"], "notes": data.get("notes", "")}
             urgent = False
@@ -75,10 +171,11 @@ def followup_record_result(*, actor, follow_up_id: int, performed_on: dt.date, *
         follow_up.performed_on = performed_on
         follow_up.result = result
         follow_up.next_alert_on = None
+        mark(follow_up, actor=actor, parts=parts)
         follow_up.save()
-        if follow_up.kind == Kind.DUPLEX:
+        if parts:
             DuplexSegmentResult.objects.bulk_create(
-                DuplexSegmentResult(follow_up=follow_up, **s) for s in data["segments"]
+                DuplexSegmentResult(follow_up=follow_up, **s) for s in parts["segments"]
             )
         if urgent:
             kind = Alert.Kind.URGENT_RESULT
@@ -88,3 +185,49 @@ def followup_record_result(*, actor, follow_up_id: int, performed_on: dt.date, *
             ]
             enqueue(insert_alerts(rows, timezone.now()))
     return follow_up
+
+
+def visit_record(*, actor, episode_id: int, kind: str, performed_on: dt.date, **data) -> Visit:
+    """An unscheduled visit in surveillance (a patient back with symptoms): the same result
+    fields and urgent alerts as a follow-up, and it completes no follow-up."""
+    roles.require(actor, RECORD_RESULTS, "record visit results")
+    if kind not in Visit.Kind.values:
+        raise InvalidInput({"kind": f"A visit is one of: {', '.join(Visit.Kind.values)}."})
+    _not_in_future(performed_on)
+    with transaction.atomic():
+        episode = Episode.objects.select_for_update(of=("self",)).filter(id=episode_id).first()
+        if episode is None:
+            raise NotFound("No such episode.")
+        if episode.state in TERMINAL:
+            raise Conflict(f"The episode is closed ('{episode.state}'); it takes no visits.")
+        if episode.state != State.SURVEILLANCE:
+            raise Conflict(
+                f"Unscheduled visits are recorded in surveillance; the episode is in "
+                f"'{episode.state}'."
+            )
+        if problem := _not_before_previous_move(episode, performed_on):
+            raise InvalidInput({"performed_on": problem})
+        parts = None
+        if kind == Visit.Kind.DUPLEX:
+            result, segments, urgent = _duplex_result(
+                episode,
+                data["segments"],
+                data.get("villalta"),
+                data.get("vcss"),
+                data.get("ceap"),
+            )
+            parts = {"segments": segments}
+        else:
+            result, urgent = _inr_result(episode, data["inr"])
+        visit = Visit(
+            episode=episode, kind=kind, performed_on=performed_on, result=result, recorded_by=actor
+        )
+        mark(visit, actor=actor, parts=parts)
+        visit.save()
+        if parts:
+            DuplexSegmentResult.objects.bulk_create(
+                DuplexSegmentResult(visit=visit, **s) for s in parts["segments"]
+            )
+        if urgent:
+            enqueue(urgent_alerts_insert(episode=episode, now=timezone.now(), visit=visit))
+    return visit

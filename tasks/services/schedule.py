@@ -1,18 +1,27 @@
-"""The follow-up schedule: made at discharge, cancelled on exit, undone on correction.
-Called inside episode_transition's transaction through the after-move registry."""
+"""The follow-up schedule: made at discharge, cancelled on exit, undone on correction, and kept
+in line with the facts it was built from (the procedure date, the discharge plan).
+
+One function says what the schedule should be (`desired_schedule`); discharge creates it, and
+a corrected fact reconciles the rows with it. Called inside the pathway writer's transaction
+through pathway/hooks.py.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.utils import timezone
 
 from core.dates import add_months
-from pathway.codes import TERMINAL, Anticoagulant
-from pathway.models import Episode, Transition
+from pathway.codes import TERMINAL, Anticoagulant, State
+from pathway.models import DischargePlan, Episode, Transition
 from tasks import windows
 from tasks.models import FollowUp, ScheduleRule, UnitSettings
-from tasks.schedule import occurrences
+from tasks.schedule import Offset, positions
+
+PROCEDURE, DISCHARGE = ScheduleRule.Anchor.PROCEDURE, ScheduleRule.Anchor.DISCHARGE
 
 
 def window_fields(due: dt.date, days: int) -> dict:
@@ -25,32 +34,69 @@ def window_fields(due: dt.date, days: int) -> dict:
     }
 
 
-def followups_schedule(*, episode: Episode, move: Transition) -> list[FollowUp]:
-    """The follow-ups of pathway.md section 4, from the unit's schedule rules."""
-    unit = UnitSettings.current()
-    procedure_on = episode.current_procedure_note().date
-    plan = episode.discharge_plan
-    discharged_on = move.effective_on
-    rows = []
+@dataclass(frozen=True)
+class Slot:
+    """One follow-up the schedule should hold: its kind, where it stands, and its dates."""
+
+    kind: str
+    anchor: str
+    offset: Offset
+    due_on: dt.date
+    window_days: int
+
+    @property
+    def key(self) -> tuple:
+        return (self.kind, self.anchor, self.offset.months, self.offset.days)
+
+
+def key_of(follow_up: FollowUp) -> tuple:
+    return (follow_up.kind, follow_up.anchor, follow_up.offset_months, follow_up.offset_days)
+
+
+def desired_schedule(
+    *, procedure_on: dt.date, discharged_on: dt.date, plan: DischargePlan
+) -> list[Slot]:
+    """The follow-ups of pathway.md section 4 from the unit's active rules: each anchored on
+    the procedure or the discharge, repeats up to the unit's horizon, VKA-only rules only on a
+    VKA and only for its planned duration, and none before the discharge (the pre-discharge
+    duplex covers those)."""
+    horizon = UnitSettings.current().horizon_months
+    on_vka = plan.anticoagulant == Anticoagulant.VKA
+    slots = {}
     for rule in ScheduleRule.objects.filter(active=True).order_by("id"):
-        on_vka = plan.anticoagulant == Anticoagulant.VKA
         if rule.vka_only and not on_vka:
             continue
-        anchor = procedure_on if rule.anchor == ScheduleRule.Anchor.PROCEDURE else discharged_on
-        until = add_months(anchor, unit.horizon_months)
+        anchor_on = procedure_on if rule.anchor == PROCEDURE else discharged_on
+        until = add_months(anchor_on, horizon)
         if rule.vka_only and plan.planned_duration_months:
             until = min(until, add_months(discharged_on, plan.planned_duration_months))
-        for due in occurrences(anchor, rule.first_offsets, rule.then_every, until):
-            if due >= discharged_on:  # earlier ones are covered by the pre-discharge duplex
-                rows.append(
-                    FollowUp(
-                        episode=episode,
-                        kind=rule.kind,
-                        created_by=move,
-                        **window_fields(due, rule.window_days),
-                    )
-                )
-    return FollowUp.objects.bulk_create(rows)
+        for offset, due in positions(anchor_on, rule.first_offsets, rule.then_every, until):
+            if due >= discharged_on:
+                slot = Slot(rule.kind, rule.anchor, offset, due, rule.window_days)
+                slots.setdefault(slot.key, slot)
+    return list(slots.values())
+
+
+def _row(episode: Episode, move: Transition, slot: Slot) -> FollowUp:
+    return FollowUp(
+        episode=episode,
+        kind=slot.kind,
+        anchor=slot.anchor,
+        offset_months=slot.offset.months,
+        offset_days=slot.offset.days,
+        created_by=move,
+        **window_fields(slot.due_on, slot.window_days),
+    )
+
+
+def followups_schedule(*, episode: Episode, move: Transition) -> list[FollowUp]:
+    """The follow-ups of pathway.md section 4, from the unit's schedule rules."""
+    slots = desired_schedule(
+        procedure_on=episode.current_procedure_note().date,
+        discharged_on=move.effective_on,
+        plan=DischargePlan.objects.get(episode=episode),
+    )
+    return FollowUp.objects.bulk_create(_row(episode, move, slot) for slot in slots)
 
 
 def followups_cancel_open(*, episode: Episode, move: Transition) -> int:
@@ -87,3 +133,117 @@ def followups_after_move(*, episode: Episode, move: Transition) -> None:
         followups_undo(undone=move.corrects, correction=move)
     elif move.target in TERMINAL or move.name == "reintervene":
         followups_cancel_open(episode=episode, move=move)
+
+
+# --- keeping the schedule in line with corrected facts ----------------------------------------
+@dataclass
+class Reconciled:
+    moved: list[int]
+    cancelled: list[int]
+    created: list[int]
+
+
+def _standing_discharge(episode: Episode) -> Transition | None:
+    """The discharge the current schedule was built from, while the episode is in surveillance."""
+    if episode.state != State.SURVEILLANCE:
+        return None
+    move = episode.last_move_into(State.SURVEILLANCE)
+    return move if move is not None and move.name == "discharge" else None
+
+
+def _reconcile(
+    *,
+    episode: Episode,
+    discharge: Transition,
+    in_scope: Callable[[str, str], bool],
+    reason: str,
+    create_from: dt.date | None = None,
+) -> Reconciled:
+    """Bring the discharge's follow-ups of the kinds and anchors `in_scope` in line with the
+    desired schedule, keyed by (kind, anchor, offset): an open row whose key is still wanted
+    keeps its id and moves to the key's dates; one no longer wanted is cancelled with
+    `reason`; a wanted key with no open or completed row (none, or only cancelled ones) gets a
+    new row, unless due before `create_from`. Completed rows are never touched."""
+    desired = {
+        slot.key: slot
+        for slot in desired_schedule(
+            procedure_on=episode.current_procedure_note().date,
+            discharged_on=discharge.effective_on,
+            plan=DischargePlan.objects.get(episode=episode),
+        )
+        if in_scope(slot.kind, slot.anchor)
+    }
+    # Locked, so a sweep running now skips them rather than writing a stage over a move.
+    standing = FollowUp.objects.select_for_update(of=("self",)).filter(
+        episode=episode, created_by=discharge, cancelled_at__isnull=True
+    )
+    rows = [row for row in standing.order_by("id") if in_scope(row.kind, row.anchor)]
+    escalation_days = UnitSettings.current().escalation_days
+    held = {key_of(row) for row in rows if row.completed_at is not None}
+    moved, cancelled = [], []
+    for row in (r for r in rows if r.completed_at is None):
+        key = key_of(row)
+        slot = desired.get(key)
+        if slot is None or key in held:
+            cancelled.append(row)
+            continue
+        held.add(key)
+        dates = window_fields(slot.due_on, slot.window_days)
+        if dates["due_on"] != row.due_on or dates["window_opens_on"] != row.window_opens_on:
+            for name, value in dates.items():
+                setattr(row, name, value)
+            row.next_alert_on = windows.next_alert_on(
+                row.window_opens_on, row.window_closes_on, row.alert_stage, escalation_days
+            )
+            moved.append(row)
+    FollowUp.objects.bulk_update(
+        moved, ["due_on", "window_opens_on", "window_closes_on", "next_alert_on"]
+    )
+    FollowUp.objects.filter(id__in=[r.id for r in cancelled]).update(
+        cancelled_at=timezone.now(), cancel_reason=reason, next_alert_on=None
+    )
+    missing = [
+        slot
+        for key, slot in desired.items()
+        if key not in held and (create_from is None or slot.due_on >= create_from)
+    ]
+    created = FollowUp.objects.bulk_create(_row(episode, discharge, s) for s in missing)
+    return Reconciled(
+        moved=[r.id for r in moved],
+        cancelled=[r.id for r in cancelled],
+        created=[r.id for r in created],
+    )
+
+
+def followups_follow_procedure_date(*, episode: Episode, reason: str) -> Reconciled | None:
+    """A corrected procedure date moves every open follow-up built from it (same row, its
+    dates computed again from its offset); those now before the discharge are cancelled with
+    `reason`, and visits that now fall after it are added. Completed ones stay as they were."""
+    discharge = _standing_discharge(episode)
+    if discharge is None:
+        return None
+    return _reconcile(
+        episode=episode,
+        discharge=discharge,
+        in_scope=lambda kind, anchor: anchor == PROCEDURE,
+        reason=reason,
+    )
+
+
+def inr_checks_follow_plan(*, episode: Episode, reason: str) -> Reconciled | None:
+    """A changed discharge plan adds or cancels the VKA-only follow-ups (INR checks): a switch
+    to a VKA or a longer duration adds those due from today on (checks already past are not
+    created as overdue: the patient was not on a VKA then); a switch away from a VKA or a
+    shorter duration cancels the open ones no longer wanted, with `reason`. A new target INR
+    range changes no date: each reading is judged against the plan when it is recorded."""
+    discharge = _standing_discharge(episode)
+    if discharge is None:
+        return None
+    vka_kinds = set(ScheduleRule.objects.filter(vka_only=True).values_list("kind", flat=True))
+    return _reconcile(
+        episode=episode,
+        discharge=discharge,
+        in_scope=lambda kind, anchor: kind in vka_kinds,
+        reason=reason,
+        create_from=timezone.localdate(),
+    )

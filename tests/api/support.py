@@ -8,17 +8,21 @@ from django.utils import timezone
 
 from pathway.codes import State
 from pathway.models import (
+    Complication,
     DischargePlan,
     Episode,
     ImagingStudy,
     MdtDecision,
+    PostopCheck,
     PreProcedureAnticoagulation,
     ProcedureNote,
+    Reintervention,
     SelectionAssessment,
     Stent,
     Transition,
 )
 from patients.models import Patient
+from tasks.models import Alert, DuplexSegmentResult, FollowUp, Visit
 from tests import factories as f
 
 
@@ -61,7 +65,7 @@ def user_body(**overrides) -> dict:
 
 def selection_body(**overrides) -> dict:
     body = {
-        "assessed_on": ago(1),
+        "assessed_on": ago(0),
         "symptom_onset": ago(6),
         "indications": ["phlegmasia_cerulea_dolens"],
         "contraindications": [],
@@ -95,7 +99,9 @@ def imaging_body(**overrides) -> dict:
 
 
 def anticoagulation_body(**overrides) -> dict:
-    started = timezone.now() - dt.timedelta(hours=2)
+    now = timezone.now()
+    midnight = timezone.make_aware(dt.datetime.combine(timezone.localdate(now), dt.time()))
+    started = max(now - dt.timedelta(hours=2), midnight)  # on the referral day
     body = {"agent": "lmwh", "started_at": started.isoformat()}
     return {**body, **overrides}
 
@@ -152,6 +158,13 @@ SAVED = (
     ProcedureNote,
     Stent,
     DischargePlan,
+    Complication,
+    PostopCheck,
+    Reintervention,
+    FollowUp,
+    Visit,
+    DuplexSegmentResult,
+    Alert,
 )
 
 

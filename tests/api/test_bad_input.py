@@ -272,7 +272,12 @@ RECORDS = {
         s.anticoagulation_body,
         _episode_with(State.IMAGING, f.record_anticoagulation),
     ),
-    "procedure": ("put", "procedure/", s.procedure_body, _episode_with(State.POST_OP)),
+    "procedure": (  # the note a move relied on: a change says why
+        "put",
+        "procedure/",
+        lambda **o: s.procedure_body(**{"reason": "Corrected from the theatre log.", **o}),
+        _episode_with(State.POST_OP),
+    ),
     "discharge-plan": (
         "put",
         "discharge-plan/",

@@ -179,7 +179,7 @@ def _detail(client, episode) -> dict:
 
 
 def test_a_referral_17_days_after_onset_is_allowed_with_a_warning(coordinator, as_nurse):
-    episode = f.episode_in(State.SELECTION, coordinator)
+    episode = f.walk_to(coordinator, f.PatientFactory(), State.SELECTION, on=f.days_ago(2))
     f.record_selection(
         coordinator, episode, symptom_onset=f.days_ago(19), assessed_on=f.days_ago(2)
     )
@@ -199,7 +199,7 @@ def test_a_referral_within_14_days_carries_no_warning(coordinator, as_nurse):
 def test_a_late_referral_beyond_21_days_is_blocked_until_an_override_is_given(
     coordinator, as_coordinator
 ):
-    episode = f.episode_in(State.SELECTION, coordinator)
+    episode = f.walk_to(coordinator, f.PatientFactory(), State.SELECTION, on=f.days_ago(2))
     f.record_selection(
         coordinator, episode, symptom_onset=f.days_ago(30), assessed_on=f.days_ago(2)
     )

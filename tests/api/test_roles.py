@@ -3,12 +3,16 @@ manage users and correct moves, and what an anonymous client gets."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from pathway import services
 from pathway.codes import State
+from tasks import services as task_services
 from tests import factories as f
 from tests.api import support as s
 from tests.conftest import client_for
@@ -112,6 +116,25 @@ PATHWAY_WRITES = [
         body=lambda t: s.discharge_plan_body(),
     ),
     Call(
+        "record a complication",
+        "POST",
+        EPISODE + "complications/",
+        setup=in_state(State.POST_OP),
+        body=lambda t: {"kind": "haematoma", "occurred_on": s.ago(0), "severity": "mild",
+                        "bleeding_class": "minor"},  # fmt: skip
+        done=201,
+    ),
+    Call(
+        "record a post-op check",
+        "POST",
+        EPISODE + "postop-checks/",
+        setup=in_state(State.POST_OP),
+        body=lambda t: {"at": timezone.now().isoformat(), "limb_perfusion": "normal",
+                        "compartment_signs": False, "access_bleeding": False, "pain_score": 2,
+                        "mobilised": True},  # fmt: skip
+        done=201,
+    ),
+    Call(
         "refer a patient to the MDT",
         "POST",
         EPISODE + "transitions/",
@@ -165,6 +188,33 @@ ADMIN_ONLY = [
     ),
 ]
 
+def with_complication(actor):
+    episode = f.episode_in(State.POST_OP, actor)
+    services.complication_add(
+        actor=actor, episode_id=episode.id, kind="pulmonary_embolism", occurred_on=s.today(),
+        severity="moderate",
+    )  # fmt: skip
+    return episode
+
+
+def with_postop_check(actor):
+    episode = f.episode_in(State.POST_OP, actor)
+    services.postop_check_add(
+        actor=actor, episode_id=episode.id, at=timezone.now(), limb_perfusion="normal",
+        compartment_signs=False, access_bleeding=False, pain_score=3, mobilised=True,
+    )  # fmt: skip
+    return episode
+
+
+def with_visit(actor):
+    episode = f.episode_in(State.SURVEILLANCE, actor)
+    task_services.visit_record(
+        actor=actor, episode_id=episode.id, kind="inr_check", performed_on=s.today(),
+        inr=Decimal("2.5"),
+    )  # fmt: skip
+    return episode
+
+
 READS = [
     Call("list patients", "GET", "/api/patients/", setup=lambda actor: f.PatientFactory()),
     Call("search patients", "GET", "/api/patients/?search=MRN", setup=in_state(State.SELECTION)),
@@ -188,6 +238,10 @@ READS = [
         EPISODE + "discharge-plan/",
         setup=in_state("surveillance"),
     ),
+    Call("read the revisions", "GET", EPISODE + "revisions/", setup=in_state(State.SURVEILLANCE)),
+    Call("read complications", "GET", EPISODE + "complications/", setup=with_complication),
+    Call("read post-op checks", "GET", EPISODE + "postop-checks/", setup=with_postop_check),
+    Call("read visits", "GET", EPISODE + "visits/", setup=with_visit),
 ]
 
 SCHEMA = [
@@ -203,6 +257,13 @@ FOLLOW_UPS = [
         "POST",
         "/api/follow-ups/1/result/",
         body=lambda t: {"performed_on": s.ago(0), "inr": "2.4"},
+    ),
+    Call(
+        "record an unscheduled visit",
+        "POST",
+        EPISODE + "visits/",
+        setup=in_state(State.SURVEILLANCE),
+        body=lambda t: {"kind": "inr_check", "performed_on": s.ago(0), "inr": "2.4"},
     ),
     Call("read alerts", "GET", "/api/alerts/"),
     Call("acknowledge an alert", "POST", "/api/alerts/1/acknowledge/"),

@@ -15,6 +15,7 @@ from pathway import selectors, services
 from pathway.codes import Contraindication, State
 from pathway.models import Episode
 from tests.factories import (
+    PatientFactory,
     days_ago,
     episode_in,
     open_episode,
@@ -26,6 +27,7 @@ from tests.factories import (
     record_procedure,
     record_selection,
     today,
+    walk_to,
 )
 
 pytestmark = pytest.mark.django_db
@@ -60,8 +62,13 @@ def warning_rules(actor, episode) -> list[str]:
 
 
 def selected(actor, **selection) -> Episode:
-    """An episode in selection with the given assessment recorded."""
-    episode = open_episode(actor)
+    """An episode in selection with the given assessment recorded; referred a month ago, so
+    the assessment may be dated any day since."""
+    episode = services.episode_open(
+        actor=actor, patient_id=PatientFactory().id, opened_on=days_ago(30)
+    )
+    if not {"assessed_on", "symptom_onset"} & set(selection):
+        selection.update(assessed_on=days_ago(10), symptom_onset=days_ago(15))
     record_selection(actor, episode, **selection)
     return episode
 
@@ -328,8 +335,9 @@ def test_coordinator_completes_the_procedure_once_the_note_is_recorded(coordinat
 
 # --- post_op -> surveillance -----------------------------------------------------------------
 def _after_procedure(actor, *, procedure_on=None, duplex_in_procedure=True):
-    """In post_op with a discharge plan; optionally a duplex recorded before completion."""
-    episode = episode_in(State.PROCEDURE, actor)
+    """In post_op with a discharge plan; optionally a duplex recorded before completion. The
+    procedure was booked a week ago, so it may be dated any day since."""
+    episode = walk_to(actor, PatientFactory(), State.PROCEDURE, on=days_ago(7))
     record_procedure(actor, episode, date=procedure_on or today())
     if duplex_in_procedure:
         record_imaging(actor, episode, "duplex", date=today(), ivc_anomaly=None, ivc_filter=None)

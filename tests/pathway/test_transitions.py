@@ -21,6 +21,7 @@ from tests.factories import (
     record_procedure,
     record_selection,
     today,
+    walk_to,
 )
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +54,12 @@ REASON_REQUIRED = [
 ]
 
 
+SYMPTOMS = {"cause": "symptoms"}  # why a re-intervention, coded
+
+
 def move(actor, episode, name, **kwargs) -> Episode:
+    if name == "reintervene" and kwargs.get("reason", "").strip():
+        kwargs.setdefault("reintervention", SYMPTOMS)
     return services.episode_transition(episode_id=episode.id, name=name, actor=actor, **kwargs)
 
 
@@ -187,7 +193,7 @@ def test_a_reason_given_with_the_exclusion_replaces_the_default(coordinator):
 
 
 def test_no_default_exclusion_reason_when_the_latest_mdt_decided_to_proceed(coordinator):
-    episode = episode_in(S.MDT_DISCUSSION, coordinator)
+    episode = walk_to(coordinator, PatientFactory(), S.MDT_DISCUSSION, on=days_ago(5))
     record_mdt(coordinator, episode, decision="anticoagulation_alone", date=days_ago(3))
     record_mdt(coordinator, episode, decision="proceed", date=days_ago(1))
     error = refused(coordinator, episode, "exclude", error=InvalidInput)

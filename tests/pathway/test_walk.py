@@ -45,7 +45,8 @@ def test_coordinator_walks_a_patient_from_selection_to_surveillance(as_admin, an
         ),
         201,
     )
-    episode = _ok(c.post("/api/episodes/", {"patient": patient["id"]}, format="json"), 201)
+    body = {"patient": patient["id"], "opened_on": d(2)}  # referred two days ago
+    episode = _ok(c.post("/api/episodes/", body, format="json"), 201)
     assert episode["state"] == "selection"
     eid = episode["id"]
     u = f"/api/episodes/{eid}/"

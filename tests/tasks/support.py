@@ -32,11 +32,17 @@ def user_in(role: str, username: str, **extra):
 
 
 def discharge(actor, clock, *, patient=None, procedure_on=PROCEDURE_ON,
-              discharged_on=DISCHARGED_ON, **plan):  # fmt: skip
+              discharged_on=DISCHARGED_ON, booked_on=None, **plan):  # fmt: skip
     """Walk a new episode to post-op with its procedure on `procedure_on`, then record the
-    pre-discharge duplex and the discharge plan and discharge it on `discharged_on`."""
+    pre-discharge duplex and the discharge plan and discharge it on `discharged_on`. With
+    `booked_on`, everything before the procedure is dated that day, so the procedure date
+    may later be corrected to any day from then on."""
     clock.move_to(at(procedure_on))
-    episode = demo.walk_to(actor, patient or PatientFactory(), State.POST_OP)
+    if booked_on is None:
+        episode = demo.walk_to(actor, patient or PatientFactory(), State.POST_OP)
+    else:
+        episode = demo.walk_to(actor, patient or PatientFactory(), State.PROCEDURE, on=booked_on)
+        episode = demo.prepare_and_move(actor, episode, "complete_procedure")
     clock.move_to(at(discharged_on))
     demo.record_imaging(actor, episode, "duplex", ivc_anomaly=None, ivc_filter=None)
     demo.record_discharge_plan(actor, episode, **plan)
@@ -50,3 +56,21 @@ def move(actor, episode, name, **kwargs):
 def sweep_on(clock, day: dt.date, hour: int = 9):
     clock.move_to(at(day, hour))
     return task_services.followups_sweep()
+
+
+INDEX_STENT = "left_common_iliac"  # where demo.record_procedure puts its Wallstent
+NEW_STENT = "left_external_iliac"
+
+
+def redischarge_with_a_new_stent(actor, clock, episode):
+    """Re-intervene on 14 Mar 2024 for symptoms, stent the external iliac (the index stent stays
+    in the common iliac) on 15 Mar, and discharge again on 18 Mar."""
+    clock.move_to(at(dt.date(2024, 3, 14)))
+    move(actor, episode, "reintervene", reason="Leg swelling again.",
+         reintervention={"cause": "symptoms", "segments": [INDEX_STENT]})  # fmt: skip
+    clock.move_to(at(dt.date(2024, 3, 15)))
+    stent = {"product": "Viabahn", "diameter_mm": 14, "length_mm": 60, "segment": NEW_STENT}
+    demo.record_procedure(actor, episode, stents=[stent])
+    move(actor, episode, "complete_procedure")
+    clock.move_to(at(dt.date(2024, 3, 18)))
+    return demo.prepare_and_move(actor, episode, "discharge")

@@ -12,7 +12,15 @@ from pathway.models import Episode
 from pathway.outcomes import VILLALTA_ITEMS, villalta_category, villalta_score
 from tasks import services
 from tasks.models import Alert, DuplexSegmentResult, FollowUp
-from tests.tasks.support import at, discharge, move, sweep_on, user_in
+from tests.tasks.support import (
+    NEW_STENT,
+    at,
+    discharge,
+    move,
+    redischarge_with_a_new_stent,
+    sweep_on,
+    user_in,
+)
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -124,7 +132,9 @@ def test_one_narrowed_stent_among_patent_ones_is_still_urgent(
             "segment": "left_external_iliac",
         },
     ]
-    demo.record_procedure(coordinator, episode, date=D(2024, 1, 31), stents=stents)
+    demo.record_procedure(
+        coordinator, episode, date=D(2024, 1, 31), stents=stents, reason="Second stent left off."
+    )
 
     response = post_result(
         as_nurse,
@@ -243,6 +253,8 @@ def test_an_unknown_follow_up_is_not_found(as_nurse, episode):
 
 
 PATENT = (STENTED, "patent")
+VCSS = dict.fromkeys(services.VCSS_ITEMS, 0)
+NO_VCSS_PAIN = {k: v for k, v in VCSS.items() if k != "pain"}
 NO_REDNESS = {k: v for k, v in villalta().items() if k != "redness"}
 TOMORROW = TODAY + dt.timedelta(days=1)
 BAD_DUPLEX = [
@@ -255,6 +267,13 @@ BAD_DUPLEX = [
     ("villalta item missing", duplex(PATENT, villalta_items=NO_REDNESS), ["villalta.redness"]),
     ("villalta ulcer missing", duplex(PATENT, villalta_items=villalta() | {"ulcer": None}),
      ["villalta.ulcer"]),
+    ("villalta item unknown", duplex(PATENT, villalta_items=villalta(itching=1)),
+     ["villalta.itching"]),
+    ("vcss attribute unknown", duplex(PATENT) | {"vcss": VCSS | {"swelling": 1}},
+     ["vcss.swelling"]),
+    ("vcss attribute 4", duplex(PATENT) | {"vcss": VCSS | {"pain": 4}}, ["vcss.pain"]),
+    ("vcss attribute missing", duplex(PATENT) | {"vcss": NO_VCSS_PAIN}, ["vcss.pain"]),
+    ("ceap class unknown", duplex(PATENT) | {"ceap": "C4d"}, ["ceap"]),
     ("future date", duplex(PATENT, performed_on=TOMORROW), ["performed_on"]),
     ("before discharge", duplex(PATENT, performed_on=D(2024, 2, 1)), ["performed_on"]),
     ("no date", {"segments": [{"segment": STENTED, "result": "patent"}]}, ["performed_on"]),
@@ -308,6 +327,85 @@ def test_a_review_needs_to_say_whether_the_patient_is_adherent(as_nurse, episode
 
     assert response.status_code == 400, response.content
     assert "adherent" in response.json()
+
+
+# --- when a result may be dated -------------------------------------------------------------
+def test_a_result_before_the_window_opens_is_refused_naming_the_day_it_opens(as_nurse, episode):
+    fu = six_week_duplex(episode)  # window 6-20 March
+
+    early = post_result(as_nurse, fu, **duplex(PATENT, performed_on=D(2024, 3, 5)))
+    first_day = post_result(as_nurse, fu, **duplex(PATENT, performed_on=D(2024, 3, 6)))
+
+    assert early.status_code == 400, early.content
+    assert early.json()["performed_on"] == [
+        "This date is before the window opens (2024-03-06); record an unscheduled visit instead."
+    ]
+    assert first_day.status_code == 200, first_day.content
+
+
+def test_a_result_before_the_discharge_is_refused_though_the_window_is_open(
+    coordinator, as_nurse, clock
+):
+    episode = discharge(coordinator, clock, discharged_on=D(2024, 2, 10))
+    fu = follow_up(episode, "duplex", D(2024, 2, 14))  # window opens 7 Feb
+    clock.move_to(at(D(2024, 2, 12)))
+
+    early = post_result(as_nurse, fu, **duplex(PATENT, performed_on=D(2024, 2, 8)))
+    after = post_result(as_nurse, fu, **duplex(PATENT, performed_on=D(2024, 2, 10)))
+
+    assert early.status_code == 400, early.content
+    assert early.json()["performed_on"] == [
+        "This date is before the previous move of the episode ('discharge' on 2024-02-10)."
+    ]
+    assert after.status_code == 200, after.content
+
+
+def test_after_a_reintervention_a_duplex_reports_the_index_stents_too(
+    coordinator, as_nurse, clock, episode
+):
+    redischarge_with_a_new_stent(coordinator, clock, episode)
+    second = episode.history.filter(name="discharge").order_by("-id").first()
+    fu = episode.follow_ups.open().get(kind="duplex", due_on=D(2024, 3, 29), created_by=second)
+    clock.move_to(at(D(2024, 3, 29)))
+    day = D(2024, 3, 29)
+
+    only_new = post_result(as_nurse, fu, **duplex((NEW_STENT, "patent"), performed_on=day))
+    both = post_result(
+        as_nurse, fu, **duplex((NEW_STENT, "patent"), (STENTED, "patent"), performed_on=day)
+    )
+
+    assert only_new.status_code == 400, only_new.content
+    assert only_new.json()["segments"] == [f"Report every stented segment; missing: {STENTED}."]
+    assert both.status_code == 200, both.content
+
+
+# --- VCSS, CEAP, revisions ---------------------------------------------------------------------
+def test_a_duplex_keeps_the_vcss_and_ceap_class_and_shows_the_vcss_total(as_nurse, episode):
+    scores = VCSS | {"pain": 1, "varicose_veins": 2, "skin_pigmentation": 1, "induration": 3}
+
+    response = post_result(
+        as_nurse, six_week_duplex(episode), **duplex(PATENT) | {"vcss": scores, "ceap": "C4b"}
+    )
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["vcss_total"] == 7
+    assert (body["result"]["vcss"], body["result"]["ceap"]) == (scores, "C4b")
+    listed = as_nurse.get(f"/api/episodes/{episode.id}/follow-ups/").json()
+    assert [r["vcss_total"] for r in listed if r["id"] == body["id"]] == [7]
+
+
+def test_the_result_revision_keeps_who_recorded_it_and_the_segment_results(
+    nurse, as_nurse, episode
+):
+    fu = six_week_duplex(episode)
+
+    post_result(as_nurse, fu, **duplex((STENTED, "stenosis")))
+
+    (revision,) = FollowUp.objects.get(id=fu.id).history.all()
+    assert revision.history_user == nurse
+    assert revision.parts == {"segments": [{"segment": STENTED, "result": "stenosis"}]}
+    assert revision.performed_on == TODAY
 
 
 # --- the alert inbox --------------------------------------------------------------------------

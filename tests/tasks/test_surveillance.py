@@ -363,7 +363,10 @@ EXITS = {
     "withdraw": {"reason": "Moved abroad; follow-up continues there."},
     "record_death": {"effective_on": EXIT_ON},
     "complete": {"reason": "Follow-up continues at the referring hospital."},
-    "reintervene": {"reason": "Symptoms of in-stent occlusion."},
+    "reintervene": {
+        "reason": "Symptoms of in-stent occlusion.",
+        "reintervention": {"cause": "symptoms", "segments": ["left_common_iliac"]},
+    },
 }
 
 
@@ -541,7 +544,17 @@ def test_reintervention_cancels_the_schedule_and_the_next_discharge_counts_from_
     first_schedule = set(episode.follow_ups.values_list("id", flat=True))
 
     clock.move_to(at(D(2024, 3, 14)))
-    episode = move(coordinator, episode, "reintervene", reason="Duplex: in-stent occlusion.")
+    episode = move(
+        coordinator,
+        episode,
+        "reintervene",
+        reason="Duplex: in-stent occlusion.",
+        reintervention={
+            "cause": "occlusion",
+            "segments": ["left_common_iliac"],
+            "follow_up": six_weeks.id,
+        },
+    )
     reintervention = episode.history.get(name="reintervene")
     assert episode.state == State.PROCEDURE
     cancelled = FollowUp.objects.filter(cancelled_by=reintervention)

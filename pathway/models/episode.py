@@ -1,28 +1,18 @@
-"""The episode and its state machine, the records its guards read, and the append-only history.
+"""The episode and its state machine, and the append-only history of its moves.
 
-Transitions carry no side effects: pathway/services.py locks, transitions, saves and writes the
-history row in one transaction. `custom` on each transition says what the service must ask for.
+Transitions carry no side effects: pathway/services/moves.py locks, transitions, saves and
+writes the history row in one transaction. `custom` on each transition says what the service
+must ask for.
 """
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
 from pathway import rules
-from pathway.codes import (
-    ACTIVE,
-    TERMINAL,
-    Anticoagulant,
-    MdtOutcome,
-    Modality,
-    PreOpAgent,
-    State,
-    Technique,
-    Thrombolytic,
-)
+from pathway.codes import ACTIVE, TERMINAL, ReinterventionCause, State
 from pathway.rules import guard
 from patients.models import Patient
 
@@ -71,6 +61,14 @@ class Episode(FSMModelMixin, models.Model):
     def last_move_into(self, state: str):
         return self.effective_history().filter(target=state).order_by("-id").first()
 
+    def standing_move(self, name: str, *, since=None):
+        """The latest standing move `name` (made after the move `since`, when given): the move
+        that relies on the records it checked."""
+        moves = self.effective_history().filter(name=name)
+        if since is not None:
+            moves = moves.filter(id__gt=since.id)
+        return moves.order_by("-id").first()
+
     def last_correctable_move(self):
         return self.effective_history().exclude(name="open").order_by("-id").first()
 
@@ -79,6 +77,10 @@ class Episode(FSMModelMixin, models.Model):
 
     def current_procedure_note(self):
         return self.procedure_notes.filter(reintervention=self.current_reintervention()).first()
+
+    def opened_on(self):
+        """The referral date: the effective date of the opening."""
+        return self.history.get(name="open").effective_on
 
     def follow_ups_owed(self, *, today) -> int:
         """How many follow-ups are due or overdue (rows of the tasks app, read through their
@@ -168,7 +170,12 @@ class Episode(FSMModelMixin, models.Model):
     def exclude(self):
         """Not a candidate."""
 
-    @transition(field=state, source=State.SURVEILLANCE, target=State.PROCEDURE, custom=REASON)
+    @transition(
+        field=state,
+        source=State.SURVEILLANCE,
+        target=State.PROCEDURE,
+        custom={"reason_required": True, "reintervention_required": True},
+    )
     def reintervene(self):
         """Back to the table, e.g. the duplex showed occlusion."""
 
@@ -238,129 +245,19 @@ class Transition(models.Model):
         raise PermissionError("The pathway history is append-only.")
 
 
-class Recorded(models.Model):
-    """Who recorded a pathway record, and when."""
+class Reintervention(models.Model):
+    """Why a `reintervene` was made, coded: patency reporting reads it. Written with its move
+    and, like the history, never changed."""
 
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    move = models.OneToOneField(Transition, on_delete=models.PROTECT, related_name="reintervention")
+    cause = models.CharField(max_length=12, choices=ReinterventionCause.choices)
+    segments = models.JSONField(default=list)
+    follow_up = models.ForeignKey(
+        "tasks.FollowUp", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    recorded_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        abstract = True
+    visit = models.ForeignKey(
+        "tasks.Visit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     def __str__(self) -> str:
-        return f"{self._meta.verbose_name} {self.pk}"
-
-
-class SelectionAssessment(Recorded):
-    episode = models.OneToOneField(Episode, on_delete=models.CASCADE, related_name="selection")
-    assessed_on = models.DateField()
-    symptom_onset = models.DateField()
-    indications = models.JSONField(default=list)
-    contraindications = models.JSONField(default=list)
-    fit_for_procedure = models.BooleanField()
-    thrombus_segments = models.JSONField(default=list)
-    pe_suspected = models.BooleanField(default=False)
-    symptom_window_override = models.TextField(null=True, blank=True)  # noqa: DJ001 - contract's null
-    thrombophilia = models.TextField(blank=True)
-    comorbidities = models.TextField(blank=True)
-
-
-class MdtDecision(Recorded):
-    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="mdt_decisions")
-    date = models.DateField()
-    attendees = models.JSONField(default=list)
-    decision = models.CharField(max_length=24, choices=MdtOutcome.choices)
-    rationale = models.TextField(blank=True)
-    anaesthetic_risk = models.CharField(max_length=100, blank=True)
-
-    class Meta:
-        ordering = ["date", "id"]
-
-
-class ImagingStudy(Recorded):
-    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="imaging_studies")
-    modality = models.CharField(max_length=20, choices=Modality.choices)
-    date = models.DateField()
-    ivc_anomaly = models.BooleanField(null=True, blank=True)
-    ivc_filter = models.BooleanField(null=True, blank=True)
-    right_heart_strain = models.BooleanField(null=True, blank=True)
-    thrombus_segments = models.JSONField(default=list, blank=True)
-    findings = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["date", "id"]
-        verbose_name_plural = "imaging studies"
-
-
-class PreProcedureAnticoagulation(Recorded):
-    episode = models.OneToOneField(
-        Episode, on_delete=models.CASCADE, related_name="anticoagulation"
-    )
-    agent = models.CharField(max_length=16, choices=PreOpAgent.choices)
-    started_at = models.DateTimeField()
-
-
-class ProcedureNote(Recorded):
-    """The note of one procedure; a re-intervention gets a new note and keeps the earlier."""
-
-    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="procedure_notes")
-    reintervention = models.OneToOneField(
-        Transition, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    date = models.DateField()
-    access = models.JSONField(default=list)
-    technique = models.CharField(max_length=24, choices=Technique.choices)
-    device = models.CharField(max_length=100, blank=True)
-    thrombolytic_agent = models.CharField(  # noqa: DJ001 - null: no agent
-        max_length=16, choices=Thrombolytic.choices, null=True, blank=True
-    )
-    thrombolytic_dose = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
-    thrombolytic_dose_unit = models.CharField(max_length=4, null=True, blank=True)  # noqa: DJ001
-    angioplasty = models.BooleanField(default=False)
-    ivus = models.BooleanField(default=False)
-    completion_patent = models.BooleanField(null=True)
-    residual_stenosis_pct = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MaxValueValidator(100)]
-    )
-    dissection = models.BooleanField(default=False)
-    complications = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["date", "id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["episode"],
-                condition=Q(reintervention__isnull=True),
-                name="one_index_procedure_note_per_episode",
-            )
-        ]
-
-
-class Stent(models.Model):
-    note = models.ForeignKey(ProcedureNote, on_delete=models.CASCADE, related_name="stents")
-    product = models.CharField(max_length=100)
-    diameter_mm = models.PositiveSmallIntegerField(
-        validators=[MinValueValidator(6), MaxValueValidator(36)]
-    )
-    length_mm = models.PositiveSmallIntegerField(
-        validators=[MinValueValidator(10), MaxValueValidator(250)]
-    )
-    segment = models.CharField(max_length=24)
-
-    class Meta:
-        ordering = ["id"]
-
-    def __str__(self) -> str:
-        return f"{self.product} {self.diameter_mm}x{self.length_mm} mm"
-
-
-class DischargePlan(Recorded):
-    episode = models.OneToOneField(Episode, on_delete=models.CASCADE, related_name="discharge_plan")
-    anticoagulant = models.CharField(max_length=8, choices=Anticoagulant.choices)
-    target_inr_low = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
-    target_inr_high = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
-    planned_duration_months = models.PositiveSmallIntegerField(null=True, blank=True)
-    compression_stockings = models.BooleanField()
-    compression_reason = models.TextField(blank=True)
+        return f"re-intervention for {self.cause}"

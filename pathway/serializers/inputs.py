@@ -1,25 +1,14 @@
-"""Request bodies (parsed to plain data for the services) and response shapes."""
+"""Request bodies, parsed to plain data for the services."""
 
 from rest_framework import serializers
 
 from pathway import codes, machine
-from pathway.models import (
-    DischargePlan,
-    Episode,
-    ImagingStudy,
-    MdtDecision,
-    PreProcedureAnticoagulation,
-    ProcedureNote,
-    SelectionAssessment,
-    Transition,
-)
 
 
 def codes_list(choices, **kwargs):
     return serializers.ListField(child=serializers.ChoiceField(choices=choices), **kwargs)
 
 
-# --- in ----------------------------------------------------------------------------------------
 class EpisodeIn(serializers.Serializer):
     patient = serializers.IntegerField()
     opened_on = serializers.DateField(
@@ -32,12 +21,36 @@ class AssignIn(serializers.Serializer):
     assigned_coordinator = serializers.IntegerField(allow_null=True, required=False)
 
 
+class RecordIn(serializers.Serializer):
+    """Every record write may say why; it must when a move already relied on the record."""
+
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why the record changes; required when a move already relied on it.",
+    )
+
+
+class ReinterventionIn(serializers.Serializer):
+    cause = serializers.ChoiceField(choices=codes.ReinterventionCause.choices)
+    segments = codes_list(codes.Segment.choices, required=False, default=list)
+    follow_up = serializers.IntegerField(required=False, allow_null=True, default=None)
+    visit = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
 class TransitionIn(serializers.Serializer):
     transition = serializers.CharField()
     reason = serializers.CharField(required=False, allow_blank=True, allow_null=True, default="")
     effective_on = serializers.DateField(required=False, allow_null=True, default=None)
     expected_state = serializers.ChoiceField(
         choices=codes.State.choices, required=False, allow_null=True, default=None
+    )
+    reintervention = ReinterventionIn(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Required for reintervene: why, coded (patency reporting reads it).",
     )
 
     def validate_transition(self, value):
@@ -51,7 +64,7 @@ class TransitionIn(serializers.Serializer):
         return value or ""
 
 
-class SelectionIn(serializers.Serializer):
+class SelectionIn(RecordIn):
     assessed_on = serializers.DateField()
     symptom_onset = serializers.DateField()
     indications = codes_list(codes.Indication.choices)
@@ -62,11 +75,16 @@ class SelectionIn(serializers.Serializer):
     symptom_window_override = serializers.CharField(
         required=False, allow_null=True, allow_blank=True, default=None
     )
-    thrombophilia = serializers.CharField(required=False, allow_blank=True, default="")
+    thrombophilia = serializers.ChoiceField(
+        choices=codes.Thrombophilia.choices, required=False, default=codes.Thrombophilia.NOT_TESTED
+    )
+    thrombophilia_finding = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Required when positive."
+    )
     comorbidities = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class MdtIn(serializers.Serializer):
+class MdtIn(RecordIn):
     date = serializers.DateField()
     attendees = codes_list(codes.MdtRole.choices, allow_empty=False)
     decision = serializers.ChoiceField(choices=codes.MdtOutcome.choices)
@@ -76,7 +94,7 @@ class MdtIn(serializers.Serializer):
     )
 
 
-class ImagingIn(serializers.Serializer):
+class ImagingIn(RecordIn):
     modality = serializers.ChoiceField(choices=codes.Modality.choices)
     date = serializers.DateField()
     ivc_anomaly = serializers.BooleanField(required=False, allow_null=True, default=None)
@@ -86,7 +104,7 @@ class ImagingIn(serializers.Serializer):
     findings = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class AnticoagulationIn(serializers.Serializer):
+class AnticoagulationIn(RecordIn):
     agent = serializers.ChoiceField(choices=codes.PreOpAgent.choices)
     started_at = serializers.DateTimeField()
 
@@ -112,7 +130,7 @@ class CompletionIn(serializers.Serializer):
     dissection = serializers.BooleanField(required=False, default=False)
 
 
-class ProcedureIn(serializers.Serializer):
+class ProcedureIn(RecordIn):
     date = serializers.DateField()
     access = AccessIn(many=True, allow_empty=False)
     technique = serializers.ChoiceField(choices=codes.Technique.choices)
@@ -131,9 +149,15 @@ class ProcedureIn(serializers.Serializer):
     ivus = serializers.BooleanField(required=False, default=False)
     completion_venography = CompletionIn()
     complications = serializers.CharField(required=False, allow_blank=True, default="")
+    inflow = serializers.ChoiceField(
+        choices=codes.Inflow.choices, required=False, allow_null=True, default=None
+    )
+    underlying_lesion = serializers.ChoiceField(
+        choices=codes.UnderlyingLesion.choices, required=False, allow_null=True, default=None
+    )
 
 
-class DischargePlanIn(serializers.Serializer):
+class DischargePlanIn(RecordIn):
     anticoagulant = serializers.ChoiceField(choices=codes.Anticoagulant.choices)
     target_inr_low = serializers.DecimalField(
         max_digits=3, decimal_places=1, required=False, allow_null=True, default=None
@@ -150,126 +174,24 @@ class DischargePlanIn(serializers.Serializer):
     )
 
 
-# --- out ---------------------------------------------------------------------------------------
-class EpisodeOut(serializers.ModelSerializer):
-    state_since = serializers.DateTimeField(read_only=True)
-    state_effective_on = serializers.DateField(read_only=True)
-
-    class Meta:
-        model = Episode
-        fields = [
-            "id",
-            "patient",
-            "state",
-            "state_since",
-            "state_effective_on",
-            "assigned_coordinator",
-            "assigned_nurse",
-            "created_at",
-        ]
+class ComplicationIn(RecordIn):
+    kind = serializers.ChoiceField(choices=codes.ComplicationKind.choices)
+    occurred_on = serializers.DateField()
+    severity = serializers.ChoiceField(choices=codes.Severity.choices)
+    bleeding_class = serializers.ChoiceField(
+        choices=codes.BleedingClass.choices,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="For bleeding kinds only (access-site bleeding, haematoma), and required there.",
+    )
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class UnmetOut(serializers.Serializer):
-    rule = serializers.CharField()
-    message = serializers.CharField()
-
-
-class MoveOut(serializers.Serializer):
-    name = serializers.CharField()
-    target = serializers.CharField(allow_null=True)
-    allowed = serializers.BooleanField()
-    unmet = UnmetOut(many=True)
-    reason_required = serializers.BooleanField()
-    permitted = serializers.BooleanField(help_text="Whether the caller's role may make this move.")
-
-
-class EpisodeDetailOut(EpisodeOut):
-    days_in_state = serializers.IntegerField()
-    transitions = MoveOut(many=True)
-    warnings = UnmetOut(many=True)
-    records = serializers.DictField(required=False, help_text="Everything recorded so far.")
-
-    class Meta(EpisodeOut.Meta):
-        fields = [*EpisodeOut.Meta.fields, "days_in_state", "transitions", "warnings", "records"]
-
-
-class HistoryOut(serializers.ModelSerializer):
-    transition = serializers.CharField(source="name")
-    actor = serializers.CharField(source="actor.username")
-    at = serializers.DateTimeField(source="recorded_at")
-    corrects = serializers.PrimaryKeyRelatedField(read_only=True)
-
-    class Meta:
-        model = Transition
-        fields = [
-            "id",
-            "transition",
-            "source",
-            "target",
-            "actor",
-            "at",
-            "effective_on",
-            "reason",
-            "corrects",
-        ]
-
-
-def _model_out(model_class, extra_exclude=()):
-    class Out(serializers.ModelSerializer):
-        class Meta:
-            model = model_class
-            exclude = ["episode", *extra_exclude]
-
-    Out.__name__ = f"{model_class.__name__}Out"
-    return Out
-
-
-SelectionOut = _model_out(SelectionAssessment)
-MdtOut = _model_out(MdtDecision)
-ImagingOut = _model_out(ImagingStudy)
-AnticoagulationOut = _model_out(PreProcedureAnticoagulation)
-DischargePlanOut = _model_out(DischargePlan)
-
-
-class ProcedureOut(serializers.ModelSerializer):
-    stents = serializers.SerializerMethodField()
-    completion_venography = serializers.SerializerMethodField()
-
-    class Meta:
-        model = ProcedureNote
-        fields = [
-            "id",
-            "reintervention",
-            "date",
-            "access",
-            "technique",
-            "device",
-            "thrombolytic_agent",
-            "thrombolytic_dose",
-            "thrombolytic_dose_unit",
-            "angioplasty",
-            "stents",
-            "ivus",
-            "completion_venography",
-            "complications",
-            "recorded_by",
-            "recorded_at",
-        ]
-
-    def get_stents(self, note) -> list[dict]:
-        return [
-            {
-                "product": s.product,
-                "diameter_mm": s.diameter_mm,
-                "length_mm": s.length_mm,
-                "segment": s.segment,
-            }
-            for s in note.stents.all()
-        ]
-
-    def get_completion_venography(self, note) -> dict:
-        return {
-            "patent": note.completion_patent,
-            "residual_stenosis_pct": note.residual_stenosis_pct,
-            "dissection": note.dissection,
-        }
+class PostopCheckIn(RecordIn):
+    at = serializers.DateTimeField()
+    limb_perfusion = serializers.ChoiceField(choices=codes.LimbPerfusion.choices)
+    compartment_signs = serializers.BooleanField()
+    access_bleeding = serializers.BooleanField()
+    pain_score = serializers.IntegerField(min_value=0, max_value=10)
+    mobilised = serializers.BooleanField()

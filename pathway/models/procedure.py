@@ -1,0 +1,84 @@
+"""The procedure notes, with their stents, and the discharge plan. Each keeps its revisions."""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from core.revisions import revisions
+from pathway.codes import Anticoagulant, Inflow, Technique, Thrombolytic, UnderlyingLesion
+from pathway.models.episode import Episode, Transition
+from pathway.models.records import Recorded
+
+
+class ProcedureNote(Recorded):
+    """The note of one procedure; a re-intervention gets a new note and keeps the earlier."""
+    revision_name = "procedure_note"  # as GET /api/episodes/<id>/revisions/ names it
+
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="procedure_notes")
+    reintervention = models.OneToOneField(
+        Transition, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    date = models.DateField()
+    access = models.JSONField(default=list)
+    technique = models.CharField(max_length=24, choices=Technique.choices)
+    device = models.CharField(max_length=100, blank=True)
+    thrombolytic_agent = models.CharField(  # noqa: DJ001 - null: no agent
+        max_length=16, choices=Thrombolytic.choices, null=True, blank=True
+    )
+    thrombolytic_dose = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    thrombolytic_dose_unit = models.CharField(max_length=4, null=True, blank=True)  # noqa: DJ001
+    angioplasty = models.BooleanField(default=False)
+    ivus = models.BooleanField(default=False)
+    completion_patent = models.BooleanField(null=True)
+    residual_stenosis_pct = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(100)]
+    )
+    dissection = models.BooleanField(default=False)
+    complications = models.TextField(blank=True)
+    inflow = models.CharField(max_length=8, choices=Inflow.choices, null=True, blank=True)  # noqa: DJ001
+    underlying_lesion = models.CharField(  # noqa: DJ001 - null: not stated
+        max_length=16, choices=UnderlyingLesion.choices, null=True, blank=True
+    )
+
+    history = revisions(parts=True)  # parts: the stents as written with the note
+
+    class Meta:
+        ordering = ["date", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["episode"],
+                condition=Q(reintervention__isnull=True),
+                name="one_index_procedure_note_per_episode",
+            )
+        ]
+
+
+class Stent(models.Model):
+    note = models.ForeignKey(ProcedureNote, on_delete=models.CASCADE, related_name="stents")
+    product = models.CharField(max_length=100)
+    diameter_mm = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(6), MaxValueValidator(36)]
+    )
+    length_mm = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(10), MaxValueValidator(250)]
+    )
+    segment = models.CharField(max_length=24)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.product} {self.diameter_mm}x{self.length_mm} mm"
+
+
+class DischargePlan(Recorded):
+    revision_name = "discharge_plan"  # as GET /api/episodes/<id>/revisions/ names it
+    episode = models.OneToOneField(Episode, on_delete=models.CASCADE, related_name="discharge_plan")
+    anticoagulant = models.CharField(max_length=8, choices=Anticoagulant.choices)
+    target_inr_low = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
+    target_inr_high = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
+    planned_duration_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    compression_stockings = models.BooleanField()
+    compression_reason = models.TextField(blank=True)
+
+    history = revisions()

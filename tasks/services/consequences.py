@@ -1,0 +1,52 @@
+"""What follows when a pathway record is written: the schedule follows a corrected procedure
+date or discharge plan, and an alarming post-op check alerts the coordinator at once.
+
+One after-record handler, registered in TasksConfig.ready() through pathway/hooks.py, runs in
+the writer's transaction, so a record and its consequences commit together or not at all.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from pathway import rules
+from pathway.models import DischargePlan, Episode, PostopCheck, ProcedureNote
+from tasks.services.alerts import enqueue, urgent_alerts_insert
+from tasks.services.schedule import followups_follow_procedure_date, inr_checks_follow_plan
+
+PLAN_FACTS = ("anticoagulant", "planned_duration_months")  # what the INR checks depend on
+
+
+def postop_check_alert(*, episode: Episode, check: PostopCheck) -> list[int]:
+    """An impaired limb, compartment signs or bleeding: an urgent alert for the coordinator
+    at once, its email sent after commit. Returns the alert deliveries enqueued."""
+    if not rules.postop_check_alarming(check):
+        return []
+    deliveries = urgent_alerts_insert(episode=episode, now=timezone.now(), postop_check=check)
+    enqueue(deliveries)
+    return deliveries
+
+
+def _current_note_date_changed(episode: Episode, note: ProcedureNote, before: dict) -> bool:
+    current = episode.current_procedure_note()
+    return (
+        current is not None
+        and current.id == note.id
+        and before.get("date") != note.date.isoformat()
+    )
+
+
+def followups_after_record_change(*, episode: Episode, record, before, actor, reason) -> None:
+    """What a written pathway record changes in the tasks app (registered in
+    TasksConfig.ready). The consequences check for themselves that the episode is in
+    surveillance: before discharge there is no schedule to follow the facts."""
+    if isinstance(record, PostopCheck):
+        if before is None:
+            postop_check_alert(episode=episode, check=record)
+    elif isinstance(record, ProcedureNote):
+        if before is not None and _current_note_date_changed(episode, record, before):
+            reason = reason or "The procedure date was corrected."
+            followups_follow_procedure_date(episode=episode, reason=reason)
+    elif isinstance(record, DischargePlan):
+        if before is not None and any(before.get(f) != getattr(record, f) for f in PLAN_FACTS):
+            inr_checks_follow_plan(episode=episode, reason=reason or "The discharge plan changed.")
