@@ -163,6 +163,8 @@ class AlertOut(serializers.ModelSerializer):
     """An inbox row: what raised it (a follow-up, an unscheduled visit or a post-op check)."""
 
     patient_name = serializers.SerializerMethodField()
+    mrn = serializers.SerializerMethodField()
+    subject = serializers.SerializerMethodField()
     follow_up_kind = serializers.SerializerMethodField()
     due_on = serializers.SerializerMethodField()
 
@@ -176,6 +178,13 @@ class AlertOut(serializers.ModelSerializer):
     def get_due_on(self, alert) -> dt.date | None:
         return alert.follow_up.due_on if alert.follow_up_id else None
 
+    def get_mrn(self, alert) -> str:
+        return alert.episode.patient.mrn
+
+    def get_subject(self, alert) -> str:
+        """What it is about, in words: the follow-up, the unscheduled visit or the check."""
+        return selectors.alert_subject(alert)
+
     class Meta:
         model = Alert
         fields = [
@@ -188,8 +197,12 @@ class AlertOut(serializers.ModelSerializer):
             "created_at",
             "acknowledged_at",
             "patient_name",
+            "mrn",
+            "subject",
             "follow_up_kind",
             "due_on",
+            "unrouted",
+            "escalates",
         ]
 
 
@@ -256,10 +269,25 @@ class AcknowledgeApi(APIView):
         return Response(AlertOut(alert).data)
 
 
+class FollowUpCountsOut(serializers.Serializer):
+    """Open follow-ups by status today: due_now + overdue + due_this_week + later = open."""
+
+    due_now = serializers.IntegerField(help_text="Window open today (status 'due').")
+    overdue = serializers.IntegerField(help_text="Window closed, still open ('overdue').")
+    due_this_week = serializers.IntegerField(
+        help_text="Window not yet open ('scheduled'), due today to today + 6 days."
+    )
+    later = serializers.IntegerField(help_text="The other 'scheduled' ones.")
+    open = serializers.IntegerField(help_text="All open follow-ups.")
+
+
 class DashboardOut(serializers.Serializer):
     by_state = serializers.DictField(child=serializers.IntegerField())
-    follow_ups = serializers.DictField(child=serializers.IntegerField())
+    follow_ups = FollowUpCountsOut()
     open_alerts = serializers.DictField(child=serializers.IntegerField())
+    unrouted_alerts = serializers.IntegerField(
+        help_text="Open alerts that went to the admins because nobody held the role."
+    )
 
 
 class DashboardApi(APIView):

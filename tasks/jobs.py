@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from tasks import services
+from tasks.services import topup
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -26,3 +27,9 @@ def deliver_alert(delivery_id: int) -> bool:
 @shared_task(acks_late=True, ignore_result=True)
 def send_digests() -> int:
     return services.digests_send()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def top_up_followups() -> int:
+    """Daily (beat): keep repeating follow-ups coming while episodes are in surveillance."""
+    return topup.followups_top_up()

@@ -51,6 +51,12 @@ class UnitSettings(models.Model):
     )
     default_inr_low = models.DecimalField(max_digits=3, decimal_places=1, default="2.0")
     default_inr_high = models.DecimalField(max_digits=3, decimal_places=1, default="3.0")
+    urgent_escalation_hours = models.PositiveSmallIntegerField(
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(168)],
+        help_text="Hours an urgent result may stay unacknowledged before every coordinator and "
+        "admin is alerted.",
+    )
 
     class Meta:
         verbose_name_plural = "unit settings"
@@ -250,34 +256,66 @@ class Alert(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
+    # Nobody active held the role (or the assignment) it was meant for: it went to the admins.
+    unrouted = models.BooleanField(default=False)
+    # An escalation of an urgent result nobody acknowledged points at that result's alert.
+    escalates = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="escalations"
+    )
+    # On one alert of each urgent finding: when to escalate it if nobody has acknowledged it.
+    escalate_after = models.DateTimeField(null=True, blank=True)
+    # Moot once its follow-up is completed or cancelled: it leaves every inbox, saying why.
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_reason = models.TextField(blank=True, db_default="")
+    resolved_by = models.ForeignKey(
+        Transition, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["follow_up", "kind", "recipient"], name="one_alert_per_followup_kind"
+                fields=["follow_up", "kind", "recipient"],
+                condition=Q(escalates__isnull=True),
+                name="one_alert_per_followup_kind",
             ),
             models.UniqueConstraint(
-                fields=["visit", "kind", "recipient"], name="one_alert_per_visit_kind"
+                fields=["visit", "kind", "recipient"],
+                condition=Q(escalates__isnull=True),
+                name="one_alert_per_visit_kind",
             ),
             models.UniqueConstraint(
-                fields=["postop_check", "kind", "recipient"], name="one_alert_per_check_kind"
+                fields=["postop_check", "kind", "recipient"],
+                condition=Q(escalates__isnull=True),
+                name="one_alert_per_check_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["escalates", "recipient"], name="one_escalation_per_recipient"
             ),
         ]
-        indexes = [models.Index(fields=["recipient", "acknowledged_at"], name="alert_inbox_idx")]
+        indexes = [
+            models.Index(fields=["recipient", "acknowledged_at"], name="alert_inbox_idx"),
+            models.Index(
+                fields=["escalate_after", "id"],
+                name="alert_escalate_idx",
+                condition=Q(escalate_after__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} alert {self.pk}"
 
 
 class Delivery(models.Model):
-    """One email owed for an alert. Sent once: sent_at is checked and set under a row lock."""
+    """One email owed for an alert. Claimed (claimed_until), sent outside any transaction, then
+    marked sent: a crash between the send and the mark sends it again (at least once)."""
 
     alert = models.OneToOneField(Alert, on_delete=models.PROTECT, related_name="delivery")
     channel = models.CharField(max_length=8, default="email")
     digest = models.BooleanField(help_text="Routine alerts go out in the daily digest.")
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=200, blank=True)
 

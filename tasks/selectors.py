@@ -34,16 +34,29 @@ def visit_list(*, actor, episode_id: int) -> list[Visit]:
 
 
 def alert_inbox(*, actor) -> QuerySet[Alert]:
-    """The caller's open alerts, newest first; those of follow-ups cancelled since (the patient
-    left surveillance) are moot and drop out. Alerts of a visit or a post-op check have no
-    follow-up: the filter is a LEFT JOIN, so they stay."""
+    """The caller's open alerts, newest first: neither acknowledged nor resolved (an alert of
+    a follow-up since completed or cancelled is moot, and resolved when that happened)."""
     return (
         Alert.objects.filter(
-            recipient=actor, acknowledged_at__isnull=True, follow_up__cancelled_at__isnull=True
+            recipient=actor, acknowledged_at__isnull=True, resolved_at__isnull=True
         )
-        .select_related("episode__patient", "follow_up")
+        .select_related("episode__patient", "follow_up", "visit", "postop_check")
         .order_by("-created_at", "-id")
     )
+
+
+def alert_subject(alert: Alert) -> str:
+    """What an alert is about, in words, from what raised it (loaded with the inbox)."""
+    if alert.follow_up_id:
+        fu = alert.follow_up
+        return f"{fu.get_kind_display()} due {fu.due_on.isoformat()}"
+    if alert.visit_id:
+        visit = alert.visit
+        return f"Unscheduled {visit.get_kind_display()} on {visit.performed_on.isoformat()}"
+    if alert.postop_check_id:
+        at = timezone.localtime(alert.postop_check.at)
+        return f"Post-op check at {at:%Y-%m-%d %H:%M}"
+    return "Alert"
 
 
 def villalta_of(record: FollowUp | Visit) -> dict | None:
@@ -69,24 +82,42 @@ def vcss_total(record: FollowUp | Visit) -> int | None:
     return sum(items.values()) if items else None
 
 
+def followup_counts(*, today: dt.date) -> dict[str, int]:
+    """The open follow-ups by their status on `today`, in one aggregate query: `due_now` (its
+    window is open), `overdue` (its window has closed), `due_this_week` (its window is not yet
+    open and it is due today to today + 6 days), `later` (the other scheduled ones), and
+    `open` = the four added up. The conditions are windows.status_on's, in its order, on the
+    stored window dates: scheduled while today < opens_on; due while today <= closes_on;
+    overdue after, i.e. from windows.overdue_from(closes_on) = closes_on + 1 day."""
+    scheduled = Q(window_opens_on__gt=today)
+    week_end = today + dt.timedelta(days=6)
+    return FollowUp.objects.open().aggregate(
+        due_now=Count("id", filter=~scheduled & Q(window_closes_on__gte=today)),
+        overdue=Count("id", filter=~scheduled & Q(window_closes_on__lt=today)),
+        due_this_week=Count("id", filter=scheduled & Q(due_on__lte=week_end)),
+        later=Count("id", filter=scheduled & Q(due_on__gt=week_end)),
+        open=Count("id"),
+    )
+
+
 def dashboard_get(*, actor, today: dt.date | None = None) -> dict:
-    """What an admin watches: patients per state, follow-ups due this week (today and the next
-    6 days) and overdue, open alerts by kind. Four queries whatever the numbers."""
+    """What an admin watches: patients per state, open follow-ups by status (followup_counts),
+    open alerts by kind and how many of them went to the admins because nobody held the role
+    (unrouted). Four queries whatever the numbers."""
     roles.require(actor, roles.VIEW_DASHBOARD, "see the dashboard")
     today = today or timezone.localdate()
     counts = dict(Episode.objects.values_list("state").annotate(n=Count("id")).order_by())
-    follow_ups = FollowUp.objects.open().aggregate(
-        due_this_week=Count("id", filter=Q(due_on__gte=today, due_on__lte=today + dt.timedelta(6))),
-        overdue=Count("id", filter=Q(window_closes_on__lt=today)),  # windows.overdue_from
-    )
-    alerts = dict(
-        Alert.objects.filter(acknowledged_at__isnull=True, follow_up__cancelled_at__isnull=True)
-        .values_list("kind")
-        .annotate(n=Count("id"))
+    follow_ups = followup_counts(today=today)
+    open_alerts = Alert.objects.filter(acknowledged_at__isnull=True, resolved_at__isnull=True)
+    alerts = {
+        kind: (n, unrouted)
+        for kind, n, unrouted in open_alerts.values_list("kind")
+        .annotate(n=Count("id"), unrouted=Count("id", filter=Q(unrouted=True)))
         .order_by()
-    )
+    }
     return {
         "by_state": {state: counts.get(state, 0) for state in State.values},
         "follow_ups": follow_ups,
-        "open_alerts": {kind: alerts.get(kind, 0) for kind in Alert.Kind.values},
+        "open_alerts": {kind: alerts.get(kind, (0, 0))[0] for kind in Alert.Kind.values},
+        "unrouted_alerts": sum(unrouted for _, unrouted in alerts.values()),
     }

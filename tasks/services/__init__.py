@@ -31,6 +31,7 @@ from tasks.services.schedule import (
     inr_checks_follow_plan,
 )
 from tasks.services.sweep import SweepResult, followups_sweep, unit_settings_save
+from tasks.services.topup import followups_top_up
 
 __all__ = [
     "CEAP_CLASSES",
@@ -52,6 +53,7 @@ __all__ = [
     "followups_follow_procedure_date",
     "followups_schedule",
     "followups_sweep",
+    "followups_top_up",
     "followups_undo",
     "inr_checks_follow_plan",
     "postop_check_alert",

@@ -1,20 +1,27 @@
-"""Who gets an alert, inserting alerts at most once, and acknowledging them.
+"""Who gets an alert, inserting alerts at most once, escalating unseen urgent results,
+resolving moot alerts, and acknowledging them.
 
 Alerts are inserted with ON CONFLICT DO NOTHING on their unique key, so sweeps running at once
-never double-alert; the emails owed are enqueued only after commit.
+never double-alert; the emails owed are enqueued only after commit. Every alert reaches someone:
+with nobody in the role it goes to the admins and says so (`unrouted`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from core import roles
 from core.errors import NotFound
-from tasks.models import Alert, Delivery
+from tasks.models import Alert, Delivery, UnitSettings
+
+log = logging.getLogger(__name__)
 
 RECORD_RESULTS = "tasks.record_result"
 
@@ -24,15 +31,37 @@ def _members(role: str) -> list[int]:
     return list(users.values_list("id", flat=True).order_by("id"))
 
 
+def _admins() -> list[int]:
+    users = get_user_model().objects.filter(
+        Q(groups__name=roles.ADMIN) | Q(is_superuser=True), is_active=True
+    )
+    return sorted(set(users.values_list("id", flat=True)))
+
+
+@dataclass(frozen=True)
+class Route:
+    """Who gets an alert, and whether it had to go to the admins because nobody held the role
+    it was meant for. No ids: nobody at all could be told."""
+
+    ids: list[int]
+    unrouted: bool = False
+
+
 class Recipients:
     """Who gets an alert: the episode's assigned nurse or coordinator while their account is
-    active, else everyone active in the role, so nobody who has left swallows an alert."""
+    active, else everyone active in the role, else the admins (unrouted), so nobody who has left
+    swallows an alert and an empty role does not either. Looked up once per sweep."""
 
     def __init__(self):
         self._members = {}
         self._active = None
 
-    def of(self, kind: str, nurse_id: int | None, coordinator_id: int | None) -> list[int]:
+    def _role(self, role: str) -> list[int]:
+        if role not in self._members:
+            self._members[role] = _admins() if role == roles.ADMIN else _members(role)
+        return self._members[role]
+
+    def of(self, kind: str, nurse_id: int | None, coordinator_id: int | None) -> Route:
         nurse_kind = kind in Alert.ROUTINE
         assigned = nurse_id if nurse_kind else coordinator_id
         if assigned:
@@ -40,26 +69,31 @@ class Recipients:
                 users = get_user_model().objects.filter(is_active=True)
                 self._active = set(users.values_list("id", flat=True))
             if assigned in self._active:
-                return [assigned]
-        role = roles.NURSE if nurse_kind else roles.COORDINATOR
-        if role not in self._members:
-            self._members[role] = _members(role)
-        return self._members[role]
+                return Route([assigned])
+        members = self._role(roles.NURSE if nurse_kind else roles.COORDINATOR)
+        if members:
+            return Route(members)
+        return Route(self._role(roles.ADMIN), unrouted=True)
+
+    def senior(self) -> list[int]:
+        """Every active coordinator and admin: who hears of an urgent result left unseen."""
+        return sorted(set(self._role(roles.COORDINATOR)) | set(self._role(roles.ADMIN)))
 
 
-def insert_alerts(rows: list[tuple[int, int, str, int]], now: dt.datetime) -> list[int]:
-    """Insert (episode, follow-up, kind, recipient) alerts, skipping any that exist, with a
-    pending delivery each. Returns the ids of deliveries to send at once (not digests)."""
+def insert_alerts(rows: list[tuple[int, int, str, int, bool]], now: dt.datetime) -> list[int]:
+    """Insert (episode, follow-up, kind, recipient, unrouted) alerts, skipping any that exist,
+    with a pending delivery each. Returns the ids of deliveries to send at once (not digests)."""
     if not rows:
         return []
-    values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(rows))
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(rows))
     params = [p for row in rows for p in (*row, now)]
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {Alert._meta.db_table} "  # noqa: S608 - fixed table name
-            "(episode_id, follow_up_id, kind, recipient_id, created_at) "
+            "(episode_id, follow_up_id, kind, recipient_id, unrouted, created_at) "
             f"VALUES {values} "
-            "ON CONFLICT (follow_up_id, kind, recipient_id) DO NOTHING RETURNING id, kind",
+            "ON CONFLICT (follow_up_id, kind, recipient_id) WHERE escalates_id IS NULL "
+            "DO NOTHING RETURNING id, kind",
             params,
         )
         created = cursor.fetchall()
@@ -70,21 +104,113 @@ def insert_alerts(rows: list[tuple[int, int, str, int]], now: dt.datetime) -> li
     return [d.id for d in deliveries if not d.digest]
 
 
-def urgent_alerts_insert(*, episode, now: dt.datetime, **source) -> list[int]:
-    """An urgent-result alert of an unscheduled visit or a post-op check (`source`: visit= or
-    postop_check=) for the episode's coordinator, else every active coordinator, with a
-    delivery each to send at once. The source is new in the caller's transaction, so nothing
-    can conflict; the unique constraints still hold each alert to once. Returns the delivery
-    ids to enqueue."""
-    kind = Alert.Kind.URGENT_RESULT
-    alerts = Alert.objects.bulk_create(
-        Alert(episode=episode, kind=kind, recipient_id=user_id, created_at=now, **source)
-        for user_id in Recipients().of(kind, None, episode.assigned_coordinator_id)
-    )
+def _immediate(alerts: list[Alert], now: dt.datetime) -> list[int]:
     deliveries = Delivery.objects.bulk_create(
         Delivery(alert=alert, digest=False, created_at=now) for alert in alerts
     )
     return [d.id for d in deliveries]
+
+
+def urgent_alerts_insert(*, episode, now: dt.datetime, **source) -> list[int]:
+    """The urgent-result alerts of one finding (`source`: follow_up=, visit= or postop_check=)
+    for the episode's coordinator, else every active coordinator, else the admins, with a
+    delivery each to send at once. One of them carries the time to escalate it if nobody has
+    acknowledged it by then. The source is new in the caller's transaction, so nothing can
+    conflict; the unique constraints still hold each alert to once. Returns the delivery ids
+    to enqueue."""
+    kind = Alert.Kind.URGENT_RESULT
+    route = Recipients().of(kind, None, episode.assigned_coordinator_id)
+    if not route.ids:
+        log.error("Urgent result of episode %s has nobody to alert: no active user.", episode.id)
+        return []
+    hours = UnitSettings.current().urgent_escalation_hours
+    alerts = Alert.objects.bulk_create(
+        Alert(
+            episode=episode,
+            kind=kind,
+            recipient_id=user_id,
+            created_at=now,
+            unrouted=route.unrouted,
+            escalate_after=now + dt.timedelta(hours=hours) if first else None,
+            **source,
+        )
+        for first, user_id in zip([True] + [False] * len(route.ids), route.ids, strict=False)
+    )
+    return _immediate(alerts, now)
+
+
+def _same_finding(alert: Alert) -> Q:
+    return Q(
+        kind=Alert.Kind.URGENT_RESULT,
+        escalates__isnull=True,
+        follow_up_id=alert.follow_up_id,
+        visit_id=alert.visit_id,
+        postop_check_id=alert.postop_check_id,
+    )
+
+
+def urgent_results_escalate(*, now: dt.datetime | None = None, batch_size: int = 500) -> int:
+    """Urgent results nobody acknowledged within the unit's hours go to every coordinator and
+    admin, once: the claimed alert's escalation time is cleared in the same transaction as the
+    escalation alerts are written. Returns how many escalation alerts were written."""
+    now = now or timezone.now()
+    recipients = Recipients()
+    written, stuck = 0, set()
+    while True:
+        with transaction.atomic():
+            claimed = list(
+                Alert.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(escalate_after__lte=now)
+                .exclude(id__in=stuck)
+                .order_by("escalate_after", "id")[:batch_size]
+            )
+            if not claimed:
+                return written
+            senior = recipients.senior()
+            if not senior:
+                log.error("Urgent results to escalate, and no active coordinator or admin.")
+                stuck.update(a.id for a in claimed)
+                continue
+            escalations = Alert.objects.bulk_create(
+                Alert(
+                    episode_id=urgent.episode_id,
+                    follow_up_id=urgent.follow_up_id,
+                    visit_id=urgent.visit_id,
+                    postop_check_id=urgent.postop_check_id,
+                    kind=Alert.Kind.ESCALATION,
+                    escalates=urgent,
+                    recipient_id=user_id,
+                    created_at=now,
+                )
+                for urgent in claimed
+                for user_id in senior
+            )
+            Alert.objects.filter(id__in=[a.id for a in claimed]).update(escalate_after=None)
+            enqueue(_immediate(escalations, now))
+            written += len(escalations)
+
+
+def alerts_resolve(*, follow_ups, reason: str, move=None, now: dt.datetime | None = None) -> int:
+    """A completed or cancelled follow-up's open alerts are moot: they leave every inbox, and
+    say why (the move that cancelled it, when there was one), and a digest not yet sent will
+    not list them. Urgent results stay: they are about the finding, not the visit owed."""
+    moot = Alert.objects.filter(follow_up__in=follow_ups, resolved_at__isnull=True).exclude(
+        kind=Alert.Kind.URGENT_RESULT
+    )
+    ids = list(moot.values_list("id", flat=True))
+    Delivery.objects.filter(
+        alert_id__in=ids, digest=True, sent_at__isnull=True, claimed_until__isnull=True
+    ).delete()  # an email owed about nothing any more
+    return Alert.objects.filter(id__in=ids).update(
+        resolved_at=now or timezone.now(), resolved_reason=reason, resolved_by=move
+    )
+
+
+def alerts_reopen(*, resolved_by) -> int:
+    """A correction that undoes a move brings back the alerts that move resolved."""
+    return Alert.objects.filter(resolved_by=resolved_by).update(
+        resolved_at=None, resolved_reason="", resolved_by=None
+    )
 
 
 def enqueue(delivery_ids: list[int]) -> None:
@@ -110,4 +236,7 @@ def alert_acknowledge(*, actor, alert_id: int) -> Alert:
         if alert.acknowledged_at is None:
             alert.acknowledged_at = timezone.now()
             alert.save(update_fields=["acknowledged_at"])
+        if alert.kind == Alert.Kind.URGENT_RESULT and alert.escalates_id is None:
+            # Someone has seen the finding: it no longer needs escalating.
+            Alert.objects.filter(_same_finding(alert)).update(escalate_after=None)
     return alert

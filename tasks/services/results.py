@@ -15,12 +15,11 @@ from core.revisions import mark
 from pathway.codes import TERMINAL, State
 from pathway.models import Episode, Stent
 from pathway.outcomes import VILLALTA_ITEMS
-from tasks.models import Alert, DuplexSegmentResult, FollowUp, Kind, UnitSettings, Visit
+from tasks.models import DuplexSegmentResult, FollowUp, Kind, UnitSettings, Visit
 from tasks.services.alerts import (
     RECORD_RESULTS,
-    Recipients,
+    alerts_resolve,
     enqueue,
-    insert_alerts,
     urgent_alerts_insert,
 )
 
@@ -177,13 +176,9 @@ def followup_record_result(*, actor, follow_up_id: int, performed_on: dt.date, *
             DuplexSegmentResult.objects.bulk_create(
                 DuplexSegmentResult(follow_up=follow_up, **s) for s in parts["segments"]
             )
+        alerts_resolve(follow_ups=[follow_up.id], reason="The follow-up was completed.")
         if urgent:
-            kind = Alert.Kind.URGENT_RESULT
-            rows = [
-                (episode.id, follow_up.id, kind, user_id)
-                for user_id in Recipients().of(kind, None, episode.assigned_coordinator_id)
-            ]
-            enqueue(insert_alerts(rows, timezone.now()))
+            enqueue(urgent_alerts_insert(episode=episode, now=timezone.now(), follow_up=follow_up))
     return follow_up
 
 

@@ -20,6 +20,7 @@ from pathway.models import DischargePlan, Episode, Transition
 from tasks import windows
 from tasks.models import FollowUp, ScheduleRule, UnitSettings
 from tasks.schedule import Offset, positions
+from tasks.services.alerts import alerts_reopen, alerts_resolve
 
 PROCEDURE, DISCHARGE = ScheduleRule.Anchor.PROCEDURE, ScheduleRule.Anchor.DISCHARGE
 
@@ -54,12 +55,18 @@ def key_of(follow_up: FollowUp) -> tuple:
 
 
 def desired_schedule(
-    *, procedure_on: dt.date, discharged_on: dt.date, plan: DischargePlan
+    *,
+    procedure_on: dt.date,
+    discharged_on: dt.date,
+    plan: DischargePlan,
+    today: dt.date | None = None,
 ) -> list[Slot]:
     """The follow-ups of pathway.md section 4 from the unit's active rules: each anchored on
-    the procedure or the discharge, repeats up to the unit's horizon, VKA-only rules only on a
-    VKA and only for its planned duration, and none before the discharge (the pre-discharge
-    duplex covers those)."""
+    the procedure or the discharge, repeats up to the unit's horizon ahead of the anchor or of
+    today, whichever is later (the horizon rolls on, as the daily top-up does), VKA-only rules
+    only on a VKA and only for its planned duration, and none before the discharge (the
+    pre-discharge duplex covers those)."""
+    today = today or timezone.localdate()
     horizon = UnitSettings.current().horizon_months
     on_vka = plan.anticoagulant == Anticoagulant.VKA
     slots = {}
@@ -67,7 +74,7 @@ def desired_schedule(
         if rule.vka_only and not on_vka:
             continue
         anchor_on = procedure_on if rule.anchor == PROCEDURE else discharged_on
-        until = add_months(anchor_on, horizon)
+        until = add_months(max(anchor_on, today), horizon)
         if rule.vka_only and plan.planned_duration_months:
             until = min(until, add_months(discharged_on, plan.planned_duration_months))
         for offset, due in positions(anchor_on, rule.first_offsets, rule.then_every, until):
@@ -99,20 +106,25 @@ def followups_schedule(*, episode: Episode, move: Transition) -> list[FollowUp]:
     return FollowUp.objects.bulk_create(_row(episode, move, slot) for slot in slots)
 
 
-def followups_cancel_open(*, episode: Episode, move: Transition) -> int:
-    return (
-        FollowUp.objects.filter(episode=episode)
-        .open()
-        .update(cancelled_at=timezone.now(), cancelled_by=move, next_alert_on=None)
+def _cancel(rows, *, move: Transition | None = None, reason: str = "") -> int:
+    """Cancel open follow-ups and resolve their alerts, saying why."""
+    ids = list(rows.open().values_list("id", flat=True))
+    why = reason or f"Cancelled by the move '{move.name}'."
+    alerts_resolve(follow_ups=ids, reason=why, move=move)
+    return FollowUp.objects.filter(id__in=ids).update(
+        cancelled_at=timezone.now(), cancelled_by=move, cancel_reason=reason, next_alert_on=None
     )
+
+
+def followups_cancel_open(*, episode: Episode, move: Transition) -> int:
+    return _cancel(FollowUp.objects.filter(episode=episode), move=move)
 
 
 def followups_undo(*, undone: Transition, correction: Transition) -> None:
     """A correction undoes a move's side effects: what it created is cancelled, what it
     cancelled is reopened (and the next sweep raises what became owed meanwhile)."""
-    FollowUp.objects.filter(created_by=undone).open().update(
-        cancelled_at=timezone.now(), cancelled_by=correction, next_alert_on=None
-    )
+    _cancel(FollowUp.objects.filter(created_by=undone), move=correction)
+    alerts_reopen(resolved_by=undone)
     escalation_days = UnitSettings.current().escalation_days
     reopened = list(FollowUp.objects.filter(cancelled_by=undone, completed_at__isnull=True))
     for follow_up in reopened:
@@ -199,9 +211,7 @@ def _reconcile(
     FollowUp.objects.bulk_update(
         moved, ["due_on", "window_opens_on", "window_closes_on", "next_alert_on"]
     )
-    FollowUp.objects.filter(id__in=[r.id for r in cancelled]).update(
-        cancelled_at=timezone.now(), cancel_reason=reason, next_alert_on=None
-    )
+    _cancel(FollowUp.objects.filter(id__in=[r.id for r in cancelled]), reason=reason)
     missing = [
         slot
         for key, slot in desired.items()

@@ -7,6 +7,7 @@ index order, so sweeps running at once share the work and never double-alert.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -15,8 +16,10 @@ from django.utils import timezone
 
 from tasks import windows
 from tasks.models import Alert, FollowUp, UnitSettings
-from tasks.services.alerts import Recipients, enqueue, insert_alerts
+from tasks.services.alerts import Recipients, enqueue, insert_alerts, urgent_results_escalate
 from tasks.services.delivery import deliveries_requeue_stale
+
+log = logging.getLogger(__name__)
 
 STAGE_KIND = {
     windows.DUE_STAGE: Alert.Kind.DUE,
@@ -50,11 +53,31 @@ def _set_stages(updates: list[tuple[int, int, dt.date | None]]) -> None:
         )
 
 
+def _owed(row: dict, stage: int, recipients: Recipients) -> tuple[list[tuple], int]:
+    """The alert rows a follow-up owes on reaching `stage`, and the stage it may be marked as
+    having reached: not past the first alert that nobody could be given (that one stays owed,
+    and the next sweep tries again; alerts already written are not written twice)."""
+    owed, reached, blocked = [], row["alert_stage"], False
+    for s in windows.stages_to_raise(row["alert_stage"], stage):
+        kind = STAGE_KIND[s]
+        route = recipients.of(
+            kind, row["episode__assigned_nurse_id"], row["episode__assigned_coordinator_id"]
+        )
+        if not route.ids:
+            blocked = True
+            continue
+        owed += [(row["episode_id"], row["id"], kind, uid, route.unrouted) for uid in route.ids]
+        if not blocked:
+            reached = s
+    return owed, reached if blocked else stage
+
+
 @dataclass
 class SweepResult:
     follow_ups: int = 0
     alerts: int = 0
     batches: int = 0
+    escalations: int = 0
 
 
 def followups_sweep(*, today: dt.date | None = None, batch_size: int = 1000) -> SweepResult:
@@ -64,11 +87,14 @@ def followups_sweep(*, today: dt.date | None = None, batch_size: int = 1000) -> 
     recipients = Recipients()
     result = SweepResult()
     deliveries_requeue_stale()
+    result.escalations = urgent_results_escalate()
+    stuck: set[int] = set()  # owed alerts nobody could be given: left owed for the next sweep
     while True:
         with transaction.atomic():
             claimed = list(
                 FollowUp.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(next_alert_on__lte=today)
+                .exclude(id__in=stuck)
                 .order_by("next_alert_on", "id")
                 .values(
                     "id",
@@ -88,20 +114,19 @@ def followups_sweep(*, today: dt.date | None = None, batch_size: int = 1000) -> 
                 stage = windows.stage_on(
                     today, row["window_opens_on"], row["window_closes_on"], escalation_days
                 )
-                for s in windows.stages_to_raise(row["alert_stage"], stage):
-                    kind = STAGE_KIND[s]
-                    for user_id in recipients.of(
-                        kind,
-                        row["episode__assigned_nurse_id"],
-                        row["episode__assigned_coordinator_id"],
-                    ):
-                        alerts.append((row["episode_id"], row["id"], kind, user_id))
-                stage = max(stage, row["alert_stage"])
+                owed, reached = _owed(row, stage, recipients)
+                alerts += owed
+                if reached < stage:
+                    # Nobody at all to tell (no active user in the role, nor an admin).
+                    log.error("Follow-up %s owes an alert and nobody can be given it.", row["id"])
+                    stuck.add(row["id"])
+                stage = max(reached, row["alert_stage"])
                 next_on = windows.next_alert_on(
                     row["window_opens_on"], row["window_closes_on"], stage, escalation_days
                 )
                 updates.append((row["id"], stage, next_on))
-            _set_stages(updates)
+            if updates:
+                _set_stages(updates)
             enqueue(insert_alerts(alerts, now))
             result.follow_ups += len(claimed)
             result.alerts += len(alerts)

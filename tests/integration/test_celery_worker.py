@@ -1,19 +1,13 @@
 """A real Celery worker, on the real Redis and PostgreSQL, delivers each alert's email once:
-after a normal sweep, when the task is sent twice, and when the worker is killed mid-send."""
+after a normal sweep, when the task is sent twice, and when the worker is killed mid-send (its
+claim expires and the email is sent by another worker)."""
 
 import datetime as dt
-import os
 import signal
-import subprocess
-import sys
 import time
-import uuid
-from pathlib import Path
 
 import kombu.pools
 import pytest
-from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from config.celery import app as celery_app
@@ -22,64 +16,21 @@ from tasks import services
 from tasks.jobs import deliver_alert
 from tasks.models import Alert, Delivery, FollowUp
 from tests.factories import PatientFactory
+from tests.integration.workers import (
+    VISIBILITY_TIMEOUT,
+    mails,
+    queue_drained,
+    start_worker,
+    stop,
+    wait_for,
+)
 
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(autouse=True)
-def own_queue():
-    """A queue of this test's own, so a worker left over from elsewhere can't take its tasks."""
-    default = celery_app.conf.task_default_queue
-    celery_app.conf.task_default_queue = f"itest-{uuid.uuid4().hex[:12]}"
-    yield celery_app.conf.task_default_queue
-    celery_app.conf.task_default_queue = default
-
-
-def _worker(mail_dir: Path, *, slow_seconds: float = 0, name: str) -> subprocess.Popen:
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "REDIS_URL": settings.REDIS_URL,
-        "DJANGO_EMAIL_BACKEND": "tests.integration.slow_email.SlowFileBackend",
-        "DJANGO_EMAIL_FILE_PATH": str(mail_dir),
-        "SLOW_EMAIL_SECONDS": str(slow_seconds),
-        "CELERY_VISIBILITY_TIMEOUT": "3",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=prefork",
-         "--concurrency=1", f"--hostname={name}@itest", "--loglevel=WARNING",
-         "-Q", celery_app.conf.task_default_queue,
-         "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=env, start_new_session=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if celery_app.control.ping(destination=[f"{name}@itest"], timeout=0.5):
-            return proc
-        assert proc.poll() is None, "the Celery worker exited at start"
-    _stop(proc)
-    raise AssertionError("the Celery worker did not start within 30 s")
-
-
-def _stop(proc: subprocess.Popen, sig=signal.SIGTERM) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, sig)
-        proc.wait(timeout=30)
-
-
-def _wait_for(predicate, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return predicate()
+# The killed worker's claim: longer than its 4 s send, short enough to expire within the test.
+CLAIM_SECONDS = 8
 
 
 @pytest.fixture
@@ -100,42 +51,61 @@ def escalation_owed(coordinator, nurse):
     return first
 
 
-def _mails(folder: Path) -> list[Path]:
-    return sorted(folder.glob("*.eml"))
-
-
 def test_a_sweep_escalation_is_emailed_once_by_a_real_worker(escalation_owed, tmp_path):
-    worker = _worker(tmp_path, name="once")
+    worker = start_worker(tmp_path, name="once")
     try:
         services.followups_sweep()
         escalation = Alert.objects.get(kind="escalation", follow_up=escalation_owed)
         delivery = Delivery.objects.get(alert=escalation)
-        assert _wait_for(lambda: Delivery.objects.get(id=delivery.id).sent_at, 30)
+        assert wait_for(lambda: Delivery.objects.get(id=delivery.id).sent_at, 30)
         assert services.followups_sweep().alerts == 0
         deliver_alert.delay(delivery.id)  # the same task sent again
         time.sleep(2)
     finally:
-        _stop(worker)
-    assert len(_mails(tmp_path)) == 1
+        stop(worker)
+    assert len(mails(tmp_path)) == 1
     assert Delivery.objects.get(id=delivery.id).attempts == 1
 
 
-def test_a_worker_killed_mid_send_still_delivers_the_email_once(escalation_owed, tmp_path):
-    worker = _worker(tmp_path, slow_seconds=4, name="killed")
-    services.followups_sweep()
-    delivery = Delivery.objects.get(alert__kind="escalation")
-    time.sleep(2)  # the worker is now inside the slow send
-    _stop(worker, signal.SIGKILL)
-    assert Delivery.objects.get(id=delivery.id).sent_at is None
-    assert _mails(tmp_path) == []
+def _row(delivery: Delivery) -> Delivery:
+    return Delivery.objects.get(id=delivery.id)
 
-    time.sleep(4)  # past the visibility timeout: Redis hands the unacknowledged task out again
-    worker = _worker(tmp_path, name="rescuer")
+
+def test_a_worker_killed_mid_send_still_delivers_the_email_once(
+    escalation_owed, tmp_path, own_queue
+):
+    worker = start_worker(tmp_path, slow_seconds=4, claim_seconds=CLAIM_SECONDS, name="killed")
+    services.followups_sweep()
+    swept = time.monotonic()
+    delivery = Delivery.objects.get(alert__kind="escalation")
+    assert wait_for(lambda: _row(delivery).claimed_until, 10)  # claimed, now in the slow send
+    time.sleep(1)
+    stop(worker, signal.SIGKILL)
+    row = _row(delivery)
+    assert row.sent_at is None and row.attempts == 1 and row.claimed_until > timezone.now()
+    assert mails(tmp_path) == []
+
+    # Past the visibility timeout, Redis hands the unacknowledged task to a worker starting up.
+    # The dead worker's claim is still live: the task sends nothing and is acknowledged.
+    time.sleep(max(0.0, swept + VISIBILITY_TIMEOUT + 0.5 - time.monotonic()))
+    worker = start_worker(tmp_path, claim_seconds=CLAIM_SECONDS, name="rescuer")
     try:
-        assert _wait_for(lambda: Delivery.objects.get(id=delivery.id).sent_at, 40)
+        assert wait_for(lambda: queue_drained(own_queue), 10)
+        row = _row(delivery)
+        assert row.claimed_until > timezone.now(), "the claim expired before the test could see"
+        assert row.sent_at is None and row.attempts == 1
+        assert mails(tmp_path) == []
+
+        # Once the claim has expired, the sweep's catch-up enqueues it again: sent once.
+        assert wait_for(lambda: _row(delivery).claimed_until < timezone.now(), CLAIM_SECONDS)
+        later = timezone.now() + services.REQUEUE_AFTER
+        assert services.deliveries_requeue_stale(now=later) == 1
+        assert wait_for(lambda: _row(delivery).sent_at, 20)
     finally:
-        _stop(worker)
-    assert len(_mails(tmp_path)) == 1
+        stop(worker)
+    assert len(mails(tmp_path)) == 1
+    row = _row(delivery)
+    assert row.attempts == 2 and row.claimed_until is None
 
 
 @pytest.fixture
@@ -165,11 +135,11 @@ def test_alerts_raised_while_redis_is_down_are_emailed_once_it_is_back(
     assert delivery.sent_at is None
 
     broker(real)
-    worker = _worker(tmp_path, name="after-outage")
+    worker = start_worker(tmp_path, name="after-outage")
     try:
         later = timezone.now() + services.REQUEUE_AFTER + dt.timedelta(minutes=1)
         assert services.deliveries_requeue_stale(now=later) == 1  # the next sweep's catch-up
-        assert _wait_for(lambda: Delivery.objects.get(id=delivery.id).sent_at, 30)
+        assert wait_for(lambda: Delivery.objects.get(id=delivery.id).sent_at, 30)
     finally:
-        _stop(worker)
-    assert len(_mails(tmp_path)) == 1
+        stop(worker)
+    assert len(mails(tmp_path)) == 1

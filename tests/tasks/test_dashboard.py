@@ -1,5 +1,5 @@
-"""The admin's dashboard: patients per state, follow-ups due this week and overdue, open
-alerts; the same few queries however many patients there are."""
+"""The admin's dashboard: patients per state, open follow-ups by status (due now, overdue, due
+this week, later), open alerts; the same few queries however many patients there are."""
 
 import datetime as dt
 
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 D = dt.date
 
 
-def test_admin_sees_patients_per_state_and_follow_ups_due_this_week_and_overdue(
+def test_admin_sees_patients_per_state_and_open_follow_ups_by_status(
     coordinator, nurse, as_admin, clock
 ):
     discharge(coordinator, clock)  # procedure 31 Jan, discharged 3 Feb 2024
@@ -29,10 +29,13 @@ def test_admin_sees_patients_per_state_and_follow_ups_due_this_week_and_overdue(
     assert body["by_state"]["withdrawn"] == 1
     assert body["by_state"]["procedure"] == 0
     assert set(body["by_state"]) == set(State.values)
-    # The INR check due 2 Mar falls in 26 Feb - 3 Mar. Overdue: the 2-week duplex and review
-    # (window closed 21 Feb) and the INR checks due 10 and 17 Feb; the one due 24 Feb is still
-    # inside its window (closes 27 Feb).
-    assert body["follow_ups"] == {"due_this_week": 1, "overdue": 4}
+    # Overdue: the 2-week duplex and review (window closed 21 Feb) and the INR checks due 10
+    # and 17 Feb. Due now: the INR check due 24 Feb, still inside its window (closes 27 Feb).
+    # Due this week: the INR check due 2 Mar (window opens 27 Feb). Later: the other 21 of the
+    # 27 (9 duplex, 9 reviews, 9 INR checks), none completed.
+    assert body["follow_ups"] == {
+        "due_now": 1, "overdue": 4, "due_this_week": 1, "later": 21, "open": 27,
+    }  # fmt: skip
     assert body["open_alerts"]["overdue"] >= 2
 
 

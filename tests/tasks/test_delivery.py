@@ -157,7 +157,7 @@ def test_an_urgent_result_is_emailed_at_once_through_the_delivery_task(
 
 
 def test_a_recipient_without_an_email_address_keeps_the_alert_in_the_app_only(
-    coordinator, episode, clock, mailoutbox, django_capture_on_commit_callbacks
+    coordinator, nurse, episode, clock, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False):
         sweep_on(clock, TWO_WEEK_ESCALATES)
@@ -173,7 +173,13 @@ def test_a_recipient_without_an_email_address_keeps_the_alert_in_the_app_only(
 
 # --- a failing mail server --------------------------------------------------------------------
 def test_a_send_that_fails_is_recorded_and_succeeds_once_when_retried(
-    coordinator_with_email, episode, clock, settings, mailoutbox, django_capture_on_commit_callbacks
+    coordinator_with_email,
+    nurse,
+    episode,
+    clock,
+    settings,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
 ):
     with django_capture_on_commit_callbacks(execute=False):
         sweep_on(clock, TWO_WEEK_ESCALATES)
@@ -197,7 +203,7 @@ def test_a_send_that_fails_is_recorded_and_succeeds_once_when_retried(
 
 
 def test_the_delivery_task_retries_a_failing_send_and_then_sends_once(
-    coordinator_with_email, episode, clock, settings, mailoutbox
+    coordinator_with_email, nurse, episode, clock, settings, mailoutbox
 ):
     sweep_on(clock, TWO_WEEK_ESCALATES)
     delivery = Delivery.objects.filter(digest=False).first()
@@ -249,7 +255,7 @@ def test_immediate_deliveries_left_unsent_for_five_minutes_are_enqueued_again(
 
 
 def test_a_delivery_that_keeps_failing_is_not_requeued_for_ever(
-    coordinator_with_email, episode, clock, enqueued, django_capture_on_commit_callbacks
+    coordinator_with_email, nurse, episode, clock, enqueued, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False):
         sweep_on(clock, TWO_WEEK_ESCALATES)

@@ -541,6 +541,8 @@ def test_reintervention_cancels_the_schedule_and_the_next_discharge_counts_from_
         performed_on=SIX_WEEK_DUPLEX,
         segments=[{"segment": "left_common_iliac", "result": "occluded"}],
     )
+    urgent = Alert.objects.get(follow_up=six_weeks, kind="urgent_result")
+    services.alert_acknowledge(actor=urgent.recipient, alert_id=urgent.id)  # seen, acted on
     first_schedule = set(episode.follow_ups.values_list("id", flat=True))
 
     clock.move_to(at(D(2024, 3, 14)))

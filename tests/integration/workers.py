@@ -1,0 +1,87 @@
+"""Real Celery workers for the integration tests: started on this test's own queue against the
+test database and Redis, writing each email they send to a folder."""
+
+import email
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import redis
+from django.conf import settings
+from django.db import connection
+
+from config.celery import app as celery_app
+
+ROOT = Path(__file__).resolve().parents[2]
+VISIBILITY_TIMEOUT = 3  # seconds before Redis hands a dead worker's task out again
+
+
+def start_worker(
+    mail_dir: Path, *, name: str, slow_seconds: float = 0, claim_seconds: float | None = None
+) -> subprocess.Popen:
+    """A worker whose emails take `slow_seconds` to send and whose delivery claims last
+    `claim_seconds` (the default, 2 minutes, if None)."""
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "REDIS_URL": settings.REDIS_URL,
+        "DJANGO_EMAIL_BACKEND": "tests.integration.slow_email.SlowFileBackend",
+        "DJANGO_EMAIL_FILE_PATH": str(mail_dir),
+        "SLOW_EMAIL_SECONDS": str(slow_seconds),
+        "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
+    }
+    if claim_seconds is not None:
+        env["PATHWAY_DELIVERY_CLAIM_SECONDS"] = str(claim_seconds)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=prefork",
+         "--concurrency=1", f"--hostname={name}@itest", "--loglevel=WARNING",
+         "-Q", celery_app.conf.task_default_queue,
+         "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=ROOT, env=env, start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if celery_app.control.ping(destination=[f"{name}@itest"], timeout=0.5):
+            return proc
+        assert proc.poll() is None, "the Celery worker exited at start"
+    stop(proc)
+    raise AssertionError("the Celery worker did not start within 30 s")
+
+
+def stop(proc: subprocess.Popen, sig=signal.SIGTERM) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, sig)
+        proc.wait(timeout=30)
+
+
+def wait_for(predicate, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return predicate()
+
+
+def queue_drained(queue: str) -> bool:
+    """No task of `queue` waits in Redis nor is held unacknowledged by a worker: every task
+    sent to it has been run to the end (tasks are acknowledged late)."""
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    try:
+        held = any(queue.encode() in value for value in client.hvals("unacked"))
+        return client.llen(queue) == 0 and not held
+    finally:
+        client.close()
+
+
+def mails(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.eml"))
+
+
+def read_mails(folder: Path) -> list[email.message.Message]:
+    return [email.message_from_bytes(path.read_bytes()) for path in mails(folder)]
