@@ -1,23 +1,31 @@
 from django.contrib import admin
-from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from core.api import UsersApi
-from core.views import healthz
+from core.api import TokenApi, UsersApi
+from core.views import healthz, home
 from pathway import api as pathway_api
 from patients import api as patients_api
 from tasks import api as tasks_api
 
 episode = "api/episodes/<int:episode_id>/"
+sign_in = auth_views.LoginView.as_view(redirect_authenticated_user=True)
 
 urlpatterns = [
+    path("", home, name="home"),
+    path("accounts/login/", sign_in, name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("core.urls")),
+    path("", include("pathway.urls")),
+    path("", include("tasks.urls")),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
-    path("api/auth/token/", obtain_auth_token, name="token"),
-    path("api/users/", UsersApi.as_view(), name="users"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/auth/token/", TokenApi.as_view(), name="token"),
+    path("api/users/", UsersApi.as_view(), name="api-users"),
     path("api/patients/", patients_api.PatientsApi.as_view(), name="patients"),
     path("api/patients/<int:patient_id>/", patients_api.PatientApi.as_view(), name="patient"),
     path("api/episodes/", pathway_api.EpisodesApi.as_view(), name="episodes"),
@@ -37,7 +45,7 @@ urlpatterns = [
     path(f"{episode}visits/", tasks_api.VisitsApi.as_view(), name="visits"),
     path("api/follow-ups/<int:follow_up_id>/result/", tasks_api.ResultApi.as_view(), name="result"),
     path("api/alerts/", tasks_api.AlertsApi.as_view(), name="alerts"),
-    path("api/dashboard/", tasks_api.DashboardApi.as_view(), name="dashboard"),
+    path("api/dashboard/", tasks_api.DashboardApi.as_view(), name="api-dashboard"),
     path(
         "api/alerts/<int:alert_id>/acknowledge/",
         tasks_api.AcknowledgeApi.as_view(),

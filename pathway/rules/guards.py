@@ -11,7 +11,14 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from pathway.codes import CROSS_SECTIONAL, Anticoagulant, MdtOutcome, MdtRole, Modality
+from pathway.codes import (
+    CROSS_SECTIONAL,
+    Anticoagulant,
+    Contraindication,
+    MdtOutcome,
+    MdtRole,
+    Modality,
+)
 from pathway.rules.base import (
     NO_SELECTION,
     Unmet,
@@ -42,7 +49,7 @@ def no_absolute_contraindication(episode) -> Unmet | None:
     if sel is None:
         return unmet(no_absolute_contraindication, NO_SELECTION)
     if sel.contraindications:
-        listed = ", ".join(sorted(sel.contraindications))
+        listed = ", ".join(sorted(Contraindication(c).label.lower() for c in sel.contraindications))
         return unmet(no_absolute_contraindication, f"Absolute contraindication recorded: {listed}.")
     return None
 

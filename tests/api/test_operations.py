@@ -159,7 +159,7 @@ def test_a_contraindication_alone_blocks_the_referral(coordinator, as_coordinato
     f.record_selection(coordinator, episode, contraindications=["active_bleeding"])
     unmet = _moves(as_coordinator, episode)["refer_to_mdt"]["unmet"]
     assert [u["rule"] for u in unmet] == ["no_absolute_contraindication"]
-    assert "active_bleeding" in unmet[0]["message"]
+    assert "active bleeding" in unmet[0]["message"]
 
 
 def test_an_assessed_patient_may_be_referred(coordinator, as_coordinator):

@@ -1,0 +1,72 @@
+"""What every web page shares: the navigation of the signed-in role, domain errors answered as
+pages, and the role check of a page. Pages call the same services and selectors as the API."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+
+from core import roles
+from core.errors import DomainError, Forbidden, InvalidInput
+
+NAV = {
+    roles.COORDINATOR: [("worklist", "Worklist"), ("inbox", "Inbox")],
+    roles.NURSE: [("inbox", "Inbox")],
+    roles.ADMIN: [
+        ("dashboard", "Dashboard"),
+        ("worklist", "Worklist"),
+        ("inbox", "Inbox"),
+        ("users", "Users"),
+    ],
+}
+HOME = {roles.COORDINATOR: "worklist", roles.NURSE: "inbox", roles.ADMIN: "dashboard"}
+
+
+def navigation(request) -> dict:
+    """The pages the signed-in role may open, for the layout's navigation."""
+    role = roles.role_of(request.user) if hasattr(request, "user") else None
+    return {"role": role, "nav": NAV.get(role, [])}
+
+
+def page_for(perm: str, doing: str):
+    """A page for the roles holding `perm`: others get the 403 page, strangers sign in."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not request.user.has_perm(perm):
+                raise PermissionDenied(f"Your role may not {doing}.")
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+class DomainErrorPages:
+    """A domain error raised by a page (not the API, whose handler answers in JSON) is answered
+    with a page in words and its status: 403, 404, or 409 when the record's state forbids it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if request.path.startswith("/api/") or not isinstance(exception, DomainError):
+            return None
+        if isinstance(exception, Forbidden):
+            raise PermissionDenied(exception.detail)
+        titles = {404: "Not found", 409: "This cannot be done now", 400: "Please check"}
+        if isinstance(exception, InvalidInput):
+            detail = "; ".join(" ".join(v) for v in exception.errors.values())
+        else:
+            detail = exception.detail
+        context = {"title": titles.get(exception.status, "Error"), "detail": detail}
+        return render(request, "core/error.html", context, status=exception.status)

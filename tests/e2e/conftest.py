@@ -1,0 +1,88 @@
+"""Browser tests: Playwright drives Debian's Chromium (no browser download) against the live
+server, as clinicians would use the pages. Each test may save screenshots to docs/screenshots/
+and checks its pages with axe-core (axe-playwright-python ships it)."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.contrib.auth.models import Group
+
+from tests.factories import UserFactory
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make around
+# it are ordinary synchronous ones.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+PASSWORD = "a-long-test-password"
+TABLET = {"width": 1024, "height": 768}
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """pytest-playwright launches Debian's Chromium, never a downloaded one."""
+    if not shutil.which(CHROMIUM):
+        pytest.fail("Chromium is missing: `make test` installs it (apt-get install chromium).")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": FLAGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args, live_server):
+    """A ward tablet's screen, against the test server."""
+    return {**browser_context_args, "viewport": TABLET, "base_url": live_server.url}
+
+
+@pytest.fixture(autouse=True)
+def _timeouts(page):
+    page.set_default_timeout(10_000)
+
+
+def person(role: str, username: str, **extra):
+    user = UserFactory(username=username, first_name=extra.pop("first_name", username.title()),
+                       **extra)  # fmt: skip
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+def sign_in(page, user) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state("networkidle")
+
+
+def shot(page, name: str) -> Path:
+    """A full-page screenshot for the README."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+_axe = Axe()
+
+
+def accessible(page) -> None:
+    """No serious or critical axe-core violation on the page as it stands."""
+    results = _axe.run(page)
+    bad = [
+        (v["id"], v["help"], [n["target"] for n in v["nodes"]][:3])
+        for v in results.response["violations"]
+        if v.get("impact") in ("serious", "critical")
+    ]
+    assert bad == [], bad

@@ -1,0 +1,47 @@
+"""Every role signs in at one page and lands on its own; a page not for the role says so."""
+
+import pytest
+
+from tests.e2e.conftest import accessible, person, shot, sign_in
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def test_a_coordinator_signs_in_and_lands_on_the_worklist(page):
+    coordinator = person("coordinator", "cora")
+    page.goto("/")
+    assert "/accounts/login/" in page.url
+    accessible(page)
+    shot(page, "sign-in")
+
+    sign_in(page, coordinator)
+
+    assert page.url.endswith("/episodes/")
+
+
+def test_a_nurse_lands_on_her_inbox_and_gets_the_403_page_on_a_coordinator_page(page):
+    nurse = person("nurse", "nina")
+    sign_in(page, nurse)
+    assert page.url.endswith("/inbox/")
+
+    response = page.goto("/episodes/")
+
+    assert response.status == 403
+    assert page.get_by_role("heading", name="This page is not for your role").is_visible()
+    accessible(page)
+    shot(page, "forbidden")
+
+
+def test_an_admin_lands_on_the_dashboard(page):
+    admin = person("admin", "ada")
+    sign_in(page, admin)
+    assert page.url.endswith("/dashboard/")
+
+
+def test_a_wrong_password_is_said_in_words(page):
+    nurse = person("nurse", "nina")
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(nurse.username)
+    page.get_by_label("Password").fill("not-her-password")
+    page.get_by_role("button", name="Sign in").click()
+    assert page.get_by_role("alert").is_visible()
