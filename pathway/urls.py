@@ -2,9 +2,9 @@
 
 from django.urls import path
 
-from pathway import pages
+from pathway.pages import episode, worklist
 
 urlpatterns = [
-    path("episodes/", pages.worklist, name="worklist"),
-    path("episodes/<int:episode_id>/", pages.episode, name="episode-page"),
+    path("episodes/", worklist.worklist, name="worklist"),
+    path("episodes/<int:episode_id>/", episode.episode, name="episode-page"),
 ]

@@ -1,4 +1,4 @@
-"""Web pages of the pathway: thin, like the API: parse, call a service or selector, render."""
+"""The coordinator's worklist: thin, like the API: parse, call a selector, render."""
 
 from django.shortcuts import render
 
@@ -9,8 +9,3 @@ from core.web import page_for
 @page_for(roles.RUN_TRANSITIONS, "use the coordinator's worklist")
 def worklist(request):
     return render(request, "pathway/worklist.html", {})
-
-
-@page_for(roles.VIEW_EPISODES, "see episodes")
-def episode(request, episode_id: int):
-    return render(request, "pathway/episode.html", {})

@@ -1,0 +1,1 @@
+"""Web pages of the pathway, one module per page (worklist.py, episode.py)."""
