@@ -1,12 +1,12 @@
 """API plumbing shared by every app: errors to status codes, and the users endpoint."""
 
-from axes.exceptions import AxesBackendPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django_fsm import TransitionNotAllowed
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -80,15 +80,19 @@ class UsersApi(APIView):
 
 class TokenApi(ObtainAuthToken):
     """The contract's token endpoint. Failed attempts count towards django-axes' lockout, as on
-    the sign-in page: a locked-out username and address get 403 until the cool-off ends."""
+    the sign-in page: a locked-out username and address get 403 until the cool-off ends, even
+    with the right password."""
 
     throttle_classes = []
 
     def post(self, request, *args, **kwargs):
         try:
             return super().post(request, *args, **kwargs)
-        except AxesBackendPermissionDenied:
-            return Response(
-                {"detail": "Too many failed sign-ins for this username; try again later."},
-                status=status.HTTP_403_FORBIDDEN,
-            )
+        except ValidationError:
+            # Axes marks the request it refused; DRF's Request keeps that attribute itself.
+            if getattr(request, "axes_locked_out", False):
+                return Response(
+                    {"detail": "Too many failed sign-ins for this username; try again later."},
+                    status=status.HTTP_403_FORBIDDEN,
+                )
+            raise

@@ -79,4 +79,107 @@ def rule(name: str) -> str:
 
 def code(value: str | None) -> str:
     """A coded value in words: `left_common_iliac` -> `left common iliac`."""
-    return (value or "").replace("_", " ")
+    return CODES.get(value or "", (value or "").replace("_", " "))
+
+
+# --- words for coded values (forms, records, the timeline) ------------------------------------
+CODES = {
+    "ivc": "IVC",
+    "ufh_infusion": "UFH infusion",
+    "lmwh": "LMWH",
+    "vka": "VKA (e.g. warfarin)",
+    "doac": "DOAC",
+    "ct_venography": "CT venography",
+    "mr_venography": "MR venography",
+    "duplex": "duplex ultrasound",
+    "crnm": "clinically relevant non-major",
+    "major": "major (ISTH)",
+    "pts": "post-thrombotic syndrome",
+    "recurrent_dvt": "recurrent DVT",
+    "pulmonary_embolism": "pulmonary embolism (PE)",
+    "high_pts_risk": "high PTS risk",
+    "anticoagulation_review": "anticoagulation review",
+    "inr_check": "INR check",
+    "urgent_result": "urgent result",
+    "not_tested": "not tested",
+    "post_thrombotic": "post-thrombotic",
+    "compression": "compression (e.g. May-Thurner)",
+    "proceed": "proceed",
+    "anticoagulation_alone": "anticoagulation alone",
+    "ivc_filter_or_anomaly_preventing": "IVC filter or anomaly preventing intervention",
+    "irreversible_ischaemia": "irreversible limb ischaemia",
+    "active_bleeding": "active bleeding or significant bleeding risk",
+}
+
+FIELDS = {  # record fields named in the timeline's "what changed"
+    "assessed_on": "assessed on",
+    "symptom_onset": "symptom onset",
+    "fit_for_procedure": "fit for a major procedure",
+    "thrombus_segments": "thrombus segments",
+    "pe_suspected": "PE suspected",
+    "symptom_window_override": "symptom window override",
+    "ivc_anomaly": "IVC anomaly",
+    "ivc_filter": "IVC filter",
+    "started_at": "started at",
+    "thrombolytic_agent": "thrombolytic agent",
+    "thrombolytic_dose": "thrombolytic dose",
+    "thrombolytic_dose_unit": "dose unit",
+    "ivus": "IVUS",
+    "completion_patent": "completion venogram patent",
+    "residual_stenosis_pct": "residual stenosis %",
+    "target_inr_low": "target INR from",
+    "target_inr_high": "target INR to",
+    "planned_duration_months": "planned duration (months)",
+    "compression_stockings": "compression stockings",
+    "compression_reason": "why no stockings",
+    "underlying_lesion": "underlying lesion",
+    "occurred_on": "occurred on",
+    "bleeding_class": "bleeding class",
+    "limb_perfusion": "limb perfusion",
+    "compartment_signs": "compartment signs",
+    "access_bleeding": "access-site bleeding",
+    "pain_score": "pain score",
+}
+
+RECORDS = {
+    "selection": "Selection",
+    "mdt_decision": "MDT decision",
+    "imaging_study": "Imaging",
+    "anticoagulation": "Pre-procedure anticoagulation",
+    "procedure_note": "Procedure note",
+    "discharge_plan": "Discharge plan",
+    "complication": "Complication",
+    "postop_check": "Post-op check",
+    "visit": "Unscheduled visit",
+    "follow_up": "Follow-up result",
+}
+
+
+def code_words(value) -> str:
+    """A coded value in words, using the words above when there are any."""
+    if value is None:
+        return ""
+    return CODES.get(str(value), str(value).replace("_", " "))
+
+
+def field(name: str) -> str:
+    return FIELDS.get(name, name.replace("_", " "))
+
+
+def record(name: str) -> str:
+    return RECORDS.get(name, name.replace("_", " ").capitalize())
+
+
+def words(text: str) -> str:
+    """A service's message in words: quoted machine names ('refer_to_mdt') become labels."""
+    import re
+
+    def one(match):
+        name = match.group(1)
+        if name in MOVES:
+            return f"“{MOVES[name]}”"
+        if name in STATES:
+            return f"“{STATES[name]}”"
+        return f"“{code_words(name)}”"
+
+    return re.sub(r"'([a-z][a-z_]*)'", one, text or "")

@@ -7,4 +7,6 @@ from pathway.pages import episode, worklist
 urlpatterns = [
     path("episodes/", worklist.worklist, name="worklist"),
     path("episodes/<int:episode_id>/", episode.episode, name="episode-page"),
+    path("episodes/new/", worklist.new_episode, name="new-episode"),
+    path("patients/new/", worklist.new_patient, name="new-patient"),
 ]

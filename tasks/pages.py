@@ -1,17 +1,206 @@
-"""Web pages of follow-ups and alerts: thin, like the API."""
+"""Web pages of follow-ups and alerts: thin, like the API. The nurse's inbox (acknowledge,
+record a follow-up's result or an unscheduled visit in place, with htmx or without) and the
+admin dashboard."""
 
-from django.shortcuts import render
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import roles
+from core.dates import add_months
+from core.errors import Conflict, InvalidInput
 from core.web import page_for
+from pathway import labels, outcomes
+from pathway.codes import State
+from pathway.models import Episode, Stent
+from pathway.outcomes import VILLALTA_ITEMS
+from tasks import selectors, services
+from tasks.forms import PTS_WORDS, VillaltaForm, form_for
+from tasks.models import Alert, UnitSettings, Visit
 from tasks.services import RECORD_RESULTS
+
+ALERT_KINDS = {
+    Alert.Kind.DUE: ("Due", "ok"),
+    Alert.Kind.OVERDUE: ("Overdue", "warn"),
+    Alert.Kind.ESCALATION: ("Escalated", "bad"),
+    Alert.Kind.URGENT_RESULT: ("Urgent result", "bad"),
+}
+FOLLOW_UP_STATUSES = {
+    "due_now": "Due now (window open)",
+    "overdue": "Overdue (window closed)",
+    "due_this_week": "Due this week (window not yet open)",
+    "later": "Later",
+}
+
+
+def _rows(actor) -> list[dict]:
+    """The caller's open alerts, oldest first, with what each row shows and offers."""
+    alerts = selectors.alert_inbox(actor=actor).order_by("created_at", "id")
+    rows = []
+    for alert in alerts:
+        fu = alert.follow_up if alert.follow_up_id else None
+        word, tone = ALERT_KINDS.get(alert.kind, (alert.kind, ""))
+        rows.append({
+            "alert": alert,
+            "patient": alert.episode.patient,
+            "subject": selectors.alert_subject(alert),
+            "due_on": fu.due_on if fu else None,
+            "kind": word,
+            "tone": tone,
+            "follow_up": fu if fu and not fu.completed_at and not fu.cancelled_at else None,
+            "surveillance": alert.episode.state == State.SURVEILLANCE,
+        })  # fmt: skip
+    return rows
+
+
+def _inbox_list(request, done: str | None = None, status: int = 200) -> HttpResponse:
+    context = {"rows": _rows(request.user), "done": done}
+    return render(request, "tasks/_inbox_list.html", context, status=status)
 
 
 @page_for(RECORD_RESULTS, "see an inbox")
+@require_GET
 def inbox(request):
-    return render(request, "tasks/inbox.html", {})
+    return render(request, "tasks/inbox.html", {"rows": _rows(request.user)})
+
+
+@page_for(RECORD_RESULTS, "acknowledge alerts")
+@require_POST
+def acknowledge(request, alert_id: int):
+    services.alert_acknowledge(actor=request.user, alert_id=alert_id)
+    if request.htmx:
+        return HttpResponse("")  # the row is swapped out
+    messages.success(request, "Alert acknowledged.")
+    return redirect("inbox")
+
+
+def _segments(episode_id: int) -> list[str]:
+    """Every segment stented in any procedure of the episode, in the order they were placed."""
+    stents = Stent.objects.filter(note__episode_id=episode_id).order_by("note_id", "id")
+    return list(dict.fromkeys(stents.values_list("segment", flat=True)))
+
+
+def _record(request, *, kind: str, episode: Episode, write, context: dict):
+    """Show the form of a result (a partial for htmx) and record it with `write(**kwargs)`."""
+    segments = _segments(episode.id) if kind == "duplex" else []
+    prefix = context["prefix"]
+    data = request.POST if request.method == "POST" else None
+    form = form_for(kind, segments=segments, data=data, prefix_id=prefix)
+    if data is not None and form.is_valid():
+        try:
+            write(**form.service_kwargs())
+        except InvalidInput as exc:
+            form.add_service_errors(exc.errors)
+        except Conflict as exc:
+            if request.htmx:
+                return _inbox_list(request, done=exc.detail)
+            messages.error(request, exc.detail)
+            return redirect("inbox")
+        else:
+            done = f"{context['what']} recorded for {episode.patient.family_name}."
+            if request.htmx:
+                response = _inbox_list(request, done=done)
+                response["HX-Retarget"] = "#inbox"
+                response["HX-Reswap"] = "outerHTML"
+                return response
+            messages.success(request, done)
+            return redirect("inbox")
+    note = episode.current_procedure_note() if kind == "duplex" else None
+    context |= {"form": form, "kind": kind, "episode": episode, "patient": episode.patient,
+                "procedure_on": note.date if note else None}  # fmt: skip
+    status = 400 if form.errors and not request.htmx else 200
+    template = "tasks/_record_form.html" if request.htmx else "tasks/record.html"
+    return render(request, template, context, status=status)
+
+
+@page_for(RECORD_RESULTS, "record follow-up results")
+@require_http_methods(["GET", "POST"])
+def record_result(request, follow_up_id: int):
+    follow_up = selectors.followup_get(actor=request.user, follow_up_id=follow_up_id)
+    episode = Episode.objects.select_related("patient").get(id=follow_up.episode_id)
+    if follow_up.completed_at or follow_up.cancelled_at:
+        raise Conflict("This follow-up is no longer open; it takes no result.")
+
+    def write(**kwargs):
+        services.followup_record_result(actor=request.user, follow_up_id=follow_up.id, **kwargs)
+
+    context = {
+        "what": follow_up.get_kind_display(),
+        "title": f"{follow_up.get_kind_display()} due {follow_up.due_on.isoformat()}",
+        "window": (follow_up.window_opens_on, follow_up.window_closes_on),
+        "action": request.path,
+        "prefix": f"fu{follow_up.id}-",
+    }
+    return _record(request, kind=follow_up.kind, episode=episode, write=write, context=context)
+
+
+@page_for(RECORD_RESULTS, "record visit results")
+@require_http_methods(["GET", "POST"])
+def record_visit(request, episode_id: int, kind: str):
+    if kind not in Visit.Kind.values:
+        return HttpResponse("No such visit.", status=404)
+    episode = get_object_or_404(Episode.objects.select_related("patient"), id=episode_id)
+    if episode.state != State.SURVEILLANCE:
+        raise Conflict("Unscheduled visits are recorded while the episode is in surveillance.")
+
+    def write(**kwargs):
+        services.visit_record(actor=request.user, episode_id=episode.id, kind=kind, **kwargs)
+
+    what = f"Unscheduled {Visit.Kind(kind).label}"
+    context = {"what": what, "title": what, "window": None, "action": request.path,
+               "prefix": f"visit{episode.id}-{kind}-"}  # fmt: skip
+    return _record(request, kind=kind, episode=episode, write=write, context=context)
+
+
+@page_for(RECORD_RESULTS, "score the Villalta scale")
+@require_http_methods(["GET", "POST"])
+def villalta(request):
+    """The live Villalta score and PTS category of the items typed so far (pathway.outcomes)."""
+    form = VillaltaForm(request.POST or request.GET)
+    form.is_valid()
+    data = getattr(form, "cleaned_data", {})
+    given = {i: int(data[f"villalta_{i}"]) for i in VILLALTA_ITEMS if data.get(f"villalta_{i}")}
+    items = {**{i: given.get(i, 0) for i in VILLALTA_ITEMS}, "ulcer": data.get("villalta_ulcer")}
+    context = {
+        "scored": len(given),
+        "of": len(VILLALTA_ITEMS),
+        "score": outcomes.villalta_score(items),
+        "category": PTS_WORDS[outcomes.villalta_category(items)],
+        "pts_from": None,
+    }
+    procedure_on = _date(request.POST.get("procedure_on") or request.GET.get("procedure_on"))
+    performed_on = _date(request.POST.get("performed_on") or request.GET.get("performed_on"))
+    if procedure_on and performed_on and not outcomes.pts_assessable(procedure_on, performed_on):
+        context["pts_from"] = add_months(procedure_on, outcomes.PTS_FROM_MONTHS)
+    return render(request, "tasks/_villalta.html", context)
+
+
+def _date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 @page_for(roles.VIEW_DASHBOARD, "see the dashboard")
+@require_GET
 def dashboard(request):
-    return render(request, "tasks/dashboard.html", {})
+    data = selectors.dashboard_get(actor=request.user)
+    by_state = [(labels.state(s), n) for s, n in data["by_state"].items()]
+    follow_ups = [(FOLLOW_UP_STATUSES[k], data["follow_ups"][k]) for k in FOLLOW_UP_STATUSES]
+    alerts = [(ALERT_KINDS[k][0], n) for k, n in data["open_alerts"].items()]
+    context = {
+        "by_state": by_state,
+        "follow_ups": follow_ups,
+        "open_follow_ups": data["follow_ups"]["open"],
+        "alerts": alerts,
+        "open_alerts": sum(data["open_alerts"].values()),
+        "unrouted": data["unrouted_alerts"],
+        "unit_settings_id": UnitSettings.current().pk,
+    }
+    return render(request, "tasks/dashboard.html", context)

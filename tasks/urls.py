@@ -6,5 +6,13 @@ from tasks import pages
 
 urlpatterns = [
     path("inbox/", pages.inbox, name="inbox"),
+    path("inbox/alerts/<int:alert_id>/acknowledge/", pages.acknowledge, name="alert-acknowledge"),
+    path("inbox/follow-ups/<int:follow_up_id>/record/", pages.record_result, name="record-result"),
+    path(
+        "inbox/episodes/<int:episode_id>/visits/<str:kind>/",
+        pages.record_visit,
+        name="record-visit",
+    ),
+    path("inbox/villalta/", pages.villalta, name="villalta-score"),
     path("dashboard/", pages.dashboard, name="dashboard"),
 ]

@@ -1,0 +1,453 @@
+"""The episode page's forms: they parse what a coordinator typed into the keyword arguments of
+one service (pathway.services); the rules stay in the services. Choices are shown in words."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+
+from pathway import codes, labels
+
+
+def words(choices) -> list[tuple[str, str]]:
+    return [(value, labels.code(value)) for value in choices.values]
+
+
+def optional(choices) -> list[tuple[str, str]]:
+    return [("", "—"), *words(choices)]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+def checks(choices, label, required=False):
+    return forms.MultipleChoiceField(
+        label=label, choices=words(choices), widget=forms.CheckboxSelectMultiple,
+        required=required,
+    )  # fmt: skip
+
+
+def yes(label):
+    return forms.BooleanField(label=label, required=False)
+
+
+REASON_HELP = "Needed when a move already relied on this record."
+
+
+class RecordForm(forms.Form):
+    """A record form: `groups` lays the fields out in fieldsets; `reason` says why it changed."""
+
+    groups: list[tuple[str | None, list[str]]] = []
+    title = ""
+    kind = ""
+    submit = "Save"
+
+    reason = forms.CharField(
+        label="Reason for the change", required=False, help_text=REASON_HELP,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )  # fmt: skip
+
+    def __init__(self, *args, show_reason=True, **kwargs):
+        kwargs.setdefault("prefix", self.kind)
+        super().__init__(*args, **kwargs)
+        self.show_reason = show_reason
+        if not show_reason:
+            self.fields["reason"].widget = forms.HiddenInput()
+
+    def grouped(self):
+        placed = {n for _, names in self.groups for n in names} | {"reason"}
+        rest = [n for n in self.fields if n not in placed]
+        groups = [*self.groups, (None, rest)] if rest else list(self.groups)
+        return [(legend, [self[n] for n in names]) for legend, names in groups]
+
+    def service_kwargs(self) -> dict:
+        return dict(self.cleaned_data)
+
+    @classmethod
+    def initial_from(cls, record) -> dict:
+        return {}
+
+
+class SelectionForm(RecordForm):
+    kind, title = "selection", "Selection"
+    groups = [
+        ("Dates", ["symptom_onset", "assessed_on"]),
+        (None, ["indications", "contraindications", "thrombus_segments"]),
+        ("Fitness and risk", ["fit_for_procedure", "pe_suspected", "symptom_window_override"]),
+        ("Thrombophilia and comorbidities", ["thrombophilia", "thrombophilia_finding",
+                                             "comorbidities"]),
+    ]  # fmt: skip
+
+    symptom_onset = forms.DateField(label="Symptom onset", widget=DateInput())
+    assessed_on = forms.DateField(label="Assessed on", widget=DateInput())
+    indications = checks(codes.Indication, "Presentation and indications")
+    contraindications = checks(codes.Contraindication, "Absolute contraindications")
+    thrombus_segments = checks(codes.Segment, "Thrombus extent (segments)")
+    fit_for_procedure = yes("Fit for a major procedure")
+    pe_suspected = yes("Pulmonary embolism suspected")
+    symptom_window_override = forms.CharField(
+        label="Why treat beyond 21 days from onset (override)", required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )  # fmt: skip
+    thrombophilia = forms.ChoiceField(label="Thrombophilia", choices=words(codes.Thrombophilia))
+    thrombophilia_finding = forms.CharField(label="Thrombophilia finding", required=False)
+    comorbidities = forms.CharField(
+        label="Comorbidities", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    @classmethod
+    def initial_from(cls, record) -> dict:
+        if record is None:
+            return {"assessed_on": timezone.localdate()}
+        names = [n for n in cls.base_fields if n != "reason"]
+        return {n: getattr(record, n) for n in names}
+
+
+class MdtForm(RecordForm):
+    kind, title, submit = "mdt", "MDT decision", "Add the MDT decision"
+    groups = [(None, ["date", "attendees", "decision", "rationale", "anaesthetic_risk"])]
+
+    date = forms.DateField(label="MDT date", widget=DateInput())
+    attendees = checks(codes.MdtRole, "Attendees", required=True)
+    decision = forms.ChoiceField(label="Decision", choices=words(codes.MdtOutcome))
+    rationale = forms.CharField(
+        label="Rationale", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    anaesthetic_risk = forms.CharField(label="Anaesthetic risk", required=False)
+
+
+TRI = [("", "not assessed"), ("yes", "yes"), ("no", "no")]
+
+
+def tri(label):
+    return forms.TypedChoiceField(
+        label=label, choices=TRI, required=False, empty_value=None,
+        coerce=lambda v: {"yes": True, "no": False}.get(v),
+    )  # fmt: skip
+
+
+class ImagingForm(RecordForm):
+    kind, title, submit = "imaging", "Imaging", "Add the study"
+    groups = [
+        (None, ["modality", "date"]),
+        ("Findings", ["ivc_anomaly", "ivc_filter", "right_heart_strain", "findings"]),
+    ]
+
+    modality = forms.ChoiceField(label="Study", choices=words(codes.Modality))
+    date = forms.DateField(label="Study date", widget=DateInput())
+    ivc_anomaly = tri("IVC anomaly")
+    ivc_filter = tri("IVC filter in place")
+    right_heart_strain = tri("Right-heart strain")
+    findings = forms.CharField(
+        label="Findings (thrombus extent)", required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )  # fmt: skip
+
+
+class AnticoagulationForm(RecordForm):
+    kind, title = "anticoagulation", "Pre-procedure anticoagulation"
+    groups = [(None, ["agent", "started_at"])]
+
+    agent = forms.ChoiceField(label="Agent", choices=words(codes.PreOpAgent))
+    started_at = forms.DateTimeField(label="Started at", widget=DateTimeInput())
+
+    @classmethod
+    def initial_from(cls, record) -> dict:
+        if record is None:
+            return {}
+        return {"agent": record.agent, "started_at": timezone.localtime(record.started_at)}
+
+
+ACCESS_ROWS = 2
+STENT_ROWS = 3
+
+
+class ProcedureForm(RecordForm):
+    kind, title = "procedure", "Procedure note"
+
+    date = forms.DateField(label="Procedure date", widget=DateInput())
+    technique = forms.ChoiceField(label="Thrombus removal technique", choices=words(
+        codes.Technique))  # fmt: skip
+    device = forms.CharField(label="Device (e.g. AngioJet, Trellis)", required=False)
+    thrombolytic_agent = forms.ChoiceField(
+        label="Thrombolytic agent", choices=optional(codes.Thrombolytic), required=False
+    )
+    thrombolytic_dose = forms.DecimalField(
+        label="Thrombolytic dose", required=False, min_value=0, decimal_places=2
+    )
+    thrombolytic_dose_unit = forms.ChoiceField(
+        label="Dose unit", choices=[("", "—"), ("mg", "mg"), ("IU", "IU")], required=False
+    )
+    angioplasty = yes("Angioplasty")
+    ivus = yes("IVUS used")
+    completion_patent = forms.TypedChoiceField(
+        label="Completion venogram patent", choices=[("yes", "yes"), ("no", "no")],
+        coerce=lambda v: v == "yes",
+    )  # fmt: skip
+    residual_stenosis_pct = forms.IntegerField(
+        label="Residual stenosis (%)", required=False, min_value=0, max_value=100
+    )
+    dissection = yes("Dissection")
+    inflow = forms.ChoiceField(label="Inflow", choices=optional(codes.Inflow), required=False)
+    underlying_lesion = forms.ChoiceField(
+        label="Underlying lesion", choices=optional(codes.UnderlyingLesion), required=False
+    )
+    complications = forms.CharField(
+        label="Intra-procedural complications", required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for i in range(1, ACCESS_ROWS + 1):
+            self.fields[f"access_{i}_vein"] = forms.ChoiceField(
+                label=f"Access {i}: vein", choices=optional(codes.AccessVein), required=False
+            )
+            self.fields[f"access_{i}_side"] = forms.ChoiceField(
+                label=f"Access {i}: side", choices=optional(codes.Side), required=False
+            )
+            self.fields[f"access_{i}_us"] = yes(f"Access {i}: ultrasound-guided")
+        for i in range(1, STENT_ROWS + 1):
+            self.fields[f"stent_{i}_product"] = forms.CharField(
+                label=f"Stent {i}: product", required=False
+            )
+            self.fields[f"stent_{i}_diameter"] = forms.IntegerField(
+                label=f"Stent {i}: diameter (mm)", required=False
+            )
+            self.fields[f"stent_{i}_length"] = forms.IntegerField(
+                label=f"Stent {i}: length (mm)", required=False
+            )
+            self.fields[f"stent_{i}_segment"] = forms.ChoiceField(
+                label=f"Stent {i}: segment", choices=optional(codes.Segment), required=False
+            )
+        self.groups = [
+            (None, ["date"]),
+            *[
+                (f"Access vein {i}", [f"access_{i}_vein", f"access_{i}_side", f"access_{i}_us"])
+                for i in range(1, ACCESS_ROWS + 1)
+            ],
+            ("Thrombus removal", ["technique", "device", "thrombolytic_agent",
+                                  "thrombolytic_dose", "thrombolytic_dose_unit", "angioplasty"]),
+            *[
+                (f"Stent {i}", [f"stent_{i}_{p}" for p in ("product", "diameter", "length",
+                                                         "segment")])
+                for i in range(1, STENT_ROWS + 1)
+            ],
+            ("Completion venography", ["ivus", "completion_patent", "residual_stenosis_pct",
+                                       "dissection"]),
+            ("Findings", ["inflow", "underlying_lesion", "complications"]),
+        ]  # fmt: skip
+
+    def clean(self):
+        data = super().clean()
+        access, stents = [], []
+        for i in range(1, ACCESS_ROWS + 1):
+            vein, side = data.get(f"access_{i}_vein"), data.get(f"access_{i}_side")
+            if vein or side:
+                if not (vein and side):
+                    self.add_error(f"access_{i}_side" if vein else f"access_{i}_vein",
+                                   "Give both the vein and the side.")  # fmt: skip
+                access.append(
+                    {"vein": vein, "side": side, "ultrasound_guided": data.get(f"access_{i}_us")}
+                )
+        for i in range(1, STENT_ROWS + 1):
+            row = {p: data.get(f"stent_{i}_{p}") for p in ("product", "diameter", "length",
+                                                           "segment")}  # fmt: skip
+            if not any(v not in (None, "") for v in row.values()):
+                continue  # a blank row is ignored
+            for p, v in row.items():
+                if v in (None, ""):
+                    self.add_error(f"stent_{i}_{p}", "Fill in every field of this stent.")
+            stents.append(
+                {"product": row["product"], "diameter_mm": row["diameter"],
+                 "length_mm": row["length"], "segment": row["segment"]}
+            )  # fmt: skip
+        data["access"], data["stents"] = access, stents
+        return data
+
+    def service_kwargs(self) -> dict:
+        d = self.cleaned_data
+        return dict(
+            date=d["date"],
+            access=d["access"],
+            technique=d["technique"],
+            device=d["device"],
+            thrombolytic_agent=d["thrombolytic_agent"] or None,
+            thrombolytic_dose=d["thrombolytic_dose"],
+            thrombolytic_dose_unit=d["thrombolytic_dose_unit"] or None,
+            angioplasty=d["angioplasty"],
+            ivus=d["ivus"],
+            stents=d["stents"],
+            completion_venography={
+                "patent": d["completion_patent"],
+                "residual_stenosis_pct": d["residual_stenosis_pct"],
+                "dissection": d["dissection"],
+            },
+            complications=d["complications"],
+            inflow=d["inflow"] or None,
+            underlying_lesion=d["underlying_lesion"] or None,
+            reason=d["reason"],
+        )
+
+    @classmethod
+    def initial_from(cls, note) -> dict:
+        if note is None:
+            return {}
+        data = {
+            n: getattr(note, n)
+            for n in ("date", "technique", "device", "thrombolytic_agent", "thrombolytic_dose",
+                      "thrombolytic_dose_unit", "angioplasty", "ivus", "residual_stenosis_pct",
+                      "dissection", "inflow", "underlying_lesion", "complications")
+        }  # fmt: skip
+        if note.completion_patent is not None:
+            data["completion_patent"] = "yes" if note.completion_patent else "no"
+        for i, a in enumerate(note.access[:ACCESS_ROWS], start=1):
+            data.update({f"access_{i}_vein": a.get("vein"), f"access_{i}_side": a.get("side"),
+                         f"access_{i}_us": a.get("ultrasound_guided")})  # fmt: skip
+        for i, s in enumerate(list(note.stents.all())[:STENT_ROWS], start=1):
+            data.update({f"stent_{i}_product": s.product, f"stent_{i}_diameter": s.diameter_mm,
+                         f"stent_{i}_length": s.length_mm, f"stent_{i}_segment": s.segment})  # fmt: skip
+        return data
+
+
+class DischargePlanForm(RecordForm):
+    kind, title = "discharge_plan", "Discharge plan"
+    groups = [
+        ("Long-term anticoagulation", ["anticoagulant", "target_inr_low", "target_inr_high",
+                                       "planned_duration_months"]),
+        ("Compression", ["compression_stockings", "compression_reason"]),
+    ]  # fmt: skip
+
+    anticoagulant = forms.ChoiceField(label="Anticoagulant", choices=words(codes.Anticoagulant))
+    target_inr_low = forms.DecimalField(label="Target INR from (VKA)", required=False)
+    target_inr_high = forms.DecimalField(label="Target INR to (VKA)", required=False)
+    planned_duration_months = forms.IntegerField(
+        label="Planned duration (months; empty for lifelong)", required=False
+    )
+    compression_stockings = yes("Compression stockings prescribed")
+    compression_reason = forms.CharField(label="Why no stockings", required=False)
+
+    @classmethod
+    def initial_from(cls, record) -> dict:
+        if record is None:
+            return {}
+        return {n: getattr(record, n) for n in cls.base_fields if n != "reason"}
+
+
+class ComplicationForm(RecordForm):
+    kind, title, submit = "complication", "Complication", "Add the complication"
+    groups = [(None, ["kind_code", "occurred_on", "severity", "bleeding_class", "notes"])]
+
+    kind_code = forms.ChoiceField(label="Complication", choices=words(codes.ComplicationKind))
+    occurred_on = forms.DateField(label="Occurred on", widget=DateInput())
+    severity = forms.ChoiceField(label="Severity (SIR)", choices=words(codes.Severity))
+    bleeding_class = forms.ChoiceField(
+        label="Bleeding class (bleeding only)", required=False,
+        choices=[("", "—"), *[(v, lab) for v, lab in codes.BleedingClass.choices]],
+    )  # fmt: skip
+    notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def service_kwargs(self) -> dict:
+        d = dict(self.cleaned_data)
+        d["kind"] = d.pop("kind_code")
+        d["bleeding_class"] = d["bleeding_class"] or None
+        return d
+
+
+class PostopCheckForm(RecordForm):
+    kind, title, submit = "postop_check", "Post-op check", "Add the check"
+    groups = [(None, ["at", "limb_perfusion", "pain_score", "compartment_signs",
+                      "access_bleeding", "mobilised"])]  # fmt: skip
+
+    at = forms.DateTimeField(label="Time of the check", widget=DateTimeInput())
+    limb_perfusion = forms.ChoiceField(label="Limb perfusion", choices=words(codes.LimbPerfusion))
+    pain_score = forms.IntegerField(label="Pain score (0-10)", min_value=0, max_value=10)
+    compartment_signs = yes("Signs of compartment syndrome")
+    access_bleeding = yes("Access-site bleeding or haematoma")
+    mobilised = yes("Mobilised")
+
+    @classmethod
+    def initial_from(cls, record) -> dict:
+        return {"at": timezone.localtime().replace(second=0, microsecond=0)}
+
+
+RECORD_FORMS = {
+    f.kind: f
+    for f in (SelectionForm, MdtForm, ImagingForm, AnticoagulationForm, ProcedureForm,
+              DischargePlanForm, ComplicationForm, PostopCheckForm)
+}  # fmt: skip
+
+
+# --- moves and assignment ---------------------------------------------------------------------
+class MoveForm(forms.Form):
+    """One move: its name, the reason, the effective date, and for a re-intervention its codes."""
+
+    transition = forms.CharField(widget=forms.HiddenInput())
+    expected_state = forms.CharField(widget=forms.HiddenInput(), required=False)
+    reason = forms.CharField(label="Reason", required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
+    effective_on = forms.DateField(label="Effective date", required=False, widget=DateInput(),
+                                   help_text="Today when empty.")  # fmt: skip
+    cause = forms.ChoiceField(
+        label="Cause", choices=optional(codes.ReinterventionCause), required=False
+    )
+    segments = forms.MultipleChoiceField(
+        label="Stented segments concerned", required=False, widget=forms.CheckboxSelectMultiple
+    )
+    follow_up = forms.TypedChoiceField(
+        label="Duplex that showed it", required=False, coerce=int, empty_value=None
+    )
+
+    def __init__(self, *args, move=None, stented=(), duplexes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.move = move
+        self.fields["segments"].choices = [(s, labels.code(s)) for s in stented]
+        self.fields["follow_up"].choices = [("", "—"), *duplexes]
+        if move is not None:
+            self.fields["reason"].required = move.reason_required
+            if move.name == "record_death":
+                self.fields["effective_on"].label = "Date of death"
+                self.fields["effective_on"].required = True
+
+    def service_kwargs(self) -> dict:
+        d = self.cleaned_data
+        kwargs = dict(
+            name=d["transition"], reason=d["reason"], effective_on=d["effective_on"],
+            expected_state=d["expected_state"] or None,
+        )  # fmt: skip
+        if d["transition"] == "reintervene":
+            kwargs["reintervention"] = {
+                "cause": d["cause"], "segments": d["segments"], "follow_up": d["follow_up"],
+            }  # fmt: skip
+        return kwargs
+
+
+class AssignForm(forms.Form):
+    assigned_nurse = forms.TypedChoiceField(label="Nurse", required=False, coerce=int,
+                                            empty_value=None)  # fmt: skip
+    assigned_coordinator = forms.TypedChoiceField(label="Coordinator", required=False,
+                                                  coerce=int, empty_value=None)  # fmt: skip
+
+    def __init__(self, *args, nurses=(), coordinators=(), **kwargs):
+        kwargs.setdefault("prefix", "assign")
+        super().__init__(*args, **kwargs)
+        every = ("", "Everyone in the role")
+        self.fields["assigned_nurse"].choices = [every, *nurses]
+        self.fields["assigned_coordinator"].choices = [every, *coordinators]
+
+
+def today() -> dt.date:
+    return timezone.localdate()
