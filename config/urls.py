@@ -8,6 +8,7 @@ from core.views import healthz, home
 from pathway import api as pathway_api
 from patients import api as patients_api
 from tasks import api as tasks_api
+from tasks import api_outcomes
 
 episode = "api/episodes/<int:episode_id>/"
 sign_in = auth_views.LoginView.as_view(redirect_authenticated_user=True)
@@ -46,6 +47,7 @@ urlpatterns = [
     path("api/follow-ups/<int:follow_up_id>/result/", tasks_api.ResultApi.as_view(), name="result"),
     path("api/alerts/", tasks_api.AlertsApi.as_view(), name="alerts"),
     path("api/dashboard/", tasks_api.DashboardApi.as_view(), name="api-dashboard"),
+    path("api/dashboard/outcomes/", api_outcomes.OutcomesApi.as_view(), name="api-outcomes"),
     path(
         "api/alerts/<int:alert_id>/acknowledge/",
         tasks_api.AcknowledgeApi.as_view(),

@@ -1,11 +1,79 @@
-"""Admin pages for people: list users, create one in a role, change a role, deactivate."""
+"""Admin pages for people: list users, create one in a role, change a role, deactivate.
+Thin: the forms parse, core.services decides and writes."""
 
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
 
-from core import roles
+from core import roles, services
+from core.errors import Conflict, InvalidInput
+from core.forms import ActiveForm, RoleForm, UserCreateForm
 from core.web import page_for
+
+ROLE_WORDS = {roles.NURSE: "Nurse", roles.COORDINATOR: "Coordinator", roles.ADMIN: "Admin"}
+
+
+def _render(request, form, status=200):
+    people = [
+        {"user": u, "role": roles.role_of(u), "role_word": ROLE_WORDS.get(roles.role_of(u), "None"),
+         "me": u.pk == request.user.pk}
+        for u in services.user_list(actor=request.user)
+    ]  # fmt: skip
+    context = {"form": form, "people": people, "roles": RoleForm.base_fields["role"].choices}
+    return render(request, "core/users.html", context, status=status)
 
 
 @page_for(roles.MANAGE_USERS, "manage users")
+@require_http_methods(["GET", "POST"])
 def users(request):
-    return render(request, "core/users.html", {})
+    """The list, and the form that creates a user in a role (errors inline)."""
+    if request.method != "POST":
+        return _render(request, UserCreateForm())
+    form = UserCreateForm(request.POST)
+    if form.is_valid():
+        try:
+            user = services.user_create(actor=request.user, **form.cleaned_data)
+        except InvalidInput as exc:
+            form.add_service_errors(exc.errors)
+        else:
+            role = ROLE_WORDS[form.cleaned_data["role"]].lower()
+            messages.success(request, f"{user.username} can now sign in as a {role}.")
+            return redirect("users")
+    return _render(request, form, status=400)
+
+
+@page_for(roles.MANAGE_USERS, "change roles")
+@require_POST
+def user_role(request, user_id: int):
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a role.")
+        return redirect("users")
+    try:
+        user = services.user_set_role(
+            actor=request.user, user_id=user_id, role=form.cleaned_data["role"]
+        )
+    except Conflict as exc:
+        messages.error(request, exc.detail)
+    else:
+        role = ROLE_WORDS[form.cleaned_data["role"]].lower()
+        messages.success(request, f"{user.username} is now a {role}.")
+    return redirect("users")
+
+
+@page_for(roles.MANAGE_USERS, "deactivate users")
+@require_POST
+def user_active(request, user_id: int):
+    form = ActiveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say whether the account is active.")
+        return redirect("users")
+    active = form.cleaned_data["active"]
+    try:
+        user = services.user_set_active(actor=request.user, user_id=user_id, active=active)
+    except Conflict as exc:
+        messages.error(request, exc.detail)
+    else:
+        done = "reactivated: they can sign in again" if active else "deactivated: no sign-in"
+        messages.success(request, f"{user.username} {done}.")
+    return redirect("users")

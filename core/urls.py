@@ -6,4 +6,6 @@ from core import pages
 
 urlpatterns = [
     path("users/", pages.users, name="users"),
+    path("users/<int:user_id>/role/", pages.user_role, name="user-role"),
+    path("users/<int:user_id>/active/", pages.user_active, name="user-active"),
 ]

@@ -7,6 +7,10 @@ from pathway.pages import episode, worklist
 urlpatterns = [
     path("episodes/", worklist.worklist, name="worklist"),
     path("episodes/<int:episode_id>/", episode.episode, name="episode-page"),
+    path("episodes/<int:episode_id>/move/", episode.move, name="episode-move"),
+    path("episodes/<int:episode_id>/record/<str:kind>/", episode.record, name="episode-record"),
+    path("episodes/<int:episode_id>/assign/", episode.assign, name="episode-assign"),
+    path("episodes/<int:episode_id>/print/", episode.print_view, name="episode-print"),
     path("episodes/new/", worklist.new_episode, name="new-episode"),
     path("patients/new/", worklist.new_patient, name="new-patient"),
 ]

@@ -43,7 +43,9 @@ def _today():
 
 class ResultForm(forms.Form):
     performed_on = forms.DateField(
-        label="Date performed", initial=_today, widget=forms.DateInput(attrs={"type": "date"})
+        label="Date performed",
+        initial=_today,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def __init__(self, *args, prefix_id: str = "", **kwargs):
@@ -84,9 +86,7 @@ class VillaltaMixin:
     def villalta(self) -> dict | None:
         data = self.cleaned_data
         scored = {i: data.get(f"villalta_{i}") for i in VILLALTA_ITEMS}
-        if not any(v not in (None, "") for v in scored.values()) and not data.get(
-            "villalta_ulcer"
-        ):
+        if not any(v not in (None, "") for v in scored.values()) and not data.get("villalta_ulcer"):
             return None
         return {**{i: int(v) for i, v in scored.items()}, "ulcer": bool(data.get("villalta_ulcer"))}
 

@@ -64,3 +64,11 @@ def anonymous():
 @pytest.fixture
 def patient(db):
     return PatientFactory()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Browser tests last: they need a committed database, and the flush after each of them
+    takes the rows the migrations seeded, which the ordinary tests rely on (the browser tests
+    seed them again for themselves)."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)

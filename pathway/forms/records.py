@@ -62,6 +62,7 @@ class RecordForm(forms.Form):
 
     def __init__(self, *args, show_reason=True, **kwargs):
         kwargs.setdefault("prefix", self.kind)
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.show_reason = show_reason
         if not show_reason:
@@ -225,10 +226,10 @@ class ProcedureForm(RecordForm):
                 label=f"Stent {i}: product", required=False
             )
             self.fields[f"stent_{i}_diameter"] = forms.IntegerField(
-                label=f"Stent {i}: diameter (mm)", required=False
+                label=f"Stent {i}: diameter (mm)", required=False, min_value=6, max_value=36
             )
             self.fields[f"stent_{i}_length"] = forms.IntegerField(
-                label=f"Stent {i}: length (mm)", required=False
+                label=f"Stent {i}: length (mm)", required=False, min_value=10, max_value=250
             )
             self.fields[f"stent_{i}_segment"] = forms.ChoiceField(
                 label=f"Stent {i}: segment", choices=optional(codes.Segment), required=False
@@ -319,7 +320,7 @@ class ProcedureForm(RecordForm):
                          f"access_{i}_us": a.get("ultrasound_guided")})  # fmt: skip
         for i, s in enumerate(list(note.stents.all())[:STENT_ROWS], start=1):
             data.update({f"stent_{i}_product": s.product, f"stent_{i}_diameter": s.diameter_mm,
-                         f"stent_{i}_length": s.length_mm, f"stent_{i}_segment": s.segment})  # fmt: skip
+                         f"stent_{i}_length": s.length_mm, f"stent_{i}_segment": s.segment})
         return data
 
 
@@ -392,10 +393,19 @@ RECORD_FORMS = {
 
 
 # --- moves and assignment ---------------------------------------------------------------------
+def state_code(state: str) -> str:
+    """The state the page showed, as the page posts it back (not its machine name)."""
+    return str(codes.State.values.index(state))
+
+
+def state_of(code: str | None) -> str | None:
+    values = codes.State.values
+    return values[int(code)] if code and code.isdigit() and int(code) < len(values) else None
+
+
 class MoveForm(forms.Form):
     """One move: its name, the reason, the effective date, and for a re-intervention its codes."""
 
-    transition = forms.CharField(widget=forms.HiddenInput())
     expected_state = forms.CharField(widget=forms.HiddenInput(), required=False)
     reason = forms.CharField(label="Reason", required=False,
                              widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
@@ -412,6 +422,7 @@ class MoveForm(forms.Form):
     )
 
     def __init__(self, *args, move=None, stented=(), duplexes=(), **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.move = move
         self.fields["segments"].choices = [(s, labels.code(s)) for s in stented]
@@ -425,10 +436,10 @@ class MoveForm(forms.Form):
     def service_kwargs(self) -> dict:
         d = self.cleaned_data
         kwargs = dict(
-            name=d["transition"], reason=d["reason"], effective_on=d["effective_on"],
-            expected_state=d["expected_state"] or None,
+            name=self.move.name, reason=d["reason"], effective_on=d["effective_on"],
+            expected_state=state_of(d["expected_state"]),
         )  # fmt: skip
-        if d["transition"] == "reintervene":
+        if self.move.name == "reintervene":
             kwargs["reintervention"] = {
                 "cause": d["cause"], "segments": d["segments"], "follow_up": d["follow_up"],
             }  # fmt: skip
@@ -443,6 +454,7 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args, nurses=(), coordinators=(), **kwargs):
         kwargs.setdefault("prefix", "assign")
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         every = ("", "Everyone in the role")
         self.fields["assigned_nurse"].choices = [every, *nurses]

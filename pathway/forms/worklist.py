@@ -29,9 +29,8 @@ class FilterForm(forms.Form):
 
     def filters(self, search: str) -> Filters:
         """The filters asked for; an invalid value is left out (and shown on the form)."""
-        data = self.cleaned_data if self.is_valid() else {
-            k: v for k, v in getattr(self, "cleaned_data", {}).items() if k not in self.errors
-        }  # fmt: skip
+        self.is_valid()  # cleaned_data keeps the valid fields only
+        data = self.cleaned_data
         return Filters(
             state=data.get("state") or OPEN,
             mine=bool(data.get("mine")),
@@ -61,7 +60,19 @@ def show_validation_error(form: forms.Form, error: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, message)
 
 
-class NewPatientForm(forms.Form):
+class AccessibleForm(forms.Form):
+    """A form whose inputs point at their error messages, once errors are known."""
+
+    def mark_errors(self) -> forms.Form:
+        for name in self.errors:
+            if name in self.fields:
+                attrs = self.fields[name].widget.attrs
+                attrs["aria-invalid"] = "true"
+                attrs["aria-describedby"] = f"{self[name].auto_id}-error"
+        return self
+
+
+class NewPatientForm(AccessibleForm):
     mrn = forms.CharField(label="MRN", max_length=32)
     given_name = forms.CharField(label="Given name", max_length=100)
     family_name = forms.CharField(label="Family name", max_length=100)
@@ -74,7 +85,7 @@ class PatientChoice(forms.ModelChoiceField):
         return f"{obj.family_name}, {obj.given_name} ({obj.mrn})"
 
 
-class NewEpisodeForm(forms.Form):
+class NewEpisodeForm(AccessibleForm):
     patient = PatientChoice(label="Patient", queryset=Patient.objects.none(), empty_label="Choose…")
     opened_on = forms.DateField(label="Referral date", widget=DateInput)
 

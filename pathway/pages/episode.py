@@ -1,11 +1,309 @@
-"""The episode page: thin, like the API: parse, call a service or selector, render."""
+"""The episode page: thin, like the API: parse with a form, call one service or selector,
+render or redirect. Nurses read it; coordinators and admins also move and record."""
 
-from django.shortcuts import render
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
 
 from core import roles
+from core.errors import Conflict, InvalidInput, MoveRefused
 from core.web import page_for
+from pathway import labels, machine, services
+from pathway.codes import TERMINAL, State
+from pathway.forms.records import RECORD_FORMS, AssignForm, MoveForm, state_code
+from pathway.labels import STAGES
+from pathway.selectors import episode_records, episode_view
+from pathway.selectors.timeline import episode_timeline
+
+SERVICES = {
+    "selection": services.selection_record,
+    "mdt": services.mdt_decision_add,
+    "imaging": services.imaging_study_add,
+    "anticoagulation": services.anticoagulation_record,
+    "procedure": services.procedure_note_record,
+    "discharge_plan": services.discharge_plan_record,
+    "complication": services.complication_add,
+    "postop_check": services.postop_check_add,
+}
+# Which record forms make sense in which state (the services have the last word).
+FORM_STATES = {
+    "selection": [State.SELECTION, State.MDT_DISCUSSION, State.IMAGING],
+    "mdt": [State.MDT_DISCUSSION],
+    "imaging": [State.IMAGING, State.PROCEDURE, State.POST_OP],
+    "anticoagulation": [State.IMAGING, State.PROCEDURE],
+    "procedure": [State.PROCEDURE, State.POST_OP, State.SURVEILLANCE],
+    "discharge_plan": [State.POST_OP, State.SURVEILLANCE],
+    "complication": [State.PROCEDURE, State.POST_OP, State.SURVEILLANCE],
+    "postop_check": [State.POST_OP],
+}
+# The single records a move relies on, and the states past that move (a change needs a reason).
+RELIED_ON = {
+    "selection": ("selection", [State.MDT_DISCUSSION, State.IMAGING]),
+    "anticoagulation": ("anticoagulation", [State.PROCEDURE]),
+    "procedure": ("current_procedure_note", [State.POST_OP, State.SURVEILLANCE]),
+    "discharge_plan": ("discharge_plan", [State.SURVEILLANCE]),
+}
+SINGLE = {
+    "selection": "selection",
+    "anticoagulation": "anticoagulation",
+    "procedure": "current_procedure_note",
+    "discharge_plan": "discharge_plan",
+}
 
 
+DANGER = {"exclude", "withdraw", "record_death", "correct"}
+
+
+def _code(name: str) -> str:
+    """A move as the page posts it: its place in the machine, not its machine name."""
+    return str(machine.NAMES.index(name))
+
+
+def _prefix(name: str) -> str:
+    return f"move{_code(name)}"
+
+
+def _page(episode_id: int, anchor: str = "") -> str:
+    url = reverse("episode-page", args=[episode_id])
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _strip(episode, history) -> list[dict]:
+    """The six stages, done or current; an exit when the episode left; the re-intervention
+    loop when there was one."""
+    standing = [m for m in history if m.corrects_id is None and not _undone(m)]
+    visited = {m.target for m in standing}
+    here = episode.state
+    steps = []
+    order = list(STAGES)
+    for stage in order:
+        if here in order:
+            cls = "here" if stage == here else ("done" if order.index(stage) < order.index(
+                here) else "")  # fmt: skip
+        elif here == State.COMPLETED:
+            cls = "done"
+        else:
+            cls = "done" if stage in visited else ""
+        status = {"here": "current stage", "done": "done", "": "not reached"}[cls]
+        steps.append({"label": labels.state(stage), "cls": cls, "status": status})
+    loops = sum(1 for m in standing if m.name == "reintervene")
+    if loops:
+        times = "once" if loops == 1 else f"{loops} times"
+        steps.append({"label": f"Re-intervention ({times}): back to procedure", "cls": "loop",
+                      "status": "loop"})  # fmt: skip
+    if here in TERMINAL:
+        cls = "done" if here == State.COMPLETED else "exit"
+        steps.append({"label": labels.state(here), "cls": cls + " here-end",
+                      "status": "ended here"})  # fmt: skip
+    return steps
+
+
+def _undone(move) -> bool:
+    return getattr(move, "_undone", False)
+
+
+def _staff(role: str) -> list[tuple[int, str]]:
+    users = get_user_model().objects.filter(is_active=True, groups__name=role).order_by(
+        "first_name", "username")  # fmt: skip
+    return [(u.id, u.get_full_name() or u.username) for u in users]
+
+
+def _context(request, episode_id: int, bound: dict | None = None) -> dict:
+    bound = bound or {}
+    user = request.user
+    view = episode_view(actor=user, episode_id=episode_id)
+    records = episode_records(actor=user, episode_id=episode_id)
+    timeline = episode_timeline(actor=user, episode_id=episode_id)
+    episode = view.episode
+    history = list(episode.history.all().order_by("id"))
+    undone = {m.corrects_id for m in history if m.corrects_id}
+    for m in history:
+        m._undone = m.id in undone
+    can_move = user.has_perm(roles.RUN_TRANSITIONS)
+    can_record = user.has_perm(roles.RECORD_PATHWAY_DATA)
+
+    moves = []
+    if can_move:
+        stented = sorted({s.segment for n in records.procedure_notes for s in n.stents.all()})
+        duplexes = []
+        if episode.state == State.SURVEILLANCE:
+            done = episode.follow_ups.filter(kind="duplex", completed_at__isnull=False)
+            duplexes = [(f.id, f"Duplex of {f.performed_on or f.due_on}") for f in done]
+        for mv in view.transitions:
+            if not mv.permitted:
+                continue
+            form = bound.get(f"move:{mv.name}") or MoveForm(
+                prefix=_prefix(mv.name), move=mv, stented=stented, duplexes=duplexes,
+                initial={"expected_state": state_code(episode.state)},
+            )  # fmt: skip
+            moves.append({"view": mv, "form": form, "label": labels.move(mv.name),
+                          "code": _code(mv.name), "danger": mv.name in DANGER,
+                          "unmet": [(labels.rule(u.rule), u.message) for u in mv.unmet]})
+
+    order = list(labels.MOVES)
+    moves.sort(key=lambda m: (m["danger"], order.index(m["view"].name)))  # the way on, first
+
+    forms = []
+    if can_record:
+        for kind, form_class in RECORD_FORMS.items():
+            if episode.state not in FORM_STATES[kind] and kind not in bound:
+                continue
+            current = getattr(records, SINGLE[kind]) if kind in SINGLE else None
+            relied = kind in RELIED_ON and current is not None and (
+                episode.state in RELIED_ON[kind][1])  # fmt: skip
+            form = bound.get(kind)
+            if form is None:
+                form = form_class(initial=form_class.initial_from(current), show_reason=relied)
+            elif "reason" in form.errors:
+                form.show_reason = True
+            forms.append({"form": form, "record": current,
+                          "edited": getattr(current, "edited_after_move", False)})  # fmt: skip
+
+    assign = None
+    if can_move and episode.state not in TERMINAL:
+        assign = bound.get("assign") or AssignForm(
+            nurses=_staff(roles.NURSE), coordinators=_staff(roles.COORDINATOR),
+            initial={"assigned_nurse": episode.assigned_nurse_id,
+                     "assigned_coordinator": episode.assigned_coordinator_id},
+        )  # fmt: skip
+    return {
+        "view": view,
+        "episode": episode,
+        "patient": episode.patient,
+        "records": records,
+        "strip": _strip(episode, history),
+        "moves": moves,
+        "forms": forms,
+        "assign": assign,
+        "timeline": timeline,
+        "warnings": [(labels.rule(w.rule), w.message) for w in view.warnings],
+        "can_move": can_move,
+        "can_record": can_record,
+    }
+
+
+def _render(request, episode_id, bound=None, status=200):
+    return render(request, "pathway/episode.html", _context(request, episode_id, bound),
+                  status=status)  # fmt: skip
+
+
+def _add_errors(form, error: InvalidInput) -> None:
+    for name, msgs in error.errors.items():
+        target = name if name in form.fields else None
+        for msg in msgs:
+            text = labels.words(msg)
+            if target is None and name not in ("non_field_errors", "__all__"):
+                text = f"{labels.field(name).capitalize()}: {text}"
+            form.add_error(target, text)
+
+
+def _refused(request, error: Conflict, name: str | None = None) -> None:
+    what = f"“{labels.move(name)}” was not done" if name else "This was not saved"
+    if error.unmet:
+        reasons = "; ".join(f"{labels.rule(u.rule)}: {u.message}" for u in error.unmet)
+        messages.error(request, f"{what}: {reasons}")
+    else:
+        messages.error(request, f"{what}: {labels.words(error.detail)}")
+
+
+@require_GET
 @page_for(roles.VIEW_EPISODES, "see episodes")
 def episode(request, episode_id: int):
-    return render(request, "pathway/episode.html", {})
+    return _render(request, episode_id)
+
+
+@require_POST
+@page_for(roles.RUN_TRANSITIONS, "move patients along the pathway")
+def move(request, episode_id: int):
+    code = request.POST.get("transition", "")
+    name = machine.NAMES[int(code)] if code.isdigit() and int(code) < len(machine.NAMES) else ""
+    view = episode_view(actor=request.user, episode_id=episode_id)
+    mv = next((m for m in view.transitions if m.name == name), None)
+    if mv is None:
+        messages.error(request, "That move is not possible from this stage any more "
+                                "(the episode may just have been moved by someone else).")
+        return redirect(_page(episode_id, "moves"))
+    prefix = _prefix(name)
+    stented = request.POST.getlist(f"{prefix}-segments")
+    form = MoveForm(request.POST, prefix=prefix, move=mv, stented=stented, duplexes=[
+        (v, v) for v in request.POST.getlist(f"{prefix}-follow_up") if v])  # fmt: skip
+    if form.is_valid():
+        try:
+            services.episode_transition(actor=request.user, episode_id=episode_id,
+                                        **form.service_kwargs())  # fmt: skip
+        except InvalidInput as error:
+            _add_errors(form, error)
+        except Conflict as error:
+            _refused(request, error, name)
+            return redirect(_page(episode_id, "moves"))
+        else:
+            messages.success(request, f"Done: {labels.move(name)}.")
+            return redirect(_page(episode_id))
+    return _render(request, episode_id, {f"move:{name}": form}, status=400)
+
+
+@require_POST
+@page_for(roles.RECORD_PATHWAY_DATA, "record pathway data")
+def record(request, episode_id: int, kind: str):
+    form_class = RECORD_FORMS.get(kind)
+    if form_class is None:
+        raise InvalidInput({"record": "Unknown record."})
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            SERVICES[kind](actor=request.user, episode_id=episode_id, **form.service_kwargs())
+        except InvalidInput as error:
+            _add_errors(form, error)
+        except ValidationError as error:  # a model check the service let through
+            for msg in error.messages:
+                form.add_error(None, msg)
+        except (Conflict, MoveRefused) as error:
+            _refused(request, error)
+            return redirect(_page(episode_id, kind))
+        else:
+            messages.success(request, f"Saved: {form.title}.")
+            return redirect(_page(episode_id, kind))
+    return _render(request, episode_id, {kind: form}, status=400)
+
+
+@require_POST
+@page_for(roles.RUN_TRANSITIONS, "assign episodes")
+def assign(request, episode_id: int):
+    form = AssignForm(request.POST, nurses=_staff(roles.NURSE),
+                      coordinators=_staff(roles.COORDINATOR))  # fmt: skip
+    if form.is_valid():
+        try:
+            services.episode_assign(actor=request.user, episode_id=episode_id,
+                                    **form.cleaned_data)  # fmt: skip
+        except InvalidInput as error:
+            _add_errors(form, error)
+        except Conflict as error:
+            _refused(request, error)
+            return redirect(_page(episode_id, "assign"))
+        else:
+            messages.success(request, "Saved: who looks after this episode.")
+            return redirect(_page(episode_id, "assign"))
+    return _render(request, episode_id, {"assign": form}, status=400)
+
+
+@require_GET
+@page_for(roles.VIEW_EPISODES, "see episodes")
+def print_view(request, episode_id: int):
+    """One page for the patient and their GP: the procedure, the plan, the follow-ups."""
+    view = episode_view(actor=request.user, episode_id=episode_id)
+    records = episode_records(actor=request.user, episode_id=episode_id)
+    follow_ups = [
+        {"kind": labels.code(f.kind).capitalize(), "due_on": f.due_on,
+         "opens": f.window_opens_on, "closes": f.window_closes_on}
+        for f in view.episode.follow_ups.open().order_by("due_on", "id")
+    ]  # fmt: skip
+    return render(request, "pathway/print.html", {
+        "episode": view.episode, "patient": view.episode.patient, "records": records,
+        "note": records.current_procedure_note, "plan": records.discharge_plan,
+        "follow_ups": follow_ups,
+    })  # fmt: skip

@@ -85,7 +85,7 @@ def new_patient(request):
         else:
             return redirect(f"{reverse('new-episode')}?patient={patient.id}")
     status = 400 if form.errors else 200
-    return render(request, "pathway/new_patient.html", {"form": form}, status=status)
+    return render(request, "pathway/new_patient.html", {"form": form.mark_errors()}, status=status)
 
 
 @page_for(roles.OPEN_EPISODES, "open episodes")
@@ -108,4 +108,4 @@ def new_episode(request):
         else:
             return redirect("episode-page", episode_id=episode.id)
     status = 400 if form.errors else 200
-    return render(request, "pathway/new_episode.html", {"form": form}, status=status)
+    return render(request, "pathway/new_episode.html", {"form": form.mark_errors()}, status=status)

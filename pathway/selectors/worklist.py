@@ -86,9 +86,11 @@ class _Rows:
 
     def order_by(self, *keys):
         rows = list(self._rows)
+        if not rows:
+            return self
         for key in reversed(keys):
             name = key.lstrip("-")
-            attname = "pk" if name == "pk" else rows[0]._meta.get_field(name).attname if rows else name
+            attname = "pk" if name == "pk" else rows[0]._meta.get_field(name).attname
             rows.sort(key=operator.attrgetter(attname), reverse=key.startswith("-"))
         return _Rows(rows)
 

@@ -4,11 +4,15 @@ and checks its pages with axe-core (axe-playwright-python ships it)."""
 
 import os
 import shutil
+from importlib import import_module
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 
 from tests.factories import UserFactory
 
@@ -44,6 +48,19 @@ def browser_type_launch_args(browser_type_launch_args):
 def browser_context_args(browser_context_args, live_server):
     """A ward tablet's screen, against the test server."""
     return {**browser_context_args, "viewport": TABLET, "base_url": live_server.url}
+
+
+@pytest.fixture(autouse=True)
+def _roles_and_schedule(transactional_db):
+    """The live server needs a committed database, so these tests are transactional; a flush
+    by an earlier transactional test may have taken the rows the migrations seed (the roles,
+    the unit's schedule rules). Seed them again as the migrations do: same functions, same
+    historical models."""
+    state = MigrationLoader(connection).project_state()
+    apps = state.apps
+    import_module("core.migrations.0001_roles").create_roles(apps, None)
+    import_module("tasks.migrations.0002_defaults_and_roles").seed(apps, None)
+    ContentType.objects.clear_cache()
 
 
 @pytest.fixture(autouse=True)

@@ -41,3 +41,35 @@ def villalta_category(items: dict) -> str:
 def pts_assessable(procedure_on: dt.date, examined_on: dt.date) -> bool:
     """PTS is diagnosed only from 3 months after the procedure."""
     return examined_on >= add_months(procedure_on, PTS_FROM_MONTHS)
+
+
+# The section 5 measures, each a pure function of plain facts (imported last: pts.py reads the
+# Villalta helpers above).
+from pathway.outcomes.km import FORMS, HORIZONS, km_summary, km_table  # noqa: E402
+from pathway.outcomes.patency import Duplex, PatencyFacts, Redo, patency  # noqa: E402
+from pathway.outcomes.pts import pts_counts  # noqa: E402
+from pathway.outcomes.rates import complication_rates  # noqa: E402
+from pathway.outcomes.stages import percentile, time_in_stage  # noqa: E402
+from pathway.outcomes.ttr import rosendaal_ttr, ttr_summary  # noqa: E402
+
+__all__ = [
+    "FORMS",
+    "HORIZONS",
+    "PTS_FROM_MONTHS",
+    "VILLALTA_ITEMS",
+    "Duplex",
+    "PatencyFacts",
+    "Redo",
+    "complication_rates",
+    "km_summary",
+    "km_table",
+    "patency",
+    "percentile",
+    "pts_assessable",
+    "pts_counts",
+    "rosendaal_ttr",
+    "time_in_stage",
+    "ttr_summary",
+    "villalta_category",
+    "villalta_score",
+]

@@ -1,0 +1,235 @@
+"""outcomes_get over a small cohort walked through the services, worked by hand; its query
+count does not grow with the episodes; GET /api/dashboard/outcomes/."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from core.errors import Forbidden
+from pathway import services
+from pathway.codes import State
+from tasks import services as task_services
+from tasks.selectors_outcomes import outcomes_get
+from tests.factories import PatientFactory, days_ago, prepare_and_move, record_procedure, walk_to
+
+pytestmark = pytest.mark.django_db
+
+STENTED = "left_common_iliac"
+URL = "/api/dashboard/outcomes/"
+
+
+def plus(start: dt.date, n: int) -> dt.date:
+    return start + dt.timedelta(days=n)
+
+
+def duplex(nurse, episode, on, result="patent", villalta=None):
+    return task_services.visit_record(
+        actor=nurse, episode_id=episode.id, kind="duplex", performed_on=on,
+        segments=[{"segment": STENTED, "result": result}], villalta=villalta,
+    )  # fmt: skip
+
+
+def inr(nurse, episode, on, value):
+    task_services.visit_record(
+        actor=nurse, episode_id=episode.id, kind="inr_check", performed_on=on, inr=Decimal(value)
+    )
+
+
+def move(actor, episode, name, on, **kwargs):
+    return services.episode_transition(
+        episode_id=episode.id, name=name, actor=actor, effective_on=on, **kwargs
+    )
+
+
+def discharged(actor, on, lesion=None):
+    """Walked to surveillance, everything on `on`; the index note records `lesion`."""
+    episode = walk_to(actor, PatientFactory(), State.PROCEDURE, on=on)
+    record_procedure(actor, episode, date=on, underlying_lesion=lesion)
+    move(actor, episode, "complete_procedure", on)
+    return prepare_and_move(actor, episode, "discharge", on)
+
+
+def mild() -> dict:
+    items = dict.fromkeys(
+        ("pain", "cramps", "heaviness", "paraesthesia", "pruritus", "pretibial_oedema",
+         "skin_induration", "hyperpigmentation", "redness", "venous_ectasia",
+         "pain_on_calf_compression"),
+        0,
+    )  # fmt: skip
+    return items | {"pain": 3, "cramps": 3, "ulcer": False}
+
+
+@pytest.fixture
+def cohort(coordinator, nurse):
+    """Three episodes, worked by hand:
+    one (compression, procedure 800 days ago): patent duplex at 30, INR 2.5/3.5/2.5 at
+    30/40/50 (TTR 50%), occluded at 100, re-intervention that day, done at 105 reopening it,
+    patent duplex at 300 with a mild Villalta; a PE at day 5 (early) and a recurrent
+    DVT at day 200 (late).
+    two (500 days ago): patent at 30, a severe Villalta at 60 (before 3 months: no PTS),
+    stenosis at 200; a single INR (no TTR).
+    three (100 days ago): nothing since."""
+    t1, t2, t3 = days_ago(800), days_ago(500), days_ago(100)
+    one = discharged(coordinator, t1, lesion="compression")
+    services.complication_add(
+        actor=coordinator, episode_id=one.id, kind="pulmonary_embolism", occurred_on=plus(t1, 5),
+        severity="mild",
+    )  # fmt: skip
+    duplex(nurse, one, plus(t1, 30))
+    inr(nurse, one, plus(t1, 30), "2.5")
+    inr(nurse, one, plus(t1, 40), "3.5")
+    inr(nurse, one, plus(t1, 50), "2.5")
+    occlusion = duplex(nurse, one, plus(t1, 100), "occluded")
+    move(
+        coordinator, one, "reintervene", plus(t1, 100), reason="Occluded stent.",
+        reintervention={"cause": "occlusion", "segments": [STENTED], "visit": occlusion.id},
+    )  # fmt: skip
+    record_procedure(coordinator, one, date=plus(t1, 105))
+    move(coordinator, one, "complete_procedure", plus(t1, 105))
+    prepare_and_move(coordinator, one, "discharge", plus(t1, 106))
+    services.complication_add(
+        actor=coordinator, episode_id=one.id, kind="recurrent_dvt", occurred_on=plus(t1, 200),
+        severity="moderate",
+    )  # fmt: skip
+    duplex(nurse, one, plus(t1, 300), villalta=mild())
+
+    two = discharged(coordinator, t2)
+    duplex(nurse, two, plus(t2, 30))
+    severe = mild() | {"ulcer": True}
+    duplex(nurse, two, plus(t2, 60), villalta=severe)
+    inr(nurse, two, plus(t2, 70), "2.5")
+    duplex(nurse, two, plus(t2, 200), "stenosis")
+
+    three = discharged(coordinator, t3)
+    return one, two, three
+
+
+def test_the_figures_of_a_small_cohort(admin_user, cohort):
+    one, two, three = cohort
+    figures = outcomes_get(actor=admin_user)
+
+    assert figures["episodes"] == 3
+    km = figures["patency"]
+    # primary: three censored at 0; one ends at 100 (n 2), two at 200 (n 1)
+    assert km["primary"]["6"] | {"ci_low": 0, "ci_high": 0} == {
+        "estimate": 0.5, "ci_low": 0, "ci_high": 0, "at_risk": 1, "events": 1, "censored": 1,
+    }  # fmt: skip
+    assert (km["primary"]["12"]["estimate"], km["primary"]["24"]["estimate"]) == (0.0, 0.0)
+    # assisted: one ends at 100; two's stenosis is not an occlusion, censored at 200
+    assert km["assisted_primary"]["6"]["estimate"] == 0.5
+    assert km["assisted_primary"]["12"] == {
+        "estimate": None, "ci_low": None, "ci_high": None, "at_risk": 0, "events": 1,
+        "censored": 2,
+    }  # fmt: skip
+    # secondary: one's occlusion was reopened within 30 days: censored at 300
+    assert km["secondary"]["6"] | {"ci_low": 0, "ci_high": 0} == {
+        "estimate": 1.0, "ci_low": 0, "ci_high": 0, "at_risk": 2, "events": 0, "censored": 1,
+    }  # fmt: skip
+    assert km["secondary"]["12"]["censored"] == 3
+
+    assert figures["pts"] == {"none": 0, "mild": 1, "moderate": 0, "severe": 0}
+    early = {k: v for k, v in figures["complications"]["early"].items() if v}
+    late = {k: v for k, v in figures["complications"]["late"].items() if v}
+    assert (early, late) == ({"pulmonary_embolism": 33.3}, {"recurrent_dvt": 33.3})
+    anticoagulation = figures["anticoagulation"]
+    assert (anticoagulation["patients"], anticoagulation["median_ttr"]) == (1, 50.0)
+    assert anticoagulation["share_ttr_65"] == 0.0
+    assert {r["episode"]: r["ttr"] for r in anticoagulation["ttr"]} == {
+        one.id: 50.0, two.id: None, three.id: None,
+    }  # fmt: skip
+    # three: in surveillance since 100 days ago, every move that day
+    assert figures["time_in_stage"]["surveillance"]["stays"] == 4
+    assert figures["time_in_stage"]["selection"]["median_days"] == 0.0
+
+
+def test_filters_by_lesion_and_index_procedure_date(admin_user, cohort):
+    only_one = outcomes_get(actor=admin_user, lesion="compression")
+    assert only_one["episodes"] == 1
+    # one's stays: surveillance 0-100 and 106-800 days (p90: 100 + 0.9 * 594); procedure 0
+    # days and 100-105
+    stages = only_one["time_in_stage"]
+    assert stages["surveillance"] == {"median_days": 397.0, "p90_days": 634.6, "stays": 2}
+    assert stages["procedure"] == {"median_days": 2.5, "p90_days": 4.5, "stays": 2}
+
+    assert outcomes_get(actor=admin_user, procedure_from=days_ago(600))["episodes"] == 2
+    assert outcomes_get(actor=admin_user, procedure_to=days_ago(600))["episodes"] == 1
+    assert outcomes_get(actor=admin_user, lesion="post_thrombotic")["episodes"] == 0
+
+
+def test_only_admins_see_the_outcomes(coordinator, nurse):
+    for actor in (coordinator, nurse):
+        with pytest.raises(Forbidden):
+            outcomes_get(actor=actor)
+
+
+def queries_for(admin_user) -> int:
+    actor = get_user_model().objects.get(id=admin_user.id)  # no permission cache carried over
+    with CaptureQueriesContext(connection) as captured:
+        outcomes_get(actor=actor)
+    return len(captured.captured_queries)
+
+
+def test_the_query_count_does_not_grow_with_the_episodes(admin_user, coordinator, nurse):
+    def add(n):
+        for i in range(n):
+            episode = discharged(coordinator, days_ago(200 + i))
+            duplex(nurse, episode, days_ago(150 + i), "stenosis" if i % 2 else "patent")
+            inr(nurse, episode, days_ago(150 + i), "2.5")
+            inr(nurse, episode, days_ago(140 + i), "3.1")
+
+    add(3)
+    few = queries_for(admin_user)
+    add(17)
+    assert outcomes_get(actor=admin_user)["episodes"] == 20
+    assert queries_for(admin_user) == few
+    assert few <= 10
+
+
+# --- the API ---------------------------------------------------------------------------------
+pytestmark_urls = pytest.mark.urls("tests.outcomes.urls")
+
+
+@pytestmark_urls
+def test_the_api_answers_the_contract_shape(as_admin, cohort):
+    response = as_admin.get(URL, {"procedure_from": "", "lesion": ""})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert set(body) == {
+        "episodes", "patency", "pts", "complications", "anticoagulation", "time_in_stage",
+    }  # fmt: skip
+    assert set(body["patency"]) == {"primary", "assisted_primary", "secondary"}
+    assert set(body["patency"]["primary"]) == {"6", "12", "24"}
+    assert set(body["patency"]["primary"]["6"]) == {
+        "estimate", "ci_low", "ci_high", "at_risk", "events", "censored",
+    }  # fmt: skip
+    assert body["patency"]["primary"]["6"]["estimate"] == 0.5
+    assert body["anticoagulation"]["median_ttr"] == 50.0
+    filtered = as_admin.get(URL, {"lesion": "compression", "procedure_to": str(days_ago(0))})
+    assert filtered.json()["episodes"] == 1
+
+
+@pytestmark_urls
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"procedure_from": "2024-13-01"},
+        {"procedure_to": "yesterday"},
+        {"lesion": "unknown"},
+        {"procedure_from": "2024-05-01", "procedure_to": "2024-04-01"},
+    ],
+)
+def test_the_api_refuses_a_bad_date_or_an_unknown_lesion(as_admin, query):
+    response = as_admin.get(URL, query)
+    assert response.status_code == 400
+    assert set(response.json()) <= {"procedure_from", "procedure_to", "lesion"}
+
+
+@pytestmark_urls
+def test_the_api_is_for_admins_only(as_coordinator, as_nurse, anonymous):
+    assert as_coordinator.get(URL, {"lesion": "unknown"}).status_code == 403
+    assert as_nurse.get(URL).status_code == 403
+    assert anonymous.get(URL).status_code in (401, 403)
