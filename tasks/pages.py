@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -38,11 +39,15 @@ FOLLOW_UP_STATUSES = {
 }
 
 
-def _rows(actor) -> list[dict]:
-    """The caller's open alerts, oldest first, with what each row shows and offers."""
+PER_PAGE = 50
+
+
+def _rows(actor, page_number=1) -> tuple[list[dict], object]:
+    """A page of the caller's open alerts, oldest first, with what each row shows and offers."""
     alerts = selectors.alert_inbox(actor=actor).order_by("created_at", "id")
+    page = Paginator(alerts, PER_PAGE).get_page(page_number)
     rows = []
-    for alert in alerts:
+    for alert in page.object_list:
         fu = alert.follow_up if alert.follow_up_id else None
         word, tone = ALERT_KINDS.get(alert.kind, (alert.kind, ""))
         rows.append({
@@ -55,18 +60,20 @@ def _rows(actor) -> list[dict]:
             "follow_up": fu if fu and not fu.completed_at and not fu.cancelled_at else None,
             "surveillance": alert.episode.state == State.SURVEILLANCE,
         })  # fmt: skip
-    return rows
+    return rows, page
 
 
 def _inbox_list(request, done: str | None = None, status: int = 200) -> HttpResponse:
-    context = {"rows": _rows(request.user), "done": done}
+    rows, page = _rows(request.user, request.GET.get("page"))
+    context = {"rows": rows, "page": page, "done": done}
     return render(request, "tasks/_inbox_list.html", context, status=status)
 
 
 @page_for(RECORD_RESULTS, "see an inbox")
 @require_GET
 def inbox(request):
-    return render(request, "tasks/inbox.html", {"rows": _rows(request.user)})
+    rows, page = _rows(request.user, request.GET.get("page"))
+    return render(request, "tasks/inbox.html", {"rows": rows, "page": page})
 
 
 @page_for(RECORD_RESULTS, "acknowledge alerts")

@@ -142,6 +142,7 @@ def test_the_villalta_partial_shows_the_score_and_category(signed_in):
     assert "Villalta score 7" in mild and "Mild PTS" in mild
     assert "Severe PTS" in severe
     assert "only from 3 months after the procedure (2024-04-30)" in early
+    assert "Mild PTS" not in early  # the score, but no category before 3 months
     assert "Villalta score 3" in partial and "1 of 11 items scored" in partial
 
 
