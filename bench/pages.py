@@ -26,19 +26,7 @@ WALKED = int(os.environ.get("BENCH_WALKED", "200"))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "40"))
 GOAL_MS = 150
 
-
-def ensure_database() -> None:
-    import dj_database_url
-    import psycopg
-
-    cfg = dj_database_url.parse(os.environ["DATABASE_URL"])
-    with psycopg.connect(
-        host=cfg["HOST"], port=cfg["PORT"] or 5432, user=cfg["USER"], dbname="postgres",
-        autocommit=True,
-    ) as conn:  # fmt: skip
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname=%s", [cfg["NAME"]]).fetchone():
-            conn.execute(f'CREATE DATABASE "{cfg["NAME"]}"')
-
+from bench.common import ensure_database  # noqa: E402
 
 ensure_database()
 import django  # noqa: E402

@@ -20,23 +20,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pathway_bench")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-import dj_database_url  # noqa: E402
-import psycopg  # noqa: E402
 
 EPISODES = int(os.environ.get("BENCH_EPISODES", "100000"))
 PER_EPISODE = 10
 OWED = int(os.environ.get("BENCH_OWED", "10000"))
 
-
-def ensure_database() -> None:
-    cfg = dj_database_url.parse(os.environ["DATABASE_URL"])
-    with psycopg.connect(
-        host=cfg["HOST"], port=cfg["PORT"] or 5432, user=cfg["USER"], dbname="postgres",
-        autocommit=True,
-    ) as conn:  # fmt: skip
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname=%s", [cfg["NAME"]]).fetchone():
-            conn.execute(f'CREATE DATABASE "{cfg["NAME"]}"')
-
+from bench.common import ensure_database  # noqa: E402
 
 ensure_database()
 import django  # noqa: E402

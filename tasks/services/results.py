@@ -121,6 +121,20 @@ def _not_in_future(performed_on: dt.date) -> None:
         raise InvalidInput({"performed_on": "This date is in the future."})
 
 
+def _result_of(episode: Episode, kind: str, data: dict) -> tuple[dict, dict | None, bool]:
+    """A follow-up's or a visit's result: what is kept, its parts (a duplex's segment
+    results), and whether it is alarming enough to alert the coordinator at once."""
+    if kind == Kind.DUPLEX:
+        result, segments, urgent = _duplex_result(
+            episode, data["segments"], data.get("villalta"), data.get("vcss"), data.get("ceap")
+        )
+        return result, {"segments": segments}, urgent
+    if kind == Kind.INR_CHECK:
+        result, urgent = _inr_result(episode, data["inr"])
+        return result, None, urgent
+    return {"adherent": data["adherent"], "notes": data.get("notes", "")}, None, False
+
+
 def followup_record_result(*, actor, follow_up_id: int, performed_on: dt.date, **data) -> FollowUp:
     """Complete a follow-up with its result; an alarming one alerts the coordinator at once.
     A result dated before the window opens belongs to an unscheduled visit."""
@@ -150,21 +164,7 @@ def followup_record_result(*, actor, follow_up_id: int, performed_on: dt.date, *
             early.append(problem)
         if early:
             raise InvalidInput({"performed_on": early})
-        parts = None
-        if follow_up.kind == Kind.DUPLEX:
-            result, segments, urgent = _duplex_result(
-                episode,
-                data["segments"],
-                data.get("villalta"),
-                data.get("vcss"),
-                data.get("ceap"),
-            )
-            parts = {"segments": segments}
-        elif follow_up.kind == Kind.INR_CHECK:
-            result, urgent = _inr_result(episode, data["inr"])
-        else:
-            result = {"adherent": data["adherent"], "notes": data.get("notes", "")}
-            urgent = False
+        result, parts, urgent = _result_of(episode, follow_up.kind, data)
         follow_up.completed_at = timezone.now()
         follow_up.completed_by = actor
         follow_up.performed_on = performed_on
@@ -202,18 +202,7 @@ def visit_record(*, actor, episode_id: int, kind: str, performed_on: dt.date, **
             )
         if problem := _not_before_previous_move(episode, performed_on):
             raise InvalidInput({"performed_on": problem})
-        parts = None
-        if kind == Visit.Kind.DUPLEX:
-            result, segments, urgent = _duplex_result(
-                episode,
-                data["segments"],
-                data.get("villalta"),
-                data.get("vcss"),
-                data.get("ceap"),
-            )
-            parts = {"segments": segments}
-        else:
-            result, urgent = _inr_result(episode, data["inr"])
+        result, parts, urgent = _result_of(episode, kind, data)
         visit = Visit(
             episode=episode, kind=kind, performed_on=performed_on, result=result, recorded_by=actor
         )

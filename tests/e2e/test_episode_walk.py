@@ -6,9 +6,9 @@ import datetime as dt
 import pytest
 from playwright.sync_api import expect
 
-from pathway import services
+from pathway.models import Episode
 from tests.e2e.conftest import accessible, person, shot, sign_in
-from tests.factories import PatientFactory, days_ago
+from tests.factories import days_ago
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -35,10 +35,19 @@ def make(page, move: str, on: str, reason: str = "") -> None:
 
 def test_a_coordinator_walks_an_episode_to_surveillance_and_corrects_the_date(page):
     cora = person("coordinator", "cora")
-    patient = PatientFactory(given_name="Grace", family_name="Hopper", mrn="RX200001")
-    episode = services.episode_open(actor=cora, patient_id=patient.id, opened_on=days_ago(10))
-    sign_in(page, cora)
-    page.goto(f"/episodes/{episode.id}/")
+    sign_in(page, cora)  # lands on the worklist
+    page.get_by_role("link", name="New patient").click()
+    page.get_by_label("MRN").fill("RX200001")
+    page.get_by_label("Given name").fill("Grace")
+    page.get_by_label("Family name").fill("Hopper")
+    page.get_by_label("Birth date").fill("1956-12-09")
+    page.get_by_label("Sex").select_option("female")
+    page.get_by_role("button", name="Register the patient").click()
+    page.get_by_label("Referral date").fill(d(10))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Open the episode").click()
+    episode = Episode.objects.get(patient__mrn="RX200001")
+    assert page.url.endswith(f"/episodes/{episode.id}/")
 
     heading = page.get_by_role("heading", name="Refer to the MDT")
     refer = page.locator("form.move").filter(has=heading)
