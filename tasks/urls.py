@@ -16,3 +16,14 @@ urlpatterns = [
     path("inbox/villalta/", pages.villalta, name="villalta-score"),
     path("dashboard/", pages.dashboard, name="dashboard"),
 ]
+
+from tasks import pages_outcomes  # noqa: E402 - the outcomes page, added to the routes above
+
+urlpatterns += [
+    path("dashboard/outcomes/", pages_outcomes.outcomes_page, name="outcomes"),
+    path(
+        "dashboard/outcomes/<str:table>.csv",
+        pages_outcomes.outcomes_csv,
+        name="outcomes-csv",
+    ),
+]

@@ -12,8 +12,8 @@ from django.utils import timezone
 from core import roles
 from core.errors import InvalidInput, NotFound
 from core.revisions import facts_of
-from pathway import machine, rules
-from pathway.codes import State
+from pathway import machine, outcomes, rules
+from pathway.codes import DEFAULT_TARGET_INR, Anticoagulant, State
 from pathway.models import Episode, Transition
 from pathway.rules import Unmet
 
@@ -180,6 +180,35 @@ def episode_records(*, actor, episode_id: int) -> EpisodeRecords:
         complications=complications,
         postop_checks=list(episode.postop_checks.all()),
     )
+
+
+def episode_ttr(plan) -> float | None:
+    """The Rosendaal TTR (a percentage, 1 decimal) of a VKA episode's INR readings: its
+    performed, uncancelled inr_check follow-ups and its INR visits, against the discharge plan's
+    target range, else the one stored with the latest reading (the unit's default when it was
+    recorded), else 2.0-3.0, as the outcomes dashboard reckons it. None when the plan is not for
+    a VKA, or with fewer than two readings. `plan`: the episode's discharge plan, or None; one
+    query (a UNION ALL over follow-ups and visits)."""
+    if plan is None or plan.anticoagulant != Anticoagulant.VKA:
+        return None
+    episode = plan.episode  # cached by select_related("discharge_plan")
+    fields = ("performed_on", "id", "result__inr", "result__target")
+    follow_ups = episode.follow_ups.filter(
+        kind="inr_check", performed_on__isnull=False, cancelled_at__isnull=True
+    ).values_list(*fields)
+    visits = episode.visits.filter(kind="inr_check").values_list(*fields)
+    rows = sorted(
+        (row for row in follow_ups.order_by().union(visits.order_by(), all=True)
+         if row[2] is not None),
+        key=lambda row: (row[0], row[1]),
+    )  # fmt: skip
+    if plan.target_inr_low is not None:
+        low, high = plan.target_inr_low, plan.target_inr_high
+    else:
+        stored = [row[3] for row in rows if row[3]]
+        low, high = stored[-1] if stored else DEFAULT_TARGET_INR
+    ttr = outcomes.rosendaal_ttr([(row[0], row[2]) for row in rows], low, high)
+    return None if ttr is None else round(ttr, 1)
 
 
 def _corrected(move: Transition) -> bool:

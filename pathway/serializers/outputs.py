@@ -53,9 +53,17 @@ class EpisodeDetailOut(EpisodeOut):
     transitions = MoveOut(many=True)
     warnings = UnmetOut(many=True)
     records = serializers.DictField(required=False, help_text="Everything recorded so far.")
+    ttr = serializers.FloatField(
+        allow_null=True,
+        required=False,
+        help_text="Rosendaal TTR of the INR readings, a percentage; null: not on a VKA or fewer "
+        "than two readings.",
+    )
 
     class Meta(EpisodeOut.Meta):
-        fields = [*EpisodeOut.Meta.fields, "days_in_state", "transitions", "warnings", "records"]
+        fields = [
+            *EpisodeOut.Meta.fields, "days_in_state", "transitions", "warnings", "records", "ttr"
+        ]  # fmt: skip
 
 
 class HistoryOut(serializers.ModelSerializer):

@@ -1,0 +1,249 @@
+"""The admin's outcomes page (pathway.md section 5) and a CSV of each of its tables: thin views.
+The filters are parsed by a small form, the figures come from the selectors, the charts from
+tasks.charts; the page and the CSV files show the same tables, built once in `tables()`."""
+
+from __future__ import annotations
+
+import csv
+
+from django import forms
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from core import roles
+from core.web import page_for
+from pathway import labels
+from pathway.codes import UnderlyingLesion
+from pathway.outcomes import FORMS
+from pathway.outcomes.pts import CATEGORIES
+from tasks import charts, selectors
+from tasks.selectors_outcomes import outcome_curves_get
+
+FORM_WORDS = {
+    "primary": "Primary patency",
+    "assisted_primary": "Assisted primary patency",
+    "secondary": "Secondary patency",
+}
+LESION_WORDS = {
+    UnderlyingLesion.NONE: "No underlying lesion",
+    UnderlyingLesion.COMPRESSION: "Compression (e.g. May-Thurner)",
+    UnderlyingLesion.POST_THROMBOTIC: "Post-thrombotic",
+}
+PTS_WORDS = {
+    "none": "No PTS (0-4)",
+    "mild": "Mild (5-9)",
+    "moderate": "Moderate (10-14)",
+    "severe": "Severe (15 or more, or an ulcer)",
+}
+CAPTIONS = {
+    "patency": "Patency at 6, 12 and 24 months (Kaplan-Meier, 95% CI log-log)",
+    "pts": "PTS by Villalta category at the latest assessment 3 months or more after",
+    "complications": "Complications: episodes with at least one, per 100 episodes",
+    "anticoagulation": "Time in therapeutic range of VKA patients (Rosendaal)",
+    "time_in_stage": "Time in each stage, in days",
+}
+TABLES = tuple(CAPTIONS)
+
+
+class OutcomesFilter(forms.Form):
+    procedure_from = forms.DateField(
+        required=False,
+        label="Index procedure from",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    procedure_to = forms.DateField(
+        required=False, label="to", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    lesion = forms.ChoiceField(
+        required=False,
+        label="Underlying lesion",
+        choices=[("", "All"), *LESION_WORDS.items()],
+    )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("procedure_from"), data.get("procedure_to")
+        if start and end and start > end:
+            self.add_error("procedure_to", "The end comes before the start.")
+        return data
+
+    def selector_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "procedure_from": data.get("procedure_from"),
+            "procedure_to": data.get("procedure_to"),
+            "lesion": data.get("lesion") or None,
+        }
+
+
+def _sentence(words: str) -> str:
+    return words[:1].upper() + words[1:]
+
+
+def _pct(fraction) -> str:
+    return "–" if fraction is None else f"{100 * fraction:.1f}%"
+
+
+def _ci(row) -> str:
+    if row["ci_low"] is None:
+        return "–"
+    return f"{100 * row['ci_low']:.1f}–{100 * row['ci_high']:.1f}%"
+
+
+def tables(figures: dict) -> dict[str, dict]:
+    """{name: {"caption", "header", "rows"}}: each table of the page as plain values (fractions
+    and numbers as the selector gives them, None for none), the CSV files' content."""
+    patency = [
+        [
+            FORM_WORDS[form],
+            int(months),
+            row["estimate"],
+            row["ci_low"],
+            row["ci_high"],
+            row["at_risk"],
+            row["events"],
+            row["censored"],
+        ]
+        for form in FORMS
+        for months, row in figures["patency"][form].items()
+    ]
+    complications = figures["complications"]
+    anticoagulation = figures["anticoagulation"]
+    stages = figures["time_in_stage"]
+    return {
+        "patency": {
+            "header": [
+                "Patency",
+                "Months",
+                "Estimate",
+                "95% CI low",
+                "95% CI high",
+                "At risk",
+                "Events",
+                "Censored",
+            ],
+            "rows": patency,
+        },
+        "pts": {
+            "header": ["Villalta category", "Episodes"],
+            "rows": [[PTS_WORDS[c], figures["pts"].get(c, 0)] for c in CATEGORIES],
+        },
+        "complications": {
+            "header": ["Complication", "Early (per 100)", "Late (per 100)"],
+            "rows": [
+                [
+                    _sentence(labels.code(kind)),
+                    complications["early"][kind],
+                    complications["late"].get(kind, 0.0),
+                ]
+                for kind in complications["early"]
+            ],
+        },
+        "anticoagulation": {
+            "header": ["Measure", "Value"],
+            "rows": [
+                ["VKA patients with a TTR", anticoagulation["patients"]],
+                ["Median TTR (%)", anticoagulation["median_ttr"]],
+                ["Share with TTR ≥ 65%", anticoagulation["share_ttr_65"]],
+            ],
+        },
+        "time_in_stage": {
+            "header": ["Stage", "Median (days)", "90th percentile (days)", "Stays"],
+            "rows": [
+                [labels.state(state), row["median_days"], row["p90_days"], row["stays"]]
+                for state, row in stages.items()
+            ],
+        },
+    }
+
+
+def _patency_forms(figures: dict) -> list[dict]:
+    """Per patency form: its chart, its estimates and its KMunicate table."""
+    return [
+        {
+            "key": form,
+            "title": FORM_WORDS[form],
+            "svg": charts.km_svg(figures["curves"][form], title=FORM_WORDS[form]),
+            "rows": [
+                {
+                    "months": months,
+                    "estimate": _pct(row["estimate"]),
+                    "ci": _ci(row),
+                    "at_risk": row["at_risk"],
+                    "events": row["events"],
+                    "censored": row["censored"],
+                }
+                for months, row in figures["patency"][form].items()
+            ],
+        }
+        for form in FORMS
+    ]
+
+
+def _shown(value) -> str:
+    if value is None:
+        return "–"
+    return str(value)
+
+
+def _filtered(request):
+    form = OutcomesFilter(request.GET or None)
+    if request.GET and not form.is_valid():
+        return form, None
+    kwargs = form.selector_kwargs() if form.is_bound else {}
+    return form, outcome_curves_get(actor=request.user, **kwargs)
+
+
+@page_for(roles.VIEW_DASHBOARD, "see the outcomes")
+@require_GET
+def outcomes_page(request):
+    form, figures = _filtered(request)
+    context = {"form": form, "query": request.GET.urlencode(), "tables_names": TABLES}
+    if figures is None:
+        return render(request, "tasks/outcomes.html", context, status=400)
+    shown = tables(figures)
+    share = figures["anticoagulation"]["share_ttr_65"]
+    shown["anticoagulation"]["rows"][2][1] = _pct(share) if share is not None else None
+    dashboard = selectors.dashboard_get(actor=request.user)
+    context |= {
+        "figures": figures,
+        "patency_forms": _patency_forms(figures),
+        "tables": [
+            {
+                "name": name,
+                "caption": CAPTIONS[name],
+                "words": name.replace("_", " "),
+                "header": shown[name]["header"],
+                "rows": [[_shown(v) for v in row] for row in shown[name]["rows"]],
+            }
+            for name in TABLES
+            if name != "patency"
+        ],
+        "follow_ups": [
+            ("Due this week (window not yet open)", dashboard["follow_ups"]["due_this_week"]),
+            ("Due now (window open)", dashboard["follow_ups"]["due_now"]),
+            ("Overdue (window closed)", dashboard["follow_ups"]["overdue"]),
+            ("Unrouted alerts", dashboard["unrouted_alerts"]),
+        ],
+    }
+    return render(request, "tasks/outcomes.html", context)
+
+
+@page_for(roles.VIEW_DASHBOARD, "see the outcomes")
+@require_GET
+def outcomes_csv(request, table: str):
+    if table not in TABLES:
+        raise Http404("No such table.")
+    form, figures = _filtered(request)
+    if figures is None:
+        errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+        return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
+    content = tables(figures)[table]
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="outcomes-{table}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(content["header"])
+    for row in content["rows"]:
+        writer.writerow(["" if v is None else v for v in row])
+    return response
