@@ -29,5 +29,5 @@ else
   echo "Start Redis and run 'make run' again; nothing owed is lost meanwhile."
 fi
 
-echo "Serving on http://127.0.0.1:$PORT/ (API at /api/, schema at /api/schema/, admin at /admin/)"
+echo "Serving on http://127.0.0.1:$PORT/ (sign in at /accounts/login/; API at /api/, schema at /api/schema/, admin at /admin/)"
 "$PY" manage.py runserver "127.0.0.1:$PORT" --noreload
