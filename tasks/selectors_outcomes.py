@@ -83,6 +83,12 @@ def outcomes_get(
     """{"episodes", "patency", "pts", "complications", "anticoagulation", "time_in_stage"}
     (docs/contract api.md, GET /api/dashboard/outcomes/). Eight queries, plus the role check."""
     roles.require(actor, roles.VIEW_DASHBOARD, "see the outcomes")
+    figures, _ = _outcomes(procedure_from, procedure_to, lesion, today)
+    return figures
+
+
+def _outcomes(procedure_from, procedure_to, lesion, today) -> tuple[dict, list[dict]]:
+    """The figures, and each episode's patency (days, event) per form for drawing curves."""
     today = today or timezone.localdate()
     cohort = _cohort(procedure_from, procedure_to, lesion)
 
@@ -158,7 +164,7 @@ def outcomes_get(
             low, high = _target(plan, inr[e])
             readings = [(r["performed_on"], r["result"]["inr"]) for r in inr[e]]
             ttrs[e] = outcomes.rosendaal_ttr(readings, low, high)
-    return {
+    figures = {
         "episodes": len(episodes),
         "patency": outcomes.km_summary(per_episode),
         "pts": outcomes.pts_counts((time_zero[e], villalta[e]) for e in episodes),
@@ -168,47 +174,11 @@ def outcomes_get(
         "anticoagulation": outcomes.ttr_summary(ttrs),
         "time_in_stage": outcomes.time_in_stage(moves.values(), today),
     }
+    return figures, per_episode
 
 
 # --- the full Kaplan-Meier curves, for drawing (the outcomes page) -----------------------------
 CURVE_POINTS = 300  # at most this many steps per curve: charts stay small
-
-
-def _patency_per_episode(cohort) -> list[dict]:
-    """patency() of each cohort episode, loaded as outcomes_get loads it: five queries."""
-    notes = defaultdict(list)
-    for row in ProcedureNote.objects.filter(episode_id__in=cohort).values(
-        "episode_id", "id", "date", "reintervention_id", "completion_patent"
-    ):
-        notes[row["episode_id"]].append(row)
-    time_zero = {
-        episode: next(n["date"] for n in rows if n["reintervention_id"] is None)
-        for episode, rows in notes.items()
-    }
-    note_of_move = {n["reintervention_id"]: n for rows in notes.values() for n in rows}
-    redos = defaultdict(list)
-    for row in Reintervention.objects.filter(
-        move__episode_id__in=cohort, move__corrected_by__isnull=True
-    ).values("move_id", "move__episode_id", "move__effective_on", "cause"):
-        note = note_of_move.get(row["move_id"])
-        redos[row["move__episode_id"]].append(
-            Redo(
-                on=row["move__effective_on"],
-                cause=row["cause"],
-                reopened=note["completion_patent"] if note else None,
-                note_on=note["date"] if note else None,
-            )
-        )
-    duplexes = defaultdict(list)
-    for record in sorted(_records(cohort), key=lambda r: (r["performed_on"], r["id"])):
-        if record.get("segments"):
-            duplexes[record["episode_id"]].append(
-                Duplex(record["performed_on"], record["stenosis"], record["occluded"])
-            )
-    return [
-        outcomes.patency(PatencyFacts(time_zero[e], tuple(duplexes[e]), tuple(redos[e])))
-        for e in sorted(time_zero)
-    ]
 
 
 def _km_curve(observations, points: int = CURVE_POINTS) -> dict[str, list]:
@@ -251,14 +221,8 @@ def outcome_curves_get(
     today: dt.date | None = None,
 ) -> dict:
     """outcomes_get's figures plus "curves": {form: _km_curve} for each patency form, to draw
-    the curves the summary reports at 6, 12 and 24 months. Five more queries."""
-    figures = outcomes_get(
-        actor=actor,
-        procedure_from=procedure_from,
-        procedure_to=procedure_to,
-        lesion=lesion,
-        today=today,
-    )
-    per_episode = _patency_per_episode(_cohort(procedure_from, procedure_to, lesion))
+    the curves the summary reports at 6, 12 and 24 months, from the same loaded facts."""
+    roles.require(actor, roles.VIEW_DASHBOARD, "see the outcomes")
+    figures, per_episode = _outcomes(procedure_from, procedure_to, lesion, today)
     figures["curves"] = {form: _km_curve([p[form] for p in per_episode]) for form in outcomes.FORMS}
     return figures
