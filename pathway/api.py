@@ -11,7 +11,6 @@ from core.api import body, writes_need
 from core.errors import NotFound
 from pathway import selectors, services
 from pathway import serializers as s
-from pathway.selectors.episodes import episode_ttr
 
 
 def episode_payload(request, episode_id: int) -> dict:
@@ -74,7 +73,7 @@ class EpisodeApi(APIView):
             "postop_checks": s.PostopCheckOut(records.postop_checks, many=True).data,
         }
         data["edited_after_move"] = records.edited_after_move
-        data["ttr"] = episode_ttr(records.discharge_plan)
+        data["ttr"] = selectors.episode_ttr(records.discharge_plan)
         return Response(data)
 
 

@@ -11,6 +11,7 @@ from pathway.selectors.episodes import (
     episode_list,
     episode_records,
     episode_revisions,
+    episode_ttr,
     episode_view,
 )
 
@@ -24,5 +25,6 @@ __all__ = [
     "episode_list",
     "episode_records",
     "episode_revisions",
+    "episode_ttr",
     "episode_view",
 ]

@@ -190,10 +190,6 @@ def test_the_query_count_does_not_grow_with_the_episodes(admin_user, coordinator
 
 
 # --- the API ---------------------------------------------------------------------------------
-pytestmark_urls = pytest.mark.urls("tests.outcomes.urls")
-
-
-@pytestmark_urls
 def test_the_api_answers_the_contract_shape(as_admin, cohort):
     response = as_admin.get(URL, {"procedure_from": "", "lesion": ""})
     assert response.status_code == 200, response.content
@@ -212,7 +208,6 @@ def test_the_api_answers_the_contract_shape(as_admin, cohort):
     assert filtered.json()["episodes"] == 1
 
 
-@pytestmark_urls
 @pytest.mark.parametrize(
     "query",
     [
@@ -228,7 +223,6 @@ def test_the_api_refuses_a_bad_date_or_an_unknown_lesion(as_admin, query):
     assert set(response.json()) <= {"procedure_from", "procedure_to", "lesion"}
 
 
-@pytestmark_urls
 def test_the_api_is_for_admins_only(as_coordinator, as_nurse, anonymous):
     assert as_coordinator.get(URL, {"lesion": "unknown"}).status_code == 403
     assert as_nurse.get(URL).status_code == 403
