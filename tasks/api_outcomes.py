@@ -69,9 +69,10 @@ class ComplicationRatesOut(serializers.Serializer):
     )
 
 
-class EpisodeTtrOut(serializers.Serializer):
-    episode = serializers.IntegerField()
-    ttr = serializers.FloatField(allow_null=True, help_text="Percentage; null: < 2 readings.")
+class TtrBandOut(serializers.Serializer):
+    from_pct = serializers.IntegerField(help_text="TTR from this percentage (included).")
+    to_pct = serializers.IntegerField(help_text="Up to this one (excluded; 100 included).")
+    patients = serializers.IntegerField()
 
 
 class AnticoagulationOutcomesOut(serializers.Serializer):
@@ -80,7 +81,9 @@ class AnticoagulationOutcomesOut(serializers.Serializer):
     share_ttr_65 = serializers.FloatField(
         allow_null=True, help_text="Fraction of them with TTR >= 65%."
     )
-    ttr = EpisodeTtrOut(many=True, help_text="Each VKA episode's TTR.")
+    distribution = TtrBandOut(
+        many=True, help_text="VKA patients by TTR, in 10% bands (each one's TTR: the episode view)."
+    )
 
 
 class StageTimeOut(serializers.Serializer):

@@ -7,10 +7,15 @@ class TasksConfig(AppConfig):
 
     def ready(self):
         """Subscribe to the pathway: moves (discharge schedules, exits cancel, corrections
-        undo) and record writes (the schedule follows corrected facts; alarming checks alert)."""
+        undo) and record writes (the schedule follows corrected facts; alarming checks alert);
+        both keep the episode's outcome facts in line."""
         from pathway import hooks
         from tasks.services.consequences import followups_after_record_change
+        from tasks.services.outcomes import outcomes_after_move, outcomes_after_record_change
         from tasks.services.schedule import followups_after_move
 
         hooks.on_move(followups_after_move)
         hooks.on_record_change(followups_after_record_change)
+        # After the schedule's handlers: outcomes read the follow-ups as they left them.
+        hooks.on_move(outcomes_after_move)
+        hooks.on_record_change(outcomes_after_record_change)

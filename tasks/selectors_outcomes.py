@@ -1,75 +1,186 @@
 """The outcome figures of pathway.md section 5 for the admin's dashboard.
 
-The facts are read in a fixed number of values() queries, whatever the number of episodes, and
-fed to the pure functions of pathway.outcomes. The cohort is the episodes with an index
-procedure (the first procedure note), optionally those whose index procedure falls in a date
-range and whose underlying lesion (as that note records it) is the one asked for. Time in stage
-reads every episode when no filter is given, else the cohort's.
+The cohort is the episodes with an index procedure (the first procedure note), optionally those
+whose index procedure falls in a date range and whose underlying lesion (as that note records
+it) is the one asked for. Each episode's facts are reduced once, when they change, into its
+EpisodeOutcome row (tasks.services.outcomes); here SQL groups those rows (patency by day and
+event, PTS by category) and the pure functions of pathway.outcomes take the groups: lifelines
+fits each patency form on at most one row per day and outcome, weighted by its count. Time in
+stage groups the stays each standing move recorded and the open stays by their start. A fixed
+number of queries, and rows in the hundreds, whatever the number of episodes.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import hashlib
 import math
 from collections import defaultdict
 
-from django.db.models import Q
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Count, F, OuterRef, Subquery, Value
 from django.utils import timezone
 
 from core import roles
 from pathway import outcomes
-from pathway.codes import DEFAULT_TARGET_INR, Anticoagulant
-from pathway.models import Complication, DischargePlan, ProcedureNote, Reintervention, Transition
-from pathway.outcomes import Duplex, PatencyFacts, Redo
-from tasks.models import DuplexSegmentResult, FollowUp, Visit
+from pathway.codes import TERMINAL
+from pathway.models import Complication, DischargePlan, Episode, ProcedureNote, Transition
+from tasks.models import EpisodeOutcome, FollowUp, Visit
+
+TTR_BANDS = tuple(range(0, 100, 10))  # 0-10, 10-20, ... 90-100 (100 falls in the last)
 
 
 def _cohort(procedure_from, procedure_to, lesion):
-    index = ProcedureNote.objects.filter(reintervention__isnull=True)
+    cohort = EpisodeOutcome.objects.all()
     if procedure_from is not None:
-        index = index.filter(date__gte=procedure_from)
+        cohort = cohort.filter(time_zero__gte=procedure_from)
     if procedure_to is not None:
-        index = index.filter(date__lte=procedure_to)
+        cohort = cohort.filter(time_zero__lte=procedure_to)
     if lesion is not None:
-        index = index.filter(underlying_lesion=lesion)
-    return index.values("episode_id")
+        cohort = cohort.filter(lesion=lesion)
+    return cohort
 
 
-def _records(cohort):
-    """Performed follow-ups and visits (duplex and INR), with their duplex findings: three
-    queries. {(table, id): record dict} where a record has episode, kind, on, result, and
-    stenosis/occluded flags from its segment results."""
-    records = {}
-    follow_ups = FollowUp.objects.filter(
-        episode_id__in=cohort, performed_on__isnull=False, cancelled_at__isnull=True
-    ).values("id", "episode_id", "kind", "performed_on", "result")
-    for row in follow_ups:
-        records["f", row["id"]] = row
-    for row in Visit.objects.filter(episode_id__in=cohort).values(
-        "id", "episode_id", "kind", "performed_on", "result"
+def _patency_groups(cohort) -> dict[str, list[tuple[int, bool, int]]]:
+    """{form: [(days, event, episodes)]}, the three forms grouped in one query."""
+
+    def grouped(form):
+        return (
+            cohort.annotate(
+                form=Value(form), days=F(f"{form}_days"), event=F(f"{form}_event")
+            )
+            .values("form", "days", "event")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+
+    first, *rest = (grouped(form) for form in outcomes.FORMS)
+    groups = defaultdict(list)
+    for row in first.union(*rest, all=True):
+        groups[row["form"]].append((row["days"], bool(row["event"]), row["n"]))
+    return {form: sorted(groups[form]) for form in outcomes.FORMS}
+
+
+def _pts(cohort) -> dict[str, int]:
+    counts = dict.fromkeys(outcomes.pts.CATEGORIES, 0)
+    for row in cohort.exclude(pts=None).values("pts").annotate(n=Count("pk")).order_by():
+        counts[row["pts"]] = row["n"]
+    return counts
+
+
+def _anticoagulation(cohort) -> dict:
+    """The VKA episodes' TTRs: median, share >= 65%, and how many fall in each 10% band."""
+    known = list(cohort.filter(vka=True).exclude(ttr=None).values_list("ttr", flat=True))
+    summary = outcomes.ttr_summary(dict(enumerate(known)))
+    del summary["ttr"]
+    bands = dict.fromkeys(TTR_BANDS, 0)
+    for ttr in known:
+        bands[min(90, 10 * math.floor(ttr / 10))] += 1
+    summary["distribution"] = [
+        {"from_pct": start, "to_pct": start + 10, "patients": n} for start, n in bands.items()
+    ]
+    return summary
+
+
+def _complications(cohort, episodes: int) -> dict:
+    """One query: the cohort's complications, each with the date of the procedure it follows
+    (the latest note dated on or before it; early within 30 days of that one)."""
+    follows = (
+        ProcedureNote.objects.filter(
+            episode_id=OuterRef("episode_id"), date__lte=OuterRef("occurred_on")
+        )
+        .order_by("-date", "-id")
+        .values("date")[:1]
+    )
+    per_episode = defaultdict(lambda: ([], []))
+    for episode, kind, on, after in (
+        Complication.objects.filter(episode_id__in=cohort.values("episode_id"))
+        .annotate(follows_on=Subquery(follows))
+        .values_list("episode_id", "kind", "occurred_on", "follows_on")
     ):
-        records["v", row["id"]] = row
-    segments = DuplexSegmentResult.objects.filter(
-        Q(follow_up__episode_id__in=cohort) | Q(visit__episode_id__in=cohort)
-    ).values("follow_up_id", "visit_id", "result")
-    for row in segments:
-        key = ("f", row["follow_up_id"]) if row["follow_up_id"] else ("v", row["visit_id"])
-        record = records.get(key)
-        if record is None:
-            continue
-        record["segments"] = True
-        record["stenosis"] = record.get("stenosis", False) or row["result"] == "stenosis"
-        record["occluded"] = record.get("occluded", False) or row["result"] == "occluded"
-    return records.values()
+        dates, complications = per_episode[episode]
+        dates.extend([after] if after else [])
+        complications.append((kind, on))
+    return outcomes.complication_rates(per_episode.values(), n=episodes)
 
 
-def _target(plan: dict | None, readings: list[dict]) -> tuple[str, str]:
-    """The episode's target range: its discharge plan's, else the one stored with its latest
-    reading (the unit's default when it was recorded), else the default."""
-    if plan and plan["target_inr_low"] is not None:
-        return plan["target_inr_low"], plan["target_inr_high"]
-    stored = [r["result"].get("target") for r in readings if r["result"].get("target")]
-    return tuple(stored[-1]) if stored else DEFAULT_TARGET_INR
+def _time_in_stage(cohort, filtered: bool, today: dt.date) -> dict:
+    """Closed stays as their moves recorded them, open stays from each open episode's
+    entered_on: two grouped queries. Every episode when no filter is given (stages before any
+    procedure too), else the cohort's."""
+    undone = Transition.objects.filter(corrects__isnull=False).values("corrects_id")
+    closed = Transition.objects.filter(corrects__isnull=True, stay_days__isnull=False).exclude(
+        id__in=undone
+    )
+    open_ = Episode.objects.exclude(state__in=TERMINAL).exclude(entered_on=None)
+    if filtered:
+        closed = closed.filter(episode_id__in=cohort.values("episode_id"))
+        open_ = open_.filter(id__in=cohort.values("episode_id"))
+    stays: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for row in closed.values("source", "stay_days").annotate(n=Count("id")).order_by():
+        stays[row["source"]][row["stay_days"]] += row["n"]
+    for row in open_.values("state", "entered_on").annotate(n=Count("id")).order_by():
+        stays[row["state"]][(today - row["entered_on"]).days] += row["n"]
+    return outcomes.time_in_stage_of_counts(stays)
+
+
+# --- the figures, kept while the facts they are made of stand --------------------------------
+# Every write that can change a figure appends a row to one of these append-only tables: a move
+# (with its re-intervention) to the history, a record's write to its revision table (a result is
+# its follow-up's or visit's revision; stents and segment results are parts of their note's or
+# result's). The newest row of each, read in one query of index look-ups, names the state of the
+# facts; figures computed for that state, that day and those filters are kept in the cache.
+FACT_TABLES = (
+    (Transition, "id"),
+    (ProcedureNote.history.model, "history_id"),
+    (DischargePlan.history.model, "history_id"),
+    (Complication.history.model, "history_id"),
+    (FollowUp.history.model, "history_id"),
+    (Visit.history.model, "history_id"),
+)
+CACHE_SECONDS = 3600
+
+
+def facts_version() -> tuple:
+    """The newest row of each table in FACT_TABLES (None where a table is empty), and the
+    newest outcome row (a rebuild rewrites them)."""
+    newest = [(model._meta.db_table, pk) for model, pk in FACT_TABLES]
+    newest.append((EpisodeOutcome._meta.db_table, "reduced_at"))
+    columns = ", ".join(f"(SELECT MAX({column}) FROM {table})" for table, column in newest)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns}")  # noqa: S608 - names from the models, no input
+        return tuple(cursor.fetchone())
+
+
+def _outcomes(procedure_from, procedure_to, lesion, today) -> tuple[dict, dict]:
+    """The figures and each patency form's grouped observations (for drawing curves): from the
+    cache while no fact has changed since they were computed, else computed (and kept)."""
+    today = today or timezone.localdate()
+    state = (procedure_from, procedure_to, lesion, today, *facts_version())
+    key = "outcomes:" + hashlib.sha256(repr(state).encode()).hexdigest()
+    kept = cache.get(key)
+    if kept is None:
+        kept = _computed(procedure_from, procedure_to, lesion, today)
+        cache.set(key, kept, CACHE_SECONDS)
+    return copy.deepcopy(kept)
+
+
+def _computed(procedure_from, procedure_to, lesion, today: dt.date) -> tuple[dict, dict]:
+    cohort = _cohort(procedure_from, procedure_to, lesion)
+    patency = _patency_groups(cohort)
+    episodes = sum(n for _, _, n in patency[outcomes.FORMS[0]])
+    filtered = any(v is not None for v in (procedure_from, procedure_to, lesion))
+    figures = {
+        "episodes": episodes,
+        "patency": {form: outcomes.km_table(patency[form]) for form in outcomes.FORMS},
+        "pts": _pts(cohort),
+        "complications": _complications(cohort, episodes),
+        "anticoagulation": _anticoagulation(cohort),
+        "time_in_stage": _time_in_stage(cohort, filtered, today),
+    }
+    return figures, patency
 
 
 def outcomes_get(
@@ -81,100 +192,11 @@ def outcomes_get(
     today: dt.date | None = None,
 ) -> dict:
     """{"episodes", "patency", "pts", "complications", "anticoagulation", "time_in_stage"}
-    (docs/contract api.md, GET /api/dashboard/outcomes/). Eight queries, plus the role check."""
+    (docs/contract api.md, GET /api/dashboard/outcomes/). One query of the facts' version,
+    then the figures kept for it or seven queries to compute them, plus the role check."""
     roles.require(actor, roles.VIEW_DASHBOARD, "see the outcomes")
     figures, _ = _outcomes(procedure_from, procedure_to, lesion, today)
     return figures
-
-
-def _outcomes(procedure_from, procedure_to, lesion, today) -> tuple[dict, list[dict]]:
-    """The figures, and each episode's patency (days, event) per form for drawing curves."""
-    today = today or timezone.localdate()
-    cohort = _cohort(procedure_from, procedure_to, lesion)
-
-    notes = defaultdict(list)  # episode -> its procedure notes, oldest first
-    for row in ProcedureNote.objects.filter(episode_id__in=cohort).values(
-        "episode_id", "id", "date", "reintervention_id", "completion_patent"
-    ):
-        notes[row["episode_id"]].append(row)
-    time_zero = {
-        episode: next(n["date"] for n in rows if n["reintervention_id"] is None)
-        for episode, rows in notes.items()
-    }
-    note_of_move = {n["reintervention_id"]: n for rows in notes.values() for n in rows}
-
-    redos = defaultdict(list)
-    for row in Reintervention.objects.filter(
-        move__episode_id__in=cohort, move__corrected_by__isnull=True
-    ).values("move_id", "move__episode_id", "move__effective_on", "cause"):
-        note = note_of_move.get(row["move_id"])
-        redos[row["move__episode_id"]].append(
-            Redo(
-                on=row["move__effective_on"],
-                cause=row["cause"],
-                reopened=note["completion_patent"] if note else None,
-                note_on=note["date"] if note else None,
-            )
-        )
-
-    duplexes, villalta, inr = defaultdict(list), defaultdict(list), defaultdict(list)
-    for record in sorted(_records(cohort), key=lambda r: (r["performed_on"], r["id"])):
-        episode, result = record["episode_id"], record["result"] or {}
-        if record.get("segments"):
-            duplexes[episode].append(
-                Duplex(record["performed_on"], record["stenosis"], record["occluded"])
-            )
-        if result.get("villalta"):
-            villalta[episode].append((record["performed_on"], result["villalta"]))
-        if record["kind"] == "inr_check" and result.get("inr") is not None:
-            inr[episode].append(record)
-
-    complications = defaultdict(list)
-    for row in Complication.objects.filter(episode_id__in=cohort).values(
-        "episode_id", "kind", "occurred_on"
-    ):
-        complications[row["episode_id"]].append((row["kind"], row["occurred_on"]))
-
-    plans = {
-        row["episode_id"]: row
-        for row in DischargePlan.objects.filter(episode_id__in=cohort).values(
-            "episode_id", "anticoagulant", "target_inr_low", "target_inr_high"
-        )
-    }
-
-    # Time in stage: every episode when no filter is given (stages before any procedure too),
-    # else the cohort's.
-    filtered = any(v is not None for v in (procedure_from, procedure_to, lesion))
-    standing = Transition.objects.filter(corrects__isnull=True, corrected_by__isnull=True)
-    if filtered:
-        standing = standing.filter(episode_id__in=cohort)
-    moves = defaultdict(list)
-    for row in standing.order_by("id").values("episode_id", "target", "effective_on"):
-        moves[row["episode_id"]].append((row["target"], row["effective_on"]))
-
-    episodes = sorted(time_zero)
-    per_episode = [
-        outcomes.patency(PatencyFacts(time_zero[e], tuple(duplexes[e]), tuple(redos[e])))
-        for e in episodes
-    ]
-    ttrs = {}
-    for e in episodes:
-        plan = plans.get(e)
-        if plan and plan["anticoagulant"] == Anticoagulant.VKA:
-            low, high = _target(plan, inr[e])
-            readings = [(r["performed_on"], r["result"]["inr"]) for r in inr[e]]
-            ttrs[e] = outcomes.rosendaal_ttr(readings, low, high)
-    figures = {
-        "episodes": len(episodes),
-        "patency": outcomes.km_summary(per_episode),
-        "pts": outcomes.pts_counts((time_zero[e], villalta[e]) for e in episodes),
-        "complications": outcomes.complication_rates(
-            ([n["date"] for n in notes[e]], complications[e]) for e in episodes
-        ),
-        "anticoagulation": outcomes.ttr_summary(ttrs),
-        "time_in_stage": outcomes.time_in_stage(moves.values(), today),
-    }
-    return figures, per_episode
 
 
 # --- the full Kaplan-Meier curves, for drawing (the outcomes page) -----------------------------
@@ -184,15 +206,11 @@ CURVE_POINTS = 300  # at most this many steps per curve: charts stay small
 def _km_curve(observations, points: int = CURVE_POINTS) -> dict[str, list]:
     """The step curve of lifelines' KaplanMeierFitter with its 95% log-log band, as plain lists
     {"days", "estimate", "ci_low", "ci_high"} (fractions), thinned to at most `points` steps
-    (the first and last kept); empty lists with no episodes."""
-    observations = list(observations)
+    (the first and last kept); empty lists with no episodes. Observations as km_table's."""
+    observations = [o for o in outcomes.km.weighted(observations) if o[2] > 0]
     if not observations:
         return {"days": [], "estimate": [], "ci_low": [], "ci_high": []}
-    from lifelines import KaplanMeierFitter
-
-    fitter = KaplanMeierFitter().fit(
-        [days for days, _ in observations], [bool(e) for _, e in observations]
-    )
+    fitter = outcomes.fitted(observations)
     curve = fitter.survival_function_.iloc[:, 0]
     band = fitter.confidence_interval_
     index = list(range(len(curve)))
@@ -221,8 +239,8 @@ def outcome_curves_get(
     today: dt.date | None = None,
 ) -> dict:
     """outcomes_get's figures plus "curves": {form: _km_curve} for each patency form, to draw
-    the curves the summary reports at 6, 12 and 24 months, from the same loaded facts."""
+    the curves the summary reports at 6, 12 and 24 months, from the same grouped facts."""
     roles.require(actor, roles.VIEW_DASHBOARD, "see the outcomes")
-    figures, per_episode = _outcomes(procedure_from, procedure_to, lesion, today)
-    figures["curves"] = {form: _km_curve([p[form] for p in per_episode]) for form in outcomes.FORMS}
+    figures, patency = _outcomes(procedure_from, procedure_to, lesion, today)
+    figures["curves"] = {form: _km_curve(patency[form]) for form in outcomes.FORMS}
     return figures

@@ -7,6 +7,14 @@ from tests.factories import PatientFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with nothing cached (the outcome figures are)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def fast_passwords(settings):
     """Tests make many users; the production hasher would spend half a second on each."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -29,6 +29,9 @@ class Episode(FSMModelMixin, models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # The effective date of the latest standing move (the move into the current state), kept by
+    # the move service: time in stage and days in stage read it instead of the whole history.
+    entered_on = models.DateField(null=True, blank=True, editable=False)
 
     # Transient: the reason given with the move being attempted, read by surveillance_finished.
     pending_reason: str | None = None
@@ -227,6 +230,10 @@ class Transition(models.Model):
     corrects = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrected_by"
     )
+    # The stay this move ended: days from the previous standing move's effective date (the
+    # move into `source`) to this one's. Null for the opening and for corrections. A fact of
+    # the move when it is made, so time in stage needs no walk through each episode's history.
+    stay_days = models.IntegerField(null=True, blank=True, editable=False)
 
     objects = AppendOnlyQuerySet.as_manager()
 

@@ -45,11 +45,16 @@ def pts_assessable(procedure_on: dt.date, examined_on: dt.date) -> bool:
 
 # The section 5 measures, each a pure function of plain facts (imported last: pts.py reads the
 # Villalta helpers above).
-from pathway.outcomes.km import FORMS, HORIZONS, km_summary, km_table  # noqa: E402
+from pathway.outcomes.km import FORMS, HORIZONS, fitted, km_summary, km_table  # noqa: E402
 from pathway.outcomes.patency import Duplex, PatencyFacts, Redo, patency  # noqa: E402
-from pathway.outcomes.pts import pts_counts  # noqa: E402
+from pathway.outcomes.pts import pts_category, pts_counts  # noqa: E402
 from pathway.outcomes.rates import complication_rates  # noqa: E402
-from pathway.outcomes.stages import percentile, time_in_stage  # noqa: E402
+from pathway.outcomes.stages import (  # noqa: E402
+    percentile,
+    percentile_of_counts,
+    time_in_stage,
+    time_in_stage_of_counts,
+)
 from pathway.outcomes.ttr import rosendaal_ttr, ttr_summary  # noqa: E402
 
 __all__ = [
@@ -64,11 +69,15 @@ __all__ = [
     "km_summary",
     "km_table",
     "patency",
+    "fitted",
     "percentile",
+    "percentile_of_counts",
     "pts_assessable",
+    "pts_category",
     "pts_counts",
     "rosendaal_ttr",
     "time_in_stage",
+    "time_in_stage_of_counts",
     "ttr_summary",
     "villalta_category",
     "villalta_score",

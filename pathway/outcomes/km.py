@@ -21,16 +21,35 @@ def _number(value) -> float | None:
     return None if math.isnan(value) else round(value, 4)
 
 
+def weighted(observations) -> list[tuple[int, bool, int]]:
+    """(days, event) pairs or (days, event, count) triples -> (days, event, count) triples: the
+    figures read episodes already grouped by day in SQL, the tests single episodes."""
+    return [(o[0], bool(o[1]), o[2] if len(o) > 2 else 1) for o in observations]
+
+
+def fitted(observations):
+    """lifelines' KaplanMeierFitter fitted on (days, event, count) triples, the counts as
+    weights: one row of weight n is n episodes, with the same estimate and interval."""
+    from lifelines import KaplanMeierFitter  # heavy: only when figures are asked for
+
+    return KaplanMeierFitter().fit(
+        [days for days, _, _ in observations],
+        [event for _, event, _ in observations],
+        weights=[n for _, _, n in observations],
+    )
+
+
 def km_table(observations, horizons: dict[str, int] = HORIZONS) -> dict[str, dict]:
-    """observations: (days, event) pairs. {label: {estimate, ci_low, ci_high, at_risk, events,
-    censored}} at each horizon. Estimates are fractions; null beyond the longest observation
-    while the curve is above 0 (nobody followed that long), or with no episodes at all."""
-    observations = list(observations)
+    """observations: (days, event) pairs, or (days, event, count) triples. {label: {estimate,
+    ci_low, ci_high, at_risk, events, censored}} at each horizon. Estimates are fractions; null
+    beyond the longest observation while the curve is above 0 (nobody followed that long), or
+    with no episodes at all."""
+    observations = [o for o in weighted(observations) if o[2] > 0]
     counts = {
         label: {
-            "at_risk": sum(1 for days, _ in observations if days > t),
-            "events": sum(1 for days, event in observations if event and days <= t),
-            "censored": sum(1 for days, event in observations if not event and days <= t),
+            "at_risk": sum(n for days, _, n in observations if days > t),
+            "events": sum(n for days, event, n in observations if event and days <= t),
+            "censored": sum(n for days, event, n in observations if not event and days <= t),
         }
         for label, t in horizons.items()
     }
@@ -39,13 +58,10 @@ def km_table(observations, horizons: dict[str, int] = HORIZONS) -> dict[str, dic
             label: {"estimate": None, "ci_low": None, "ci_high": None} | counts[label]
             for label in horizons
         }
-    from lifelines import KaplanMeierFitter  # heavy: only when figures are asked for
-
-    durations = [days for days, _ in observations]
-    fitter = KaplanMeierFitter().fit(durations, [bool(e) for _, e in observations])
+    fitter = fitted(observations)
     curve = fitter.survival_function_.iloc[:, 0]
     band = fitter.confidence_interval_
-    longest = max(durations)
+    longest = max(days for days, _, _ in observations)
     table = {}
     for label, t in horizons.items():
         row = {"estimate": None, "ci_low": None, "ci_high": None}

@@ -8,17 +8,24 @@ from pathway import outcomes
 CATEGORIES = ("none", "mild", "moderate", "severe")
 
 
+def pts_category(time_zero, assessments) -> str | None:
+    """assessments: (examined_on, villalta items) pairs. The category of the latest one made 3
+    months or more after time zero, or None when there is none."""
+    assessable = [
+        (on, items) for on, items in assessments if items and outcomes.pts_assessable(time_zero, on)
+    ]
+    if not assessable:
+        return None
+    _, items = max(assessable, key=lambda a: a[0])
+    return outcomes.villalta_category(items)
+
+
 def pts_counts(episodes) -> dict[str, int]:
     """episodes: (time_zero, [(examined_on, villalta items)]) pairs. Episodes with no assessable
     assessment are not counted."""
     counts = dict.fromkeys(CATEGORIES, 0)
     for time_zero, assessments in episodes:
-        assessable = [
-            (on, items)
-            for on, items in assessments
-            if items and outcomes.pts_assessable(time_zero, on)
-        ]
-        if assessable:
-            _, items = max(assessable, key=lambda a: a[0])
-            counts[outcomes.villalta_category(items)] += 1
+        category = pts_category(time_zero, assessments)
+        if category is not None:
+            counts[category] += 1
     return counts

@@ -15,8 +15,9 @@ def is_early(occurred_on: dt.date, procedure_dates) -> bool:
     return bool(before) and (occurred_on - max(before)).days <= EARLY_DAYS
 
 
-def complication_rates(episodes) -> dict[str, dict[str, float]]:
-    """episodes: (procedure dates, [(kind, occurred_on)]) per episode with a procedure.
+def complication_rates(episodes, n: int | None = None) -> dict[str, dict[str, float]]:
+    """episodes: (procedure dates, [(kind, occurred_on)]) per episode with a procedure, or only
+    those with a complication when `n` gives the number of episodes with a procedure.
     {"early" | "late": {kind: per 100 episodes, 1 decimal}}, every kind present."""
     episodes = list(episodes)
     had = {"early": {}, "late": {}}
@@ -24,7 +25,7 @@ def complication_rates(episodes) -> dict[str, dict[str, float]]:
         for kind, occurred_on in complications:
             timing = "early" if is_early(occurred_on, dates) else "late"
             had[timing].setdefault(kind, set()).add(index)
-    n = len(episodes)
+    n = len(episodes) if n is None else n
     return {
         timing: {
             kind: round(100 * len(had[timing].get(kind, ())) / n, 1) if n else 0.0

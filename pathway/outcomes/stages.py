@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import statistics
 
 from pathway.codes import ACTIVE
 
@@ -21,21 +20,52 @@ def percentile(values, p: float) -> float:
     return xs[lo] + (h - lo) * (xs[hi] - xs[lo])
 
 
+def _ranked(counts: dict[int, int], rank: int) -> int:
+    """The value at 0-based `rank` of the sorted values that `counts` ({value: how many}) holds."""
+    seen = 0
+    for value in sorted(counts):
+        seen += counts[value]
+        if rank < seen:
+            return value
+    raise IndexError(rank)
+
+
+def percentile_of_counts(counts: dict[int, int], p: float) -> float:
+    """percentile() of the values {value: how many} holds, without spelling them out."""
+    n = sum(counts.values())
+    h = (n - 1) * p
+    lo = math.floor(h)
+    low, high = _ranked(counts, lo), _ranked(counts, min(lo + 1, n - 1))
+    return low + (h - lo) * (high - low)
+
+
+def _summary(counts: dict[int, int]) -> dict:
+    return {
+        "median_days": round(float(percentile_of_counts(counts, 0.5)), 1),
+        "p90_days": round(float(percentile_of_counts(counts, 0.9)), 1),
+        "stays": sum(counts.values()),
+    }
+
+
+def time_in_stage_of_counts(stays: dict[str, dict[int, int]]) -> dict[str, dict]:
+    """stays: {state: {days: how many stays}}. {state: {"median_days", "p90_days", "stays"}}
+    for each active state with a stay."""
+    return {
+        state.value: _summary(stays[state])
+        for state in ACTIVE
+        if sum(stays.get(state, {}).values())
+    }
+
+
 def time_in_stage(episodes, today: dt.date) -> dict[str, dict]:
     """episodes: per episode its standing moves as (target, effective_on), in the order made.
     {state: {"median_days", "p90_days", "stays"}} for each active state with a stay."""
-    stays: dict[str, list[int]] = {}
+    stays: dict[str, dict[int, int]] = {}
     for moves in episodes:
         moves = list(moves)
         for i, (state, since) in enumerate(moves):
             until = moves[i + 1][1] if i + 1 < len(moves) else today
-            stays.setdefault(state, []).append((until - since).days)
-    return {
-        state.value: {
-            "median_days": round(float(statistics.median(stays[state])), 1),
-            "p90_days": round(float(percentile(stays[state], 0.9)), 1),
-            "stays": len(stays[state]),
-        }
-        for state in ACTIVE
-        if stays.get(state)
-    }
+            days = (until - since).days
+            stays.setdefault(state, {})
+            stays[state][days] = stays[state].get(days, 0) + 1
+    return time_in_stage_of_counts(stays)

@@ -29,14 +29,15 @@ def episode_open(*, actor, patient_id: int, opened_on: dt.date | None = None) ->
             raise InvalidInput({"opened_on": "This date is before the patient's birth."})
         if patient.episodes.exclude(state__in=TERMINAL).exists():
             raise Conflict("The patient already has an episode that is not finished.")
-        episode = Episode.objects.create(patient=patient)
+        opened_on = opened_on or timezone.localdate()
+        episode = Episode.objects.create(patient=patient, entered_on=opened_on)
         Transition.objects.create(
             episode=episode,
             name="open",
             source="",
             target=episode.state,
             actor=actor,
-            effective_on=opened_on or timezone.localdate(),
+            effective_on=opened_on,
         )
     return episode
 

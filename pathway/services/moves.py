@@ -88,6 +88,20 @@ def _check_reintervention_facts(episode: Episode, details: dict) -> None:
         )
 
 
+def _entered_before(undone: Transition) -> dt.date:
+    """Undoing `undone` resumes the stay it ended: the effective date of the standing move
+    before it (the opening at the latest, which is never undone)."""
+    return (
+        Transition.objects.filter(
+            episode_id=undone.episode_id, id__lt=undone.id, corrects__isnull=True,
+            corrected_by__isnull=True,
+        )
+        .order_by("-id")
+        .values_list("effective_on", flat=True)
+        .first()
+    )  # fmt: skip
+
+
 def episode_transition(
     *,
     episode_id: int,
@@ -132,15 +146,18 @@ def episode_transition(
         if reintervention is not None:
             _check_reintervention_facts(episode, reintervention)
 
-        undone = None
+        undone = stay_days = None
         if name == "correct":
             undone = episode.last_correctable_move()
             episode.correct(undone.source)
+            episode.entered_on = _entered_before(undone)
         else:
             getattr(episode, name)()
+            stay_days = (effective - episode.entered_on).days
+            episode.entered_on = effective
         try:
             with transaction.atomic():
-                episode.save(update_fields=["state"])
+                episode.save(update_fields=["state", "entered_on"])
         except IntegrityError:
             raise Conflict(
                 "The patient already has another episode that is not finished."
@@ -154,6 +171,7 @@ def episode_transition(
             effective_on=effective,
             reason=reason,
             corrects=undone,
+            stay_days=stay_days,
         )
         if reintervention is not None:
             Reintervention.objects.create(

@@ -22,6 +22,7 @@ from tasks.services.alerts import (
     enqueue,
     urgent_alerts_insert,
 )
+from tasks.services.outcomes import episode_outcomes_refresh
 
 # The revised Venous Clinical Severity Score: ten attributes, each 0-3.
 VCSS_ITEMS = (
@@ -135,6 +136,12 @@ def _result_of(episode: Episode, kind: str, data: dict) -> tuple[dict, dict | No
     return {"adherent": data["adherent"], "notes": data.get("notes", "")}, None, False
 
 
+def _outcome_facts_changed(episode: Episode, kind: str) -> None:
+    """A duplex (patency, Villalta) or an INR reading (TTR) changes the episode's outcome row."""
+    if kind in (Kind.DUPLEX, Kind.INR_CHECK):
+        episode_outcomes_refresh(episode_ids=[episode.id])
+
+
 def followup_record_result(*, actor, follow_up_id: int, performed_on: dt.date, **data) -> FollowUp:
     """Complete a follow-up with its result; an alarming one alerts the coordinator at once.
     A result dated before the window opens belongs to an unscheduled visit."""
@@ -177,6 +184,7 @@ def followup_record_result(*, actor, follow_up_id: int, performed_on: dt.date, *
                 DuplexSegmentResult(follow_up=follow_up, **s) for s in parts["segments"]
             )
         alerts_resolve(follow_ups=[follow_up.id], reason="The follow-up was completed.")
+        _outcome_facts_changed(episode, follow_up.kind)
         if urgent:
             enqueue(urgent_alerts_insert(episode=episode, now=timezone.now(), follow_up=follow_up))
     return follow_up
@@ -212,6 +220,7 @@ def visit_record(*, actor, episode_id: int, kind: str, performed_on: dt.date, **
             DuplexSegmentResult.objects.bulk_create(
                 DuplexSegmentResult(visit=visit, **s) for s in parts["segments"]
             )
+        _outcome_facts_changed(episode, kind)
         if urgent:
             enqueue(urgent_alerts_insert(episode=episode, now=timezone.now(), visit=visit))
     return visit

@@ -69,9 +69,9 @@ def test_the_episode_view_agrees_with_the_dashboard(
     episode = discharge(coordinator, clock)
     worked_example(nurse, clock, episode)
     visit(nurse, clock, episode, D(2024, 3, 5), "1.7")  # 2.5 -> 1.7 over 4 days: 2.5 in range
-    figures = outcomes_get(actor=admin_user)
-    (row,) = figures["anticoagulation"]["ttr"]
-    assert row == {"episode": episode.id, "ttr": 52.1}  # 12.5 / 24 days
+    figures = outcomes_get(actor=admin_user)["anticoagulation"]
+    assert (figures["patients"], figures["median_ttr"]) == (1, 52.1)  # 12.5 / 24 days
+    assert [band["patients"] for band in figures["distribution"]] == [0] * 5 + [1] + [0] * 4
     assert ttr_of(as_nurse, episode) == 52.1
 
 

@@ -17,9 +17,11 @@ from pathway.outcomes import (
     km_table,
     patency,
     percentile,
+    percentile_of_counts,
     pts_counts,
     rosendaal_ttr,
     time_in_stage,
+    time_in_stage_of_counts,
     ttr_summary,
 )
 from pathway.outcomes.km import HORIZONS
@@ -296,3 +298,52 @@ def test_percentile_is_numpys_default():
     values = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5]
     for p in (0.1, 0.5, 0.9):
         assert percentile(values, p) == pytest.approx(numpy.percentile(values, 100 * p))
+
+
+# --- grouped observations: what the figures read from SQL -------------------------------------
+def test_kaplan_meier_on_grouped_episodes_equals_it_on_each_episode():
+    """A row of weight n is n episodes: the same estimates, intervals and KMunicate counts."""
+    rng = numpy.random.default_rng(7)
+    episodes = [(int(d), bool(e)) for d, e in zip(
+        rng.integers(0, 800, 400), rng.random(400) < 0.3, strict=True
+    )]  # fmt: skip
+    grouped = {}
+    for days, event in episodes:
+        grouped[days, event] = grouped.get((days, event), 0) + 1
+    triples = [(days, event, n) for (days, event), n in grouped.items()]
+    assert len(triples) < len(episodes)  # ties on the same day, with and without the event
+    assert km_table(triples) == km_table(episodes)
+
+
+def test_a_group_of_no_episodes_changes_nothing():
+    assert km_table([(10, True, 2), (20, False, 0)]) == km_table([(10, True), (10, True)])
+
+
+def test_percentile_of_counts_is_the_percentile_of_the_values_they_stand_for():
+    rng = numpy.random.default_rng(11)
+    for size in (1, 2, 3, 10, 101):
+        values = [int(v) for v in rng.integers(0, 40, size)]
+        counts = {}
+        for v in values:
+            counts[v] = counts.get(v, 0) + 1
+        for p in (0.0, 0.1, 0.5, 0.9, 1.0):
+            assert percentile_of_counts(counts, p) == pytest.approx(percentile(values, p))
+
+
+def test_time_in_stage_of_counts_equals_time_in_stage_of_the_moves():
+    today = day(100)
+    episodes = [
+        [("selection", day(0)), ("mdt_discussion", day(3)), ("imaging", day(10))],
+        [("selection", day(5)), ("mdt_discussion", day(5)), ("excluded", day(9))],
+        [("selection", day(50))],
+    ]
+    stays = {}
+    for moves in episodes:
+        for i, (state, since) in enumerate(moves):
+            until = moves[i + 1][1] if i + 1 < len(moves) else today
+            by_days = stays.setdefault(state, {})
+            by_days[(until - since).days] = by_days.get((until - since).days, 0) + 1
+    assert time_in_stage_of_counts(stays) == time_in_stage(episodes, today)
+    assert time_in_stage_of_counts(stays)["selection"] == {
+        "median_days": 3.0, "p90_days": 40.6, "stays": 3,  # 0, 3, 50: 3 + 0.8 * 47
+    }  # fmt: skip

@@ -331,3 +331,6 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"delivery of alert {self.alert_id}"
+
+
+from tasks.models.outcomes import EpisodeOutcome  # noqa: E402, F401  (a module of its own)
