@@ -272,7 +272,7 @@ class Phases:
     client-side cursors includes the transfer), the pure outcome functions (by name), and
     the rest (rows to Python, the selector's own work)."""
 
-    NAMES = ("km_table", "complication_rates", "ttr_summary", "time_in_stage_of_counts")
+    NAMES = ("km_table", "complication_rates", "ttr_figures", "time_in_stage_of_counts")
 
     def __init__(self):
         self.spent = defaultdict(float)

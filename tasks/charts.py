@@ -87,5 +87,6 @@ def _km_svg(title: str, *columns: tuple) -> str:
         ax.set_ylabel("Patent (%)")
         ax.set_title(title)
         ax.spines[["top", "right"]].set_visible(False)
-        fig.tight_layout()
+        # fixed margins: tight_layout would draw the figure twice (half the time of a chart)
+        fig.subplots_adjust(left=0.13, right=0.97, bottom=0.19, top=0.89)
     return _svg(fig, f"{title}: Kaplan-Meier curve with its 95% confidence band")

@@ -73,8 +73,7 @@ def _pts(cohort) -> dict[str, int]:
 def _anticoagulation(cohort) -> dict:
     """The VKA episodes' TTRs: median, share >= 65%, and how many fall in each 10% band."""
     known = list(cohort.filter(vka=True).exclude(ttr=None).values_list("ttr", flat=True))
-    summary = outcomes.ttr_summary(dict(enumerate(known)))
-    del summary["ttr"]
+    summary = outcomes.ttr_figures(known)
     bands = dict.fromkeys(TTR_BANDS, 0)
     for ttr in known:
         bands[min(90, 10 * math.floor(ttr / 10))] += 1

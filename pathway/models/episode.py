@@ -31,13 +31,15 @@ class Episode(FSMModelMixin, models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     # The effective date of the latest standing move (the move into the current state), kept by
     # the move service: time in stage and days in stage read it instead of the whole history.
-    entered_on = models.DateField(null=True, blank=True, editable=False)
+    entered_on = models.DateField(default=timezone.localdate, null=True, blank=True, editable=False)
 
     # Transient: the reason given with the move being attempted, read by surveillance_finished.
     pending_reason: str | None = None
 
     class Meta:
         ordering = ["-id"]
+        # The worklist lists the longest in their stage first.
+        indexes = [models.Index(fields=["entered_on", "id"], name="episode_entered_on")]
         constraints = [
             models.UniqueConstraint(
                 fields=["patient"],

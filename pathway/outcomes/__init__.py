@@ -55,7 +55,7 @@ from pathway.outcomes.stages import (  # noqa: E402
     time_in_stage,
     time_in_stage_of_counts,
 )
-from pathway.outcomes.ttr import rosendaal_ttr, ttr_summary  # noqa: E402
+from pathway.outcomes.ttr import rosendaal_ttr, ttr_figures, ttr_summary  # noqa: E402
 
 __all__ = [
     "FORMS",
@@ -78,6 +78,7 @@ __all__ = [
     "rosendaal_ttr",
     "time_in_stage",
     "time_in_stage_of_counts",
+    "ttr_figures",
     "ttr_summary",
     "villalta_category",
     "villalta_score",

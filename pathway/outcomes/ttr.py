@@ -53,14 +53,19 @@ def rosendaal_ttr(readings, low, high, max_gap_days: int = MAX_GAP_DAYS) -> floa
     return float(100 * inside / total)
 
 
-def ttr_summary(ttrs: dict[int, float | None]) -> dict:
-    """{episode: TTR} of the VKA episodes -> patients with a TTR, their median TTR (a
-    percentage, 1 decimal) and the share (a fraction) with TTR >= 65%."""
-    known = [v for v in ttrs.values() if v is not None]
+def ttr_figures(known: list[float]) -> dict:
+    """The TTRs of the VKA patients who have one -> how many, their median TTR (a percentage,
+    1 decimal) and the share (a fraction) with TTR >= 65%."""
     return {
         "patients": len(known),
         "median_ttr": round(statistics.median(known), 1) if known else None,
         "share_ttr_65": round(sum(v >= GOOD_TTR for v in known) / len(known), 3) if known else None,
+    }
+
+
+def ttr_summary(ttrs: dict[int, float | None]) -> dict:
+    """{episode: TTR} of the VKA episodes -> ttr_figures of those with a TTR, and each one's."""
+    return ttr_figures([v for v in ttrs.values() if v is not None]) | {
         "ttr": [
             {"episode": episode, "ttr": None if v is None else round(v, 1)}
             for episode, v in sorted(ttrs.items())

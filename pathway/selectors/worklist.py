@@ -17,15 +17,14 @@ import operator
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, prefetch_related_objects
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Count, F, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from core import roles
 from pathway import machine
 from pathway.codes import ACTIVE, TERMINAL, State
 from pathway.labels import STAGES
-from pathway.models import Episode, Transition
+from pathway.models import Episode
 from pathway.rules import Unmet
 from patients.models import Patient
 from patients.selectors import patient_search
@@ -167,15 +166,6 @@ def forward_blockers(episodes: list[Episode]) -> dict[int, tuple[machine.Move | 
 
 
 # --- the list --------------------------------------------------------------------------------
-def _standing_moves_into_state():
-    return Transition.objects.filter(
-        episode=OuterRef("pk"),
-        target=OuterRef("state"),
-        corrects__isnull=True,
-        corrected_by__isnull=True,
-    ).order_by("-id")
-
-
 @dataclass
 class Filters:
     state: str = OPEN
@@ -210,12 +200,8 @@ class Worklist:
 
 def _episodes(actor, filters: Filters) -> QuerySet[Episode]:
     today = timezone.localdate()
-    qs = Episode.objects.annotate(
-        stage_since=Coalesce(
-            Subquery(_standing_moves_into_state().values("effective_on")[:1]),
-            TruncDate(F("created_at")),
-        )
-    )
+    # The move service keeps entered_on: the sort by days in stage reads an index.
+    qs = Episode.objects.annotate(stage_since=F("entered_on"))
     if filters.search.strip():
         qs = qs.filter(patient__in=patient_search(actor=actor, text=filters.search))
     if filters.mine:

@@ -20,7 +20,9 @@ from pathway.models import Episode, Reintervention, Stent, Transition
 from pathway.services.common import lock
 
 
-def _effective_on(move: machine.Move, value: dt.date | None, previous: Transition) -> dt.date:
+def _effective_on(move: machine.Move, value: dt.date | None, episode: Episode) -> dt.date:
+    """Today by default; a back-dated move not before the latest move's effective date (read
+    only then: today is never before it, since no move is dated in the future)."""
     today = timezone.localdate()
     if value is None:
         if move.effective_on_required:
@@ -28,11 +30,12 @@ def _effective_on(move: machine.Move, value: dt.date | None, previous: Transitio
         return today
     if value > today:
         raise InvalidInput({"effective_on": "The effective date cannot be in the future."})
-    if value < previous.effective_on:
+    latest = episode.history.order_by("-id").values_list("effective_on", flat=True).first()
+    if value < latest:
         raise InvalidInput(
             {
                 "effective_on": "The effective date cannot be before the previous move's "
-                f"({previous.effective_on.isoformat()})."
+                f"({latest.isoformat()})."
             }
         )
     return value
@@ -140,13 +143,12 @@ def episode_transition(
         unmet = move.unmet(episode)
         if unmet:
             raise MoveRefused(f"'{name}' is blocked by the pathway rules.", unmet)
-        previous = episode.history.order_by("-id").first()
-        effective = _effective_on(move, effective_on, previous)
+        effective = _effective_on(move, effective_on, episode)
         _check_reintervention_shape(spec, reintervention)
         if reintervention is not None:
             _check_reintervention_facts(episode, reintervention)
 
-        undone = stay_days = None
+        left, undone, stay_days = episode.state, None, None
         if name == "correct":
             undone = episode.last_correctable_move()
             episode.correct(undone.source)
@@ -155,17 +157,20 @@ def episode_transition(
             getattr(episode, name)()
             stay_days = (effective - episode.entered_on).days
             episode.entered_on = effective
-        try:
-            with transaction.atomic():
-                episode.save(update_fields=["state", "entered_on"])
-        except IntegrityError:
-            raise Conflict(
-                "The patient already has another episode that is not finished."
-            ) from None
+        if undone is None:
+            episode.save(update_fields=["state", "entered_on"])
+        else:  # undoing an exit reopens the episode: the patient may have opened another
+            try:
+                with transaction.atomic():
+                    episode.save(update_fields=["state", "entered_on"])
+            except IntegrityError:
+                raise Conflict(
+                    "The patient already has another episode that is not finished."
+                ) from None
         row = Transition.objects.create(
             episode=episode,
             name=name,
-            source=move.source if move.source != "*" else previous.target,
+            source=left,
             target=episode.state,
             actor=actor,
             effective_on=effective,
