@@ -91,12 +91,14 @@ def followup_counts(*, today: dt.date) -> dict[str, int]:
     overdue after, i.e. from windows.overdue_from(closes_on) = closes_on + 1 day."""
     scheduled = Q(window_opens_on__gt=today)
     week_end = today + dt.timedelta(days=6)
+    # Counting due_on (never null), a column of the partial index of open follow-ups: the
+    # index answers without reading the table.
     return FollowUp.objects.open().aggregate(
-        due_now=Count("id", filter=~scheduled & Q(window_closes_on__gte=today)),
-        overdue=Count("id", filter=~scheduled & Q(window_closes_on__lt=today)),
-        due_this_week=Count("id", filter=scheduled & Q(due_on__lte=week_end)),
-        later=Count("id", filter=scheduled & Q(due_on__gt=week_end)),
-        open=Count("id"),
+        due_now=Count("due_on", filter=~scheduled & Q(window_closes_on__gte=today)),
+        overdue=Count("due_on", filter=~scheduled & Q(window_closes_on__lt=today)),
+        due_this_week=Count("due_on", filter=scheduled & Q(due_on__lte=week_end)),
+        later=Count("due_on", filter=scheduled & Q(due_on__gt=week_end)),
+        open=Count("due_on"),
     )
 
 
@@ -106,13 +108,14 @@ def dashboard_get(*, actor, today: dt.date | None = None) -> dict:
     (unrouted). Four queries whatever the numbers."""
     roles.require(actor, roles.VIEW_DASHBOARD, "see the dashboard")
     today = today or timezone.localdate()
-    counts = dict(Episode.objects.values_list("state").annotate(n=Count("id")).order_by())
+    # COUNT(state): the index on state answers it alone.
+    counts = dict(Episode.objects.values_list("state").annotate(n=Count("state")).order_by())
     follow_ups = followup_counts(today=today)
     open_alerts = Alert.objects.filter(acknowledged_at__isnull=True, resolved_at__isnull=True)
     alerts = {
         kind: (n, unrouted)
         for kind, n, unrouted in open_alerts.values_list("kind")
-        .annotate(n=Count("id"), unrouted=Count("id", filter=Q(unrouted=True)))
+        .annotate(n=Count("kind"), unrouted=Count("kind", filter=Q(unrouted=True)))
         .order_by()
     }
     return {

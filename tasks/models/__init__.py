@@ -146,6 +146,11 @@ class FollowUp(models.Model):
                 condition=Q(next_alert_on__isnull=False),
             ),
             models.Index(fields=["episode", "due_on"], name="followup_episode_idx"),
+            models.Index(  # the dashboard counts open follow-ups by status from it alone
+                fields=["window_opens_on", "window_closes_on", "due_on"],
+                name="followup_open_idx",
+                condition=Q(completed_at__isnull=True, cancelled_at__isnull=True),
+            ),
         ]
         permissions = [("record_result", "Can record follow-up results")]
 
@@ -295,6 +300,11 @@ class Alert(models.Model):
         ]
         indexes = [
             models.Index(fields=["recipient", "acknowledged_at"], name="alert_inbox_idx"),
+            models.Index(  # the dashboard counts the open alerts from it alone
+                fields=["kind", "unrouted"],
+                name="alert_open_idx",
+                condition=Q(acknowledged_at__isnull=True, resolved_at__isnull=True),
+            ),
             models.Index(
                 fields=["escalate_after", "id"],
                 name="alert_escalate_idx",
