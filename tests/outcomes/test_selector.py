@@ -5,6 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connection
@@ -246,3 +247,31 @@ def test_the_api_is_for_admins_only(as_coordinator, as_nurse, anonymous):
     assert as_coordinator.get(URL, {"lesion": "unknown"}).status_code == 403
     assert as_nurse.get(URL).status_code == 403
     assert anonymous.get(URL).status_code in (401, 403)
+
+
+def sql_of(admin_user) -> list[str]:
+    actor = get_user_model().objects.get(id=admin_user.id)
+    with CaptureQueriesContext(connection) as captured:
+        outcomes_get(actor=actor)
+    return [q["sql"] for q in captured.captured_queries]
+
+
+def test_a_new_result_recomputes_the_patency_groups_but_not_the_stays(
+    admin_user, coordinator, nurse
+):
+    episode = discharged(coordinator, days_ago(200))
+    outcomes_get(actor=admin_user)
+    inr(nurse, episode, days_ago(100), "2.5")
+    asked = sql_of(admin_user)
+    assert any("tasks_episodeoutcome" in sql and "GROUP BY" in sql for sql in asked)
+    assert not any('"stay_days"' in sql for sql in asked)  # no move since: stays kept
+    move(coordinator, episode, "complete", days_ago(0), reason="Surveillance finished.")
+    assert any('"stay_days"' in sql for sql in sql_of(admin_user))
+
+
+def test_kept_figures_expire_after_a_minute(admin_user, coordinator):
+    discharged(coordinator, days_ago(200))
+    outcomes_get(actor=admin_user)
+    assert len(sql_of(admin_user)) <= 3
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=61), tick=False):
+        assert len(sql_of(admin_user)) > 3
