@@ -16,6 +16,7 @@ from pathway import machine, outcomes, rules
 from pathway.codes import DEFAULT_TARGET_INR, Anticoagulant, State
 from pathway.models import Episode, Transition
 from pathway.rules import Unmet
+from pathway.selectors.prefetched import RELATED, Prefetched, prefetched
 
 
 def _last_move():
@@ -53,17 +54,22 @@ class EpisodeView:
     days_in_state: int
 
 
-def episode_get(*, actor, episode_id: int) -> Episode:
+def episode_get(*, actor, episode_id: int, related: bool = False) -> Episode:
+    """The episode; `related`: with the one-to-one records the rules read."""
     roles.require(actor, roles.VIEW_EPISODES, "see episodes")
+    episodes = episode_list(actor=actor)
+    if related:
+        episodes = episodes.select_related(*RELATED)
     try:
-        return episode_list(actor=actor).get(id=episode_id)
+        return episodes.get(id=episode_id)
     except Episode.DoesNotExist:
         raise NotFound("No such episode.") from None
 
 
 def episode_view(*, actor, episode_id: int) -> EpisodeView:
     """The episode with every move leaving its state and the rules that block each now."""
-    episode = episode_get(actor=actor, episode_id=episode_id)
+    # Every move's rules and the warnings read the same few relations: prefetched once.
+    (episode,) = prefetched([episode_get(actor=actor, episode_id=episode_id, related=True)])
     views = []
     for move in machine.moves_from(episode.state):
         unmet = move.unmet(episode)
@@ -83,7 +89,7 @@ def episode_view(*, actor, episode_id: int) -> EpisodeView:
         )
     since = episode.state_since or episode.created_at
     days = (timezone.now() - since).days
-    return EpisodeView(episode, views, rules.warnings(episode), days)
+    return EpisodeView(episode.episode, views, rules.warnings(episode), days)
 
 
 def episode_history(*, actor, episode_id: int) -> QuerySet[Transition]:
@@ -164,7 +170,7 @@ def episode_records(*, actor, episode_id: int) -> EpisodeRecords:
         since = note.reintervention_id or 0
         until = following.reintervention_id if following else None
         _mark_edited(note, moves, "complete_procedure", since, until)
-    current = episode.current_procedure_note()
+    current = Prefetched(episode, owed=0).current_procedure_note()  # from the rows above
     current_id = current.id if current else None
     complications = list(episode.complications.all())
     for complication in complications:

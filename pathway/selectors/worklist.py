@@ -1,23 +1,17 @@
 """The coordinator's worklist: counts per state, the filtered page of episodes, and for each row
 the next forward move with the rules that block it, in a fixed number of queries.
 
-The rules (pathway/rules) ask the episode for its records with queryset calls
-(`episode.imaging_studies.filter(...)`, `episode.current_procedure_note()`, ...), which would
-cost queries per row. Here each row's episode is read through `_Prefetched`: the same rules and
-the same Episode methods run unchanged, but the relations they read are answered from rows
-prefetched once for the whole page (`_Rows` understands the few lookups the rules use and
-refuses any other, so a new rule cannot silently read wrong data). Follow-ups owed are counted
-for all rows in one query.
+Each row's rules read prefetched rows (pathway/selectors/prefetched.py): one query per relation
+for the whole page, and one for the follow-ups owed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import operator
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, Q, QuerySet, prefetch_related_objects
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from core import roles
@@ -26,12 +20,12 @@ from pathway.codes import ACTIVE, TERMINAL, State
 from pathway.labels import STAGES
 from pathway.models import Episode
 from pathway.rules import Unmet
+from pathway.selectors.prefetched import prefetched
 from patients.models import Patient
 from patients.selectors import patient_search
 
 PER_PAGE = 25
 OPEN = "open"
-PREFETCH = ("mdt_decisions", "imaging_studies", "procedure_notes", "history")
 
 
 def _forward_moves() -> dict[str, machine.Move]:
@@ -47,121 +41,13 @@ def _forward_moves() -> dict[str, machine.Move]:
 FORWARD = _forward_moves()
 
 
-# --- rules read from prefetched rows ---------------------------------------------------------
-def _matches(row, key: str, value) -> bool:
-    name, _, op = key.partition("__")
-    f = row._meta.get_field(name)
-    current = getattr(row, f.attname)
-    if hasattr(value, "_meta"):  # a model instance: compare keys
-        value = value.pk
-    if op in ("", "exact"):
-        return current == value
-    if op == "in":
-        return current in value
-    if op == "isnull":
-        return (current is None) == bool(value)
-    if op == "gte":
-        return current is not None and current >= value
-    if op == "lte":
-        return current is not None and current <= value
-    raise NotImplementedError(f"The worklist cannot read the lookup {key!r} from prefetched rows.")
-
-
-class _Rows:
-    """Prefetched rows answering the queryset calls the rules and Episode methods make."""
-
-    def __init__(self, rows):
-        self._rows = list(rows)
-
-    def all(self):
-        return self
-
-    def filter(self, **lookups):
-        return _Rows(r for r in self._rows if all(_matches(r, k, v) for k, v in lookups.items()))
-
-    def exclude(self, **lookups):
-        keep = [r for r in self._rows if not all(_matches(r, k, v) for k, v in lookups.items())]
-        return _Rows(keep)
-
-    def order_by(self, *keys):
-        rows = list(self._rows)
-        if not rows:
-            return self
-        for key in reversed(keys):
-            name = key.lstrip("-")
-            attname = "pk" if name == "pk" else rows[0]._meta.get_field(name).attname
-            rows.sort(key=operator.attrgetter(attname), reverse=key.startswith("-"))
-        return _Rows(rows)
-
-    def first(self):
-        return self._rows[0] if self._rows else None
-
-    def exists(self) -> bool:
-        return bool(self._rows)
-
-    def count(self) -> int:
-        return len(self._rows)
-
-    def __iter__(self):
-        return iter(self._rows)
-
-
-class _Prefetched:
-    """An episode whose relations read by the rules come from prefetched rows."""
-
-    # The Episode methods the rules call, run against the prefetched relations.
-    last_move_into = Episode.last_move_into
-    standing_move = Episode.standing_move
-    last_correctable_move = Episode.last_correctable_move
-    current_reintervention = Episode.current_reintervention
-    current_procedure_note = Episode.current_procedure_note
-
-    def __init__(self, episode: Episode, owed: int):
-        self._episode = episode
-        self._owed = owed
-        history = list(episode.history.all())
-        undone = {m.corrects_id for m in history if m.corrects_id}
-        self._standing = [m for m in history if m.corrects_id is None and m.id not in undone]
-        self.mdt_decisions = _Rows(episode.mdt_decisions.all())
-        self.imaging_studies = _Rows(episode.imaging_studies.all())
-        self.procedure_notes = _Rows(episode.procedure_notes.all())
-        self.history = _Rows(history)
-
-    def __getattr__(self, name):
-        return getattr(self._episode, name)
-
-    def effective_history(self):
-        return _Rows(self._standing)
-
-    def follow_ups_owed(self, *, today) -> int:
-        return self._owed
-
-
-def _owed_counts(episodes: list[Episode]) -> dict[int, int]:
-    ids = [e.id for e in episodes if e.state == State.SURVEILLANCE]
-    if not ids:
-        return {}
-    follow_ups = Episode._meta.get_field("follow_ups").related_model.objects
-    rows = (
-        follow_ups.owed(today=timezone.localdate())
-        .filter(episode_id__in=ids)
-        .values("episode_id")
-        .annotate(n=Count("id"))
-    )
-    return {r["episode_id"]: r["n"] for r in rows}
-
-
 def forward_blockers(episodes: list[Episode]) -> dict[int, tuple[machine.Move | None, list]]:
     """For each episode, its next forward move and the rules that block it now, in a fixed
     number of queries (one per prefetched relation and one for follow-ups owed)."""
-    episodes = list(episodes)
-    prefetch_related_objects(episodes, *PREFETCH)
-    owed = _owed_counts(episodes)
     found = {}
-    for episode in episodes:
+    for episode in prefetched(episodes):
         move = FORWARD.get(episode.state)
-        unmet = move.unmet(_Prefetched(episode, owed.get(episode.id, 0))) if move else []
-        found[episode.id] = (move, unmet)
+        found[episode.id] = (move, move.unmet(episode) if move else [])
     return found
 
 
