@@ -116,6 +116,11 @@ def capture(first: int, second: int) -> dict[str, list]:
             pairs = enumerate(zip(a, b, strict=True))
             ids = [j for j, pair in pairs if pair == (first, second)]
             now = [j for j, x in enumerate(a) if isinstance(x, dt.datetime)]
+            # Anything else that differs would be another row's id (one the move inserted or
+            # read) that the replay would have to substitute too: none in this loop.
+            other = [j for j, (x, y) in enumerate(zip(a, b, strict=True))
+                     if x != y and j not in ids and j not in now]  # fmt: skip
+            assert not other, (name, sql, other)
             steps.append((sql, [_plain(x) for x in a], ids, now))
         steps.append(("COMMIT", [], [], []))
         templates[name] = steps
@@ -219,6 +224,30 @@ def pgbench(url: str, counts: list[int], seconds: int) -> dict[int, float]:
     return tps
 
 
+def label(sql: str) -> str:
+    """A statement in a few words: verb, table, and FOR UPDATE when it locks."""
+    words = sql.split()
+    verb = words[0].upper()
+    if verb in ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE"):
+        return verb
+    after = {"SELECT": "FROM", "UPDATE": "UPDATE", "INSERT": "INTO"}.get(verb)
+    table = next((words[i + 1].strip('"') for i, w in enumerate(words[:-1])
+                  if w.upper() == after), "?")  # fmt: skip
+    return f"{verb} {table}" + (" FOR UPDATE" if "FOR UPDATE" in sql.upper() else "")
+
+
+def sequence(steps) -> str:
+    """The labels in order, repeats folded: 'SELECT x (2 x)'."""
+    out: list[list] = []
+    for sql, *_ in steps:
+        name = label(sql)
+        if out and out[-1][0] == name:
+            out[-1][1] += 1
+        else:
+            out.append([name, 1])
+    return ", ".join(name if n == 1 else f"{name} ({n} x)" for name, n in out)
+
+
 def measure(url: str, counts: list[int], seconds: float, per_client: int) -> dict:
     """Prepare the episodes, capture one move of each kind, then time services and raw SQL at
     each client count. Runs in a child process of the runner (Django set up on `url`)."""
@@ -235,4 +264,5 @@ def measure(url: str, counts: list[int], seconds: float, per_client: int) -> dic
         raw = clients(raw_client, url, split, seconds, templates, states)
         rows[n] = {"services": services, "raw": raw}
     per_move = {name: len(steps) for name, steps in templates.items()}
-    return {"rows": rows, "statements": per_move}
+    order = {name: sequence(steps) for name, steps in templates.items()}
+    return {"rows": rows, "statements": per_move, "sequence": order}
