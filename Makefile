@@ -1,11 +1,13 @@
-# The two commands: `make run` (a working app with demo data) and `make test` (the whole suite).
+# The two commands: `make run` (a working app with demo data) and `make test` (the whole suite);
+# `make bench` measures moves, the sweep and the pages and writes docs/benchmarks.md.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pathway
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pathway_bench_run
 
-.PHONY: run test lint install browser
+.PHONY: run test lint install browser bench
 install: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.txt
@@ -32,3 +34,9 @@ test: install lint browser
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 	$(VENV)/bin/pytest
+
+# Sizes, requests and durations from BENCH_* (see bench/run.py); the databases it empties are
+# BENCH_DATABASE_URL's (and _moves, _sweep) and pathway_bench_pgbench.
+bench: export BENCH_DATABASE_URL := $(BENCH_DATABASE_URL)
+bench: install
+	$(PY) bench/run.py
