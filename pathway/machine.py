@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pathway.models import Episode
-from pathway.rules import Unmet
+from pathway.rules import Unmet, answer
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class Move:
         return bool(self.custom.get("admin_only"))
 
     def unmet(self, episode: Episode) -> list[Unmet]:
-        return [u for u in (rule(episode) for rule in self.rules) if u is not None]
+        return [u for u in (answer(rule, episode) for rule in self.rules) if u is not None]
 
 
 def _moves() -> list[Move]:

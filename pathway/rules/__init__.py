@@ -13,7 +13,7 @@ from pathway.rules.advisory import (
     thrombophilia_assessed,
     warnings,
 )
-from pathway.rules.base import Rule, Unmet, date_problem, guard
+from pathway.rules.base import Rule, Unmet, answer, answered_once, date_problem, guard
 from pathway.rules.guards import (
     INR_BOUNDS,
     SYMPTOM_WINDOW_DAYS,
@@ -53,6 +53,8 @@ __all__ = [
     "duplex_done",
     "echo_if_pe",
     "fit_for_procedure",
+    "answer",
+    "answered_once",
     "guard",
     "indication_documented",
     "inflow",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -35,7 +36,9 @@ def selection_of(episode):
 
 
 def latest_mdt(episode):
-    return episode.mdt_decisions.order_by("-date", "-id").first()
+    return remembered(
+        episode, "latest_mdt", lambda: episode.mdt_decisions.order_by("-date", "-id").first()
+    )
 
 
 def studies(episode, *modalities):
@@ -45,11 +48,39 @@ def studies(episode, *modalities):
 NO_SELECTION = "No selection assessment has been recorded."
 
 
+# --- asking each rule once per move ----------------------------------------------------------
+# The move service asks a move's rules to explain a refusal, then django-fsm asks them again as
+# the transition's conditions: within answered_once() both get the same answers, read once.
+def remembered(episode, key, read: Callable[[], object]):
+    """`read()`, once per key within answered_once(episode); every time outside it."""
+    memo = getattr(episode, "_answers", None)
+    if memo is None:
+        return read()
+    if key not in memo:
+        memo[key] = read()
+    return memo[key]
+
+
+def answer(rule: Rule, episode) -> Unmet | None:
+    return remembered(episode, rule, lambda: rule(episode))
+
+
+@contextmanager
+def answered_once(episode):
+    """Within it, each rule (and each record the rules share) is read once for the episode:
+    for one move under the episode's lock, where nothing else can change what they read."""
+    episode._answers = {}
+    try:
+        yield
+    finally:
+        del episode._answers
+
+
 def guard(rule: Rule) -> Callable[..., bool]:
     """Wrap a rule as an FSM condition; the wrapper keeps the rule so it can be explained."""
 
     def condition(episode) -> bool:
-        return rule(episode) is None
+        return answer(rule, episode) is None
 
     condition.__name__ = rule.__name__
     condition.rule = rule

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from core import roles
 from core.errors import Conflict, InvalidInput, MoveRefused
-from pathway import hooks, machine
+from pathway import hooks, machine, rules
 from pathway.codes import DUPLEX_CAUSES, MdtOutcome, ReinterventionCause
 from pathway.models import Episode, Reintervention, Stent, Transition
 from pathway.services.common import lock
@@ -140,23 +140,25 @@ def episode_transition(
                 "been moved by someone else)."
             )
         episode.pending_reason = reason
-        unmet = move.unmet(episode)
-        if unmet:
-            raise MoveRefused(f"'{name}' is blocked by the pathway rules.", unmet)
-        effective = _effective_on(move, effective_on, episode)
-        _check_reintervention_shape(spec, reintervention)
-        if reintervention is not None:
-            _check_reintervention_facts(episode, reintervention)
+        # The explanation of a refusal and the FSM's conditions read the same facts once.
+        with rules.answered_once(episode):
+            unmet = move.unmet(episode)
+            if unmet:
+                raise MoveRefused(f"'{name}' is blocked by the pathway rules.", unmet)
+            effective = _effective_on(move, effective_on, episode)
+            _check_reintervention_shape(spec, reintervention)
+            if reintervention is not None:
+                _check_reintervention_facts(episode, reintervention)
 
-        left, undone, stay_days = episode.state, None, None
-        if name == "correct":
-            undone = episode.last_correctable_move()
-            episode.correct(undone.source)
-            episode.entered_on = _entered_before(undone)
-        else:
-            getattr(episode, name)()
-            stay_days = (effective - episode.entered_on).days
-            episode.entered_on = effective
+            left, undone, stay_days = episode.state, None, None
+            if name == "correct":
+                undone = episode.last_correctable_move()
+                episode.correct(undone.source)
+                episode.entered_on = _entered_before(undone)
+            else:
+                getattr(episode, name)()
+                stay_days = (effective - episode.entered_on).days
+                episode.entered_on = effective
         if undone is None:
             episode.save(update_fields=["state", "entered_on"])
         else:  # undoing an exit reopens the episode: the patient may have opened another
