@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from core.roles import ROLES
 from demo.synthetic import story as steps
+from demo.synthetic.broker import unanswered_deliveries_wait
 from demo.synthetic.story import Actors, Story
 from demo.synthetic.surveillance import Exit, surveillance_write
 from pathway import services
@@ -158,11 +159,12 @@ def cohort_generate(
     started = timezone.now()
     actors = cohort_actors()
     today = timezone.localdate()
-    for number, fate in enumerate(fates_deal(seed, patients), start=1):
-        with transaction.atomic():
-            patient_write(
-                seed=seed, number=number, fate=fate, actors=actors, today=today, years=years
-            )
-        if progress is not None:
-            progress(1)
+    with unanswered_deliveries_wait():
+        for number, fate in enumerate(fates_deal(seed, patients), start=1):
+            with transaction.atomic():
+                patient_write(
+                    seed=seed, number=number, fate=fate, actors=actors, today=today, years=years
+                )
+            if progress is not None:
+                progress(1)
     return Generated(patients, (timezone.now() - started).total_seconds())
