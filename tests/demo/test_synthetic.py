@@ -64,12 +64,12 @@ def test_a_small_cohort_populates_every_stage_and_exit_with_follow_ups_owed_toda
 
 
 def test_primary_patency_at_12_months_is_in_the_published_range():
-    cohort_generate(patients=100, seed=5, years=2)  # two years: enough to say at 12 months
+    cohort_generate(patients=80, seed=5, years=2)  # two years: enough to say at 12 months
 
     figures = outcomes_get(actor=cohort_actors().admin)
     at_12 = figures["patency"]["primary"]["12"]
 
-    assert at_12["at_risk"] >= 20
+    assert at_12["at_risk"] >= 15
     assert 0.6 <= at_12["estimate"] <= 0.95
 
 
