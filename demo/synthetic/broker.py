@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 
 import redis
+from celery import Celery
 from django.conf import settings
 
 from config.celery import app
@@ -23,16 +24,18 @@ def broker_answers() -> bool:
 
 @contextlib.contextmanager
 def unanswered_deliveries_wait():
-    """Inside: publish to memory when the broker does not answer (nothing is lost: the
-    deliveries stay owed in the database)."""
+    """Inside: the current Celery app publishes to memory when the broker does not answer
+    (nothing is lost: the deliveries stay owed in the database). Shared tasks resolve to the
+    current app, so the project's app and its connections are left untouched."""
     if broker_answers():
         yield
         return
-    url = app.conf.broker_url
-    app.conf.broker_url = "memory://"
-    app.pool.force_close_all()
+    memory = Celery("synthetic-cohort", broker="memory://", set_as_current=False)
+    memory.config_from_object("django.conf:settings", namespace="CELERY")
+    memory.conf.broker_url = "memory://"
+    memory.set_current()
     try:
         yield
     finally:
-        app.conf.broker_url = url
-        app.pool.force_close_all()
+        app.set_current()
+        memory.close()
