@@ -56,6 +56,11 @@ def demo_users_reset() -> dict[str, str]:
     return passwords
 
 
+def database_empty() -> bool:
+    """The first run: no patient at all yet (the synthetic cohort is loaded only then)."""
+    return not Patient.objects.exists()
+
+
 @transaction.atomic
 def demo_cohort_load() -> tuple[int, int]:
     """Load the demo cohort once (three patients discharged 10, 45 and 200 days ago, so their

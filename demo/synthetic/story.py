@@ -1,0 +1,282 @@
+"""One synthetic patient's story up to the discharge, written through the pathway services:
+referral, selection, MDT, imaging, procedure and post-op, each dated along a cursor that never
+passes today, so every date fits the episode's timeline as the services check it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils import timezone
+
+from demo.synthetic import draws
+from pathway import services
+from pathway.codes import Contraindication
+from patients.services import patient_create
+
+
+@dataclass
+class Actors:
+    """Who writes what: the coordinator moves and records, the nurse records results, the admin
+    reads the outcomes."""
+
+    coordinator: object
+    nurse: object
+    admin: object
+
+
+@dataclass
+class Story:
+    rng: random.Random
+    actors: Actors
+    today: dt.date
+    fate: str
+    on: dt.date = None  # the cursor: the date of the latest move or record
+    episode_id: int | None = None
+    state: str = "selection"
+    side: str = "left"
+    stented: list[str] = field(default_factory=list)
+    lesion: str = "none"
+    inflow: str = "good"
+    procedure_on: dt.date | None = None
+    anticoagulant: str = ""
+    pe_suspected: bool = False
+    planned_stents: list[dict] = field(default_factory=list)
+    # surveillance (demo/synthetic/surveillance.py)
+    index_on: dt.date | None = None
+    pts_propensity: float = 0.0
+    inr_spread: float = 0.5
+    pending: dict | None = None
+
+    def later(self, low: int, high: int) -> dt.date:
+        """Move the cursor on by low-high days, never past today."""
+        self.on = min(self.on + dt.timedelta(days=self.rng.randint(low, high)), self.today)
+        return self.on
+
+    def move(self, name: str, **kwargs) -> None:
+        actor = self.actors.coordinator
+        episode = services.episode_transition(
+            episode_id=self.episode_id, name=name, actor=actor, effective_on=self.on, **kwargs
+        )
+        self.state = episode.state
+
+    def at(self, day: dt.date, hour: int) -> dt.datetime:
+        moment = timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+        return min(moment, timezone.now())
+
+
+def patient_register(*, story: Story, mrn: str, number: int, referred_on: dt.date):
+    """An obviously synthetic patient (an MRN starting SYN, family name Synthetic-<n>)."""
+    rng = story.rng
+    age = rng.randint(19, 78)
+    born = referred_on - dt.timedelta(days=age * 365 + rng.randint(0, 364))
+    return patient_create(
+        actor=story.actors.coordinator,
+        mrn=mrn,
+        given_name=rng.choice(draws.GIVEN),
+        family_name=f"Synthetic-{number:06d}",
+        birth_date=born,
+        sex=draws.pick(rng, (("female", 55), ("male", 44), ("other", 1))),
+    )
+
+
+def selection_write(story: Story) -> None:
+    rng, coordinator = story.rng, story.actors.coordinator
+    story.side = "left" if rng.random() < 0.7 else "right"  # May-Thurner: mostly left
+    stents = draws.stents_draw(rng, story.side)
+    story.stented = [s["segment"] for s in stents]
+    story.planned_stents = stents
+    story.pe_suspected = rng.random() < 0.15
+    assessed = story.later(0, 1)
+    delay = draws.pick(rng, (("early", 85), ("late", 12), ("beyond", 3)))
+    days = {"early": (1, 13), "late": (14, 21), "beyond": (22, 28)}[delay]
+    excluded = story.fate == "excluded_selection"
+    contraindications = [rng.choice(draws.CONTRAINDICATIONS)] if excluded else []
+    unfit = story.fate == "unfit"
+    thrombophilia = draws.pick(
+        rng, (("not_tested", 15), ("pending", 20), ("negative", 50), ("positive", 15))
+    )
+    services.selection_record(
+        actor=coordinator,
+        episode_id=story.episode_id,
+        assessed_on=assessed,
+        symptom_onset=assessed - dt.timedelta(days=rng.randint(*days)),
+        indications=rng.sample(draws.INDICATIONS, rng.randint(1, 3)),
+        contraindications=contraindications,
+        fit_for_procedure=not unfit,
+        thrombus_segments=draws.thrombus_draw(rng, story.side, story.stented),
+        pe_suspected=story.pe_suspected,
+        symptom_window_override=(
+            "Phlegmasia threatening the limb; benefit outweighs the late presentation."
+            if delay == "beyond"
+            else None
+        ),
+        thrombophilia=thrombophilia,
+        thrombophilia_finding="factor V Leiden" if thrombophilia == "positive" else "",
+        comorbidities=rng.choice(("", "", "hypertension", "type 2 diabetes", "obesity")),
+    )
+    if excluded:
+        label = Contraindication(contraindications[0]).label.lower()
+        story.move("exclude", reason=f"Absolute contraindication: {label}.")
+    elif unfit:
+        story.move("exclude", reason="Not fit for a major procedure (anaesthetic review).")
+    else:
+        story.later(0, 2)
+        story.move("refer_to_mdt")
+
+
+def mdt_write(story: Story, decision: str = "proceed") -> None:
+    rng = story.rng
+    attendees = ["vascular_surgeon", "interventional_radiologist"]
+    recommended = (("haematologist", 0.85), ("anaesthetist", 0.8))
+    attendees += [role for role, share in recommended if rng.random() < share]
+    if decision == "proceed" and rng.random() < 0.08:
+        services.mdt_decision_add(
+            actor=story.actors.coordinator, episode_id=story.episode_id, date=story.later(1, 7),
+            attendees=attendees, decision="defer", rationale="Await thrombophilia screen.",
+        )  # fmt: skip
+    services.mdt_decision_add(
+        actor=story.actors.coordinator,
+        episode_id=story.episode_id,
+        date=story.later(1, 7),
+        attendees=attendees,
+        decision=decision,
+        rationale={
+            "proceed": "Extensive iliocaval DVT, high PTS risk, fit.",
+            "anticoagulation_alone": "Limited thrombus burden: anticoagulation alone.",
+        }[decision],
+        anaesthetic_risk=rng.choice(("ASA 1", "ASA 2", "ASA 2", "ASA 3")),
+    )
+    story.move("approve" if decision == "proceed" else "exclude")
+
+
+def imaging_write(story: Story) -> None:
+    """A duplex (often the diagnostic scan, before referral is allowed), CT or MR venography,
+    echocardiography when PE is suspected, then anticoagulation and the booking."""
+    rng, coordinator, episode_id = story.rng, story.actors.coordinator, story.episode_id
+    services.imaging_study_add(
+        actor=coordinator, episode_id=episode_id, modality="duplex", date=story.later(0, 3),
+        thrombus_segments=story.stented,
+    )  # fmt: skip
+    blocked = story.fate == "excluded_imaging"
+    services.imaging_study_add(
+        actor=coordinator,
+        episode_id=episode_id,
+        modality="ct_venography" if rng.random() < 0.8 else "mr_venography",
+        date=story.later(0, 3),
+        ivc_anomaly=blocked,
+        ivc_filter=rng.random() < 0.05,
+        thrombus_segments=story.stented,
+        findings="Absent infrarenal IVC." if blocked else "",
+    )
+    if blocked:
+        story.move("return_to_mdt", reason="CT venography shows an absent infrarenal IVC.")
+        mdt_write(story, decision="anticoagulation_alone")
+        return
+    if story.pe_suspected:
+        services.imaging_study_add(
+            actor=coordinator, episode_id=episode_id, modality="echocardiography",
+            date=story.on, right_heart_strain=rng.random() < 0.3,
+        )  # fmt: skip
+    services.anticoagulation_record(
+        actor=coordinator,
+        episode_id=episode_id,
+        agent="ufh_infusion" if rng.random() < 0.6 else "lmwh",
+        started_at=story.at(story.on, 8),
+    )
+    story.later(0, 2)
+    story.move("schedule_procedure")
+    if rng.random() < 0.05:
+        story.later(0, 2)
+        story.move("postpone", reason="Theatre list cancelled.")
+        story.later(2, 7)
+        story.move("schedule_procedure")
+
+
+def procedure_note_write(story: Story, stents: list[dict], *, redo: bool = False) -> None:
+    rng = story.rng
+    technique = draws.pick(rng, (("pharmacomechanical", 60), ("aspiration", 25), ("rheolytic", 15)))
+    agent = rng.choice(("alteplase", "urokinase")) if technique == "pharmacomechanical" else None
+    dose = {"alteplase": Decimal(rng.choice((10, 15, 20))), "urokinase": Decimal(250000)}
+    story.procedure_on = story.later(0, 3)
+    access = {"vein": rng.choice(("popliteal", "femoral")), "side": story.side}
+    access["ultrasound_guided"] = True
+    services.procedure_note_record(
+        actor=story.actors.coordinator,
+        episode_id=story.episode_id,
+        date=story.procedure_on,
+        access=[access],
+        technique=technique,
+        device={"pharmacomechanical": "Trellis", "aspiration": "Indigo", "rheolytic": "AngioJet"}[
+            technique
+        ],
+        thrombolytic_agent=agent,
+        thrombolytic_dose=dose[agent] if agent else None,
+        thrombolytic_dose_unit={"alteplase": "mg", "urokinase": "IU"}.get(agent),
+        angioplasty=True,
+        stents=stents,
+        ivus=rng.random() < 0.7,
+        completion_venography={
+            "patent": redo or rng.random() < 0.97,
+            "residual_stenosis_pct": rng.choice((0, 5, 10, 10, 20, 30)),
+            "dissection": rng.random() < 0.02,
+        },
+        inflow=story.inflow,
+        underlying_lesion=story.lesion,
+    )
+    story.move("complete_procedure")
+
+
+def procedure_write(story: Story) -> None:
+    rng = story.rng
+    story.lesion = draws.pick(rng, [(k, v[0]) for k, v in draws.LESIONS.items()])
+    story.inflow = draws.pick(rng, (("good", 70), ("fair", 20), ("poor", 10)))
+    procedure_note_write(story, story.planned_stents)
+
+
+def postop_write(story: Story) -> None:
+    """Ward checks, sometimes an early complication, then the pre-discharge duplex, the plan
+    and the discharge (which creates the follow-up schedule)."""
+    rng, coordinator, episode_id = story.rng, story.actors.coordinator, story.episode_id
+    for n in range(rng.randint(1, 3)):
+        day = min(story.procedure_on + dt.timedelta(days=n), story.today)
+        impaired = rng.random() < 0.02
+        services.postop_check_add(
+            actor=coordinator, episode_id=episode_id, at=story.at(day, 8 + 6 * (n % 2)),
+            limb_perfusion="impaired" if impaired else "normal", compartment_signs=False,
+            access_bleeding=False, pain_score=rng.randint(0, 5), mobilised=n > 0,
+        )  # fmt: skip
+    if rng.random() < 0.08:
+        kind = draws.pick(rng, (("access_site_bleeding", 4), ("haematoma", 3),
+                                ("pulmonary_embolism", 1), ("acute_stent_thrombosis", 1),
+                                ("contrast_reaction", 1)))  # fmt: skip
+        bleeding = kind in ("access_site_bleeding", "haematoma")
+        services.complication_add(
+            actor=coordinator, episode_id=episode_id, kind=kind,
+            occurred_on=min(story.procedure_on + dt.timedelta(days=rng.randint(0, 1)), story.today),
+            severity=rng.choice(("mild", "mild", "moderate")),
+            bleeding_class=rng.choice(("minor", "crnm")) if bleeding else None,
+        )  # fmt: skip
+
+
+def discharge_write(story: Story, *, first: bool = True) -> None:
+    rng, coordinator, episode_id = story.rng, story.actors.coordinator, story.episode_id
+    discharged = story.later(1, 5)
+    services.imaging_study_add(
+        actor=coordinator, episode_id=episode_id, modality="duplex", date=discharged,
+        findings="Stents patent.",
+    )  # fmt: skip
+    if first:
+        story.anticoagulant = draws.pick(rng, (("vka", 35), ("doac", 50), ("lmwh", 15)))
+        stockings = rng.random() < 0.9
+        services.discharge_plan_record(
+            actor=coordinator,
+            episode_id=episode_id,
+            anticoagulant=story.anticoagulant,
+            planned_duration_months=draws.pick(rng, ((6, 40), (12, 35), (24, 10), (None, 15))),
+            compression_stockings=stockings,
+            compression_reason="" if stockings else "Declined by the patient.",
+        )
+    story.move("discharge")
