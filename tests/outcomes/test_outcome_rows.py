@@ -3,7 +3,6 @@ re-intervention, a corrected procedure date, a new anticoagulant, an admin's cor
 rows are those a rebuild from scratch writes, and the figures read them."""
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -11,14 +10,13 @@ from django.forms.models import model_to_dict
 
 from pathway import services
 from pathway.codes import State
-from tasks import services as task_services
 from tasks.models import EpisodeOutcome
 from tasks.selectors_outcomes import outcomes_get
 from tasks.services.outcomes import episode_outcomes_rebuild
-from tests.factories import PatientFactory, days_ago, prepare_and_move, record_procedure, walk_to
+from tests.factories import PatientFactory, days_ago, record_procedure, walk_to
+from tests.outcomes.support import STENTED, discharged, duplex, inr, move
 
 pytestmark = pytest.mark.django_db
-STENTED = "left_common_iliac"
 
 
 def rows() -> dict:
@@ -33,31 +31,8 @@ def assert_in_line() -> dict:
     return kept
 
 
-def move(actor, episode, name, on, **kwargs):
-    return services.episode_transition(
-        episode_id=episode.id, name=name, actor=actor, effective_on=on, **kwargs
-    )
 
 
-def discharged(actor, on, booked_days_before=0):
-    booked = on - dt.timedelta(booked_days_before)
-    episode = walk_to(actor, PatientFactory(), State.PROCEDURE, on=booked)
-    record_procedure(actor, episode, date=on, underlying_lesion="compression")
-    move(actor, episode, "complete_procedure", on)
-    return prepare_and_move(actor, episode, "discharge", on)
-
-
-def duplex(nurse, episode, on, result="patent"):
-    return task_services.visit_record(
-        actor=nurse, episode_id=episode.id, kind="duplex", performed_on=on,
-        segments=[{"segment": STENTED, "result": result}],
-    )  # fmt: skip
-
-
-def inr(nurse, episode, on, value):
-    task_services.visit_record(
-        actor=nurse, episode_id=episode.id, kind="inr_check", performed_on=on, inr=Decimal(value)
-    )
 
 
 def test_an_episode_gets_its_row_with_its_index_procedure(coordinator):

@@ -2,7 +2,6 @@
 count does not grow with the episodes; GET /api/dashboard/outcomes/."""
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 import time_machine
@@ -13,46 +12,18 @@ from django.test.utils import CaptureQueriesContext
 
 from core.errors import Forbidden
 from pathway import services
-from pathway.codes import State
-from tasks import services as task_services
 from tasks.selectors_outcomes import outcomes_get
-from tests.factories import PatientFactory, days_ago, prepare_and_move, record_procedure, walk_to
+from tests.factories import days_ago, prepare_and_move, record_procedure
+from tests.outcomes.support import STENTED, discharged, duplex, inr, move, plus
 
 pytestmark = pytest.mark.django_db
 
-STENTED = "left_common_iliac"
 URL = "/api/dashboard/outcomes/"
 
 
-def plus(start: dt.date, n: int) -> dt.date:
-    return start + dt.timedelta(days=n)
 
 
-def duplex(nurse, episode, on, result="patent", villalta=None):
-    return task_services.visit_record(
-        actor=nurse, episode_id=episode.id, kind="duplex", performed_on=on,
-        segments=[{"segment": STENTED, "result": result}], villalta=villalta,
-    )  # fmt: skip
 
-
-def inr(nurse, episode, on, value):
-    task_services.visit_record(
-        actor=nurse, episode_id=episode.id, kind="inr_check", performed_on=on, inr=Decimal(value)
-    )
-
-
-def move(actor, episode, name, on, **kwargs):
-    return services.episode_transition(
-        episode_id=episode.id, name=name, actor=actor, effective_on=on, **kwargs
-    )
-
-
-def discharged(actor, on, lesion=None):
-    """Walked to surveillance, everything on `on`; the index note records `lesion`."""
-    episode = walk_to(actor, PatientFactory(), State.PROCEDURE, on=on)
-    record_procedure(actor, episode, date=on, underlying_lesion=lesion)
-    move(actor, episode, "complete_procedure", on)
-    return prepare_and_move(actor, episode, "discharge", on)
 
 
 def mild() -> dict:

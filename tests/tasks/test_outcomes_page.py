@@ -3,44 +3,23 @@ form, the same figures in the CSV as in the selector, roles, and a query count t
 with the episodes."""
 
 import csv
-import datetime as dt
 import io
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from pathway import services
-from pathway.codes import State
-from tasks import services as task_services
 from tasks.selectors_outcomes import outcome_curves_get, outcomes_get
-from tests.factories import PatientFactory, days_ago, prepare_and_move, record_procedure, walk_to
+from tests.factories import days_ago
+from tests.outcomes.support import discharged, duplex, plus
 
 pytestmark = pytest.mark.django_db
 
 URL = "/dashboard/outcomes/"
-STENTED = "left_common_iliac"
 TABLES = ("patency", "pts", "complications", "anticoagulation", "time_in_stage")
 
 
-def plus(start: dt.date, n: int) -> dt.date:
-    return start + dt.timedelta(days=n)
 
-
-def discharged(actor, on, lesion=None):
-    episode = walk_to(actor, PatientFactory(), State.PROCEDURE, on=on)
-    record_procedure(actor, episode, date=on, underlying_lesion=lesion)
-    services.episode_transition(
-        episode_id=episode.id, name="complete_procedure", actor=actor, effective_on=on
-    )
-    return prepare_and_move(actor, episode, "discharge", on)
-
-
-def duplex(nurse, episode, on, result="patent"):
-    return task_services.visit_record(
-        actor=nurse, episode_id=episode.id, kind="duplex", performed_on=on,
-        segments=[{"segment": STENTED, "result": result}],
-    )  # fmt: skip
 
 
 def build(coordinator, nurse, n: int):
