@@ -146,6 +146,10 @@ def tables(figures: dict) -> dict[str, dict]:
                 ["VKA patients with a TTR", anticoagulation["patients"]],
                 ["Median TTR (%)", anticoagulation["median_ttr"]],
                 ["Share with TTR ≥ 65%", anticoagulation["share_ttr_65"]],
+                *(
+                    [f"Patients with TTR {b['from_pct']}–{b['to_pct']}%", b["patients"]]
+                    for b in anticoagulation["distribution"]
+                ),
             ],
         },
         "time_in_stage": {

@@ -130,6 +130,10 @@ def test_each_csv_downloads_with_a_header_and_the_figures(admin_client, admin_us
         assert [int(r[1]) for r in rows[1:]] == list(figures["pts"].values())
     if table == "complications":
         assert len(rows) == 1 + len(figures["complications"]["early"])
+    if table == "anticoagulation":
+        bands = {r[0]: int(r[1]) for r in rows[4:]}
+        assert len(bands) == 10
+        assert sum(bands.values()) == figures["anticoagulation"]["patients"]
     if table == "time_in_stage":
         stays = {r[0]: int(r[3]) for r in rows[1:]}
         assert stays["Surveillance"] == figures["time_in_stage"]["surveillance"]["stays"]
