@@ -241,6 +241,13 @@ class Transition(models.Model):
 
     class Meta:
         ordering = ["id"]
+        indexes = [
+            models.Index(  # time in stage groups the stays from it alone
+                fields=["source", "stay_days", "id"],
+                name="transition_stays_idx",
+                condition=Q(corrects__isnull=True, stay_days__isnull=False),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name}: {self.source or '-'} -> {self.target}"
