@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.db import transaction
 from django.utils import timezone
 
 from pathway import outcomes
@@ -150,16 +151,21 @@ FIELDS = [f.name for f in EpisodeOutcome._meta.concrete_fields if not f.primary_
 
 
 def _write(episode_ids: list[int]) -> int:
-    rows = _reduced(episode_ids)
-    now = timezone.now()
-    for row in rows:
-        row.reduced_at = now
-    EpisodeOutcome.objects.filter(episode_id__in=episode_ids).exclude(
-        episode_id__in=[r.episode_id for r in rows]
-    ).delete()
-    EpisodeOutcome.objects.bulk_create(
-        rows, update_conflicts=True, unique_fields=["episode"], update_fields=FIELDS
-    )
+    """Under the episodes' locks, so that two writers of the same episode's facts (two results
+    recorded at once) reduce one after the other, the second reading the first's committed
+    facts, rather than each overwriting the row without the other's."""
+    with transaction.atomic():
+        list(Episode.objects.select_for_update().filter(id__in=episode_ids).values_list("id"))
+        rows = _reduced(episode_ids)
+        now = timezone.now()
+        for row in rows:
+            row.reduced_at = now
+        EpisodeOutcome.objects.filter(episode_id__in=episode_ids).exclude(
+            episode_id__in=[r.episode_id for r in rows]
+        ).delete()
+        EpisodeOutcome.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=["episode"], update_fields=FIELDS
+        )
     return len(rows)
 
 

@@ -148,6 +148,12 @@ def followup_record_result(*, actor, follow_up_id: int, performed_on: dt.date, *
     roles.require(actor, RECORD_RESULTS, "record follow-up results")
     _not_in_future(performed_on)
     with transaction.atomic():
+        # The episode first, then its follow-up: the order the moves take them in (an exit
+        # locks the episode and then cancels its follow-ups), so the two never deadlock.
+        episode_id = FollowUp.objects.filter(id=follow_up_id).values_list("episode_id").first()
+        if episode_id is None:
+            raise NotFound("No such follow-up.")
+        Episode.objects.select_for_update(of=("self",)).filter(id=episode_id[0]).first()
         follow_up = (
             FollowUp.objects.select_for_update(of=("self",))
             .select_related("episode")
