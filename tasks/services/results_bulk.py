@@ -5,7 +5,9 @@ the end instead of after every result (which made a long surveillance cost its s
 
 from __future__ import annotations
 
-from django.db import transaction
+import json
+
+from django.db import connection, transaction
 from django.utils import timezone
 
 from core import roles
@@ -88,10 +90,35 @@ def followup_results_record_bulk(*, actor, results: list[dict]) -> list[FollowUp
     return written
 
 
+def _update_postgresql(written: list[FollowUp]) -> None:
+    """The follow-ups' result fields in one UPDATE from arrays: Django's bulk_update builds a
+    CASE per row and field, which took 40% of a batch (as the sweep found, README)."""
+    first = written[0]
+    encoder = FollowUp._meta.get_field("result").encoder
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {FollowUp._meta.db_table} AS f SET "  # noqa: S608 - fixed table name
+            "completed_at = %s, completed_by_id = %s, next_alert_on = NULL, "
+            "performed_on = v.performed_on, result = v.result::jsonb "
+            "FROM unnest(%s::bigint[], %s::date[], %s::text[]) AS v(id, performed_on, result) "
+            "WHERE f.id = v.id",
+            [
+                first.completed_at,
+                first.completed_by_id,
+                [row.id for row in written],
+                [row.performed_on for row in written],
+                [json.dumps(row.result, cls=encoder) for row in written],
+            ],
+        )
+
+
 def _write(written: list[FollowUp], segments: list[DuplexSegmentResult]) -> None:
     """The rows `save` would write for each (the follow-up and its revision), its segment
     results, and its alerts resolved: one statement a table for the whole batch."""
-    FollowUp.objects.bulk_update(written, RESULT_FIELDS)
+    if connection.vendor == "postgresql":
+        _update_postgresql(written)  # every row has the batch's time and actor
+    else:
+        FollowUp.objects.bulk_update(written, RESULT_FIELDS)
     revisions_write_bulk(written)
     DuplexSegmentResult.objects.bulk_create(segments)
     alerts_resolve(follow_ups=[row.id for row in written], reason="The follow-up was completed.")
