@@ -13,8 +13,10 @@ from decimal import Decimal
 
 from django.db import models
 from django.dispatch import receiver
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
-from simple_history.signals import pre_create_historical_record
+from simple_history.signals import post_create_historical_record, pre_create_historical_record
+from simple_history.utils import get_change_reason_from_object
 
 HISTORY_FIELDS = ("history_id", "history_date", "history_change_reason", "history_type",
                   "history_user", "history_user_id", "parts")  # fmt: skip
@@ -44,6 +46,38 @@ def mark(record, *, actor, reason: str = "", parts=None) -> None:
     record._change_reason = reason or ""
     if parts is not None:
         record.revision_parts = parts
+
+
+def revisions_write_bulk(records: list, *, history_type: str = "~") -> list:
+    """The revision rows that `mark` and a save write one at a time (simple_history's
+    post_save), for records written together by bulk_update, which sends no signals: the same
+    fields, actor, reason and parts (the same pre/post signals), in one INSERT."""
+    if not records:
+        return []
+    model = type(records[0])
+    history = getattr(model, model._meta.simple_history_manager_attribute).model
+    rows = []
+    for record in records:
+        facts = {
+            "history_date": getattr(record, "_history_date", timezone.now()),
+            "history_user": record._history_user,
+            "history_change_reason": get_change_reason_from_object(record),
+        }
+        row = history(
+            history_type=history_type,
+            **facts,
+            **{f.attname: getattr(record, f.attname) for f in history.tracked_fields},
+        )
+        pre_create_historical_record.send(
+            sender=history, instance=record, history_instance=row, using=None, **facts
+        )
+        rows.append((record, row, facts))
+    history.objects.bulk_create([row for _, row, _ in rows])
+    for record, row, facts in rows:
+        post_create_historical_record.send(
+            sender=history, instance=record, history_instance=row, using=None, **facts
+        )
+    return [row for _, row, _ in rows]
 
 
 @receiver(pre_create_historical_record)

@@ -4,6 +4,7 @@
 - story.py: referral to discharge through the pathway services;
 - surveillance.py: follow-up results, visits, re-interventions and exits;
 - cohort.py: the actors, the fates dealt, one transaction per patient;
+- parallel.py: several processes writing disjoint slices (`--workers`, PostgreSQL only);
 - summary.py: what a cohort holds, read back.
 """
 

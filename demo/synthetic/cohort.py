@@ -20,6 +20,7 @@ from django.utils import timezone
 from core.roles import ROLES
 from demo.synthetic import story as steps
 from demo.synthetic.broker import unanswered_deliveries_wait
+from demo.synthetic.parallel import cohort_write_parallel, workers_check
 from demo.synthetic.story import Actors, Story
 from demo.synthetic.surveillance import Exit, surveillance_write
 from pathway import services
@@ -147,20 +148,29 @@ def cohort_generate(
     seed: int,
     years: int = 5,
     progress: Callable[[int], None] | None = None,
+    workers: int = 1,
 ) -> Generated:
     """Write `patients` synthetic patients (MRNs SYN<seed>-000001 on), referred over the past
-    `years`, through the services; `progress(1)` after each. Refuses a seed already loaded."""
+    `years`, through the services; `progress(1)` after each. Refuses a seed already loaded.
+    With `workers` > 1 (PostgreSQL only), that many processes write disjoint slices."""
     if patients < 0:
         raise ValueError("The number of patients cannot be negative.")
     if not 1 <= years <= 20:
         raise ValueError("The cohort spans 1 to 20 years.")
+    workers_check(workers)
     if Patient.objects.filter(mrn__startswith=mrn_prefix(seed)).exists():
         raise ValueError(f"A cohort with seed {seed} is already loaded.")
     started = timezone.now()
     actors = cohort_actors()
     today = timezone.localdate()
+    cards = list(enumerate(fates_deal(seed, patients), start=1))
+    if workers > 1:
+        cohort_write_parallel(
+            cards=cards, seed=seed, years=years, today=today, workers=workers, progress=progress
+        )
+        return Generated(patients, (timezone.now() - started).total_seconds())
     with unanswered_deliveries_wait():
-        for number, fate in enumerate(fates_deal(seed, patients), start=1):
+        for number, fate in cards:
             with transaction.atomic():
                 patient_write(
                     seed=seed, number=number, fate=fate, actors=actors, today=today, years=years

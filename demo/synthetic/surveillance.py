@@ -9,13 +9,13 @@ until a re-intervention reopens it."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from demo.synthetic import draws
 from demo.synthetic.story import Story, discharge_write, procedure_note_write
 from pathway import services
 from tasks.models import Alert, FollowUp
-from tasks.services import alert_acknowledge, followup_record_result, visit_record
+from tasks.services import alert_acknowledge, followup_results_record_bulk, visit_record
 
 JITTER = {"duplex": (-4, 6), "anticoagulation_review": (-4, 6), "inr_check": (-2, 3)}
 OVERDUE_SHARE = 0.2  # of follow-ups whose window closed in the last OVERDUE_DAYS days
@@ -88,6 +88,29 @@ def _acknowledge(story: Story, **of) -> None:
         alert_acknowledge(actor=coordinator, alert_id=alert_id)
 
 
+@dataclass
+class Owed:
+    """The patient's follow-up results, collected in date order and written together through
+    the bulk path before any other write of the patient (a visit, a complication, a move), so
+    every write sees what it would have seen one by one."""
+
+    story: Story
+    results: list[dict] = field(default_factory=list)
+    seen: list[int] = field(default_factory=list)  # follow-ups whose urgent alerts were seen
+
+    def add(self, row: FollowUp, day: dt.date, data: dict) -> None:
+        self.results.append({"follow_up_id": row.id, "performed_on": day, **data})
+        if day < self.story.today - dt.timedelta(days=2):
+            self.seen.append(row.id)
+
+    def write(self) -> None:
+        if self.results:
+            followup_results_record_bulk(actor=self.story.actors.nurse, results=self.results)
+        if self.seen:
+            _acknowledge(self.story, follow_up_id__in=self.seen)
+        self.results, self.seen = [], []
+
+
 def _found(story: Story, failure: Failure, day: dt.date, **shown_by) -> dt.date | None:
     """A failure is seen for the first time: a late complication, sometimes, and the date of
     the re-intervention it prompts (None: watched, not treated, or after today)."""
@@ -116,11 +139,12 @@ def _period_write(story: Story, failure: Failure, exit_: Exit | None) -> dt.date
     events = [(day, row.id, row) for row in rows if (day := _performed_on(story, row))]
     if failure.symptomatic and story.on <= failure.on <= story.today:
         events.append((failure.on, 0, None))  # the patient comes back with a swollen leg
-    redo_on = None
+    redo_on, owed = None, Owed(story)
     for day, _, row in sorted(events, key=lambda e: (e[0], e[1])):
         if (exit_ and day >= exit_.on) or (redo_on and day >= redo_on):
             break
         if row is None:
+            owed.write()
             visit = visit_record(
                 actor=story.actors.nurse, episode_id=story.episode_id, kind="duplex",
                 performed_on=day, **_duplex_data(story, failure, day),
@@ -133,13 +157,11 @@ def _period_write(story: Story, failure: Failure, exit_: Exit | None) -> dt.date
             data = _duplex_data(story, failure, day)
         elif row.kind == "inr_check":
             data = {"inr": draws.inr_draw(story.rng, story.inr_spread)}
-        followup_record_result(
-            actor=story.actors.nurse, follow_up_id=row.id, performed_on=day, **data
-        )
-        if day < story.today - dt.timedelta(days=2):
-            _acknowledge(story, follow_up_id=row.id)
+        owed.add(row, day, data)
         if row.kind == "duplex" and day >= failure.on and not failure.seen:
+            owed.write()
             redo_on = _found(story, failure, day, follow_up=row.id) or redo_on
+    owed.write()
     if redo_on and redo_on <= story.today and not (exit_ and redo_on >= exit_.on):
         return redo_on
     return None

@@ -6,7 +6,8 @@ concern and re-exported here:
 - alerts.py: who gets an alert, inserting alerts once, acknowledging them;
 - sweep.py: the periodic sweep that raises owed alerts, and the unit's settings;
 - consequences.py: what a written pathway record changes (the schedule, urgent alerts);
-- results.py: recording follow-up results and unscheduled visits;
+- results.py: recording follow-up results and unscheduled visits (result_rules.py: the rules
+  they meet; results_bulk.py: many results at once, by the same rules);
 - delivery.py: emails, one per urgent alert and a daily digest, each sent once.
 """
 
@@ -21,6 +22,7 @@ from tasks.services.delivery import (
     digests_send,
 )
 from tasks.services.results import CEAP_CLASSES, VCSS_ITEMS, followup_record_result, visit_record
+from tasks.services.results_bulk import followup_results_record_bulk
 from tasks.services.schedule import (
     desired_schedule,
     followups_after_move,
@@ -47,6 +49,7 @@ __all__ = [
     "digest_send",
     "digests_send",
     "followup_record_result",
+    "followup_results_record_bulk",
     "followups_after_move",
     "followups_after_record_change",
     "followups_cancel_open",

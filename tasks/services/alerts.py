@@ -142,25 +142,42 @@ def urgent_alerts_insert(*, episode, now: dt.datetime, **source) -> list[int]:
     acknowledged it by then. The source is new in the caller's transaction, so nothing can
     conflict; the unique constraints still hold each alert to once. Returns the delivery ids
     to enqueue."""
-    kind = Alert.Kind.URGENT_RESULT
-    route = Recipients().of(kind, None, episode.assigned_coordinator_id)
-    if not route.ids:
-        log.error("Urgent result of episode %s has nobody to alert: no active user.", episode.id)
+    return urgent_alerts_insert_bulk(findings=[(episode, source)], now=now)
+
+
+def urgent_alerts_insert_bulk(*, findings: list[tuple], now: dt.datetime) -> list[int]:
+    """`urgent_alerts_insert` for many findings ((episode, source) pairs) at once: who gets
+    each is looked up once for them all, and their alerts and deliveries are two inserts."""
+    if not findings:
         return []
-    hours = UnitSettings.current().urgent_escalation_hours
-    alerts = Alert.objects.bulk_create(
-        Alert(
-            episode=episode,
-            kind=kind,
-            recipient_id=user_id,
-            created_at=now,
-            unrouted=route.unrouted,
-            escalate_after=now + dt.timedelta(hours=hours) if first else None,
-            **source,
-        )
-        for first, user_id in zip([True] + [False] * len(route.ids), route.ids, strict=False)
-    )
-    return _immediate(alerts, now)
+    kind = Alert.Kind.URGENT_RESULT
+    recipients = Recipients()
+    hours = None
+    alerts = []
+    for episode, source in findings:
+        route = recipients.of(kind, None, episode.assigned_coordinator_id)
+        if not route.ids:
+            log.error(
+                "Urgent result of episode %s has nobody to alert: no active user.", episode.id
+            )
+            continue
+        if hours is None:
+            hours = UnitSettings.current().urgent_escalation_hours
+        alerts += [
+            Alert(
+                episode=episode,
+                kind=kind,
+                recipient_id=user_id,
+                created_at=now,
+                unrouted=route.unrouted,
+                escalate_after=now + dt.timedelta(hours=hours) if first else None,
+                **source,
+            )
+            for first, user_id in zip([True] + [False] * len(route.ids), route.ids, strict=False)
+        ]
+    if not alerts:
+        return []
+    return _immediate(Alert.objects.bulk_create(alerts), now)
 
 
 def _same_finding(alert: Alert) -> Q:

@@ -5,10 +5,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
-from demo.synthetic import cohort_actors, cohort_generate, cohort_summary
+from demo.synthetic import cohort_actors, cohort_generate, cohort_summary, surveillance
 from pathway.codes import State
 from patients.models import Patient
-from tasks.models import FollowUp
+from tasks import services
+from tasks.models import Alert, DuplexSegmentResult, EpisodeOutcome, FollowUp
 from tasks.selectors_outcomes import outcomes_get
 from tests.factories import today
 
@@ -40,6 +41,42 @@ def test_the_same_seed_gives_the_same_cohort_and_another_seed_a_different_one():
     assert first == again
     assert first["results"]  # there is something to compare
     assert _contents(other) != _contents(first)
+
+
+def _written(seed: int) -> list:
+    """The results, segments, alerts and outcome rows of a cohort, by MRN (no ids)."""
+    mrn = "episode__patient__mrn"
+    return [
+        sorted(FollowUp.objects.values_list(mrn, "kind", "due_on", "performed_on", "result",
+                                            "completed_by__username", "next_alert_on"), key=str),
+        sorted(DuplexSegmentResult.objects.values_list(f"follow_up__{mrn}", "follow_up__due_on",
+                                                       "segment", "result"), key=str),
+        sorted(((*a[:-1], a[-1] is None) for a in Alert.objects.values_list(
+            mrn, "kind", "recipient__username", "follow_up__due_on", "resolved_reason",
+            "acknowledged_at",
+        )), key=str),
+        sorted(EpisodeOutcome.objects.values_list(mrn, "primary_days", "primary_event", "pts",
+                                                  "ttr"), key=str),
+        FollowUp.history.count(),
+    ]  # fmt: skip
+
+
+def test_the_cohort_written_in_bulk_is_the_cohort_written_one_result_at_a_time(monkeypatch):
+    def one_by_one(*, actor, results):
+        for item in results:
+            services.followup_record_result(actor=actor, **item)
+
+    bulk = _generated_summary(patients=12, seed=6)
+    with transaction.atomic():
+        cohort_generate(patients=12, seed=6, years=2)
+        in_bulk = _written(6)
+        transaction.set_rollback(True)
+    monkeypatch.setattr(surveillance, "followup_results_record_bulk", one_by_one)
+    single = _generated_summary(patients=12, seed=6)
+    cohort_generate(patients=12, seed=6, years=2)
+
+    assert single == bulk and single["results"]
+    assert _written(6) == in_bulk
 
 
 def test_a_small_cohort_populates_every_stage_and_exit_with_follow_ups_owed_today():

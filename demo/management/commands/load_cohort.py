@@ -11,8 +11,12 @@ class Command(BaseCommand):
         parser.add_argument("--patients", type=int, required=True)
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--years", type=int, default=5, help="Referrals over the past N years.")
+        parser.add_argument(
+            "--workers", type=int, default=1,
+            help="Processes writing disjoint slices of the patients (PostgreSQL only).",
+        )  # fmt: skip
 
-    def handle(self, *args, patients, seed, years, verbosity, **options):
+    def handle(self, *args, patients, seed, years, workers, verbosity, **options):
         if patients < 0:
             raise CommandError("--patients must be 0 or more.")
         if seed < 0:
@@ -20,8 +24,9 @@ class Command(BaseCommand):
         with tqdm(total=patients, unit="patient", disable=verbosity == 0) as bar:
             try:
                 done = cohort_generate(
-                    patients=patients, seed=seed, years=years, progress=bar.update
-                )
+                    patients=patients, seed=seed, years=years, progress=bar.update,
+                    workers=workers,
+                )  # fmt: skip
             except ValueError as exc:
                 raise CommandError(str(exc)) from None
         summary = cohort_summary(seed=seed)

@@ -1,0 +1,92 @@
+"""Writing a synthetic cohort in several processes: each writes every K-th patient (a patient
+depends only on its own `Random(f"{seed}:{n}")` and its fate, so the slices are the cohort one
+process would write), in its own connection, one transaction per patient, and reports each
+finished patient so the progress bar counts patients across workers.
+
+PostgreSQL only: SQLite takes one writer at a time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import queue as queues
+from collections.abc import Callable
+
+from django.db import connection, connections, transaction
+
+WAIT = 600  # seconds without a word from any worker before giving up on them
+
+
+def workers_check(workers: int) -> None:
+    if workers < 1:
+        raise ValueError("--workers must be 1 or more.")
+    if workers > 1 and connection.vendor != "postgresql":
+        raise ValueError(
+            f"Parallel writers need PostgreSQL; {connection.vendor} takes one writer at a time "
+            "(use --workers 1)."
+        )
+
+
+def _slice_write(cards: list[tuple[int, str]], seed, years, today, report) -> None:
+    """A worker: its patients in order, each in its own transaction; then done (or the kind
+    of error, never its text, which could name a patient's record)."""
+    from demo.synthetic.broker import unanswered_deliveries_wait
+    from demo.synthetic.cohort import cohort_actors, patient_write
+
+    try:
+        actors = cohort_actors()
+        with unanswered_deliveries_wait():
+            for number, fate in cards:
+                with transaction.atomic():
+                    patient_write(
+                        seed=seed, number=number, fate=fate, actors=actors, today=today,
+                        years=years,
+                    )  # fmt: skip
+                report.put(("patient", 1))
+        report.put(("done", None))
+    except Exception as exc:  # noqa: BLE001 - reported to the parent, which raises
+        report.put(("failed", type(exc).__name__))
+    finally:
+        connections.close_all()
+
+
+def cohort_write_parallel(
+    *,
+    cards: list[tuple[int, str]],
+    seed: int,
+    years: int,
+    today: dt.date,
+    workers: int,
+    progress: Callable[[int], None] | None,
+) -> None:
+    """Deal the numbered patients round-robin to `workers` forked processes and wait for all;
+    a worker's failure stops the others and is raised (patients already committed stay)."""
+    connections.close_all()  # each child opens its own connection; none is shared over fork
+    context = multiprocessing.get_context("fork")
+    report = context.Queue()
+    processes = [
+        context.Process(
+            target=_slice_write, args=(cards[k::workers], seed, years, today, report)
+        )
+        for k in range(workers)
+    ]
+    for process in processes:
+        process.start()
+    running = workers
+    try:
+        while running:
+            try:
+                what, detail = report.get(timeout=WAIT)
+            except queues.Empty:
+                raise RuntimeError("The cohort's workers stopped answering.") from None
+            if what == "patient" and progress is not None:
+                progress(detail)
+            elif what == "done":
+                running -= 1
+            elif what == "failed":
+                raise RuntimeError(f"A cohort worker failed ({detail}).")
+    finally:
+        for process in processes:
+            if running:
+                process.terminate()
+            process.join()
