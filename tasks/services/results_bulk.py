@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from core import roles
 from core.revisions import mark, revisions_write_bulk
+from pathway.models import Episode
 from tasks.models import DuplexSegmentResult, FollowUp, Kind
 from tasks.services.alerts import (
     RECORD_RESULTS,
@@ -33,9 +34,12 @@ OUTCOME_KINDS = (Kind.DUPLEX, Kind.INR_CHECK)  # a duplex or an INR changes the 
 
 
 def _locked(results: list[dict]) -> dict[int, FollowUp]:
-    """The follow-ups named, locked in id order (so two batches never wait on each other in a
-    circle), with their episodes."""
+    """The follow-ups named, with their episodes: the episodes locked first and then the
+    follow-ups, each in id order (the order an exit takes them in, and the same for every
+    batch, so nothing waits in a circle)."""
     ids = {item["follow_up_id"] for item in results}
+    episodes = FollowUp.objects.filter(id__in=ids).values("episode_id")
+    list(Episode.objects.select_for_update().filter(id__in=episodes).order_by("id").values("id"))
     rows = (
         FollowUp.objects.select_for_update(of=("self",))
         .select_related("episode")
