@@ -18,7 +18,7 @@ from pathway.codes import UnderlyingLesion
 from pathway.outcomes import FORMS
 from pathway.outcomes.pts import CATEGORIES
 from tasks import charts, selectors
-from tasks.selectors_outcomes import outcome_curves_get
+from tasks.selectors_outcomes import outcomes_get
 
 FORM_WORDS = {
     "primary": "Primary patency",
@@ -196,7 +196,7 @@ def _filtered(request):
     if request.GET and not form.is_valid():
         return form, None
     kwargs = form.selector_kwargs() if form.is_bound else {}
-    return form, outcome_curves_get(actor=request.user, **kwargs)
+    return form, outcomes_get(actor=request.user, curves=True, **kwargs)
 
 
 @page_for(roles.VIEW_DASHBOARD, "see the outcomes")

@@ -73,28 +73,17 @@ def outcomes_get(
     procedure_to: dt.date | None = None,
     lesion: str | None = None,
     today: dt.date | None = None,
+    curves: bool = False,
 ) -> dict:
     """{"episodes", "patency", "pts", "complications", "anticoagulation", "time_in_stage"}
     (docs/contract api.md, GET /api/dashboard/outcomes/). One query of the facts' version, then
-    each part kept for it or computed (seven queries in all), plus the role check."""
-    roles.require(actor, roles.VIEW_DASHBOARD, "see the outcomes")
-    figures, _, _ = _outcomes(procedure_from, procedure_to, lesion, today)
-    return figures
-
-
-def outcome_curves_get(
-    *,
-    actor,
-    procedure_from: dt.date | None = None,
-    procedure_to: dt.date | None = None,
-    lesion: str | None = None,
-    today: dt.date | None = None,
-) -> dict:
-    """outcomes_get's figures plus "curves": {form: km_curve} for each patency form, to draw
-    the curves the summary reports at 6, 12 and 24 months, from the same grouped facts."""
+    each part kept for it or computed (seven queries in all), plus the role check. `curves`:
+    also {form: km_curve} under "curves", to draw what the summary reports at 6, 12 and 24
+    months, from the same grouped facts (the outcomes page)."""
     roles.require(actor, roles.VIEW_DASHBOARD, "see the outcomes")
     figures, patency, rows_state = _outcomes(procedure_from, procedure_to, lesion, today)
-    figures["curves"] = kept(
-        "curves", rows_state, lambda: {form: km_curve(patency[form]) for form in outcomes.FORMS}
-    )
+    if curves:
+        figures["curves"] = kept(
+            "curves", rows_state, lambda: {f: km_curve(patency[f]) for f in outcomes.FORMS}
+        )
     return figures

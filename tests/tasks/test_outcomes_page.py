@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tasks.selectors_outcomes import outcome_curves_get, outcomes_get
+from tasks.selectors_outcomes import outcomes_get
 from tests.factories import days_ago
 from tests.outcomes.support import discharged, duplex, plus
 
@@ -161,7 +161,7 @@ def test_strangers_sign_in(client):
 
 
 def test_curves_are_small_plain_lists(admin_user, cohort):
-    curves = outcome_curves_get(actor=admin_user)["curves"]
+    curves = outcomes_get(actor=admin_user, curves=True)["curves"]
     assert set(curves) == {"primary", "assisted_primary", "secondary"}
     primary = curves["primary"]
     assert primary["days"][0] == 0.0 and primary["estimate"][0] == 1.0
