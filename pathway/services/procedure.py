@@ -104,7 +104,8 @@ def procedure_note_record(
             first = episode.complications.order_by("occurred_on").first()
             not_after(first and first.occurred_on, "a complication that followed it", date=date)
         note = ProcedureNote.objects.filter(episode=episode, reintervention=reintervention).first()
-        if note is None:
+        new = note is None
+        if new:
             note = ProcedureNote(episode=episode, reintervention=reintervention)
         else:
             note.revision_parts = _stents_of(note)
@@ -134,7 +135,8 @@ def procedure_note_record(
             ),
         )
         if changed:
-            note.stents.all().delete()
+            if not new:  # a new note has no stents to replace
+                note.stents.all().delete()
             Stent.objects.bulk_create(Stent(note=note, **s) for s in stents)
     return note
 
