@@ -16,13 +16,14 @@ from pathway.models import Episode, Transition
 from pathway.rules import date_problem
 
 
-def lock(episode_id: int) -> Episode:
+def lock(episode_id: int, *, patient: bool = True) -> Episode:
+    """The episode, locked for the caller's transaction; `patient`: read with its patient (the
+    record writers check dates against the birth date; a move's rules never read it)."""
+    episodes = Episode.objects.select_for_update(of=("self",))
+    if patient:
+        episodes = episodes.select_related("patient")
     try:
-        return (
-            Episode.objects.select_for_update(of=("self",))
-            .select_related("patient")
-            .get(id=episode_id)
-        )
+        return episodes.get(id=episode_id)
     except Episode.DoesNotExist:
         raise NotFound("No such episode.") from None
 

@@ -127,7 +127,7 @@ def episode_transition(
     reason = (reason or "").strip()
 
     with transaction.atomic():
-        episode = lock(episode_id)
+        episode = lock(episode_id, patient=False)
         reason = reason or _default_reason(episode, name)
         if spec.reason_required and not reason:
             raise InvalidInput({"reason": f"A reason is required to {name.replace('_', ' ')}."})
