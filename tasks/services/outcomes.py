@@ -26,6 +26,8 @@ from tasks.models import DuplexSegmentResult, EpisodeOutcome, FollowUp, Visit
 # Moves after which an episode's outcome facts may have changed: a re-intervention (primary
 # patency ends, a new note follows) and a correction (which may undo one).
 MOVES_THAT_CHANGE_OUTCOMES = frozenset({"reintervene", "correct"})
+# Results that change it: a duplex (patency, Villalta) and an INR reading (TTR).
+OUTCOME_KINDS = ("duplex", "inr_check")
 REBUILD_BATCH = 2000
 
 

@@ -13,71 +13,38 @@ from core.errors import Conflict, InvalidInput, NotFound
 from core.revisions import mark
 from pathway.codes import TERMINAL, State
 from pathway.models import Episode
-from tasks.models import DuplexSegmentResult, FollowUp, Kind, Visit
+from tasks.models import DuplexSegmentResult, FollowUp, Visit
 from tasks.services.alerts import (
     RECORD_RESULTS,
-    alerts_resolve,
     enqueue,
     urgent_alerts_insert,
 )
-from tasks.services.outcomes import episode_outcomes_refresh
+from tasks.services.outcomes import OUTCOME_KINDS, episode_outcomes_refresh
 from tasks.services.result_rules import (
     CEAP_CLASSES,
     VCSS_ITEMS,
     episode_facts_load,
-    followup_result_check,
-    followup_takes_result,
     not_before_previous_move,
     not_in_future,
     result_of,
 )
+from tasks.services.results_bulk import followup_results_record_bulk
 
 __all__ = ["CEAP_CLASSES", "VCSS_ITEMS", "followup_record_result", "visit_record"]
 
 
 def _outcome_facts_changed(episode: Episode, kind: str) -> None:
-    """A duplex (patency, Villalta) or an INR reading (TTR) changes the episode's outcome row."""
-    if kind in (Kind.DUPLEX, Kind.INR_CHECK):
+    if kind in OUTCOME_KINDS:
         episode_outcomes_refresh(episode_ids=[episode.id])
 
 
 def followup_record_result(*, actor, follow_up_id: int, performed_on: dt.date, **data) -> FollowUp:
     """Complete a follow-up with its result; an alarming one alerts the coordinator at once.
-    A result dated before the window opens belongs to an unscheduled visit."""
-    roles.require(actor, RECORD_RESULTS, "record follow-up results")
-    not_in_future(performed_on)
-    with transaction.atomic():
-        # The episode first, then its follow-up: the order the moves take them in (an exit
-        # locks the episode and then cancels its follow-ups), so the two never deadlock.
-        episode_id = FollowUp.objects.filter(id=follow_up_id).values_list("episode_id").first()
-        if episode_id is None:
-            raise NotFound("No such follow-up.")
-        Episode.objects.select_for_update(of=("self",)).filter(id=episode_id[0]).first()
-        follow_up = (
-            FollowUp.objects.select_for_update(of=("self",))
-            .select_related("episode")
-            .filter(id=follow_up_id)
-            .first()
-        )
-        followup_takes_result(follow_up)
-        episode = follow_up.episode
-        facts = episode_facts_load([episode.id], {follow_up.kind})[episode.id]
-        result, parts, urgent = followup_result_check(follow_up, facts, performed_on, data)
-        follow_up.completed_at = timezone.now()
-        follow_up.completed_by = actor
-        follow_up.performed_on = performed_on
-        follow_up.result = result
-        follow_up.next_alert_on = None
-        mark(follow_up, actor=actor, parts=parts)
-        follow_up.save()
-        if parts:
-            DuplexSegmentResult.objects.bulk_create(
-                DuplexSegmentResult(follow_up=follow_up, **s) for s in parts["segments"]
-            )
-        alerts_resolve(follow_ups=[follow_up.id], reason="The follow-up was completed.")
-        _outcome_facts_changed(episode, follow_up.kind)
-        if urgent:
-            enqueue(urgent_alerts_insert(episode=episode, now=timezone.now(), follow_up=follow_up))
+    A result dated before the window opens belongs to an unscheduled visit. One result is a
+    batch of one: the bulk writer is the only writer of a follow-up's result."""
+    (follow_up,) = followup_results_record_bulk(
+        actor=actor, results=[{"follow_up_id": follow_up_id, "performed_on": performed_on, **data}]
+    )
     return follow_up
 
 

@@ -13,14 +13,14 @@ from django.utils import timezone
 from core import roles
 from core.revisions import mark, revisions_write_bulk
 from pathway.models import Episode
-from tasks.models import DuplexSegmentResult, FollowUp, Kind
+from tasks.models import DuplexSegmentResult, FollowUp
 from tasks.services.alerts import (
     RECORD_RESULTS,
     alerts_resolve,
     enqueue,
     urgent_alerts_insert_bulk,
 )
-from tasks.services.outcomes import episode_outcomes_refresh
+from tasks.services.outcomes import OUTCOME_KINDS, episode_outcomes_refresh
 from tasks.services.result_rules import (
     episode_facts_load,
     followup_result_check,
@@ -30,7 +30,6 @@ from tasks.services.result_rules import (
 
 # What recording a result changes on the follow-up (the rest of the locked row stays as read).
 RESULT_FIELDS = ["completed_at", "completed_by", "performed_on", "result", "next_alert_on"]
-OUTCOME_KINDS = (Kind.DUPLEX, Kind.INR_CHECK)  # a duplex or an INR changes the outcome row
 
 
 def _locked(results: list[dict]) -> dict[int, FollowUp]:
