@@ -25,7 +25,9 @@ from demo.synthetic.story import Actors, Story
 from demo.synthetic.surveillance import Exit, surveillance_write
 from pathway import services
 from patients.models import Patient
+from tasks.services.outcomes import outcomes_deferred
 
+OUTCOMES_EVERY = 250  # patients between two reductions of their outcome rows
 ACTOR_NAMES = {"coordinator": "demo-coordinator", "nurse": "demo-nurse", "admin": "demo-admin"}
 EARLY = ("selection", "mdt_discussion", "imaging", "procedure", "post_op")
 # One deck: 5 early (one per active stage before surveillance), 9 leaving before a procedure,
@@ -169,12 +171,21 @@ def cohort_generate(
             cards=cards, seed=seed, years=years, today=today, workers=workers, progress=progress
         )
         return Generated(patients, (timezone.now() - started).total_seconds())
-    with unanswered_deliveries_wait():
-        for number, fate in cards:
+    cards_write(cards=cards, seed=seed, actors=actors, today=today, years=years, done=progress)
+    return Generated(patients, (timezone.now() - started).total_seconds())
+
+
+def cards_write(*, cards, seed, actors, today, years, done: Callable[[int], None] | None) -> None:
+    """Numbered patients in order, each in its own transaction (`done(1)` after each). Their
+    outcome rows are reduced every OUTCOMES_EVERY patients rather than on each write (the same
+    rows: tests/demo/test_synthetic.py)."""
+    with unanswered_deliveries_wait(), outcomes_deferred() as outcomes:
+        for count, (number, fate) in enumerate(cards, start=1):
             with transaction.atomic():
                 patient_write(
                     seed=seed, number=number, fate=fate, actors=actors, today=today, years=years
                 )
-            if progress is not None:
-                progress(1)
-    return Generated(patients, (timezone.now() - started).total_seconds())
+            if count % OUTCOMES_EVERY == 0:
+                outcomes.flush()
+            if done is not None:
+                done(1)

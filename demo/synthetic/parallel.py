@@ -12,7 +12,7 @@ import multiprocessing
 import queue as queues
 from collections.abc import Callable
 
-from django.db import connection, connections, transaction
+from django.db import connection, connections
 
 WAIT = 600  # seconds without a word from any worker before giving up on them
 
@@ -30,19 +30,13 @@ def workers_check(workers: int) -> None:
 def _slice_write(cards: list[tuple[int, str]], seed, years, today, report) -> None:
     """A worker: its patients in order, each in its own transaction; then done (or the kind
     of error, never its text, which could name a patient's record)."""
-    from demo.synthetic.broker import unanswered_deliveries_wait
-    from demo.synthetic.cohort import cohort_actors, patient_write
+    from demo.synthetic.cohort import cards_write, cohort_actors
 
     try:
-        actors = cohort_actors()
-        with unanswered_deliveries_wait():
-            for number, fate in cards:
-                with transaction.atomic():
-                    patient_write(
-                        seed=seed, number=number, fate=fate, actors=actors, today=today,
-                        years=years,
-                    )  # fmt: skip
-                report.put(("patient", 1))
+        cards_write(
+            cards=cards, seed=seed, actors=cohort_actors(), today=today, years=years,
+            done=lambda n: report.put(("patient", n)),
+        )  # fmt: skip
         report.put(("done", None))
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which raises
         report.put(("failed", type(exc).__name__))

@@ -1,11 +1,13 @@
 """The synthetic cohort (demo/synthetic): deterministic, every stage and exit populated,
 plausible patency, and the commands that load it."""
 
+import contextlib
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
-from demo.synthetic import cohort_actors, cohort_generate, cohort_summary, surveillance
+from demo.synthetic import cohort, cohort_actors, cohort_generate, cohort_summary, surveillance
 from pathway.codes import State
 from patients.models import Patient
 from tasks import services
@@ -77,6 +79,24 @@ def test_the_cohort_written_in_bulk_is_the_cohort_written_one_result_at_a_time(m
 
     assert single == bulk and single["results"]
     assert _written(6) == in_bulk
+
+
+def test_outcome_rows_reduced_in_batches_are_those_refreshed_on_every_write(monkeypatch):
+    monkeypatch.setattr(cohort, "OUTCOMES_EVERY", 4)  # several flushes, and a last one on leaving
+    with transaction.atomic():
+        cohort_generate(patients=14, seed=11, years=2)
+        batched = _written(11)[3]
+        transaction.set_rollback(True)
+
+    class EveryWrite:
+        def flush(self):
+            return 0
+
+    monkeypatch.setattr(cohort, "outcomes_deferred", lambda: contextlib.nullcontext(EveryWrite()))
+    cohort_generate(patients=14, seed=11, years=2)
+
+    assert len(batched) >= 5
+    assert _written(11)[3] == batched
 
 
 def test_a_small_cohort_populates_every_stage_and_exit_with_follow_ups_owed_today():

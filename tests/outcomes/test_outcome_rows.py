@@ -12,7 +12,7 @@ from pathway import services
 from pathway.codes import State
 from tasks.models import EpisodeOutcome
 from tasks.selectors_outcomes import outcomes_get
-from tasks.services.outcomes import episode_outcomes_rebuild
+from tasks.services.outcomes import episode_outcomes_rebuild, outcomes_deferred
 from tests.factories import PatientFactory, days_ago, record_procedure, walk_to
 from tests.outcomes.support import STENTED, discharged, duplex, inr, move
 
@@ -29,10 +29,6 @@ def assert_in_line() -> dict:
     episode_outcomes_rebuild()
     assert rows() == kept
     return kept
-
-
-
-
 
 
 def test_an_episode_gets_its_row_with_its_index_procedure(coordinator):
@@ -121,3 +117,15 @@ def test_the_figures_read_the_rows_and_a_rebuild_repairs_them(coordinator, nurse
     assert outcomes_get(actor=admin_user)["episodes"] == 0
     call_command("outcomes_rebuild", verbosity=0)
     assert outcomes_get(actor=admin_user) == figures
+
+
+def test_a_deferred_refresh_writes_the_rows_when_it_flushes_even_after_an_error(coordinator):
+    with pytest.raises(RuntimeError), outcomes_deferred() as deferred:
+        first = discharged(coordinator, days_ago(40), lesion="compression")
+        assert rows() == {}  # noted, not yet reduced
+        assert deferred.flush() == 1
+        assert set(rows()) == {first.id}
+        second = discharged(coordinator, days_ago(20))
+        raise RuntimeError("the loader stopped")
+
+    assert set(assert_in_line()) == {first.id, second.id}
