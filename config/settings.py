@@ -4,6 +4,10 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+
+from config.secrets import DEV_KEY, secret_key_problem
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -13,15 +17,27 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 
 PRODUCTION = env_bool("PATHWAY_PRODUCTION")
-DEBUG = env_bool("DJANGO_DEBUG", default=not PRODUCTION)
+# Off unless asked for: Django's debug page shows the process environment, database URL
+# included, to whoever triggers an error.
+DEBUG = env_bool("DJANGO_DEBUG")
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DJANGO_DEBUG cannot be on in production (PATHWAY_PRODUCTION).")
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
-    if PRODUCTION:
-        raise RuntimeError("DJANGO_SECRET_KEY must be set in production")
-    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
+if PRODUCTION:
+    if problem := secret_key_problem(SECRET_KEY):
+        raise ImproperlyConfigured(problem)
+elif not SECRET_KEY:
+    SECRET_KEY = DEV_KEY
 ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if h] or (
     [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
 )
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must name the hosts served in production.")
+if PRODUCTION and not os.environ.get("DATABASE_URL"):
+    raise ImproperlyConfigured("DATABASE_URL must be set in production (PostgreSQL).")
+CSRF_TRUSTED_ORIGINS = [
+    o for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o
+]
 
 SIMPLE_HISTORY_REVERT_DISABLED = True  # revisions are read, never restored over a record
 
@@ -32,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "csp",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -48,6 +65,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files from the app, in every mode
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -117,9 +136,14 @@ elif DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Bodies of web forms and the API: Django answers a larger one with a 400.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("PATHWAY_TIME_ZONE", "Europe/London")
@@ -127,7 +151,37 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = os.environ.get("STATIC_ROOT_DIR") or BASE_DIR / "staticfiles"
+# Production serves collected, hashed files (far-future cache headers); elsewhere whitenoise
+# reads them from the apps, so `make run` needs no collectstatic.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = not PRODUCTION
+
+# Content-Security-Policy (django-csp), in every mode so the browser tests meet it: scripts only
+# from the app. Styles may be inline: the outcome charts are matplotlib SVGs embedded in the
+# page, which style their elements with attributes. The API docs' views widen it for Swagger
+# UI and Redoc (config/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = REDIS_URL
@@ -159,6 +213,12 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
+    # JSON bodies are bounded in size and depth (core/parsers.py): a 400 in words, never a 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "core.parsers.LimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -200,6 +260,18 @@ LOGGING = {
 }
 
 if PRODUCTION:
+    # Behind a TLS-terminating proxy, name the header it sets, e.g. HTTP_X_FORWARDED_PROTO.
+    if proxy_header := os.environ.get("DJANGO_SECURE_PROXY_SSL_HEADER"):
+        SECURE_PROXY_SSL_HEADER = (proxy_header, "https")
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = int(os.environ.get("DJANGO_SESSION_SECONDS", str(12 * 3600)))  # a shift
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"

@@ -1,5 +1,6 @@
 """API plumbing shared by every app: errors to status codes, and the users endpoint."""
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django_fsm import TransitionNotAllowed
@@ -9,6 +10,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -24,6 +26,10 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         body = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         return Response(body, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, RequestDataTooBig):
+        return Response({"detail": "The request body is larger than 1024 KB."}, status=400)
+    if isinstance(exc, SuspiciousOperation):
+        return Response({"detail": "The request was malformed."}, status=400)
     if isinstance(exc, TransitionNotAllowed):
         return Response({"detail": "That move is not allowed now."}, status=409)
     if isinstance(exc, IntegrityError):
@@ -84,6 +90,7 @@ class TokenApi(ObtainAuthToken):
     with the right password."""
 
     throttle_classes = []
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES  # the bounded JSON parser, not DRF's
 
     def post(self, request, *args, **kwargs):
         try:
