@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from core.api import TokenApi, UsersApi
+from core.api import SignOutApi, SignOutEverywhereApi, TokenApi, UsersApi
 from core.views import healthz, home
 from pathway import api as pathway_api
 from patients import api as patients_api
@@ -31,6 +31,8 @@ urlpatterns = [
     path("api/docs/", docs_csp(SpectacularSwaggerView.as_view(url_name="schema")), name="docs"),
     path("api/redoc/", docs_csp(SpectacularRedocView.as_view(url_name="schema")), name="redoc"),
     path("api/auth/token/", TokenApi.as_view(), name="token"),
+    path("api/auth/logout/", SignOutApi.as_view(), name="token-logout"),
+    path("api/auth/logout-all/", SignOutEverywhereApi.as_view(), name="token-logout-all"),
     path("api/users/", UsersApi.as_view(), name="api-users"),
     path("api/patients/", patients_api.PatientsApi.as_view(), name="patients"),
     path("api/patients/<int:patient_id>/", patients_api.PatientApi.as_view(), name="patient"),

@@ -6,16 +6,16 @@ from django.db import IntegrityError
 from django_fsm import TransitionNotAllowed
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core import roles, services
+from core import roles, services, tokens
 from core.errors import DomainError
+from core.models import ApiToken
 from core.roles import ROLES
 
 
@@ -84,17 +84,26 @@ class UsersApi(APIView):
         return Response(UserOut(out).data, status=status.HTTP_201_CREATED)
 
 
-class TokenApi(ObtainAuthToken):
-    """The contract's token endpoint. Failed attempts count towards django-axes' lockout, as on
-    the sign-in page: a locked-out username and address get 403 until the cool-off ends, even
-    with the right password."""
+class TokenOut(serializers.Serializer):
+    token = serializers.CharField()
+    expiry = serializers.DateTimeField(allow_null=True)
 
+
+class TokenApi(APIView):
+    """The contract's token endpoint: a new token per sign-in, ending after API_TOKEN_HOURS, on
+    sign-out or when the password changes (core/tokens.py). Failed attempts count towards
+    django-axes' lockout, as on the sign-in page: a locked-out username and address get 403
+    until the cool-off ends, even with the right password."""
+
+    authentication_classes = []
+    permission_classes = []
     throttle_classes = []
-    parser_classes = api_settings.DEFAULT_PARSER_CLASSES  # the bounded JSON parser, not DRF's
 
-    def post(self, request, *args, **kwargs):
+    @extend_schema(request=AuthTokenSerializer, responses={200: TokenOut})
+    def post(self, request):
+        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
         try:
-            return super().post(request, *args, **kwargs)
+            serializer.is_valid(raise_exception=True)
         except ValidationError:
             # Axes marks the request it refused; DRF's Request keeps that attribute itself.
             if getattr(request, "axes_locked_out", False):
@@ -103,3 +112,24 @@ class TokenApi(ObtainAuthToken):
                     status=status.HTTP_403_FORBIDDEN,
                 )
             raise
+        instance, token = tokens.token_issue(user=serializer.validated_data["user"])
+        return Response(TokenOut({"token": token, "expiry": instance.expiry}).data)
+
+
+class SignOutApi(APIView):
+    """Ends the token this request was sent with (a session sign-in has none to end)."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        if isinstance(request.auth, ApiToken):
+            tokens.token_revoke(token=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SignOutEverywhereApi(APIView):
+    """Ends every token of the signed-in user (a lost laptop, a shared device)."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        tokens.tokens_revoke_all(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,39 @@
+"""Issuing and revoking API tokens, and reading one on a request."""
+
+from __future__ import annotations
+
+from hmac import compare_digest
+
+from django.utils.translation import gettext_lazy as _
+from knox.auth import TokenAuthentication
+from rest_framework import exceptions
+
+from core.models import ApiToken
+
+
+def token_issue(*, user) -> tuple[ApiToken, str]:
+    """A new token for a user who has just proved their password; the clear token is returned
+    once and only its digest is kept."""
+    return ApiToken.objects.create(user=user, password_stamp=user.get_session_auth_hash())
+
+
+def token_revoke(*, token: ApiToken) -> None:
+    token.delete()
+
+
+def tokens_revoke_all(*, user) -> int:
+    return ApiToken.objects.filter(user=user).delete()[0]
+
+
+class ExpiringTokenAuthentication(TokenAuthentication):
+    """knox's expiring, hashed tokens (sent as `Authorization: Token <token>`), refused once the
+    password they were issued under has changed."""
+
+    def validate_user(self, auth_token):
+        user, token = super().validate_user(auth_token)
+        if not compare_digest(token.password_stamp, user.get_session_auth_hash()):
+            token.delete()
+            raise exceptions.AuthenticationFailed(
+                _("This token ended when the password changed; sign in again.")
+            )
+        return user, token

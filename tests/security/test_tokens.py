@@ -1,0 +1,112 @@
+"""API tokens end: after a shift, on sign-out, and when the password changes by any path."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from core.models import ApiToken
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "a-long-test-password"
+
+
+def sign_in(user, password=PASSWORD) -> APIClient:
+    response = APIClient().post(
+        "/api/auth/token/", {"username": user.username, "password": password}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
+    return client
+
+
+def can_read(client) -> bool:
+    return client.get("/api/patients/").status_code == 200
+
+
+def test_a_token_is_stored_only_as_a_digest_and_says_when_it_ends(coordinator):
+    response = APIClient().post(
+        "/api/auth/token/", {"username": coordinator.username, "password": PASSWORD}, format="json"
+    )
+    token, stored = response.json()["token"], ApiToken.objects.get(user=coordinator)
+
+    assert token not in (stored.digest, stored.token_key)
+    assert response.json()["expiry"].startswith(stored.expiry.isoformat()[:16])
+
+
+def test_a_token_ends_after_a_shift(coordinator):
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        client = sign_in(coordinator)
+        traveller.shift(dt.timedelta(hours=9, minutes=59))
+        assert can_read(client)
+        traveller.shift(dt.timedelta(minutes=2))
+        response = client.get("/api/patients/")
+
+    assert response.status_code == 401
+    assert not ApiToken.objects.filter(user=coordinator).exists()
+
+
+def test_signing_out_ends_that_token_and_not_the_one_on_another_device(coordinator):
+    laptop, phone = sign_in(coordinator), sign_in(coordinator)
+
+    assert laptop.post("/api/auth/logout/").status_code == 204
+
+    assert laptop.get("/api/patients/").status_code == 401
+    assert can_read(phone)
+
+
+def test_signing_out_everywhere_ends_every_token_of_that_user_only(coordinator, nurse):
+    laptop, phone, other = sign_in(coordinator), sign_in(coordinator), sign_in(nurse)
+
+    assert laptop.post("/api/auth/logout-all/").status_code == 204
+
+    assert not can_read(laptop) and not can_read(phone)
+    assert other.get("/api/alerts/").status_code == 200
+
+
+def test_a_password_change_ends_the_tokens_issued_before_it(coordinator):
+    before = sign_in(coordinator)
+    coordinator.set_password("another-long-password-9")
+    coordinator.save()
+
+    response = before.get("/api/patients/")
+    assert response.status_code == 401
+    assert "password changed" in response.json()["detail"]
+    assert can_read(sign_in(coordinator, "another-long-password-9"))
+
+
+def test_changepassword_from_the_command_line_ends_the_tokens_too(coordinator, monkeypatch):
+    before = sign_in(coordinator)
+    monkeypatch.setattr("getpass.getpass", lambda *a, **k: "a-new-long-password-7")
+    call_command("changepassword", coordinator.username, verbosity=0)
+
+    assert before.get("/api/patients/").status_code == 401
+
+
+def test_an_admin_resetting_a_password_in_the_admin_ends_that_users_tokens(coordinator, client):
+    from django.contrib.auth import get_user_model
+
+    before = sign_in(coordinator)
+    superuser = get_user_model().objects.create_superuser("root-admin", password="x-long-pw-123")
+    client.force_login(superuser)
+    response = client.post(
+        f"/admin/auth/user/{coordinator.id}/password/",
+        {"password1": "reset-by-admin-pw-44", "password2": "reset-by-admin-pw-44",
+         "usable_password": "true"},
+    )  # fmt: skip
+
+    assert response.status_code == 302
+    assert before.get("/api/patients/").status_code == 401
+
+
+def test_a_made_up_token_is_refused(anonymous):
+    anonymous.credentials(HTTP_AUTHORIZATION="Token " + "0" * 64)
+    assert anonymous.get("/api/patients/").status_code == 401
+
+
+def test_signing_out_without_a_token_is_refused(anonymous):
+    assert anonymous.post("/api/auth/logout/").status_code == 401
