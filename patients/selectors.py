@@ -4,17 +4,42 @@ from core import roles
 from core.errors import InvalidInput, NotFound
 from patients.models import Patient
 
+# A search is an MRN or a few words of a name. Each word adds a join of conditions; bounding
+# them keeps the worst search cheap (bench/search.py), and the trigram indexes of
+# patients/migrations/0002 answer each word without reading every patient.
+SEARCH_MAX_WORDS = 5
+SEARCH_MAX_CHARS = 100
+TRIGRAM = 3
+
+
+def search_problem(text: str) -> str | None:
+    """Why a search is refused, in words (never echoing it); None when it will do."""
+    if "\x00" in text:  # PostgreSQL cannot compare text with a NUL byte
+        return "Null characters are not allowed."
+    if len(text) > SEARCH_MAX_CHARS:
+        return f"A search is at most {SEARCH_MAX_CHARS} characters: an MRN or a name."
+    if len(text.split()) > SEARCH_MAX_WORDS:
+        return f"A search is at most {SEARCH_MAX_WORDS} words."
+    return None
+
 
 def patient_search(*, actor, text: str = "") -> QuerySet[Patient]:
     roles.require(actor, roles.VIEW_PATIENTS, "see patients")
-    if "\x00" in text:  # PostgreSQL cannot compare text with a NUL byte
-        raise InvalidInput({"search": "Null characters are not allowed."})
+    if problem := search_problem(text):
+        raise InvalidInput({"search": problem})
     qs = Patient.objects.all()
     for word in text.split():
-        qs = qs.filter(
-            Q(mrn__iexact=word) | Q(given_name__icontains=word) | Q(family_name__icontains=word)
-        )
+        qs = qs.filter(Q(mrn__iexact=word) | _name_matches(word))
     return qs
+
+
+def _name_matches(word: str) -> Q:
+    """A word of three letters or more is found anywhere in a name (a trigram index answers
+    it); a shorter one starts a name ("Li" finds Li and Lim, not Emily), answered by a btree
+    index: inside a name it would match most patients and no index could help."""
+    if len(word) >= TRIGRAM:
+        return Q(given_name__icontains=word) | Q(family_name__icontains=word)
+    return Q(given_name__istartswith=word) | Q(family_name__istartswith=word)
 
 
 def patient_get(*, actor, patient_id: int) -> Patient:

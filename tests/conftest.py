@@ -43,9 +43,12 @@ def admin_user(db):
 def client_for(user) -> APIClient:
     client = APIClient()
     if user is not None:
-        from core.tokens import token_issue
+        from core.models import ApiToken
 
-        _, token = token_issue(user=user)
+        # No expiry: many tests travel months ahead (tests/security/test_tokens.py: expiry).
+        _, token = ApiToken.objects.create(
+            user=user, expiry=None, password_stamp=user.get_session_auth_hash()
+        )
         client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client
 

@@ -11,6 +11,7 @@ from pathway import labels
 from pathway.codes import State
 from pathway.selectors.worklist import OPEN, Filters
 from patients.models import Patient
+from patients.selectors import SEARCH_MAX_CHARS, search_problem
 
 STATE_CHOICES = [(OPEN, "All open episodes")] + [(s, labels.state(s)) for s in State.values]
 
@@ -41,7 +42,14 @@ class FilterForm(forms.Form):
 
 
 class SearchForm(forms.Form):
-    q = forms.CharField(label="MRN or name", max_length=100, required=False, strip=True)
+    q = forms.CharField(
+        label="MRN or name", max_length=SEARCH_MAX_CHARS, required=False, strip=True
+    )
+
+    def clean_q(self) -> str:
+        if problem := search_problem(self.cleaned_data["q"]):
+            raise ValidationError(problem)
+        return self.cleaned_data["q"]
 
 
 def show_domain_error(form: forms.Form, error: DomainError) -> None:

@@ -27,6 +27,7 @@ def production_env(**changes) -> dict:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,pathway.example",
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "DJANGO_DEBUG": "0",
+        "DJANGO_ALLOW_ASYNC_UNSAFE": None,  # the browser tests set it; deploy refuses it
     }
     env.update(changes)
     return {k: v for k, v in env.items() if v is not None}
@@ -104,7 +105,7 @@ def _get(url: str, **headers):
 
 @pytest.mark.integration
 def test_gunicorn_serves_the_styled_admin_and_security_headers_in_production(
-    transactional_db, tmp_path
+    db, tmp_path
 ):
     env = production_env(
         DJANGO_SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO", STATIC_ROOT_DIR=str(tmp_path)
