@@ -267,11 +267,21 @@ EMAIL_FILE_PATH = os.environ.get("DJANGO_EMAIL_FILE_PATH", str(BASE_DIR / "run" 
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "pathway@localhost")
 
 # Patient data never goes to logs: log only ids and rule names, at WARNING by default.
+# Request lines lose their query strings (a search's MRN or name): core/logging.py.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"no_query_strings": {"()": "core.logging.QueryStringsRemoved"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["no_query_strings"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "django.server": {
+            "handlers": ["console"], "level": "INFO", "propagate": False,
+            "filters": ["no_query_strings"],
+        },
+    },
 }
 
 if PRODUCTION:
