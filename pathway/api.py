@@ -11,6 +11,7 @@ from core.api import body, writes_need
 from core.errors import NotFound
 from pathway import selectors, services
 from pathway import serializers as s
+from patients.services import patient_access_record
 
 
 def episode_payload(request, episode_id: int) -> dict:
@@ -19,6 +20,8 @@ def episode_payload(request, episode_id: int) -> dict:
     data["days_in_state"] = view.days_in_state
     data["transitions"] = s.MoveOut(view.transitions, many=True).data
     data["warnings"] = s.UnmetOut(view.warnings, many=True).data
+    patient_access_record(actor=request.user, patient_id=view.episode.patient_id,
+                          episode_id=episode_id, what="api:episode")  # fmt: skip
     return data
 
 

@@ -48,6 +48,9 @@ class PatientApi(APIView):
     @extend_schema(responses=PatientOut)
     def get(self, request, patient_id: int):
         patient = selectors.patient_get(actor=request.user, patient_id=patient_id)
+        services.patient_access_record(
+            actor=request.user, patient_id=patient.id, what="api:patient"
+        )
         return Response(PatientOut(patient).data)
 
     @extend_schema(request=PatientIn, responses=PatientOut)

@@ -23,3 +23,21 @@ class Patient(models.Model):
     def __str__(self) -> str:
         # Shown to staff in the admin only; never logged.
         return f"{self.mrn}"
+
+
+class PatientAccess(models.Model):
+    """Who read which patient's record, and through what (append-only): the unit's answer to
+    "who has looked at my notes?". Lists and searches are not reads of one record."""
+
+    user = models.ForeignKey("auth.User", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="accesses")
+    episode_id = models.BigIntegerField(null=True, blank=True)
+    what = models.CharField(max_length=40, help_text="The page or endpoint that was read.")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["patient", "at"], name="access_patient_at")]
+        verbose_name_plural = "patient accesses"
+
+    def __str__(self) -> str:
+        return f"Access {self.pk}"  # ids only: never the patient's name

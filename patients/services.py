@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from core import roles
 from core.errors import InvalidInput, NotFound
-from patients.models import Patient
+from patients.models import Patient, PatientAccess
 
 
 def _check(*, mrn: str, birth_date: dt.date, exclude_id: int | None = None) -> None:
@@ -44,3 +44,11 @@ def patient_update(*, actor, patient_id: int, **fields) -> Patient:
         patient.full_clean()
         patient.save()
     return patient
+
+
+def patient_access_record(*, actor, patient_id: int, what: str, episode_id=None) -> None:
+    """One row per read of a patient's record by a signed-in user (after the read was allowed:
+    a refused read reaches no record)."""
+    PatientAccess.objects.create(
+        user_id=actor.pk, patient_id=patient_id, episode_id=episode_id, what=what
+    )

@@ -19,6 +19,7 @@ from pathway.forms.records import RECORD_FORMS, AssignForm, MoveForm, state_code
 from pathway.labels import STAGES
 from pathway.selectors import episode_records, episode_view
 from pathway.selectors.timeline import episode_timeline
+from patients.services import patient_access_record
 
 SERVICES = {
     "selection": services.selection_record,
@@ -214,7 +215,10 @@ def _refused(request, error: Conflict, name: str | None = None) -> None:
 @require_GET
 @page_for(roles.VIEW_EPISODES, "see episodes")
 def episode(request, episode_id: int):
-    return _render(request, episode_id)
+    context = _context(request, episode_id)
+    patient_access_record(actor=request.user, patient_id=context["episode"].patient_id,
+                          episode_id=episode_id, what="page:episode")  # fmt: skip
+    return render(request, "pathway/episode.html", context)
 
 
 @require_POST
@@ -297,6 +301,8 @@ def print_view(request, episode_id: int):
     """One page for the patient and their GP: the procedure, the plan, the follow-ups."""
     view = episode_view(actor=request.user, episode_id=episode_id)
     records = episode_records(actor=request.user, episode_id=episode_id)
+    patient_access_record(actor=request.user, patient_id=view.episode.patient_id,
+                          episode_id=episode_id, what="page:print")  # fmt: skip
     follow_ups = [
         {"kind": labels.code(f.kind).capitalize(), "due_on": f.due_on,
          "opens": f.window_opens_on, "closes": f.window_closes_on}

@@ -11,8 +11,8 @@ from celery.signals import before_task_publish
 
 from core.logging import QueryStringsRemoved
 from tasks.models import Delivery
-from tests.conftest import client_for
 from tasks.services import delivery_send
+from tests.conftest import client_for
 from tests.tasks.support import DISCHARGED_ON, PROCEDURE_ON, at, discharge, sweep_on
 
 pytestmark = pytest.mark.django_db
