@@ -16,11 +16,16 @@ def without_query(text: str) -> str:
     return _QUERY.sub("", text)
 
 
+def _clean(value):
+    return without_query(value) if isinstance(value, str) else value
+
+
 class QueryStringsRemoved(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.args:
-            args = record.args if isinstance(record.args, tuple) else (record.args,)
-            record.args = tuple(without_query(a) if isinstance(a, str) else a for a in args)
+        if isinstance(record.args, dict):
+            record.args = {k: _clean(v) for k, v in record.args.items()}
+        elif isinstance(record.args, tuple):
+            record.args = tuple(_clean(a) for a in record.args)
         if isinstance(record.msg, str):
             record.msg = without_query(record.msg)
         return True

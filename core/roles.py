@@ -19,6 +19,7 @@ RUN_TRANSITIONS = "pathway.run_transition"
 CORRECT_TRANSITIONS = "pathway.correct_transition"
 VIEW_DASHBOARD = "pathway.view_dashboard"
 MANAGE_USERS = "auth.add_user"
+RECORD_RESULTS = "tasks.record_result"  # every role: results, visits, the inbox
 
 
 def role_of(user: AbstractBaseUser) -> str | None:

@@ -35,7 +35,9 @@ def visit_list(*, actor, episode_id: int) -> list[Visit]:
 
 def alert_inbox(*, actor) -> QuerySet[Alert]:
     """The caller's open alerts, newest first: neither acknowledged nor resolved (an alert of
-    a follow-up since completed or cancelled is moot, and resolved when that happened)."""
+    a follow-up since completed or cancelled is moot, and resolved when that happened). A user
+    whose role was taken away keeps no inbox: the alerts name patients."""
+    roles.require(actor, roles.RECORD_RESULTS, "see an inbox")
     return (
         Alert.objects.filter(
             recipient=actor, acknowledged_at__isnull=True, resolved_at__isnull=True

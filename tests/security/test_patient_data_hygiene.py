@@ -101,3 +101,11 @@ def test_request_lines_are_logged_without_their_query_strings():
     QueryStringsRemoved().filter(record)
 
     assert record.getMessage() == '"GET /api/patients/ HTTP/1.1" 200 512'
+
+
+def test_a_record_with_named_arguments_keeps_them():
+    record = logging.LogRecord("celery", logging.ERROR, __file__, 1, "Task %(name)s[%(id)s]",
+                               ({"name": "deliver_alert", "id": "7?x=1"},), None)  # fmt: skip
+    QueryStringsRemoved().filter(record)
+
+    assert record.getMessage() == "Task deliver_alert[7]"
