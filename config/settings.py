@@ -250,6 +250,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # The contract: no endpoint but the token endpoint and /healthz answers anonymously.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.schema.error_statuses",  # the 400/401/403/404/409 every operation can answer
+    ],
     "ENUM_NAME_OVERRIDES": {
         "SegmentEnum": "pathway.codes.Segment",
         "StateEnum": "pathway.codes.State",

@@ -61,3 +61,8 @@ urlpatterns = [
         name="acknowledge",
     ),
 ]
+
+handler400 = "core.errors_http.bad_request"
+handler403 = "core.errors_http.forbidden"
+handler404 = "core.errors_http.not_found"
+handler500 = "core.errors_http.server_error"

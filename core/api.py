@@ -4,7 +4,7 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django_fsm import TransitionNotAllowed
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.exceptions import ValidationError
@@ -52,6 +52,22 @@ def writes_need(perm: str, doing: str) -> list:
             return request.method in SAFE_METHODS or request.user.has_perm(perm)
 
     return [IsAuthenticated, RoleMayWrite]
+
+
+def page_of(item) -> serializers.Serializer:
+    """The schema of a page of `item`s, as PageNumberPagination answers a list."""
+    return inline_serializer(
+        name=f"{item.__name__.removesuffix('Out')}Page",
+        fields={
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": item(many=True),
+        },
+    )
+
+
+PAGE = OpenApiParameter("page", int, description="1 on; a page past the last is a 404.")
 
 
 def body(serializer_class, request) -> dict:

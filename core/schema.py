@@ -15,3 +15,39 @@ class ExpiringTokenScheme(OpenApiAuthenticationExtension):
             "description": 'A token from POST /api/auth/token/, sent as "Token <token>"; it '
             "ends after API_TOKEN_HOURS, on sign-out and when the password changes.",
         }
+
+
+ERROR = {
+    "type": "object",
+    "description": 'Why, in words: {"detail": "..."} or each field named with its problems; a '
+    "refused move adds the rules that block it.",
+    "additionalProperties": True,
+}
+WRITES = {"post", "put", "patch", "delete"}
+
+
+def error_statuses(result, generator, request, public):
+    """Document the error answers every operation can really give (core/api.py's handler):
+    401 without a valid token (but the token endpoint), 403 for a role that may not, 404 for an
+    id that names nothing, 400 for a bad body or query, 409 for a write the record's state
+    forbids."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR
+    ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    texts = {"400": "Bad input, named field by field.", "401": "No valid token.",
+             "403": "The role may not.", "404": "No such record.",
+             "409": "The record's state forbids it."}  # fmt: skip
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            statuses = ["400"]
+            if operation.get("security") != [{}] and path != "/api/auth/token/":
+                statuses += ["401", "403"]
+            if path == "/api/auth/token/":
+                statuses += ["403"]  # locked out after failed sign-ins (django-axes)
+            if "{" in path or method == "get":  # no such record, or a page past the last
+                statuses.append("404")
+            if method in WRITES:
+                statuses.append("409")
+            responses = operation.setdefault("responses", {})
+            for code in statuses:
+                responses.setdefault(code, {"description": texts[code], "content": ref})
+    return result

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import roles
-from core.api import body, writes_need
+from core.api import PAGE, body, page_of, writes_need
 from core.errors import NotFound
 from pathway import selectors, services
 from pathway import serializers as s
@@ -29,8 +29,8 @@ class EpisodesApi(APIView):
     permission_classes = writes_need(roles.OPEN_EPISODES, "open episodes")
 
     @extend_schema(
-        parameters=[OpenApiParameter("state", str, enum=s.codes.State.values)],
-        responses=s.EpisodeOut(many=True),
+        parameters=[OpenApiParameter("state", str, enum=s.codes.State.values), PAGE],
+        responses=page_of(s.EpisodeOut),
     )
     def get(self, request):
         qs = selectors.episode_list(actor=request.user, state=request.query_params.get("state"))

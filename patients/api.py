@@ -5,7 +5,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import roles
-from core.api import body, writes_need
+from core.api import PAGE, body, page_of, writes_need
 from patients import selectors, services
 from patients.models import Patient
 
@@ -27,7 +27,9 @@ class PatientOut(serializers.ModelSerializer):
 class PatientsApi(APIView):
     permission_classes = writes_need(roles.MANAGE_PATIENTS, "register or change patients")
 
-    @extend_schema(parameters=[OpenApiParameter("search", str)], responses=PatientOut(many=True))
+    @extend_schema(
+        parameters=[OpenApiParameter("search", str), PAGE], responses=page_of(PatientOut)
+    )
     def get(self, request):
         qs = selectors.patient_search(
             actor=request.user, text=request.query_params.get("search", "")
