@@ -22,8 +22,12 @@ Refused = psycopg.errors.InsufficientPrivilege
 
 
 @pytest.fixture(scope="session")
-def app_role(django_db_setup, django_db_blocker):
-    """The app's role on the test database, made by `db_roles` as the owner would make it."""
+def app_role(_app_role, django_db_setup, django_db_blocker):
+    """The app's role on the test database, made by `db_roles` as the owner would make it
+    (already made when the whole run acts as it: TEST_AS_APP_ROLE=1)."""
+    if _app_role:
+        yield _app_role
+        return
     name = f"{connection.settings_dict['NAME']}_app"
     with django_db_blocker.unblock():
         call_command("db_roles", app_role=name, stdout=io.StringIO())
@@ -158,6 +162,7 @@ def test_every_append_only_table_refuses_truncate(as_owner):
     assert "pathway_transition" in guarded and len(guarded) >= 11
 
 
+@pytest.mark.db_owner
 @pytest.mark.django_db
 def test_db_roles_refuses_a_role_that_holds_more_than_row_access():
     with connection.cursor() as cursor:
@@ -167,7 +172,12 @@ def test_db_roles_refuses_a_role_that_holds_more_than_row_access():
         call_command("db_roles", app_role="refuse_me_h5", stdout=io.StringIO())
 
 
+@pytest.mark.db_owner
 @pytest.mark.django_db
 def test_db_roles_refuses_to_run_as_the_app_role_itself():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user")
+        (me,) = cursor.fetchone()
+
     with pytest.raises(CommandError, match="as the tables' owner"):
-        call_command("db_roles", app_role=connection.settings_dict["USER"])
+        call_command("db_roles", app_role=me)
