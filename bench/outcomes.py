@@ -62,6 +62,7 @@ VILLALTA = ", ".join(
 FILL = """
 CREATE OR REPLACE FUNCTION pg_temp.hashint(x bigint) RETURNS int LANGUAGE sql IMMUTABLE AS
   $$ SELECT ((x * 2654435761) %% 1000003 %% 1000)::int $$;
+SET pathway.allow_truncate = 'on';  -- bench's own database (pathway/migrations/0009)
 TRUNCATE tasks_delivery, tasks_alert, tasks_duplexsegmentresult, tasks_visit, tasks_followup,
          pathway_reintervention, pathway_stent, pathway_procedurenote, pathway_complication,
          pathway_dischargeplan, pathway_transition, pathway_episode, patients_patient

@@ -69,6 +69,7 @@ def fill() -> tuple:
     call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
         cursor.execute(
+            "SET pathway.allow_truncate = 'on';"  # bench's own database (pathway/migrations/0009)
             "TRUNCATE patients_patient, pathway_episode, pathway_transition RESTART IDENTITY "
             "CASCADE"
         )

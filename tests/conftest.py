@@ -2,7 +2,80 @@ import pytest
 from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
+from tests import app_role
 from tests.factories import PatientFactory, UserFactory
+
+
+def _flush_may_truncate():
+    """The test runner empties the database after each transactional test with one TRUNCATE
+    of every table (Django's flush). The history and the revisions refuse TRUNCATE
+    (pathway/migrations/0009) unless the transaction says `pathway.allow_truncate`: the
+    flush's own transaction says so, as the owner (tests/app_role.py), and nothing else in
+    the tests does."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    sql_flush = DatabaseOperations.sql_flush
+
+    def flush_allowed(self, style, tables, **kwargs):
+        statements = sql_flush(self, style, tables, **kwargs)
+        allow = ["SET LOCAL ROLE NONE", "SET LOCAL pathway.allow_truncate = 'on'"]
+        return [*allow, *statements] if statements else []
+
+    DatabaseOperations.sql_flush = flush_allowed
+
+
+_flush_may_truncate()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _app_role(django_db_setup, django_db_blocker):
+    """With TEST_AS_APP_ROLE=1, the tests act with the app's database role (tests/app_role.py)."""
+    if not app_role.wanted():
+        yield None
+        return
+    with django_db_blocker.unblock():
+        role = app_role.start()
+    yield role
+    with django_db_blocker.unblock():
+        app_role.stop()
+
+
+@pytest.fixture(autouse=True)
+def _owner_when_marked(request, _app_role):
+    """A test marked db_owner acts as the tables' owner: inside the test's transaction when
+    one is open (its rollback ends it), else for the test, and back to the app's role after."""
+    marked = request.node.get_closest_marker
+    if _app_role is None or not (marked("db_owner") and marked("django_db")):
+        yield
+        return
+    from django.db import connection
+
+    local = connection.in_atomic_block
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET {'LOCAL ' if local else ''}ROLE NONE")
+    yield
+    if not local:
+        with connection.cursor() as cursor:
+            cursor.execute(f'SET ROLE "{_app_role}"')
+
+
+def _flush_may_truncate():
+    """The test runner empties the database after each transactional test with one TRUNCATE
+    of every table (Django's flush). The history and the revisions refuse TRUNCATE
+    (pathway/migrations/0009) unless the transaction says `pathway.allow_truncate`: the
+    flush's own transaction says so, and nothing else in the tests does."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    sql_flush = DatabaseOperations.sql_flush
+
+    def flush_allowed(self, style, tables, **kwargs):
+        statements = sql_flush(self, style, tables, **kwargs)
+        return ["SET LOCAL pathway.allow_truncate = 'on'", *statements] if statements else []
+
+    DatabaseOperations.sql_flush = flush_allowed
+
+
+_flush_may_truncate()
 
 
 @pytest.fixture(autouse=True)

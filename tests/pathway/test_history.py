@@ -86,6 +86,7 @@ def test_a_new_move_appends_a_row_and_leaves_the_earlier_rows_as_they_were(episo
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
+@pytest.mark.db_owner  # the trigger itself: the app's role is refused before it
 def test_the_database_refuses_a_raw_sql_update_of_the_history(episode):
     before = snapshot(episode)
     table = Transition._meta.db_table
@@ -99,6 +100,7 @@ def test_the_database_refuses_a_raw_sql_update_of_the_history(episode):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
+@pytest.mark.db_owner  # the trigger itself: the app's role is refused before it
 def test_the_database_refuses_a_raw_sql_delete_of_the_history(episode):
     before = snapshot(episode)
     table = Transition._meta.db_table

@@ -514,6 +514,7 @@ def _rows(table: str) -> list:
 
 @POSTGRES_ONLY
 @pytest.mark.parametrize("table", REVISION_TABLES)
+@pytest.mark.db_owner  # the trigger itself: the app's role is refused before it
 def test_the_database_refuses_a_raw_sql_update_of_a_revision(everything_recorded, table):
     before = _rows(table)
     assert before, f"no revision in {table}: the test would prove nothing"
@@ -527,6 +528,7 @@ def test_the_database_refuses_a_raw_sql_update_of_a_revision(everything_recorded
 
 @POSTGRES_ONLY
 @pytest.mark.parametrize("table", REVISION_TABLES)
+@pytest.mark.db_owner  # the trigger itself: the app's role is refused before it
 def test_the_database_refuses_a_raw_sql_delete_of_a_revision(everything_recorded, table):
     before = _rows(table)
     assert before, f"no revision in {table}: the test would prove nothing"

@@ -1,0 +1,135 @@
+"""The database role the app connects as (PostgreSQL): it reads and writes rows, and nothing
+more. It owns no table, so it cannot TRUNCATE, DROP or ALTER one (nor disable its triggers); it
+is no superuser, so it cannot set session_replication_role (which would skip every trigger); on
+the append-only tables (the move history and the record revisions) it may only INSERT and
+SELECT. Migrations run as the tables' owner (MIGRATE_DATABASE_URL in bin/run.sh), which then
+runs `manage.py db_roles` to (re)grant this role what the tables of the day need.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.db import connection
+from psycopg import sql
+from simple_history.models import HistoricalChanges
+
+SCHEMA = "public"
+READ_ONLY = ("django_migrations",)  # the app checks which migrations ran; it applies none
+ROW_WRITES = "SELECT, INSERT, UPDATE, DELETE"
+APPEND_ONLY_WRITES = "SELECT, INSERT"
+
+
+class RoleRefused(Exception):
+    """The role cannot be made the app's role as it stands (the message says why)."""
+
+
+def append_only_tables() -> list[str]:
+    """The tables whose rows are never changed nor removed: the move history and every
+    record's revisions (django-simple-history's historical tables)."""
+    tables = {apps.get_model("pathway", "Transition")._meta.db_table}
+    tables |= {m._meta.db_table for m in apps.get_models() if issubclass(m, HistoricalChanges)}
+    return sorted(tables)
+
+
+@dataclass(frozen=True)
+class Granted:
+    role: str
+    created: bool
+    tables: int
+    append_only: int
+
+
+def _run(cursor, statement, *args) -> None:
+    composed = sql.SQL(statement).format(*args) if args else sql.SQL(statement)
+    cursor.execute(composed.as_string(cursor.connection))
+
+
+def _attributes_wrong(cursor, role: str) -> list[str]:
+    cursor.execute(
+        "SELECT rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls, rolcanlogin "
+        "FROM pg_roles WHERE rolname = %s",
+        [role],
+    )
+    row = cursor.fetchone()
+    flags = ("superuser", "createrole", "createdb", "replication", "bypassrls")
+    found = [f"it has {flag}" for flag, on in zip(flags, row[:5], strict=True) if on]
+    if not row[5]:
+        found.append("it cannot log in")
+    return found
+
+
+def _refusals(cursor, role: str) -> list[str]:
+    found = _attributes_wrong(cursor, role)
+    cursor.execute(
+        "SELECT count(*) FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner "
+        "WHERE r.rolname = %s",
+        [role],
+    )
+    if owned := cursor.fetchone()[0]:
+        found.append(f"it owns {owned} relations (REASSIGN OWNED BY it TO the owner first)")
+    cursor.execute(
+        "SELECT string_agg(g.rolname, ', ') FROM pg_auth_members m "
+        "JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles r ON r.oid = m.member "
+        "WHERE r.rolname = %s",
+        [role],
+    )
+    if groups := cursor.fetchone()[0]:
+        found.append(f"it is a member of {groups} and would hold their rights")
+    cursor.execute("SELECT has_schema_privilege(%s, %s, 'CREATE')", [role, SCHEMA])
+    if cursor.fetchone()[0]:
+        found.append(f"it may create tables in schema {SCHEMA} (REVOKE CREATE ... FROM PUBLIC)")
+    return found
+
+
+def app_role_grant(*, role: str, password: str | None = None) -> Granted:
+    """Create or update `role` as the app's role and grant it row access to every table of
+    the schema as it stands, and to the tables the current user (the owner) creates later.
+    Run as the tables' owner, again after each migration. Refuses a role that would keep more
+    rights than these (RoleRefused), and refuses to act as the role itself."""
+    if connection.vendor != "postgresql":
+        raise RoleRefused("Database roles are PostgreSQL's; this database is not.")
+    ident = sql.Identifier(role)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user, current_database()")
+        owner, database = cursor.fetchone()
+        if owner == role:
+            raise RoleRefused("Run this as the tables' owner, not as the app's role.")
+        cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
+        created = cursor.fetchone() is None
+        attributes = "LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB NOREPLICATION NOBYPASSRLS"
+        if created:
+            _run(cursor, "CREATE ROLE {} " + attributes, ident)
+        elif _attributes_wrong(cursor, role):  # needs CREATEROLE (or a superuser)
+            _run(cursor, "ALTER ROLE {} " + attributes, ident)
+        if password is not None:
+            _run(cursor, "ALTER ROLE {} PASSWORD {}", ident, sql.Literal(password))
+        if refusals := _refusals(cursor, role):
+            raise RoleRefused(f"Role {role} cannot be the app's role: " + "; ".join(refusals))
+        tables = _tables(cursor)
+        append_only = [t for t in append_only_tables() if t in tables]
+        schema = sql.Identifier(SCHEMA)
+        _run(cursor, "GRANT CONNECT ON DATABASE {} TO {}", sql.Identifier(database), ident)
+        _run(cursor, "GRANT USAGE ON SCHEMA {} TO {}", schema, ident)
+        # From nothing each time: a right granted by hand earlier (TRUNCATE, TRIGGER) goes.
+        _run(cursor, "REVOKE ALL ON ALL TABLES IN SCHEMA {} FROM {}", schema, ident)
+        _run(cursor, "REVOKE ALL ON ALL SEQUENCES IN SCHEMA {} FROM {}", schema, ident)
+        _run(cursor, f"GRANT {ROW_WRITES} ON ALL TABLES IN SCHEMA {{}} TO {{}}", schema, ident)
+        _run(cursor, "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {} TO {}", schema, ident)
+        for table in [*append_only, *(t for t in READ_ONLY if t in tables)]:
+            _run(cursor, "REVOKE UPDATE, DELETE ON {} FROM {}", sql.Identifier(table), ident)
+        for table in [t for t in READ_ONLY if t in tables]:
+            _run(cursor, "REVOKE INSERT ON {} FROM {}", sql.Identifier(table), ident)
+        # Tables a later migration creates are readable and writable at once; run this again
+        # after it so that a new revision table loses UPDATE and DELETE.
+        _run(cursor, f"ALTER DEFAULT PRIVILEGES IN SCHEMA {{}} GRANT {ROW_WRITES} ON TABLES "
+                     "TO {}", schema, ident)  # fmt: skip
+        _run(cursor, "ALTER DEFAULT PRIVILEGES IN SCHEMA {} GRANT USAGE, SELECT ON SEQUENCES "
+                     "TO {}", schema, ident)  # fmt: skip
+    return Granted(role=role, created=created, tables=len(tables), append_only=len(append_only))
+
+
+def _tables(cursor) -> set[str]:
+    cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s", [SCHEMA])
+    return {name for (name,) in cursor.fetchall()}
