@@ -100,6 +100,7 @@ def test_a_worker_killed_mid_send_still_delivers_the_email_once(
         later = timezone.now() + services.REQUEUE_AFTER
         assert services.deliveries_requeue_stale(now=later) == 1
         assert wait_for(lambda: _row(delivery).sent_at, 20)
+        assert services.deliveries_requeue_stale(now=later) == 0  # sent: never again
     finally:
         stop(worker)
     assert len(mails(tmp_path)) == 1
