@@ -1,8 +1,10 @@
 """API plumbing shared by every app: errors to status codes, and the users endpoint."""
 
+import logging
+
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, InterfaceError, OperationalError
 from django_fsm import TransitionNotAllowed
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -10,13 +12,18 @@ from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.views import APIView
+from rest_framework.views import APIView, set_rollback
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core import roles, services, tokens
 from core.errors import DomainError
 from core.models import ApiToken
 from core.roles import ROLES
+
+log = logging.getLogger(__name__)
+UNAVAILABLE = (
+    "The database is unavailable just now; nothing was half-saved. Please try again in a moment."
+)
 
 
 def exception_handler(exc, context):
@@ -36,6 +43,18 @@ def exception_handler(exc, context):
         return Response(
             {"detail": "This conflicts with a record already saved; nothing was changed."},
             status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, OperationalError | InterfaceError):
+        # The database went away mid-request (restart, failover, dropped link): each write is
+        # one transaction, rolled back whole, so the client may simply send it again. Only
+        # the error's class is logged: its message may quote the statement's values.
+        log.warning("Database unavailable during %s: %s", context["view"].__class__.__name__,
+                    type(exc).__name__)  # fmt: skip
+        set_rollback()
+        return Response(
+            {"detail": UNAVAILABLE},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "5"},
         )
     return drf_exception_handler(exc, context)
 

@@ -30,12 +30,13 @@ def error_statuses(result, generator, request, public):
     """Document the error answers every operation can really give (core/api.py's handler):
     401 without a valid token (but the token endpoint), 403 for a role that may not, 404 for an
     id that names nothing, 400 for a bad body or query, 409 for a write the record's state
-    forbids."""
+    forbids, 503 when the database went away mid-request."""
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR
     ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
     texts = {"400": "Bad input, named field by field.", "401": "No valid token.",
              "403": "The role may not.", "404": "No such record.",
-             "409": "The record's state forbids it."}  # fmt: skip
+             "409": "The record's state forbids it.",
+             "503": "The database is unavailable just now; nothing was half-saved."}  # fmt: skip
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
             statuses = ["400"]
@@ -47,6 +48,7 @@ def error_statuses(result, generator, request, public):
                 statuses.append("404")
             if method in WRITES:
                 statuses.append("409")
+            statuses.append("503")
             responses = operation.setdefault("responses", {})
             for code in statuses:
                 responses.setdefault(code, {"description": texts[code], "content": ref})

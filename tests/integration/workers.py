@@ -4,6 +4,7 @@ test database and Redis, writing each email they send to a folder."""
 import email
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -85,3 +86,39 @@ def mails(folder: Path) -> list[Path]:
 
 def read_mails(folder: Path) -> list[email.message.Message]:
     return [email.message_from_bytes(path.read_bytes()) for path in mails(folder)]
+
+
+class PrivateRedis:
+    """A Redis server of the test's own, on a free port, with nothing kept on disk: it can be
+    stopped and started again without touching the machine's shared Redis."""
+
+    def __init__(self):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            ["/usr/bin/redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+        client = redis.Redis.from_url(self.url, socket_timeout=1)
+        try:
+            assert wait_for(lambda: self._answers(client), 10), "the private Redis did not start"
+        finally:
+            client.close()
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+
+    @staticmethod
+    def _answers(client) -> bool:
+        try:
+            return client.ping()
+        except redis.ConnectionError:
+            return False
