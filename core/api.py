@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django_fsm import TransitionNotAllowed
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import ValidationError
@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core import roles, services
+from core import roles, selectors, services
 from core.errors import DomainError
 from core.roles import ROLES
 
@@ -67,8 +67,22 @@ class UserOut(serializers.Serializer):
     role = serializers.CharField()
 
 
+class UserListOut(UserOut):
+    full_name = serializers.CharField()
+
+
 class UsersApi(APIView):
     permission_classes = writes_need(roles.MANAGE_USERS, "create users")
+
+    @extend_schema(
+        parameters=[OpenApiParameter("role", str, enum=list(ROLES))],
+        responses=UserListOut(many=True),
+    )
+    def get(self, request):
+        """The active users (of `role`), for assigning an episode (coordinators, admins)."""
+        role = request.query_params.get("role") or None
+        rows = selectors.user_list_active(actor=request.user, role=role)
+        return Response(UserListOut(rows, many=True).data)
 
     @extend_schema(request=UserIn, responses={201: UserOut})
     def post(self, request):
