@@ -10,6 +10,7 @@ from pathway.codes import State
 from pathway.models import Episode
 from pathway.selectors import episode_get
 from tasks.models import Alert, FollowUp, Visit
+from tasks.services.alerts import RECORD_RESULTS
 
 
 def followup_list(*, actor, episode_id: int) -> list[FollowUp]:
@@ -35,7 +36,9 @@ def visit_list(*, actor, episode_id: int) -> list[Visit]:
 
 def alert_inbox(*, actor) -> QuerySet[Alert]:
     """The caller's open alerts, newest first: neither acknowledged nor resolved (an alert of
-    a follow-up since completed or cancelled is moot, and resolved when that happened)."""
+    a follow-up since completed or cancelled is moot, and resolved when that happened).
+    A user whose role was taken away keeps no inbox: the rows name patients."""
+    roles.require(actor, RECORD_RESULTS, "see alerts")
     return (
         Alert.objects.filter(
             recipient=actor, acknowledged_at__isnull=True, resolved_at__isnull=True

@@ -270,6 +270,7 @@ def enqueue(delivery_ids: list[int]) -> None:
 
 
 def alert_acknowledge(*, actor, alert_id: int) -> Alert:
+    roles.require(actor, RECORD_RESULTS, "acknowledge alerts")
     with transaction.atomic():
         alert = Alert.objects.select_for_update().filter(id=alert_id, recipient=actor).first()
         if alert is None:
