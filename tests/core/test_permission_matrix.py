@@ -58,13 +58,15 @@ class Row:
         return self.ok[role] if isinstance(self.ok, dict) else self.ok
 
 
-def _patterns(resolvers=None, prefix: str = ""):
-    """(route, name, callback) of every URL pattern, includes walked."""
+def _patterns(resolvers=None, prefix: str = "", space: str = ""):
+    """(route, name with its namespace, callback) of every URL pattern, includes walked."""
     for entry in get_resolver().url_patterns if resolvers is None else resolvers:
         if isinstance(entry, URLResolver):
-            yield from _patterns(entry.url_patterns, prefix + str(entry.pattern))
+            inner = f"{space}{entry.namespace}:" if entry.namespace else space
+            yield from _patterns(entry.url_patterns, prefix + str(entry.pattern), inner)
         elif isinstance(entry, URLPattern):
-            yield prefix + str(entry.pattern), entry.name, entry.callback
+            name = f"{space}{entry.name}" if entry.name else None
+            yield prefix + str(entry.pattern), name, entry.callback
 
 
 ROUTES = {name: route for route, name, _ in _patterns() if name}
