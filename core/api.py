@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView, set_rollback
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core import roles, services, tokens
+from core import roles, selectors, services, tokens
 from core.errors import DomainError
 from core.models import ApiToken
 from core.roles import ROLES
@@ -108,8 +108,22 @@ class UserOut(serializers.Serializer):
     role = serializers.CharField()
 
 
+class UserListOut(UserOut):
+    full_name = serializers.CharField()
+
+
 class UsersApi(APIView):
     permission_classes = writes_need(roles.MANAGE_USERS, "create users")
+
+    @extend_schema(
+        parameters=[OpenApiParameter("role", str, enum=list(ROLES))],
+        responses=UserListOut(many=True),
+    )
+    def get(self, request):
+        """The active users (of `role`), for assigning an episode (coordinators, admins)."""
+        role = request.query_params.get("role") or None
+        rows = selectors.user_list_active(actor=request.user, role=role)
+        return Response(UserListOut(rows, many=True).data)
 
     @extend_schema(request=UserIn, responses={201: UserOut})
     def post(self, request):

@@ -29,6 +29,7 @@ class EpisodesApi(APIView):
     permission_classes = writes_need(roles.OPEN_EPISODES, "open episodes")
 
     @extend_schema(
+        operation_id="episodes_list",
         parameters=[OpenApiParameter("state", str, enum=s.codes.State.values), PAGE],
         responses=page_of(s.EpisodeOut),
     )

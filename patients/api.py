@@ -28,7 +28,8 @@ class PatientsApi(APIView):
     permission_classes = writes_need(roles.MANAGE_PATIENTS, "register or change patients")
 
     @extend_schema(
-        parameters=[OpenApiParameter("search", str), PAGE], responses=page_of(PatientOut)
+        operation_id="patients_list", parameters=[OpenApiParameter("search", str), PAGE],
+        responses=page_of(PatientOut),
     )
     def get(self, request):
         qs = selectors.patient_search(

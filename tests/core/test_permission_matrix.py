@@ -1,0 +1,281 @@
+"""Who may do what, everywhere: every API endpoint (each method it has) and every web page (GET
+and the POSTs of its forms), as an anonymous client, a signed-in user in no role, a coordinator,
+a nurse and an admin. A cell is allowed or refused by the contract's role table
+(../shared/contract/api.md), pathway.md and core/roles.py; an allowed cell gets the exact answer
+of a valid request (200 for a read), a refused one 401 (anonymous API), the sign-in page
+(anonymous page) or 403. A guard fails when a route has no row, so no endpoint goes unchecked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+from django.db import transaction
+from django.shortcuts import resolve_url
+from django.test import override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from pathway import machine
+from tasks.pages_outcomes import TABLES
+from tests.api import support as s
+from tests.core.matrix_world import PASSWORD, ROLES, build, result_body, result_form
+
+ANYONE = frozenset(ROLES)
+SIGNED_IN = ANYONE - {"anonymous"}
+EVERY_ROLE = SIGNED_IN - {"no_role"}
+STAFF = frozenset({"coordinator", "admin"})  # record pathway data, move patients
+ADMIN = frozenset({"admin"})
+LOGIN = "login"  # a page redirecting to the sign-in page
+FAST = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One route and method: who may use it and what they then get (a status or LOGIN; a
+    dict by role where roles differ)."""
+
+    name: str
+    method: str
+    who: frozenset
+    ok: int | str | dict
+    kw: Callable = lambda w, role: {}
+    body: Callable = lambda w, role: None
+    note: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.name}" + (f" ({self.note})" if self.note else "")
+
+    @property
+    def api(self) -> bool:
+        return self.name == "healthz" or ROUTES.get(self.name, "").startswith("api/")
+
+    def expected(self, role: str) -> int | str:
+        if role not in self.who:
+            return 403 if role != "anonymous" else (401 if self.api else LOGIN)
+        return self.ok[role] if isinstance(self.ok, dict) else self.ok
+
+
+def _patterns(resolvers=None, prefix: str = "", space: str = ""):
+    """(route, name with its namespace, callback) of every URL pattern, includes walked."""
+    for entry in get_resolver().url_patterns if resolvers is None else resolvers:
+        if isinstance(entry, URLResolver):
+            inner = f"{space}{entry.namespace}:" if entry.namespace else space
+            yield from _patterns(entry.url_patterns, prefix + str(entry.pattern), inner)
+        elif isinstance(entry, URLPattern):
+            name = f"{space}{entry.name}" if entry.name else None
+            yield prefix + str(entry.pattern), name, entry.callback
+
+
+ROUTES = {name: route for route, name, _ in _patterns() if name}
+
+
+def ep(attr: str, key: str = "episode_id"):
+    return lambda w, role: {key: getattr(w, attr).id}
+
+
+def creds(w, role):
+    user = w.users["no_role" if role == "anonymous" else role]
+    return {"username": user.username, "password": PASSWORD}
+
+
+def move_code(name: str) -> str:
+    return str(machine.NAMES.index(name))
+
+
+SURV, G, P = ep("surveillance"), "GET", "POST"
+COMPLICATION = {"kind": "pulmonary_embolism", "occurred_on": s.ago(0), "severity": "moderate"}
+CHECK = {"limb_perfusion": "normal", "compartment_signs": False, "access_bleeding": False,
+         "pain_score": 3, "mobilised": True}  # fmt: skip
+OWN_ALERT = lambda w, role: {"alert_id": w.alerts.get(role, w.alerts["coordinator"]).id}  # noqa: E731
+FOLLOW_UP = lambda w, role: {"follow_up_id": w.follow_up.id}  # noqa: E731
+NEW_PATIENT = {"mrn": "RX-2001", "given_name": "Ada", "family_name": "Byron",
+               "birth_date": "1968-03-02", "sex": "female"}  # fmt: skip
+
+# The table, one row a line where it fits.
+# fmt: off
+API_ROWS = [
+    Row("token", P, ANYONE, 200, body=creds),
+    Row("token-logout", P, SIGNED_IN, 204),  # from the sign-out branch; only where it exists
+    Row("token-logout-all", P, SIGNED_IN, 204),
+    Row("healthz", G, ANYONE, 200),
+    Row("api-users", G, STAFF, 200),
+    Row("api-users", P, ADMIN, 201, body=lambda w, r: s.user_body()),
+    Row("patients", G, EVERY_ROLE, 200),
+    Row("patients", P, STAFF, 201, body=lambda w, r: s.patient_body()),
+    Row("patient", G, EVERY_ROLE, 200, kw=ep("patient", "patient_id")),
+    Row("patient", "PATCH", STAFF, 200, kw=ep("patient", "patient_id"),
+        body=lambda w, r: {"family_name": "Byron"}),
+    Row("episodes", G, EVERY_ROLE, 200),
+    Row("episodes", P, STAFF, 201, body=lambda w, r: {"patient": w.patient.id}),
+    Row("episode", G, EVERY_ROLE, 200, kw=SURV),
+    Row("episode", "PATCH", STAFF, 200, kw=SURV,
+        body=lambda w, r: {"assigned_nurse": w.users["nurse"].id}),
+    Row("transitions", P, STAFF, 200, kw=ep("selection"),
+        body=lambda w, r: {"transition": "refer_to_mdt"}, note="a move"),
+    Row("transitions", P, ADMIN, 200, kw=ep("referred"), note="correct",
+        body=lambda w, r: {"transition": "correct", "reason": "Referred in error."}),
+    Row("history", G, EVERY_ROLE, 200, kw=SURV),
+    Row("revisions", G, EVERY_ROLE, 200, kw=SURV),
+    Row("selection", G, EVERY_ROLE, 200, kw=SURV),
+    Row("selection", "PUT", STAFF, 200, kw=ep("selection"), body=lambda w, r: s.selection_body()),
+    Row("mdt", G, EVERY_ROLE, 200, kw=SURV),
+    Row("mdt", P, STAFF, 201, kw=ep("referred"), body=lambda w, r: s.mdt_body()),
+    Row("imaging", G, EVERY_ROLE, 200, kw=SURV),
+    Row("imaging", P, STAFF, 201, kw=ep("imaging"), body=lambda w, r: s.imaging_body()),
+    Row("anticoag", G, EVERY_ROLE, 200, kw=SURV),
+    Row("anticoag", "PUT", STAFF, 200, kw=ep("imaging"),
+        body=lambda w, r: s.anticoagulation_body()),
+    Row("procedure", G, EVERY_ROLE, 200, kw=SURV),
+    Row("procedure", "PUT", STAFF, 200, kw=ep("procedure"), body=lambda w, r: s.procedure_body()),
+    Row("discharge", G, EVERY_ROLE, 200, kw=SURV),
+    Row("discharge", "PUT", STAFF, 200, kw=ep("post_op"),
+        body=lambda w, r: s.discharge_plan_body()),
+    Row("complications", G, EVERY_ROLE, 200, kw=SURV),
+    Row("complications", P, STAFF, 201, kw=ep("post_op"), body=lambda w, r: COMPLICATION),
+    Row("postop-checks", G, EVERY_ROLE, 200, kw=ep("post_op")),
+    Row("postop-checks", P, STAFF, 201, kw=ep("post_op"),
+        body=lambda w, r: {**CHECK, "at": timezone.now().isoformat()}),
+    Row("follow-ups", G, EVERY_ROLE, 200, kw=SURV),
+    Row("visits", G, EVERY_ROLE, 200, kw=SURV),
+    Row("visits", P, EVERY_ROLE, 201, kw=SURV,
+        body=lambda w, r: {"kind": "inr_check", "performed_on": s.ago(0), "inr": "2.4"}),
+    Row("result", P, EVERY_ROLE, 200, kw=FOLLOW_UP, body=lambda w, r: result_body(w.follow_up)),
+    Row("alerts", G, EVERY_ROLE, 200),
+    Row("acknowledge", P, EVERY_ROLE, 200, kw=OWN_ALERT, note="her own alert"),
+    Row("api-dashboard", G, ADMIN, 200),
+    Row("api-outcomes", G, ADMIN, 200),
+]
+
+SIGNED_IN_GOES_HOME = {role: 302 for role in SIGNED_IN} | {"anonymous": 200}
+PAGE_ROWS = [
+    Row("home", G, EVERY_ROLE, 302, note="to the role's own page"),
+    Row("login", G, ANYONE, SIGNED_IN_GOES_HOME),
+    Row("login", P, ANYONE, 302, body=creds),
+    Row("login", "PUT", ANYONE, SIGNED_IN_GOES_HOME, note="a FormView takes PUT; no form data"),
+    Row("logout", P, ANYONE, LOGIN, note="back to the sign-in page"),
+    Row("users", G, ADMIN, 200),
+    Row("users", P, ADMIN, 302,
+        body=lambda w, r: {"username": "new-staff", "password": "a-long-secret-pw1",
+                           "role": "nurse"}),
+    Row("user-role", P, ADMIN, 302, kw=ep("spare", "user_id"), body=lambda w, r: {"role": "admin"}),
+    Row("user-active", P, ADMIN, 302, kw=ep("spare", "user_id"), body=lambda w, r: {"active": "0"}),
+    Row("worklist", G, STAFF, 200),
+    Row("worklist", P, STAFF, 302, body=lambda w, r: {"q": "MRN"}, note="search"),
+    Row("episode-page", G, EVERY_ROLE, 200, kw=SURV),
+    Row("episode-print", G, EVERY_ROLE, 200, kw=SURV),
+    Row("episode-move", P, STAFF, 302, kw=ep("selection"),
+        body=lambda w, r: {"transition": move_code("refer_to_mdt")}),
+    Row("episode-record", P, STAFF, 302, note="a complication",
+        kw=lambda w, r: {"episode_id": w.post_op.id, "kind": "complication"},
+        body=lambda w, r: {"complication-kind_code": "pulmonary_embolism",
+                           "complication-occurred_on": s.ago(0),
+                           "complication-severity": "moderate"}),
+    Row("episode-assign", P, STAFF, 302, kw=SURV,
+        body=lambda w, r: {"assign-assigned_nurse": w.users["nurse"].id}),
+    Row("new-patient", G, STAFF, 200),
+    Row("new-patient", P, STAFF, 302, body=lambda w, r: NEW_PATIENT),
+    Row("new-episode", G, STAFF, 200),
+    Row("new-episode", P, STAFF, 302,
+        body=lambda w, r: {"patient": w.patient.id, "opened_on": s.ago(0)}),
+    Row("inbox", G, EVERY_ROLE, 200),
+    Row("alert-acknowledge", P, EVERY_ROLE, 302, kw=OWN_ALERT, note="her own alert"),
+    Row("record-result", G, EVERY_ROLE, 200, kw=FOLLOW_UP),
+    Row("record-result", P, EVERY_ROLE, 302, kw=FOLLOW_UP,
+        body=lambda w, r: result_form(w.follow_up)),
+    Row("record-visit", G, EVERY_ROLE, 200,
+        kw=lambda w, r: {"episode_id": w.surveillance.id, "kind": "inr_check"}),
+    Row("record-visit", P, EVERY_ROLE, 302,
+        kw=lambda w, r: {"episode_id": w.surveillance.id, "kind": "inr_check"},
+        body=lambda w, r: {"performed_on": s.ago(0), "inr": "2.4"}),
+    Row("villalta-score", G, EVERY_ROLE, 200),
+    Row("villalta-score", P, EVERY_ROLE, 200, body=lambda w, r: {"villalta_pain": "2"}),
+    Row("dashboard", G, ADMIN, 200),
+    Row("outcomes", G, ADMIN, 200),
+    Row("outcomes-csv", G, ADMIN, 200, kw=lambda w, r: {"table": TABLES[0]}),
+]
+# fmt: on
+
+# Sign-out came with the token branch: its rows count only where its routes exist.
+ROWS = [row for row in API_ROWS + PAGE_ROWS if row.name in ROUTES]
+
+# Routes deliberately outside the matrix, and why.
+EXCLUDED = {
+    "admin/": "Django's admin checks is_staff and model permissions (tests/core/test_admin.py)",
+    "schema": "the OpenAPI schema holds no patient data; anonymous 401 in tests/api/test_roles.py",
+    "docs": "Swagger UI over the schema; anonymous 401 in tests/api/test_roles.py",
+    "redoc": "Redoc over the schema; the same permission as the schema view",
+}
+
+
+def _excluded(route: str, name: str | None) -> bool:
+    return route.startswith("admin/") or name in EXCLUDED or route.startswith(
+        (settings.STATIC_URL or "/static/").lstrip("/"))  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """The ward, built once for the module in a transaction rolled back at its end; each test
+    then runs in its own savepoint (pytest-django's db), each request in one more."""
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST):
+        with transaction.atomic():
+            yield build()
+            transaction.set_rollback(True)
+
+
+def send(row: Row, w, role: str):
+    path = reverse(row.name, kwargs=row.kw(w, role))
+    body = row.body(w, role)
+    if row.api:
+        return getattr(w.api_client(role), row.method.lower())(path, body, format="json")
+    return getattr(w.page_client(role), row.method.lower())(path, body or {})
+
+
+def outcome(response) -> int | str:
+    location = response.get("Location", "") if response.status_code == 302 else ""
+    return LOGIN if location.startswith(resolve_url(settings.LOGIN_URL)) else response.status_code
+
+
+def answers(row: Row, w) -> dict[str, int | str]:
+    """What each role gets; each request is undone, so every role finds the same ward."""
+    got, said = {}, {}
+    for role in ROLES:
+        with transaction.atomic():
+            response = send(row, w, role)
+            transaction.set_rollback(True)
+        got[role] = outcome(response)
+        if got[role] != row.expected(role):
+            said[role] = response.content[:300]
+    return got, said
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("row", ROWS, ids=str)
+def test_each_role_gets_what_the_role_table_says(row, world):
+    want = {role: row.expected(role) for role in ROLES}
+    got, said = answers(row, world)
+    assert got == want, said
+
+
+def test_every_route_has_a_row_for_each_of_its_methods():
+    """A new endpoint, page or API method cannot be added without saying who may use it."""
+    covered = {(row.name, row.method) for row in ROWS}
+    missing = []
+    for route, name, callback in _patterns():
+        if _excluded(route, name):
+            continue
+        view = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
+        allowed = getattr(view, "http_method_names", ())
+        methods = [m.upper() for m in ("get", "post", "put", "patch", "delete")
+                   if m in allowed and hasattr(view, m)]  # fmt: skip
+        if not any(n == name for n, _ in covered):
+            missing.append(f"{route} ({name})")
+        missing += [f"{m} {route}" for m in methods if (name, m) not in covered]
+    assert not missing, f"Routes without a row in the permission matrix: {missing}"
+
+
+def test_the_matrix_covers_no_route_that_is_gone():
+    assert {row.name for row in API_ROWS + PAGE_ROWS} - set(ROUTES) <= {
+        "token-logout", "token-logout-all"}  # fmt: skip
