@@ -2,6 +2,8 @@
 no answer is a 5xx, and every answer (status, content type, body) is one the schema documents.
 Bounded: a few derandomized examples per operation, so the suite stays fast and repeatable."""
 
+import os
+
 import pytest
 import schemathesis
 from django.core import signals
@@ -16,7 +18,7 @@ from pathway.codes import State
 from tests.factories import PatientFactory, walk_to
 
 pytestmark = [pytest.mark.django_db, pytest.mark.fuzz]
-EXAMPLES = 3
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "2"))
 
 schema = schemathesis.openapi.from_dict(SchemaGenerator().get_schema(request=None, public=True))
 schema.app = get_wsgi_application()

@@ -140,3 +140,17 @@ def test_gunicorn_serves_the_styled_admin_and_security_headers_in_production(
         server.terminate()
         log = server.communicate(timeout=20)[0]
     assert '"GET /accounts/login/" 200' in log and "SMITH" not in log  # no query string logged
+
+
+def test_no_template_holds_an_inline_script_a_handler_or_a_javascript_url():
+    """The policy would block each silently (a 'Go back' link that did nothing was one)."""
+    import re
+
+    inline = re.compile(r"<script(?![^>]*\bsrc=)|\son[a-z]+=|javascript:", re.I)
+    found = [
+        str(path.relative_to(ROOT))
+        for app in ("core", "pathway", "patients", "tasks")
+        for path in (ROOT / app / "templates").rglob("*.html")
+        if inline.search(path.read_text())
+    ]
+    assert found == []
