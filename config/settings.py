@@ -281,6 +281,8 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
     "loggers": {
+        # SQL is never logged, whatever LOG_LEVEL says: its parameters are patients' details.
+        "django.db.backends": {"level": "INFO"},
         "django.server": {
             "handlers": ["console"], "level": "INFO", "propagate": False,
             "filters": ["no_query_strings"],

@@ -109,3 +109,18 @@ def test_a_record_with_named_arguments_keeps_them():
     QueryStringsRemoved().filter(record)
 
     assert record.getMessage() == "Task deliver_alert[7]"
+
+
+def test_sql_is_not_logged_even_at_debug_level(caplog, patient):
+    """Django logs every statement with its parameters when DEBUG is on; they name patients."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from patients.models import Patient
+
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="django")  # as a unit debugging its requests would
+    with CaptureQueriesContext(connection):  # the debug cursor DEBUG=True would use
+        Patient.objects.filter(mrn=patient.mrn).exists()
+
+    assert not [r for r in caplog.records if patient.mrn in r.getMessage()]
