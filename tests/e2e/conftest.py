@@ -68,6 +68,21 @@ def _timeouts(page):
     page.set_default_timeout(10_000)
 
 
+@pytest.fixture(autouse=True)
+def _no_csp_violation(page):
+    """Every page runs under the Content-Security-Policy (config/settings.py): Chromium reports
+    a refused script, style or image on the console, and the test that met it fails."""
+    refused = []
+
+    def on_console(message):
+        if "Content Security Policy" in message.text:
+            refused.append(message.text)
+
+    page.on("console", on_console)
+    yield refused
+    assert refused == [], refused
+
+
 def person(role: str, username: str, **extra):
     user = UserFactory(username=username, first_name=extra.pop("first_name", username.title()),
                        **extra)  # fmt: skip
