@@ -103,6 +103,7 @@ class HistoryApi(APIView):
     @extend_schema(responses=s.HistoryOut(many=True))
     def get(self, request, episode_id: int):
         rows = selectors.episode_history(actor=request.user, episode_id=episode_id)
+        services.episode_read_record(actor=request.user, episode_id=episode_id, what="api:history")
         return Response(s.HistoryOut(rows, many=True).data)
 
 
@@ -110,6 +111,9 @@ class RevisionsApi(APIView):
     @extend_schema(responses=s.RevisionOut(many=True))
     def get(self, request, episode_id: int):
         rows = selectors.episode_revisions(actor=request.user, episode_id=episode_id)
+        services.episode_read_record(
+            actor=request.user, episode_id=episode_id, what="api:revisions"
+        )
         return Response(s.RevisionOut(rows, many=True).data)
 
 
@@ -128,6 +132,9 @@ class RecordApi(APIView):
         record = getattr(records, self.attribute)
         if record is None:
             raise NotFound("Nothing has been recorded yet.")
+        services.episode_read_record(
+            actor=request.user, episode_id=episode_id, what=f"api:{self.attribute}"
+        )
         return Response(self.output_class(record, many=self.many).data)
 
     def _write(self, request, episode_id: int, code: int):

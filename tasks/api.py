@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from core.api import body, writes_need
 from pathway import codes
 from pathway.outcomes import VILLALTA_ITEMS
+from pathway.services import episode_read_record
 from tasks import selectors, services
 from tasks.models import Alert, DuplexSegmentResult, FollowUp, Kind, Visit
 
@@ -210,6 +211,7 @@ class FollowUpsApi(APIView):
     @extend_schema(responses=FollowUpOut(many=True))
     def get(self, request, episode_id: int):
         rows = selectors.followup_list(actor=request.user, episode_id=episode_id)
+        episode_read_record(actor=request.user, episode_id=episode_id, what="api:follow-ups")
         return Response(FollowUpOut(rows, many=True).data)
 
 
@@ -239,6 +241,7 @@ class VisitsApi(APIView):
     @extend_schema(responses=VisitOut(many=True))
     def get(self, request, episode_id: int):
         rows = selectors.visit_list(actor=request.user, episode_id=episode_id)
+        episode_read_record(actor=request.user, episode_id=episode_id, what="api:visits")
         return Response(VisitOut(rows, many=True).data)
 
     @extend_schema(

@@ -9,7 +9,7 @@ split by concern and re-exported here.
 - common.py: what every writer shares (the lock, the timeline, dates).
 """
 
-from pathway.services.episodes import episode_assign, episode_open
+from pathway.services.episodes import episode_assign, episode_open, episode_read_record
 from pathway.services.events import complication_add, postop_check_add
 from pathway.services.moves import episode_transition
 from pathway.services.procedure import discharge_plan_record, procedure_note_record
@@ -26,6 +26,7 @@ __all__ = [
     "discharge_plan_record",
     "episode_assign",
     "episode_open",
+    "episode_read_record",
     "episode_transition",
     "imaging_study_add",
     "mdt_decision_add",

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Subquery
 from django.utils import timezone
 
 from core import roles
@@ -13,7 +14,7 @@ from core.errors import Conflict, InvalidInput
 from pathway.codes import TERMINAL
 from pathway.models import Episode, Transition
 from pathway.services.common import lock, no_future
-from patients.models import Patient
+from patients.models import Patient, PatientAccess
 
 
 def episode_open(*, actor, patient_id: int, opened_on: dt.date | None = None) -> Episode:
@@ -71,3 +72,12 @@ def episode_assign(*, actor, episode_id: int, **assigned: int | None) -> Episode
         if users:
             episode.save(update_fields=list(users))
     return episode
+
+
+def episode_read_record(*, actor, episode_id: int, what: str) -> None:
+    """The access log's row for a read of one of an episode's records (its history, revisions,
+    a record, its follow-ups or visits), in one INSERT: the patient is looked up inside it."""
+    patient = Subquery(Episode.objects.filter(id=episode_id).values("patient_id")[:1])
+    PatientAccess.objects.create(
+        user_id=actor.pk, patient_id=patient, episode_id=episode_id, what=what
+    )

@@ -44,3 +44,24 @@ def test_lists_searches_and_refused_reads_are_not_logged(coordinator, as_coordin
 def test_reading_a_patient_through_the_api_is_logged(as_coordinator, coordinator, patient):
     as_coordinator.get(f"/api/patients/{patient.id}/")
     assert accesses() == [(coordinator.username, patient.id, "api:patient")]
+
+
+@pytest.mark.parametrize(
+    "path, what",
+    [("history/", "api:history"), ("revisions/", "api:revisions"),
+     ("selection/", "api:selection"), ("follow-ups/", "api:follow-ups"),
+     ("visits/", "api:visits")],
+)  # fmt: skip
+def test_reading_an_episodes_records_is_logged_each_time(coordinator, as_nurse, nurse, path,
+                                                         what):  # fmt: skip
+    episode = walk_to(coordinator, PatientFactory(), State.SURVEILLANCE)
+
+    assert as_nurse.get(f"/api/episodes/{episode.id}/{path}").status_code == 200
+    assert accesses() == [(nurse.username, episode.patient_id, what)]
+
+
+def test_a_record_not_yet_written_is_not_a_read(coordinator, as_nurse):
+    episode = walk_to(coordinator, PatientFactory(), State.SELECTION)
+
+    assert as_nurse.get(f"/api/episodes/{episode.id}/procedure/").status_code == 404
+    assert accesses() == []
