@@ -2,6 +2,7 @@
 
 import logging
 
+from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, InterfaceError, OperationalError
@@ -142,7 +143,8 @@ class TokenApi(APIView):
     """The contract's token endpoint: a new token per sign-in, ending after API_TOKEN_HOURS, on
     sign-out or when the password changes (core/tokens.py). Failed attempts count towards
     django-axes' lockout, as on the sign-in page: a locked-out username and address get 403
-    until the cool-off ends, even with the right password."""
+    until the cool-off ends, even with the right password. A success is a sign-in like the
+    page's (user_logged_in): axes clears that pair's failures and last_login is kept."""
 
     authentication_classes = []
     permission_classes = []
@@ -161,7 +163,9 @@ class TokenApi(APIView):
                     status=status.HTTP_403_FORBIDDEN,
                 )
             raise
-        instance, token = tokens.token_issue(user=serializer.validated_data["user"])
+        user = serializer.validated_data["user"]
+        instance, token = tokens.token_issue(user=user)
+        user_logged_in.send(sender=user.__class__, request=request, user=user)
         return Response(TokenOut({"token": token, "expiry": instance.expiry}).data)
 
 

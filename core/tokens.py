@@ -27,13 +27,23 @@ def tokens_revoke_all(*, user) -> int:
 
 class ExpiringTokenAuthentication(TokenAuthentication):
     """knox's expiring, hashed tokens (sent as `Authorization: Token <token>`), refused once the
-    password they were issued under has changed."""
+    password they were issued under has changed. As for sessions, a stamp made with a key in
+    SECRET_KEY_FALLBACKS still holds (rotating the key signs nobody out) and is re-made with the
+    current key; a key dropped from the fallbacks ends the tokens stamped with it."""
 
     def validate_user(self, auth_token):
         user, token = super().validate_user(auth_token)
-        if not compare_digest(token.password_stamp, user.get_session_auth_hash()):
-            token.delete()
-            raise exceptions.AuthenticationFailed(
-                _("This token ended when the password changed; sign in again.")
-            )
-        return user, token
+        current = user.get_session_auth_hash()
+        if compare_digest(token.password_stamp, current):
+            return user, token
+        if token.password_stamp and any(
+            compare_digest(token.password_stamp, fallback)
+            for fallback in user.get_session_auth_fallback_hash()
+        ):
+            token.password_stamp = current
+            token.save(update_fields=["password_stamp"])
+            return user, token
+        token.delete()
+        raise exceptions.AuthenticationFailed(
+            _("This token ended when the password changed; sign in again.")
+        )

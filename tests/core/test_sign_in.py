@@ -74,6 +74,18 @@ def test_failures_under_the_limit_do_not_lock_anyone_out(nurse):
     assert _token(client, nurse.username, PASSWORD).status_code == 200
 
 
+def test_a_token_sign_in_clears_earlier_failures_as_the_page_does(nurse):
+    """AXES_RESET_ON_SUCCESS holds for the API too: without it the next slip locked her out."""
+    client = client_for(None)
+    for _ in range(2):
+        _token(client, nurse.username, "guess")
+    assert _token(client, nurse.username, PASSWORD).status_code == 200
+
+    assert _token(client, nurse.username, "guess").status_code == 400
+    nurse.refresh_from_db()
+    assert nurse.last_login is not None
+
+
 def test_the_api_docs_are_served_by_the_app_itself(admin_user):
     client = Client()
     client.force_login(admin_user)

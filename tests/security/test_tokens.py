@@ -110,3 +110,32 @@ def test_a_made_up_token_is_refused(anonymous):
 
 def test_signing_out_without_a_token_is_refused(anonymous):
     assert anonymous.post("/api/auth/logout/").status_code == 401
+
+
+def test_rotating_the_secret_key_signs_no_api_client_out(coordinator, settings):
+    """The old key in SECRET_KEY_FALLBACKS still vouches for the token, as it does for sessions,
+    and the first use re-stamps it so dropping the fallback later ends nothing."""
+    client = sign_in(coordinator)
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "a-rotated-secret-key-" + "k" * 40
+
+    assert can_read(client)
+    settings.SECRET_KEY_FALLBACKS = []
+    assert can_read(client)
+
+
+def test_a_secret_key_dropped_without_a_fallback_ends_the_tokens(coordinator, settings):
+    client = sign_in(coordinator)
+    settings.SECRET_KEY = "a-rotated-secret-key-" + "k" * 40
+
+    assert client.get("/api/patients/").status_code == 401
+    assert not ApiToken.objects.filter(user=coordinator).exists()
+
+
+def test_deactivating_a_user_on_the_users_page_ends_their_tokens(coordinator, admin_user):
+    from core import services
+
+    client = sign_in(coordinator)
+    services.user_set_active(actor=admin_user, user_id=coordinator.id, active=False)
+
+    assert client.get("/api/patients/").status_code == 401

@@ -1,0 +1,21 @@
+"""The logins `load_demo` prints meet the password rules the users page enforces, and work."""
+
+import pytest
+from django.contrib.auth import get_user_model, password_validation
+
+from demo.cohort import demo_users_reset
+
+pytestmark = pytest.mark.django_db
+
+
+def test_each_printed_demo_login_passes_the_password_rules_and_gets_a_token(anonymous):
+    passwords = demo_users_reset()
+
+    assert len(passwords) == 3
+    for username, password in passwords.items():
+        user = get_user_model().objects.get(username=username)
+        password_validation.validate_password(password, user)  # raises naming the rule broken
+        response = anonymous.post(
+            "/api/auth/token/", {"username": username, "password": password}, format="json"
+        )
+        assert response.status_code == 200, response.content
