@@ -14,7 +14,8 @@ from core.errors import Conflict, InvalidInput
 from pathway.codes import TERMINAL
 from pathway.models import Episode, Transition
 from pathway.services.common import lock, no_future
-from patients.models import Patient, PatientAccess
+from patients.models import Patient
+from patients.services import patient_access_record
 
 
 def episode_open(*, actor, patient_id: int, opened_on: dt.date | None = None) -> Episode:
@@ -78,6 +79,4 @@ def episode_read_record(*, actor, episode_id: int, what: str) -> None:
     """The access log's row for a read of one of an episode's records (its history, revisions,
     a record, its follow-ups or visits), in one INSERT: the patient is looked up inside it."""
     patient = Subquery(Episode.objects.filter(id=episode_id).values("patient_id")[:1])
-    PatientAccess.objects.create(
-        user_id=actor.pk, patient_id=patient, episode_id=episode_id, what=what
-    )
+    patient_access_record(actor=actor, patient_id=patient, episode_id=episode_id, what=what)
