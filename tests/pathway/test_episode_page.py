@@ -5,7 +5,9 @@ import datetime as dt
 import re
 
 import pytest
+import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from pathway.codes import State
 from pathway.models import DischargePlan, ImagingStudy, MdtDecision, ProcedureNote
@@ -20,6 +22,16 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def at_midday():
+    """The forms post times earlier today ("T00:05"); run just after midnight they would be in the
+    future and refused, so the clinic day starts at noon here."""
+    noon = dt.datetime.combine(timezone.localdate(), dt.time(12))
+    with time_machine.travel(timezone.make_aware(noon), tick=True):
+        yield
+
 
 MACHINE = re.compile(
     r">[^<]*\b(refer_to_mdt|schedule_procedure|complete_procedure|active_bleeding|"
@@ -257,7 +269,7 @@ def test_a_nurse_sees_no_moves_nor_forms_and_cannot_post(client, coordinator, nu
     c = signed_in(client, nurse)
     html = c.get(page_of(episode)).content.decode()
     assert "Discharge into surveillance" not in html
-    assert "<form method=\"post\" action=\"/episodes/" not in html
+    assert '<form method="post" action="/episodes/' not in html
     assert "Wallstent" in html  # records read-only
     r = c.post(reverse("episode-move", args=[episode.id]), {"transition": move_code("discharge")})
     assert r.status_code == 403
