@@ -1,9 +1,10 @@
 """The database role the app connects as (PostgreSQL): it reads and writes rows, and nothing
 more. It owns no table, so it cannot TRUNCATE, DROP or ALTER one (nor disable its triggers); it
 is no superuser, so it cannot set session_replication_role (which would skip every trigger); on
-the append-only tables (the move history and the record revisions) it may only INSERT and
-SELECT. Migrations run as the tables' owner (MIGRATE_DATABASE_URL in bin/run.sh), which then
-runs `manage.py db_roles` to (re)grant this role what the tables of the day need.
+the append-only tables (the move history, the record revisions and the access log) it may
+only INSERT and SELECT. Migrations run as the tables' owner (MIGRATE_DATABASE_URL in
+bin/run.sh), which then runs `manage.py db_roles` to (re)grant this role what the tables of the
+day need.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ SCHEMA = "public"
 READ_ONLY = ("django_migrations",)  # the app checks which migrations ran; it applies none
 ROW_WRITES = "SELECT, INSERT, UPDATE, DELETE"
 APPEND_ONLY_WRITES = "SELECT, INSERT"
+APPEND_ONLY_MODELS = (("pathway", "Transition"), ("patients", "PatientAccess"))
 
 
 class RoleRefused(Exception):
@@ -26,9 +28,9 @@ class RoleRefused(Exception):
 
 
 def append_only_tables() -> list[str]:
-    """The tables whose rows are never changed nor removed: the move history and every
-    record's revisions (django-simple-history's historical tables)."""
-    tables = {apps.get_model("pathway", "Transition")._meta.db_table}
+    """The tables whose rows are never changed nor removed: the move history, every record's
+    revisions (django-simple-history's historical tables) and who read which patient."""
+    tables = {apps.get_model(*name)._meta.db_table for name in APPEND_ONLY_MODELS}
     tables |= {m._meta.db_table for m in apps.get_models() if issubclass(m, HistoricalChanges)}
     return sorted(tables)
 

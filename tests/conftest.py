@@ -59,25 +59,6 @@ def _owner_when_marked(request, _app_role):
             cursor.execute(f'SET ROLE "{_app_role}"')
 
 
-def _flush_may_truncate():
-    """The test runner empties the database after each transactional test with one TRUNCATE
-    of every table (Django's flush). The history and the revisions refuse TRUNCATE
-    (pathway/migrations/0009) unless the transaction says `pathway.allow_truncate`: the
-    flush's own transaction says so, and nothing else in the tests does."""
-    from django.db.backends.postgresql.operations import DatabaseOperations
-
-    sql_flush = DatabaseOperations.sql_flush
-
-    def flush_allowed(self, style, tables, **kwargs):
-        statements = sql_flush(self, style, tables, **kwargs)
-        return ["SET LOCAL pathway.allow_truncate = 'on'", *statements] if statements else []
-
-    DatabaseOperations.sql_flush = flush_allowed
-
-
-_flush_may_truncate()
-
-
 @pytest.fixture(autouse=True)
 def empty_cache():
     """Each test starts with nothing cached (the outcome figures are)."""

@@ -7,11 +7,13 @@ import psycopg
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 
 from core.db_roles import append_only_tables
 from pathway.codes import State
 from pathway.models import Transition
+from patients.models import PatientAccess
+from patients.services import patient_access_record
 from tasks.models import FollowUp
 from tests.factories import PatientFactory, UserFactory, walk_to
 
@@ -76,6 +78,9 @@ def refused(conn, statement: str) -> str:
         "UPDATE pathway_transition SET reason = 'rewritten'",
         "DELETE FROM pathway_transition",
         "DELETE FROM tasks_historicalfollowup",
+        "UPDATE patients_patientaccess SET what = 'nothing'",
+        "DELETE FROM patients_patientaccess",
+        "TRUNCATE patients_patientaccess",
         "INSERT INTO django_migrations (app, name, applied) VALUES ('x', 'y', now())",
     ],
 )
@@ -133,6 +138,8 @@ def test_the_owner_cannot_truncate_the_history_or_the_revisions(as_owner):
         "TRUNCATE pathway_transition CASCADE",
         "TRUNCATE pathway_episode CASCADE",  # would reach the history through its key
         "TRUNCATE tasks_historicalfollowup",
+        "TRUNCATE patients_patientaccess",
+        "TRUNCATE patients_patient CASCADE",  # would reach the access log through its key
     ]:
         message = refused(as_owner, statement)
         assert "refused: the pathway history and record revisions are kept for good" in message
@@ -181,3 +188,21 @@ def test_db_roles_refuses_to_run_as_the_app_role_itself():
 
     with pytest.raises(CommandError, match="as the tables' owner"):
         call_command("db_roles", app_role=me)
+
+
+@pytest.mark.db_owner
+@pytest.mark.django_db
+def test_not_even_the_owner_can_edit_or_erase_who_read_a_patients_record(coordinator):
+    """The access log answers "who has read my notes?": a row, once written, stays as it was."""
+    patient = PatientFactory()
+    patient_access_record(actor=coordinator, patient_id=patient.id, what="episode page")
+
+    for statement in [
+        "UPDATE patients_patientaccess SET user_id = NULL",
+        "DELETE FROM patients_patientaccess",
+    ]:
+        with pytest.raises(DatabaseError, match="the access log is append-only"):
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(statement)
+
+    assert PatientAccess.objects.filter(patient=patient, user=coordinator).count() == 1
