@@ -9,6 +9,8 @@ holds no TRUNCATE privilege (core/db_roles.py), so for it the setting changes no
 
 from django.db import migrations
 
+from pathway.migrations import _append_only
+
 TABLES = [
     "pathway_transition",
     "pathway_historicalselectionassessment",
@@ -39,21 +41,13 @@ $$ LANGUAGE plpgsql;
 
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(
-            FUNCTION
-            + "".join(
-                f"CREATE TRIGGER {t}_refuses_truncate BEFORE TRUNCATE ON {t} "
-                "FOR EACH STATEMENT EXECUTE FUNCTION history_refuses_truncate();\n"
-                for t in TABLES
-            ),
-            params=None,
-        )
+        schema_editor.execute(FUNCTION + _append_only.truncate_guards(TABLES), params=None)
 
 
 def backwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(
-            "".join(f"DROP TRIGGER IF EXISTS {t}_refuses_truncate ON {t};\n" for t in TABLES)
+            _append_only.truncate_guards_drop(TABLES)
             + "DROP FUNCTION IF EXISTS history_refuses_truncate();"
         )
 

@@ -4,26 +4,18 @@ last only in a transaction that says `pathway.allow_truncate`, as pathway/migrat
 
 from django.db import migrations
 
-TABLE = "patients_patientaccess"
+from pathway.migrations import _append_only
 
-FUNCTION = """
-CREATE OR REPLACE FUNCTION access_log_append_only() RETURNS trigger AS $$
-BEGIN
-    RAISE EXCEPTION 'the access log is append-only: % refused', TG_OP
-        USING ERRCODE = 'insufficient_privilege';
-END;
-$$ LANGUAGE plpgsql;
-"""
+TABLES = ["patients_patientaccess"]
+FUNCTION = "access_log_append_only"
 
 
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(
-            FUNCTION
-            + f"CREATE TRIGGER {TABLE}_append_only BEFORE UPDATE OR DELETE ON {TABLE} "
-            "FOR EACH ROW EXECUTE FUNCTION access_log_append_only();\n"
-            f"CREATE TRIGGER {TABLE}_refuses_truncate BEFORE TRUNCATE ON {TABLE} "
-            "FOR EACH STATEMENT EXECUTE FUNCTION history_refuses_truncate();",
+            _append_only.refusing_function(FUNCTION, "the access log is")
+            + _append_only.triggers(TABLES, function=FUNCTION)
+            + _append_only.truncate_guards(TABLES),
             params=None,
         )
 
@@ -31,10 +23,9 @@ def forwards(apps, schema_editor):
 def backwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(
-            f"DROP TRIGGER IF EXISTS {TABLE}_append_only ON {TABLE};\n"
-            f"DROP TRIGGER IF EXISTS {TABLE}_refuses_truncate ON {TABLE};\n"
-            "DROP FUNCTION IF EXISTS access_log_append_only();",
-            params=None,
+            _append_only.drop(TABLES)
+            + _append_only.truncate_guards_drop(TABLES)
+            + f"DROP FUNCTION IF EXISTS {FUNCTION}();"
         )
 
 
