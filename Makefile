@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 PYTHON ?= python3
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pathway
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+# The suite acts with the app's database role, as production runs (0: as the owner).
+TEST_AS_APP_ROLE ?= 1
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pathway_bench_run
 
 .PHONY: run test lint install browser bench
@@ -29,6 +31,7 @@ lint: install
 
 test: export DATABASE_URL = $(TEST_DATABASE_URL)
 test: export REDIS_URL = $(TEST_REDIS_URL)
+test: export TEST_AS_APP_ROLE := $(TEST_AS_APP_ROLE)
 test: install lint browser
 	$(PY) manage.py check --fail-level WARNING
 	$(PY) manage.py makemigrations --check --dry-run

@@ -9,7 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.db_owner]  # migrations run as the owner
 upgrade = importlib.import_module("core.migrations.0004_drop_drf_tokens").drop_drf_tokens
 
 
