@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from hmac import compare_digest
 
+from django.contrib.sessions.models import Session
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from knox.auth import TokenAuthentication
 from rest_framework import exceptions
@@ -23,6 +26,22 @@ def token_revoke(*, token: ApiToken) -> None:
 
 def tokens_revoke_all(*, user) -> int:
     return ApiToken.objects.filter(user=user).delete()[0]
+
+
+@dataclass(frozen=True)
+class Purged:
+    tokens: int
+    sessions: int
+
+
+def credentials_expired_purge() -> Purged:
+    """Daily (beat): expired tokens and sessions open nothing, but each still says who signed in
+    and when. knox drops an expired token only when it is presented again, and Django keeps a
+    session row until `clearsessions`; a user who never comes back would leave theirs forever."""
+    now = timezone.now()
+    tokens = ApiToken.objects.filter(expiry__lt=now).delete()[0]
+    sessions = Session.objects.filter(expire_date__lt=now).delete()[0]  # as clearsessions
+    return Purged(tokens=tokens, sessions=sessions)
 
 
 class ExpiringTokenAuthentication(TokenAuthentication):

@@ -4,7 +4,9 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.contrib.sessions.models import Session
 from django.core.management import call_command
+from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -139,3 +141,29 @@ def test_deactivating_a_user_on_the_users_page_ends_their_tokens(coordinator, ad
     services.user_set_active(actor=admin_user, user_id=coordinator.id, active=False)
 
     assert client.get("/api/patients/").status_code == 401
+
+
+def test_expired_tokens_and_sessions_are_purged_each_night_and_live_ones_kept(
+    coordinator, nurse, client
+):
+    from config.celery import app
+    from core import jobs
+
+    with time_machine.travel(timezone.now() - dt.timedelta(days=2), tick=False):
+        sign_in(coordinator)  # its token ended after a shift, and nobody presented it again
+        client.force_login(coordinator)  # and so did the session
+    live = sign_in(nurse)
+    Client().force_login(nurse)
+    now = timezone.now()
+    expired = Session.objects.filter(expire_date__lt=now).count()
+    kept = set(Session.objects.filter(expire_date__gt=now).values_list("pk", flat=True))
+
+    assert expired and kept
+    assert jobs.purge_expired_credentials() == 1 + expired
+
+    assert list(ApiToken.objects.values_list("user", flat=True)) == [nurse.id]
+    assert set(Session.objects.values_list("pk", flat=True)) == kept and can_read(live)
+    assert jobs.purge_expired_credentials() == 0  # a second run (beat redelivered) is harmless
+    entry = app.conf.beat_schedule["purge-expired-credentials"]
+    assert entry["task"] == jobs.purge_expired_credentials.name
+    assert (entry["schedule"].hour, entry["schedule"].minute) == ({3}, {15})

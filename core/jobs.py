@@ -1,0 +1,12 @@
+"""Celery entry points of core (config/celery.py finds each app's `jobs.py`)."""
+
+from celery import shared_task
+
+from core.tokens import credentials_expired_purge
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def purge_expired_credentials() -> int:
+    """Daily (beat); running it twice removes nothing more."""
+    purged = credentials_expired_purge()
+    return purged.tokens + purged.sessions
