@@ -8,6 +8,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import roles
 from core.api import body, writes_need
 from pathway import codes
 from pathway.outcomes import VILLALTA_ITEMS
@@ -216,7 +217,7 @@ class FollowUpsApi(APIView):
 
 
 class ResultApi(APIView):
-    permission_classes = writes_need(services.RECORD_RESULTS, "record follow-up results")
+    permission_classes = writes_need(roles.RECORD_RESULTS, "record follow-up results")
 
     @extend_schema(
         request=PolymorphicProxySerializer(
@@ -236,7 +237,7 @@ class ResultApi(APIView):
 class VisitsApi(APIView):
     """Unscheduled visits of an episode: any role reads them, results recorders add them."""
 
-    permission_classes = writes_need(services.RECORD_RESULTS, "record visit results")
+    permission_classes = writes_need(roles.RECORD_RESULTS, "record visit results")
 
     @extend_schema(responses=VisitOut(many=True))
     def get(self, request, episode_id: int):

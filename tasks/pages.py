@@ -23,7 +23,6 @@ from pathway.outcomes import VILLALTA_ITEMS
 from tasks import selectors, services
 from tasks.forms import PTS_WORDS, VillaltaForm, form_for
 from tasks.models import Alert, UnitSettings, Visit
-from tasks.services import RECORD_RESULTS
 
 ALERT_KINDS = {
     Alert.Kind.DUE: ("Due", "ok"),
@@ -69,14 +68,14 @@ def _inbox_list(request, done: str | None = None, status: int = 200) -> HttpResp
     return render(request, "tasks/_inbox_list.html", context, status=status)
 
 
-@page_for(RECORD_RESULTS, "see an inbox")
+@page_for(roles.RECORD_RESULTS, "see an inbox")
 @require_GET
 def inbox(request):
     rows, page = _rows(request.user, request.GET.get("page"))
     return render(request, "tasks/inbox.html", {"rows": rows, "page": page})
 
 
-@page_for(RECORD_RESULTS, "acknowledge alerts")
+@page_for(roles.RECORD_RESULTS, "acknowledge alerts")
 @require_POST
 def acknowledge(request, alert_id: int):
     services.alert_acknowledge(actor=request.user, alert_id=alert_id)
@@ -125,7 +124,7 @@ def _record(request, *, kind: str, episode: Episode, write, context: dict):
     return render(request, template, context, status=status)
 
 
-@page_for(RECORD_RESULTS, "record follow-up results")
+@page_for(roles.RECORD_RESULTS, "record follow-up results")
 @require_http_methods(["GET", "POST"])
 def record_result(request, follow_up_id: int):
     follow_up = selectors.followup_get(actor=request.user, follow_up_id=follow_up_id)
@@ -146,7 +145,7 @@ def record_result(request, follow_up_id: int):
     return _record(request, kind=follow_up.kind, episode=episode, write=write, context=context)
 
 
-@page_for(RECORD_RESULTS, "record visit results")
+@page_for(roles.RECORD_RESULTS, "record visit results")
 @require_http_methods(["GET", "POST"])
 def record_visit(request, episode_id: int, kind: str):
     if kind not in Visit.Kind.values:
@@ -164,7 +163,7 @@ def record_visit(request, episode_id: int, kind: str):
     return _record(request, kind=kind, episode=episode, write=write, context=context)
 
 
-@page_for(RECORD_RESULTS, "score the Villalta scale")
+@page_for(roles.RECORD_RESULTS, "score the Villalta scale")
 @require_http_methods(["GET", "POST"])
 def villalta(request):
     """The live Villalta score and PTS category of the items typed so far (pathway.outcomes)."""

@@ -11,7 +11,7 @@ concern and re-exported here:
 - delivery.py: emails, one per urgent alert and a daily digest, each sent once.
 """
 
-from tasks.services.alerts import RECORD_RESULTS, alert_acknowledge
+from tasks.services.alerts import alert_acknowledge
 from tasks.services.consequences import followups_after_record_change, postop_check_alert
 from tasks.services.delivery import (
     MAX_ATTEMPTS,
@@ -38,7 +38,6 @@ from tasks.services.topup import followups_top_up
 __all__ = [
     "CEAP_CLASSES",
     "MAX_ATTEMPTS",
-    "RECORD_RESULTS",
     "REQUEUE_AFTER",
     "SweepResult",
     "VCSS_ITEMS",

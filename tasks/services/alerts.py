@@ -23,8 +23,6 @@ from tasks.models import Alert, Delivery, UnitSettings
 
 log = logging.getLogger(__name__)
 
-RECORD_RESULTS = roles.RECORD_RESULTS
-
 
 def _members(role: str) -> list[int]:
     users = get_user_model().objects.filter(groups__name=role, is_active=True)
@@ -270,7 +268,7 @@ def enqueue(delivery_ids: list[int]) -> None:
 
 
 def alert_acknowledge(*, actor, alert_id: int) -> Alert:
-    roles.require(actor, RECORD_RESULTS, "acknowledge alerts")
+    roles.require(actor, roles.RECORD_RESULTS, "acknowledge alerts")
     with transaction.atomic():
         alert = Alert.objects.select_for_update().filter(id=alert_id, recipient=actor).first()
         if alert is None:

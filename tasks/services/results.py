@@ -15,7 +15,6 @@ from pathway.codes import TERMINAL, State
 from pathway.models import Episode
 from tasks.models import DuplexSegmentResult, FollowUp, Visit
 from tasks.services.alerts import (
-    RECORD_RESULTS,
     enqueue,
     urgent_alerts_insert,
 )
@@ -51,7 +50,7 @@ def followup_record_result(*, actor, follow_up_id: int, performed_on: dt.date, *
 def visit_record(*, actor, episode_id: int, kind: str, performed_on: dt.date, **data) -> Visit:
     """An unscheduled visit in surveillance (a patient back with symptoms): the same result
     fields and urgent alerts as a follow-up, and it completes no follow-up."""
-    roles.require(actor, RECORD_RESULTS, "record visit results")
+    roles.require(actor, roles.RECORD_RESULTS, "record visit results")
     if kind not in Visit.Kind.values:
         raise InvalidInput({"kind": f"A visit is one of: {', '.join(Visit.Kind.values)}."})
     not_in_future(performed_on)

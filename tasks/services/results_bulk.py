@@ -15,7 +15,6 @@ from core.revisions import mark, revisions_write_bulk
 from pathway.models import Episode
 from tasks.models import DuplexSegmentResult, FollowUp
 from tasks.services.alerts import (
-    RECORD_RESULTS,
     alerts_resolve,
     enqueue,
     urgent_alerts_insert_bulk,
@@ -53,7 +52,7 @@ def followup_results_record_bulk(*, actor, results: list[dict]) -> list[FollowUp
     performed_on, and the fields followup_record_result takes}; the first item the one-by-one
     path would refuse (in order, a follow-up named twice included) refuses the whole batch with
     the same error, and nothing is written. Returns the follow-ups in the order given."""
-    roles.require(actor, RECORD_RESULTS, "record follow-up results")
+    roles.require(actor, roles.RECORD_RESULTS, "record follow-up results")
     if not results:
         return []
     with transaction.atomic():
