@@ -269,6 +269,8 @@ EMAIL_BACKEND = os.environ.get(
 )
 EMAIL_FILE_PATH = os.environ.get("DJANGO_EMAIL_FILE_PATH", str(BASE_DIR / "run" / "mail"))
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "pathway@localhost")
+# Where the app is reached from outside: alert emails link to the episode page under it.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Patient data never goes to logs: log only ids and rule names, at WARNING by default.
 # Request lines lose their query strings (a search's MRN or name): core/logging.py.

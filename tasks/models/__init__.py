@@ -57,6 +57,20 @@ class UnitSettings(models.Model):
         help_text="Hours an urgent result may stay unacknowledged before every coordinator and "
         "admin is alerted.",
     )
+    # Stalled episodes (pathway.md section 6): how long an episode may wait before its
+    # coordinator is told, once per stall.
+    stalled_mdt_defer_days = models.PositiveSmallIntegerField(
+        default=14, help_text="Days in MDT discussion after a 'defer' decision."
+    )
+    stalled_imaging_days = models.PositiveSmallIntegerField(
+        default=14, help_text="Days in the imaging work-up."
+    )
+    stalled_procedure_days = models.PositiveSmallIntegerField(
+        default=7, help_text="Days booked for the procedure (after a re-intervention too)."
+    )
+    thrombophilia_pending_days = models.PositiveSmallIntegerField(
+        default=90, help_text="Days after discharge a thrombophilia result may stay pending."
+    )
 
     class Meta:
         verbose_name_plural = "unit settings"
@@ -81,6 +95,15 @@ class ScheduleRule(models.Model):
     first_offsets = models.JSONField(help_text='e.g. ["2w", "6w", "3m", "6m", "12m"]')
     then_every = models.CharField(max_length=8, validators=[INTERVAL], help_text="e.g. 12m")
     window_days = models.PositiveSmallIntegerField(validators=[MaxValueValidator(60)])
+    # Days after the window closes before the coordinator is alerted (pathway.md section 6: a
+    # missed INR sooner); blank: the unit's escalation_days.
+    escalation_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(90)],
+        help_text="Days after the window closes before the coordinator is alerted; blank: "
+        "the unit's setting.",
+    )
     vka_only = models.BooleanField(default=False, help_text="Only for patients on a VKA.")
     active = models.BooleanField(default=True)
 
@@ -224,6 +247,9 @@ class Visit(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(default=timezone.now)
+    # Why it was entered after the episode moved on (a result entered late, pathway.md
+    # section 6); blank for a visit recorded in surveillance.
+    late_reason = models.TextField(blank=True, db_default="")
 
     history = revisions(parts=True)
 
@@ -240,6 +266,17 @@ class Alert(models.Model):
         OVERDUE = "overdue"
         ESCALATION = "escalation"
         URGENT_RESULT = "urgent_result"
+        STALLED = "stalled"
+
+    class Grade(models.TextChoices):
+        CRITICAL = "critical"
+        OUT_OF_RANGE = "out_of_range"
+
+    class Stall(models.TextChoices):
+        MDT_DEFER = "mdt_defer", "deferred at MDT"
+        IMAGING = "imaging", "in the imaging work-up"
+        PROCEDURE = "procedure", "booked for the procedure"
+        THROMBOPHILIA = "thrombophilia", "thrombophilia result pending"
 
     ROUTINE = (Kind.DUE, Kind.OVERDUE)
 
@@ -256,6 +293,15 @@ class Alert(models.Model):
         PostopCheck, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     kind = models.CharField(max_length=16, choices=Kind.choices)
+    # An urgent result's grade and what was found (pathway.md section 6): {"text": in words,
+    # and its numbers: "inr", "target_low", "target_high", or "segments": [{segment, result}]}.
+    grade = models.CharField(max_length=12, choices=Grade.choices, blank=True, db_default="")
+    finding = models.JSONField(null=True, blank=True)
+    # A stalled episode: which wait, and the move that began it (one alert per stall).
+    stall = models.CharField(max_length=16, choices=Stall.choices, blank=True, db_default="")
+    stall_move = models.ForeignKey(
+        Transition, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="alerts"
     )
@@ -296,6 +342,11 @@ class Alert(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["escalates", "recipient"], name="one_escalation_per_recipient"
+            ),
+            models.UniqueConstraint(
+                fields=["stall_move", "stall", "recipient"],
+                condition=Q(kind="stalled"),
+                name="one_alert_per_stall",
             ),
         ]
         indexes = [
