@@ -60,6 +60,7 @@ def _roles_and_schedule(transactional_db):
     apps = state.apps
     import_module("core.migrations.0001_roles").create_roles(apps, None)
     import_module("tasks.migrations.0002_defaults_and_roles").seed(apps, None)
+    import_module("tasks.migrations.0010_safety_net_fields").inr_escalates_sooner(apps, None)
     ContentType.objects.clear_cache()
 
 
