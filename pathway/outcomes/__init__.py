@@ -46,7 +46,7 @@ def pts_assessable(procedure_on: dt.date, examined_on: dt.date) -> bool:
 # The section 5 measures, each a pure function of plain facts (imported last: pts.py reads the
 # Villalta helpers above).
 from pathway.outcomes.km import FORMS, HORIZONS, fitted, km_summary, km_table  # noqa: E402
-from pathway.outcomes.patency import Duplex, PatencyFacts, Redo, patency  # noqa: E402
+from pathway.outcomes.patency import Duplex, PatencyFacts, Redo, duplex_of, patency  # noqa: E402
 from pathway.outcomes.pts import pts_category, pts_counts  # noqa: E402
 from pathway.outcomes.rates import complication_rates  # noqa: E402
 from pathway.outcomes.stages import (  # noqa: E402
@@ -55,7 +55,13 @@ from pathway.outcomes.stages import (  # noqa: E402
     time_in_stage,
     time_in_stage_of_counts,
 )
-from pathway.outcomes.ttr import rosendaal_ttr, ttr_figures, ttr_summary  # noqa: E402
+from pathway.outcomes.ttr import (  # noqa: E402
+    rosendaal_ttr,
+    ttr_figures,
+    ttr_summary,
+    vka_readings,
+    vka_ttr,
+)
 
 __all__ = [
     "FORMS",
@@ -66,6 +72,7 @@ __all__ = [
     "PatencyFacts",
     "Redo",
     "complication_rates",
+    "duplex_of",
     "km_summary",
     "km_table",
     "patency",
@@ -82,4 +89,6 @@ __all__ = [
     "ttr_summary",
     "villalta_category",
     "villalta_score",
+    "vka_readings",
+    "vka_ttr",
 ]

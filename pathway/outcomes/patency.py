@@ -2,18 +2,21 @@
 
 Time zero is the index procedure date. Primary patency ends at the first duplex (scheduled or
 not) showing stenosis or occlusion of any stented segment, or at any re-intervention, whichever
-comes first. Assisted primary ends at the first occlusion: an occluded duplex, or a
-re-intervention made for occlusion (a re-intervention for stenosis, symptoms or other keeps it).
-Secondary ends at an occlusion unless a re-intervention within 30 days of it reopened the stent
-(its own procedure note's completion venography patent). Without the event an episode is
-censored at its last duplex showing patency for that form (no stenosis nor occlusion for primary;
-no occlusion for the other two; for secondary a completion venogram showing the stent reopened
-counts too), or at time zero when there is none.
+comes first. Only stented segments count: those stented at the index procedure and at any
+re-intervention done by the day of the duplex (`duplex_of`); a finding on a segment that carries
+no stent (a new popliteal clot) ends no form of patency. Assisted primary ends at the first
+occlusion: an occluded duplex, or a re-intervention made for occlusion (a re-intervention for
+stenosis, symptoms or other keeps it). Secondary ends at an occlusion unless a re-intervention
+within 30 days of it reopened the stent (its own procedure note's completion venography patent).
+Without the event an episode is censored at its last duplex showing patency for that form (no
+stenosis nor occlusion for primary; no occlusion for the other two; for secondary a completion
+venogram showing the stent reopened counts too), or at time zero when there is none.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 REOPEN_DAYS = 30
@@ -27,6 +30,20 @@ class Duplex:
     on: dt.date
     stenosis: bool = False
     occluded: bool = False
+
+
+def duplex_of(
+    on: dt.date, findings: Iterable[tuple[str, str]], stents: Iterable[tuple[dt.date, str]]
+) -> Duplex | None:
+    """A duplex as patency reads it: `findings` (segment, patent | stenosis | occluded) read
+    only on the segments stented by then, `stents` (the date of the procedure that placed it,
+    segment) being those of the index procedure and of the standing re-interventions. None when
+    it reports no stented segment: it says nothing of the stents."""
+    stented = {segment for placed_on, segment in stents if placed_on <= on}
+    seen = {result for segment, result in findings if segment in stented}
+    if not seen:
+        return None
+    return Duplex(on, stenosis="stenosis" in seen, occluded="occluded" in seen)
 
 
 @dataclass(frozen=True)

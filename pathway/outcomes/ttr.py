@@ -3,6 +3,11 @@
 Between consecutive INR readings the INR is taken to change linearly; TTR is the share of that
 time it lies inside the target range, bounds included, computed exactly (rational arithmetic,
 not whole days). An interval longer than 56 days counts in neither numerator nor denominator.
+Target ranges are dated: each reading keeps the range in force when it was taken, and an
+interval is judged against the range at its start, so a new range never rewrites the past.
+
+Which readings count is decided here once (`vka_readings`), for the kept outcome row (hence the
+dashboard) and the episode view alike.
 """
 
 from __future__ import annotations
@@ -29,28 +34,55 @@ def _in_range_share(v0: Fraction, v1: Fraction, low: Fraction, high: Fraction) -
     return max(Fraction(0), end - start)
 
 
-def rosendaal_ttr(readings, low, high, max_gap_days: int = MAX_GAP_DAYS) -> float | None:
-    """readings: (date or day number, INR) pairs in any order. The TTR as a percentage, or None
-    with fewer than two readings or no interval counted."""
+def rosendaal_ttr(readings, low=None, high=None, max_gap_days: int = MAX_GAP_DAYS) -> float | None:
+    """readings: (date or day number, INR) pairs in any order, judged against `low`-`high`; or
+    (date or day number, INR, (low, high)) triples, each interval judged against the range of
+    the reading at its start. The TTR as a percentage, or None with fewer than two readings or
+    no interval counted."""
     if len(readings) < 2:
         return None
-    origin = min(day for day, _ in readings)
+    origin = min(reading[0] for reading in readings)
 
     def day_of(day) -> Fraction:
         return Fraction((day - origin).days) if isinstance(day, dt.date) else _exact(day)
 
-    points = sorted((day_of(day), _exact(inr)) for day, inr in readings)
-    low, high = _exact(low), _exact(high)
+    def target(reading) -> tuple[Fraction, Fraction]:
+        start, end = reading[2] if len(reading) > 2 else (low, high)
+        return _exact(start), _exact(end)
+
+    points = sorted((day_of(r[0]), _exact(r[1]), *target(r)) for r in readings)
     inside = total = Fraction(0)
-    for (t0, v0), (t1, v1) in zip(points, points[1:], strict=False):
+    for (t0, v0, low0, high0), (t1, v1, _, _) in zip(points, points[1:], strict=False):
         span = t1 - t0
         if span == 0 or span > max_gap_days:
             continue
         total += span
-        inside += span * _in_range_share(v0, v1, low, high)
+        inside += span * _in_range_share(v0, v1, low0, high0)
     if total == 0:
         return None
     return float(100 * inside / total)
+
+
+def vka_readings(records) -> list[tuple[dt.date, str, tuple[str, str]]]:
+    """The INR readings that count for TTR, oldest first, as (date, INR, (low, high)).
+
+    `records`: (performed_on, result) of an episode's performed INR checks and INR visits, in
+    any order. A reading counts when it has an INR and the target range it was taken against
+    (`result["target"]`): taken on a VKA. One taken while not on a VKA (`"target": null`) does
+    not, and whatever the episode's anticoagulant is now, the VKA readings still count (a switch
+    to a DOAC keeps the VKA period's TTR)."""
+    counted = [
+        (on, result["inr"], tuple(result["target"]))
+        for on, result in records
+        if result and result.get("inr") is not None and result.get("target")
+    ]
+    return sorted(counted, key=lambda reading: reading[0])
+
+
+def vka_ttr(records) -> float | None:
+    """The episode's Rosendaal TTR over its VKA readings (`vka_readings`), each interval judged
+    against the target range stored on the reading at its start; None without two of them."""
+    return rosendaal_ttr(vka_readings(records))
 
 
 def ttr_figures(known: list[float]) -> dict:

@@ -13,7 +13,7 @@ from core import roles
 from core.errors import InvalidInput, NotFound
 from core.revisions import facts_of
 from pathway import machine, outcomes, rules
-from pathway.codes import DEFAULT_TARGET_INR, Anticoagulant, State
+from pathway.codes import State
 from pathway.models import Episode, Transition
 from pathway.rules import Unmet
 from pathway.selectors.prefetched import RELATED, Prefetched, prefetched
@@ -189,31 +189,22 @@ def episode_records(*, actor, episode_id: int) -> EpisodeRecords:
 
 
 def episode_ttr(plan) -> float | None:
-    """The Rosendaal TTR (a percentage, 1 decimal) of a VKA episode's INR readings: its
-    performed, uncancelled inr_check follow-ups and its INR visits, against the discharge plan's
-    target range, else the one stored with the latest reading (the unit's default when it was
-    recorded), else 2.0-3.0, as the outcomes dashboard reckons it. None when the plan is not for
-    a VKA, or with fewer than two readings. `plan`: the episode's discharge plan, or None; one
-    query (a UNION ALL over follow-ups and visits)."""
-    if plan is None or plan.anticoagulant != Anticoagulant.VKA:
+    """The Rosendaal TTR (a percentage, 1 decimal) of the episode's VKA readings among its
+    performed, uncancelled inr_check follow-ups and its INR visits, each interval judged against
+    the target stored on the reading at its start; which readings count is decided by
+    outcomes.vka_readings, as for the kept outcome row the dashboard reads. None with fewer than
+    two of them (a patient never on a VKA has none; one switched to a DOAC keeps the VKA
+    period's). `plan`: the episode's discharge plan, or None (not discharged: no INR reading
+    yet); one query (a UNION ALL over follow-ups and visits)."""
+    if plan is None:
         return None
     episode = plan.episode  # cached by select_related("discharge_plan")
-    fields = ("performed_on", "id", "result__inr", "result__target")
+    fields = ("performed_on", "result")
     follow_ups = episode.follow_ups.filter(
         kind="inr_check", performed_on__isnull=False, cancelled_at__isnull=True
     ).values_list(*fields)
     visits = episode.visits.filter(kind="inr_check").values_list(*fields)
-    rows = sorted(
-        (row for row in follow_ups.order_by().union(visits.order_by(), all=True)
-         if row[2] is not None),
-        key=lambda row: (row[0], row[1]),
-    )  # fmt: skip
-    if plan.target_inr_low is not None:
-        low, high = plan.target_inr_low, plan.target_inr_high
-    else:
-        stored = [row[3] for row in rows if row[3]]
-        low, high = stored[-1] if stored else DEFAULT_TARGET_INR
-    ttr = outcomes.rosendaal_ttr([(row[0], row[2]) for row in rows], low, high)
+    ttr = outcomes.vka_ttr(follow_ups.order_by().union(visits.order_by(), all=True))
     return None if ttr is None else round(ttr, 1)
 
 

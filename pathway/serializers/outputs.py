@@ -56,8 +56,8 @@ class EpisodeDetailOut(EpisodeOut):
     ttr = serializers.FloatField(
         allow_null=True,
         required=False,
-        help_text="Rosendaal TTR of the INR readings, a percentage; null: not on a VKA or fewer "
-        "than two readings.",
+        help_text="Rosendaal TTR of the INR readings taken on a VKA (each interval against the "
+        "target range stored on its first reading), a percentage; null: fewer than two.",
     )
 
     class Meta(EpisodeOut.Meta):

@@ -100,11 +100,14 @@ def relied_on_by(episode: Episode, move: str, *, since: Transition | None = None
     return episode.standing_move(move, since=since)
 
 
-def record_write(record, *, episode, actor, reason="", values: dict, parts=None, relied_on=None):
+def record_write(
+    record, *, episode, actor, reason="", values: dict, parts=None, relied_on=None, save_parts=None
+):
     """Write a record's new values and keep its earlier version as a revision, with who and
     why, in the caller's transaction; then tell the after-record handlers. Nothing changes
     (and no revision is written) when the values are those already recorded. Changing a record
-    that a standing move relied on needs a reason."""
+    that a standing move relied on needs a reason. `save_parts(record)` writes the rows of its
+    parts (a note's stents) after the record and before the handlers, which read them."""
     reason = (reason or "").strip()
     creating = record._state.adding
     before = None if creating else facts_of(record)
@@ -130,5 +133,7 @@ def record_write(record, *, episode, actor, reason="", values: dict, parts=None,
     unchecked = [f.name for f in record._meta.concrete_fields if isinstance(f, UNCHECKED)]
     record.clean_fields(exclude=unchecked)  # choices, ranges, lengths: a 400, never a 500
     record.save()
+    if save_parts is not None:
+        save_parts(record)
     hooks.record_changed(episode=episode, record=record, before=before, actor=actor, reason=reason)
     return record, True

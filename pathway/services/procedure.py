@@ -109,13 +109,20 @@ def procedure_note_record(
             note = ProcedureNote(episode=episode, reintervention=reintervention)
         else:
             note.revision_parts = _stents_of(note)
-        note, changed = record_write(
+
+        def save_stents(note):
+            if not new:  # a new note has no stents to replace
+                note.stents.all().delete()
+            Stent.objects.bulk_create(Stent(note=note, **s) for s in stents)
+
+        note, _ = record_write(
             note,
             episode=episode,
             actor=actor,
             reason=reason,
             relied_on=completed,
             parts={"stents": stents},
+            save_parts=save_stents,
             values=dict(
                 date=date,
                 access=access,
@@ -134,10 +141,6 @@ def procedure_note_record(
                 underlying_lesion=underlying_lesion,
             ),
         )
-        if changed:
-            if not new:  # a new note has no stents to replace
-                note.stents.all().delete()
-            Stent.objects.bulk_create(Stent(note=note, **s) for s in stents)
     return note
 
 

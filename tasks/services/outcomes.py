@@ -8,7 +8,7 @@ re-intervention or a correction (after-move hook), a duplex or INR result (the r
 `episode_outcomes_rebuild` writes every row again from scratch (`manage.py outcomes_rebuild`),
 and a test proves the refreshed rows equal to the rebuilt ones. A bulk load that commits patient
 by patient (the synthetic cohort) defers the refreshes with `outcomes_deferred` and reduces the
-episodes it touched together, batch by batch: the same rows, seven queries a batch.
+episodes it touched together, batch by batch: the same rows, eight queries a batch.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from pathway import outcomes
-from pathway.codes import DEFAULT_TARGET_INR, Anticoagulant
-from pathway.models import DischargePlan, Episode, ProcedureNote, Reintervention, Transition
-from pathway.outcomes import Duplex, PatencyFacts, Redo
+from pathway.codes import Anticoagulant
+from pathway.models import DischargePlan, Episode, ProcedureNote, Reintervention, Stent, Transition
+from pathway.outcomes import PatencyFacts, Redo
 from tasks.models import DuplexSegmentResult, EpisodeOutcome, FollowUp, Visit
 
 # Moves after which an episode's outcome facts may have changed: a re-intervention (primary
@@ -39,7 +39,7 @@ _deferred: ContextVar[set[int] | None] = ContextVar("outcomes_deferred", default
 def _records(episode_ids: list[int]):
     """Performed follow-ups and visits (duplex and INR) with their duplex findings: three
     queries. Each record has episode, kind, on, result and, from its segment results,
-    segments/stenosis/occluded flags."""
+    `findings`: (segment, result) pairs."""
     records = {}
     for row in FollowUp.objects.filter(
         episode_id__in=episode_ids, performed_on__isnull=False, cancelled_at__isnull=True
@@ -51,7 +51,7 @@ def _records(episode_ids: list[int]):
         records["v", row["id"]] = row
     # Two sides of one UNION, each joined to its parent by an indexed key (an OR across the two
     # joins read the whole segment table: 4.7 ms a refresh at 1,000 patients, growing with it).
-    segments = DuplexSegmentResult.objects.values("follow_up_id", "visit_id", "result")
+    segments = DuplexSegmentResult.objects.values("follow_up_id", "visit_id", "segment", "result")
     for row in segments.filter(follow_up__episode_id__in=episode_ids).union(
         segments.filter(visit__episode_id__in=episode_ids), all=True
     ):
@@ -59,24 +59,26 @@ def _records(episode_ids: list[int]):
         record = records.get(key)
         if record is None:
             continue
-        record["segments"] = True
-        record["stenosis"] = record.get("stenosis", False) or row["result"] == "stenosis"
-        record["occluded"] = record.get("occluded", False) or row["result"] == "occluded"
+        record.setdefault("findings", []).append((row["segment"], row["result"]))
     return records.values()
 
 
-def _target(plan: dict | None, readings: list[dict]) -> tuple[str, str]:
-    """The episode's target range: its discharge plan's, else the one stored with its latest
-    reading (the unit's default when it was recorded), else the default."""
-    if plan and plan["target_inr_low"] is not None:
-        return plan["target_inr_low"], plan["target_inr_high"]
-    stored = [r["result"].get("target") for r in readings if r["result"].get("target")]
-    return tuple(stored[-1]) if stored else DEFAULT_TARGET_INR
+def _stents(episode_ids: list[int], standing_notes: set[int]) -> dict[int, list]:
+    """{episode: [(the date of the procedure that placed it, segment)]}: the stents of the index
+    procedures and of the standing re-interventions (one undone by a correction placed none).
+    One query."""
+    stents = defaultdict(list)
+    for episode, note, on, segment in Stent.objects.filter(
+        note__episode_id__in=episode_ids
+    ).values_list("note__episode_id", "note_id", "note__date", "segment"):
+        if note in standing_notes:
+            stents[episode].append((on, segment))
+    return stents
 
 
 def _reduced(episode_ids: list[int]) -> list[EpisodeOutcome]:
     """The outcome rows of those episodes that have an index procedure, from their facts in a
-    fixed number of queries (seven), through the pure functions of pathway.outcomes."""
+    fixed number of queries (eight), through the pure functions of pathway.outcomes."""
     notes = defaultdict(list)  # episode -> its procedure notes, oldest first
     for row in ProcedureNote.objects.filter(episode_id__in=episode_ids).values(
         "episode_id", "id", "date", "reintervention_id", "completion_patent", "underlying_lesion"
@@ -90,10 +92,13 @@ def _reduced(episode_ids: list[int]) -> list[EpisodeOutcome]:
     note_of_move = {n["reintervention_id"]: n for rows in notes.values() for n in rows}
 
     redos = defaultdict(list)
+    standing_notes = {n["id"] for n in index.values()}
     for row in Reintervention.objects.filter(
         move__episode_id__in=episode_ids, move__corrected_by__isnull=True
     ).values("move_id", "move__episode_id", "move__effective_on", "cause"):
         note = note_of_move.get(row["move_id"])
+        if note:
+            standing_notes.add(note["id"])
         redos[row["move__episode_id"]].append(
             Redo(
                 on=row["move__effective_on"],
@@ -103,24 +108,24 @@ def _reduced(episode_ids: list[int]) -> list[EpisodeOutcome]:
             )
         )
 
+    stents = _stents(episode_ids, standing_notes)
     duplexes, villalta, inr = defaultdict(list), defaultdict(list), defaultdict(list)
     for record in sorted(_records(episode_ids), key=lambda r: (r["performed_on"], r["id"])):
         episode, result = record["episode_id"], record["result"] or {}
-        if record.get("segments"):
-            duplexes[episode].append(
-                Duplex(record["performed_on"], record["stenosis"], record["occluded"])
-            )
+        if "findings" in record:
+            duplex = outcomes.duplex_of(record["performed_on"], record["findings"], stents[episode])
+            if duplex is not None:
+                duplexes[episode].append(duplex)
         if result.get("villalta"):
             villalta[episode].append((record["performed_on"], result["villalta"]))
-        if record["kind"] == "inr_check" and result.get("inr") is not None:
-            inr[episode].append(record)
+        if record["kind"] == "inr_check":
+            inr[episode].append((record["performed_on"], result))
 
-    plans = {
-        row["episode_id"]: row
-        for row in DischargePlan.objects.filter(episode_id__in=episode_ids).values(
-            "episode_id", "anticoagulant", "target_inr_low", "target_inr_high"
-        )
-    }
+    on_vka = set(
+        DischargePlan.objects.filter(
+            episode_id__in=episode_ids, anticoagulant=Anticoagulant.VKA
+        ).values_list("episode_id", flat=True)
+    )
 
     rows = []
     for episode, note in sorted(index.items()):
@@ -129,13 +134,9 @@ def _reduced(episode_ids: list[int]) -> list[EpisodeOutcome]:
             PatencyFacts(time_zero, tuple(duplexes[episode]), tuple(redos[episode]))
         )
         pts = outcomes.pts_category(time_zero, villalta[episode])
-        plan = plans.get(episode)
-        vka = bool(plan and plan["anticoagulant"] == Anticoagulant.VKA)
-        ttr = None
-        if vka:
-            low, high = _target(plan, inr[episode])
-            readings = [(r["performed_on"], r["result"]["inr"]) for r in inr[episode]]
-            ttr = outcomes.rosendaal_ttr(readings, low, high)
+        # A VKA patient: discharged on one, or with readings taken on one (kept after a switch).
+        vka = episode in on_vka or bool(outcomes.vka_readings(inr[episode]))
+        ttr = outcomes.vka_ttr(inr[episode])
         rows.append(
             EpisodeOutcome(
                 episode_id=episode,

@@ -1,5 +1,7 @@
 """GET /api/episodes/<id>/ carries "ttr": the Rosendaal TTR of the episode's INR readings
-(scheduled INR checks and INR visits), worked by hand, as the outcomes dashboard reckons it."""
+(scheduled INR checks and INR visits), worked by hand, as the outcomes dashboard reckons it.
+Target ranges are dated (each interval against the range stored on the reading at its start)
+and only readings taken on a VKA count, before and after a switch to a DOAC."""
 
 import datetime as dt
 from decimal import Decimal
@@ -9,9 +11,12 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from pathway import services
 from pathway.codes import State
 from tasks import services as task_services
+from tasks.models import EpisodeOutcome, Visit
 from tasks.selectors_outcomes import outcomes_get
+from tasks.services.outcomes import episode_outcomes_refresh
 from tests.api import support as s
 from tests.api.test_queries import EPISODE_BUDGET
 from tests.factories import episode_in
@@ -125,3 +130,66 @@ def test_the_ttr_costs_one_query_however_many_readings(
         assert ttr_of(as_nurse, episode) is not None
     assert len(many) == len(few)
     assert sum("UNION ALL" in q["sql"] for q in many.captured_queries) == 1
+
+
+def plan_changed(coordinator, clock, episode, on: dt.date, **changes):
+    """The discharge plan corrected on `on` (the discharge relied on it: with a reason)."""
+    clock.move_to(at(on))
+    fields = dict(
+        anticoagulant="vka", target_inr_low=None, target_inr_high=None,
+        planned_duration_months=6, compression_stockings=True, compression_reason="",
+    )  # fmt: skip
+    services.discharge_plan_record(
+        actor=coordinator, episode_id=episode.id, reason="Changed by the haematologist.",
+        **fields | changes,
+    )  # fmt: skip
+
+
+def everywhere(admin_user, as_nurse, episode) -> tuple:
+    """The TTR on the episode view, on its kept outcome row, and the dashboard's median."""
+    kept = EpisodeOutcome.objects.get(episode=episode)
+    median = outcomes_get(actor=admin_user)["anticoagulation"]["median_ttr"]
+    return ttr_of(as_nurse, episode), kept.ttr, median
+
+
+def test_a_range_change_leaves_past_ttr_unchanged(
+    coordinator, nurse, admin_user, as_nurse, clock
+):
+    episode = discharge(coordinator, clock)  # 2.0-3.0
+    worked_example(nurse, clock, episode)
+    assert everywhere(admin_user, as_nurse, episode) == (50.0, 50.0, 50.0)
+
+    # Against 2.5-3.5 every one of those readings would be in range (100%): they keep theirs.
+    plan_changed(
+        coordinator, clock, episode, D(2024, 3, 4),
+        target_inr_low=Decimal("2.5"), target_inr_high=Decimal("3.5"),
+    )  # fmt: skip
+    assert everywhere(admin_user, as_nurse, episode) == (50.0, 50.0, 50.0)
+
+    # The next readings carry the new range: 1 Mar (2.0-3.0) -> 11 Mar 3.5, 5 of 10 days in;
+    # 11 Mar (2.5-3.5) -> 21 Mar 3.0, all 10 in. 25 of 40 days.
+    visit(nurse, clock, episode, D(2024, 3, 11), "3.5")
+    visit(nurse, clock, episode, D(2024, 3, 21), "3.0")
+    assert everywhere(admin_user, as_nurse, episode) == (62.5, 62.5, 62.5)
+
+
+def test_a_switch_from_warfarin_to_a_doac_keeps_the_vka_periods_ttr(
+    coordinator, nurse, admin_user, as_nurse, clock
+):
+    episode = discharge(coordinator, clock)
+    worked_example(nurse, clock, episode)
+    plan_changed(coordinator, clock, episode, D(2024, 3, 4), anticoagulant="doac")
+
+    assert everywhere(admin_user, as_nurse, episode) == (50.0, 50.0, 50.0)
+    assert EpisodeOutcome.objects.get(episode=episode).vka
+    assert outcomes_get(actor=admin_user)["anticoagulation"]["patients"] == 1
+
+    # INRs taken on the DOAC are kept as the results writer stores them off a VKA (no target):
+    # they do not measure its effect and count for nothing.
+    for on, inr in ((D(2024, 3, 8), "1.1"), (D(2024, 3, 12), "1.3")):
+        Visit.objects.create(
+            episode=episode, kind="inr_check", performed_on=on, recorded_by=nurse,
+            result={"inr": inr, "target": None, "anticoagulant": "doac"},
+        )  # fmt: skip
+    episode_outcomes_refresh(episode_ids=[episode.id])
+    assert everywhere(admin_user, as_nurse, episode) == (50.0, 50.0, 50.0)

@@ -13,6 +13,7 @@ from pathway.outcomes import (
     PatencyFacts,
     Redo,
     complication_rates,
+    duplex_of,
     km_summary,
     km_table,
     patency,
@@ -23,6 +24,8 @@ from pathway.outcomes import (
     time_in_stage,
     time_in_stage_of_counts,
     ttr_summary,
+    vka_readings,
+    vka_ttr,
 )
 from pathway.outcomes.km import HORIZONS
 
@@ -96,6 +99,32 @@ def test_a_reopening_after_the_last_duplex_censors_secondary_patency_at_the_veno
 def test_facts_before_time_zero_are_ignored():
     facts = PatencyFacts(T0, (occluded(-3), patent(40)))
     assert patency(facts)["primary"] == (40, False)
+
+
+# Stented segments only: the index stent in the left common iliac (day 0), a second one in the
+# left external iliac placed at a re-intervention done on day 60.
+STENTS = ((day(0), "left_common_iliac"), (day(60), "left_external_iliac"))
+
+
+def test_a_non_stented_finding_leaves_patency_unchanged():
+    clot = duplex_of(day(40), [("left_common_iliac", "patent"), ("left_popliteal", "occluded")],
+                     STENTS)  # fmt: skip
+    assert clot == patent(40)
+    with_clot = PatencyFacts(T0, (patent(30), clot, patent(90)))
+    assert patency(with_clot) == patency(PatencyFacts(T0, (patent(30), patent(40), patent(90))))
+    assert patency(with_clot)["primary"] == (90, False)
+
+
+def test_a_segment_counts_from_the_procedure_that_stented_it():
+    before = [("left_common_iliac", "patent"), ("left_external_iliac", "occluded")]
+    assert duplex_of(day(50), before, STENTS) == patent(50)  # not stented yet
+    assert duplex_of(day(60), before, STENTS) == occluded(60)  # stented that day
+    assert duplex_of(day(70), [("left_external_iliac", "stenosis")], STENTS) == stenosis(70)
+
+
+def test_a_duplex_of_no_stented_segment_says_nothing_of_the_stents():
+    assert duplex_of(day(40), [("left_popliteal", "occluded")], STENTS) is None
+    assert duplex_of(day(-1), [("left_common_iliac", "occluded")], STENTS) is None
 
 
 def point(estimate, at_risk, events, censored):
@@ -212,6 +241,34 @@ def test_ttr_leaves_out_intervals_longer_than_56_days():
 def test_ttr_needs_two_readings():
     assert rosendaal_ttr([], "2.0", "3.0") is None
     assert rosendaal_ttr([(day(0), "2.5")], "2.0", "3.0") is None
+
+
+def reading(n, inr, target=("2.0", "3.0")):
+    """A stored INR result as the results writer keeps it: off a VKA, `"target": null`."""
+    return day(n), {"inr": inr, "target": list(target) if target else None}
+
+
+def test_a_range_change_leaves_past_ttr_unchanged():
+    # The worked example on 2.0-3.0 (50%), then the range becomes 2.5-3.5: the next readings
+    # carry it, and only the intervals that start at them are judged against it.
+    past = [reading(0, "2.5"), reading(10, "3.5"), reading(20, "2.5")]
+    assert vka_ttr(past) == 50.0
+    later = [reading(30, "3.5", ("2.5", "3.5")), reading(40, "3.0", ("2.5", "3.5"))]
+    # 20-30 (from the 2.0-3.0 reading): 5 days in; 30-40 (2.5-3.5): 10 days in. 25 / 40.
+    assert vka_ttr(past + later) == 62.5
+    assert rosendaal_ttr([(0, "2.5", ("2.0", "3.0")), (10, "3.5", ("2.5", "3.5"))]) == 50.0
+
+
+def test_readings_taken_off_a_vka_do_not_count():
+    doac = [reading(30, "1.1", None), reading(35, "1.2", None)]
+    vka = [reading(0, "2.5"), reading(10, "3.5"), reading(20, "2.5")]
+    assert vka_readings(vka + doac) == [
+        (day(0), "2.5", ("2.0", "3.0")), (day(10), "3.5", ("2.0", "3.0")),
+        (day(20), "2.5", ("2.0", "3.0")),
+    ]  # fmt: skip
+    assert vka_ttr(vka + doac) == 50.0  # a switch to a DOAC keeps the VKA period's TTR
+    assert vka_ttr(doac) is None
+    assert vka_ttr([reading(0, "2.5"), (day(5), {"inr": None}), (day(9), {})]) is None
 
 
 def test_ttr_summary():

@@ -1,8 +1,10 @@
 """Each episode's outcome row follows its facts: after every kind of write (results, visits,
-re-intervention, a corrected procedure date, a new anticoagulant, an admin's correction) the
-rows are those a rebuild from scratch writes, and the figures read them."""
+re-intervention, a corrected procedure date or stents, a new target range or anticoagulant, an
+admin's correction) the rows are those a rebuild from scratch writes, and the figures read
+them."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -10,11 +12,12 @@ from django.forms.models import model_to_dict
 
 from pathway import services
 from pathway.codes import State
+from tasks import services as task_services
 from tasks.models import EpisodeOutcome
 from tasks.selectors_outcomes import outcomes_get
 from tasks.services.outcomes import episode_outcomes_rebuild, outcomes_deferred
 from tests.factories import PatientFactory, days_ago, record_procedure, walk_to
-from tests.outcomes.support import STENTED, discharged, duplex, inr, move
+from tests.outcomes.support import STENTED, discharged, duplex, inr, move, plus
 
 pytestmark = pytest.mark.django_db
 
@@ -83,6 +86,66 @@ def test_every_write_keeps_the_rows_in_line_with_the_facts(coordinator, nurse, a
     )  # fmt: skip
     row = assert_in_line()[other.id]
     assert (row["vka"], row["ttr"]) == (False, None)
+
+
+def test_stents_target_ranges_and_a_switch_keep_the_rows_in_line(coordinator, nurse, admin_user):
+    start = days_ago(400)
+    episode = discharged(coordinator, start)  # a VKA, 2.0-3.0
+    segments = [{"segment": STENTED, "result": "patent"},
+                {"segment": "left_popliteal", "result": "occluded"}]  # fmt: skip
+    task_services.visit_record(
+        actor=nurse, episode_id=episode.id, kind="duplex", performed_on=plus(start, 30),
+        segments=segments,
+    )  # fmt: skip
+    for day, value in ((30, "2.5"), (40, "3.5"), (50, "2.5")):
+        inr(nurse, episode, plus(start, day), value)
+    row = assert_in_line()[episode.id]
+    assert (row["primary_days"], row["primary_event"], row["ttr"]) == (30, False, 50.0)
+
+    # A new range applies to the next readings only.
+    _plan(coordinator, episode, target_inr_low=Decimal("2.5"), target_inr_high=Decimal("3.5"))
+    assert assert_in_line()[episode.id]["ttr"] == 50.0
+
+    # The index note corrected: the popliteal was stented too, so its occlusion counts.
+    stents = _note_fields(episode)["stents"]
+    stents.append(stents[0] | {"segment": "left_popliteal"})
+    services.procedure_note_record(
+        actor=coordinator, episode_id=episode.id, reason="Left out the popliteal stent.",
+        **_note_fields(episode, stents=stents),
+    )  # fmt: skip
+    row = assert_in_line()[episode.id]
+    assert (row["primary_event"], row["assisted_primary_event"]) == (True, True)
+
+    # Switched to a DOAC: the VKA period's TTR stays.
+    _plan(coordinator, episode, anticoagulant="doac")
+    row = assert_in_line()[episode.id]
+    assert (row["vka"], row["ttr"]) == (True, 50.0)
+
+    # A re-intervention that placed a stent, then undone: its stent counts for nothing.
+    other = discharged(coordinator, days_ago(300))
+    move(coordinator, other, "reintervene", days_ago(250), reason="Symptoms.",
+         reintervention={"cause": "symptoms"})  # fmt: skip
+    record_procedure(coordinator, other, date=days_ago(249), stents=[
+        stents[0] | {"segment": "left_external_iliac"}
+    ])  # fmt: skip
+    move(admin_user, other, "correct", days_ago(249), reason="Wrong patient.")
+    task_services.visit_record(
+        actor=nurse, episode_id=other.id, kind="duplex", performed_on=days_ago(240),
+        segments=[{"segment": STENTED, "result": "patent"},
+                  {"segment": "left_external_iliac", "result": "occluded"}],
+    )  # fmt: skip
+    row = assert_in_line()[other.id]
+    assert (row["assisted_primary_days"], row["assisted_primary_event"]) == (60, False)
+
+
+def _plan(coordinator, episode, **changes):
+    fields = dict(
+        anticoagulant="vka", target_inr_low=None, target_inr_high=None,
+        planned_duration_months=6, compression_stockings=True, compression_reason="",
+    )  # fmt: skip
+    services.discharge_plan_record(
+        actor=coordinator, episode_id=episode.id, reason="Changed.", **fields | changes
+    )
 
 
 def _note_fields(episode, **changes) -> dict:
