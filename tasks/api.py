@@ -76,7 +76,13 @@ class InrResultIn(serializers.Serializer):
 
 class ReviewResultIn(serializers.Serializer):
     performed_on = serializers.DateField()
-    adherent = serializers.BooleanField()
+    adherent = serializers.BooleanField(help_text="Taking the anticoagulant as prescribed.")
+    compression_adherent = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Wearing the compression stockings (leave out when not asked).",
+    )
     notes = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -87,12 +93,24 @@ RESULT_IN = {
 }
 
 
+def late_reason():
+    return serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why the result is entered after the episode left the stay in surveillance it "
+        "was done in: required then (kept as late_reason), not kept otherwise.",
+    )
+
+
 class DuplexVisitIn(DuplexResultIn):
     kind = serializers.ChoiceField(choices=Visit.Kind.choices)
+    reason = late_reason()
 
 
 class InrVisitIn(InrResultIn):
     kind = serializers.ChoiceField(choices=Visit.Kind.choices)
+    reason = late_reason()
 
 
 class VisitKindIn(serializers.Serializer):
@@ -158,7 +176,53 @@ class VisitOut(ResultOut):
             "result",
             "recorded_by",
             "recorded_at",
+            "late_reason",
         ]
+
+
+class SegmentFindingOut(serializers.Serializer):
+    segment = serializers.CharField()
+    result = serializers.ChoiceField(choices=DuplexSegmentResult.Result.choices)
+
+
+class UrgentFindingOut(serializers.Serializer):
+    """What an urgent result found: in words, and its numbers."""
+
+    text = serializers.CharField(help_text="In words, e.g. 'INR 4.6 (target 2.0–3.0)'.")
+    inr = serializers.CharField(required=False, help_text="An INR: the value.")
+    target_low = serializers.CharField(required=False, help_text="An INR: the target range.")
+    target_high = serializers.CharField(required=False)
+    segments = SegmentFindingOut(
+        many=True, required=False, help_text="A duplex: each segment not patent."
+    )
+
+
+class UrgentOut(serializers.Serializer):
+    """An alarming result, as its recorder is told on the spot (pathway.md section 6)."""
+
+    grade = serializers.ChoiceField(choices=Alert.Grade.choices)
+    finding = UrgentFindingOut()
+    alerted = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Who was alerted: each one's full name, else username.",
+    )
+
+
+URGENT_HELP = "The urgent alert this result raised; null when it raised none."
+
+
+class RecordedFollowUpOut(FollowUpOut):
+    urgent = UrgentOut(allow_null=True, read_only=True, help_text=URGENT_HELP)
+
+    class Meta(FollowUpOut.Meta):
+        fields = [*FollowUpOut.Meta.fields, "urgent"]
+
+
+class RecordedVisitOut(VisitOut):
+    urgent = UrgentOut(allow_null=True, read_only=True, help_text=URGENT_HELP)
+
+    class Meta(VisitOut.Meta):
+        fields = [*VisitOut.Meta.fields, "urgent"]
 
 
 class AlertOut(serializers.ModelSerializer):
@@ -223,7 +287,7 @@ class ResultApi(APIView):
         request=PolymorphicProxySerializer(
             "FollowUpResult", serializers=list(RESULT_IN.values()), resource_type_field_name=None
         ),
-        responses=FollowUpOut,
+        responses=RecordedFollowUpOut,
     )
     def post(self, request, follow_up_id: int):
         follow_up = selectors.followup_get(actor=request.user, follow_up_id=follow_up_id)
@@ -231,7 +295,7 @@ class ResultApi(APIView):
         done = services.followup_record_result(
             actor=request.user, follow_up_id=follow_up_id, **data
         )
-        return Response(FollowUpOut(done).data, status=status.HTTP_200_OK)
+        return Response(RecordedFollowUpOut(done).data, status=status.HTTP_200_OK)
 
 
 class VisitsApi(APIView):
@@ -251,13 +315,13 @@ class VisitsApi(APIView):
             serializers={kind.value: parser for kind, parser in VISIT_IN.items()},
             resource_type_field_name="kind",
         ),
-        responses={201: VisitOut},
+        responses={201: RecordedVisitOut},
     )
     def post(self, request, episode_id: int):
         kind = body(VisitKindIn, request)["kind"]
         data = body(VISIT_IN[kind], request)
         visit = services.visit_record(actor=request.user, episode_id=episode_id, **data)
-        return Response(VisitOut(visit).data, status=status.HTTP_201_CREATED)
+        return Response(RecordedVisitOut(visit).data, status=status.HTTP_201_CREATED)
 
 
 class AlertsApi(APIView):

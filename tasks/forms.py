@@ -156,11 +156,24 @@ class ReviewForm(ResultForm):
         coerce=lambda v: v == "yes",
         widget=forms.RadioSelect,
     )
+    compression_adherent = forms.TypedChoiceField(
+        label="Wearing the compression stockings?",
+        choices=[("yes", "Yes"), ("no", "No, not wearing them"), ("", "Not asked")],
+        coerce=lambda v: v == "yes",
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+    )
     notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
-        return {**super().service_kwargs(), "adherent": data["adherent"], "notes": data["notes"]}
+        return {
+            **super().service_kwargs(),
+            "adherent": data["adherent"],
+            "compression_adherent": data["compression_adherent"],
+            "notes": data["notes"],
+        }
 
 
 class VillaltaForm(VillaltaMixin, forms.Form):

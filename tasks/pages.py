@@ -92,14 +92,15 @@ def _segments(episode_id: int) -> list[str]:
 
 
 def _record(request, *, kind: str, episode: Episode, write, context: dict):
-    """Show the form of a result (a partial for htmx) and record it with `write(**kwargs)`."""
+    """Show the form of a result (a partial for htmx) and record it with `write(**kwargs)`,
+    which returns the follow-up or visit recorded; an alarming one says so, in words."""
     segments = _segments(episode.id) if kind == "duplex" else []
     prefix = context["prefix"]
     data = request.POST if request.method == "POST" else None
     form = form_for(kind, segments=segments, data=data, prefix_id=prefix)
     if data is not None and form.is_valid():
         try:
-            write(**form.service_kwargs())
+            recorded = write(**form.service_kwargs())
         except InvalidInput as exc:
             form.add_service_errors(exc.errors)
         except Conflict as exc:
@@ -109,12 +110,14 @@ def _record(request, *, kind: str, episode: Episode, write, context: dict):
             return redirect("inbox")
         else:
             done = f"{context['what']} recorded for {episode.patient.family_name}."
+            if recorded.urgent:  # the recorder is told on the spot, and who was alerted
+                done = f"{done} {recorded.urgent.said()}"
             if request.htmx:
                 response = _inbox_list(request, done=done)
                 response["HX-Retarget"] = "#inbox"
                 response["HX-Reswap"] = "outerHTML"
                 return response
-            messages.success(request, done)
+            (messages.warning if recorded.urgent else messages.success)(request, done)
             return redirect("inbox")
     note = episode.current_procedure_note() if kind == "duplex" else None
     context |= {"form": form, "kind": kind, "episode": episode, "patient": episode.patient,
@@ -133,7 +136,9 @@ def record_result(request, follow_up_id: int):
         raise Conflict("This follow-up is no longer open; it takes no result.")
 
     def write(**kwargs):
-        services.followup_record_result(actor=request.user, follow_up_id=follow_up.id, **kwargs)
+        return services.followup_record_result(
+            actor=request.user, follow_up_id=follow_up.id, **kwargs
+        )
 
     context = {
         "what": follow_up.get_kind_display(),
@@ -155,7 +160,7 @@ def record_visit(request, episode_id: int, kind: str):
         raise Conflict("Unscheduled visits are recorded while the episode is in surveillance.")
 
     def write(**kwargs):
-        services.visit_record(actor=request.user, episode_id=episode.id, kind=kind, **kwargs)
+        return services.visit_record(actor=request.user, episode_id=episode.id, kind=kind, **kwargs)
 
     what = f"Unscheduled {Visit.Kind(kind).label}"
     context = {"what": what, "title": what, "window": None, "action": request.path,

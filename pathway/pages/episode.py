@@ -260,7 +260,8 @@ def record(request, episode_id: int, kind: str):
     form = form_class(request.POST)
     if form.is_valid():
         try:
-            SERVICES[kind](actor=request.user, episode_id=episode_id, **form.service_kwargs())
+            saved = SERVICES[kind](actor=request.user, episode_id=episode_id,
+                                   **form.service_kwargs())  # fmt: skip
         except InvalidInput as error:
             _add_errors(form, error)
         except ValidationError as error:  # a model check the service let through
@@ -270,7 +271,11 @@ def record(request, episode_id: int, kind: str):
             _refused(request, error)
             return redirect(_page(episode_id, kind))
         else:
-            messages.success(request, f"Saved: {form.title}.")
+            urgent = getattr(saved, "urgent", None)  # an alarming post-op check: who was told
+            if urgent:
+                messages.warning(request, f"Saved: {form.title}. {urgent.said()}")
+            else:
+                messages.success(request, f"Saved: {form.title}.")
             return redirect(_page(episode_id, kind))
     return _render(request, episode_id, {kind: form}, status=400)
 

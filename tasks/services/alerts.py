@@ -20,6 +20,7 @@ from django.utils import timezone
 from core import roles
 from core.errors import NotFound
 from tasks.models import Alert, Delivery, UnitSettings
+from tasks.services.findings import Urgent
 
 log = logging.getLogger(__name__)
 
@@ -133,27 +134,43 @@ def _immediate(alerts: list[Alert], now: dt.datetime) -> list[int]:
     return [d.id for d in deliveries]
 
 
-def urgent_alerts_insert(*, episode, now: dt.datetime, **source) -> list[int]:
-    """The urgent-result alerts of one finding (`source`: follow_up=, visit= or postop_check=)
-    for the episode's coordinator, else every active coordinator, else the admins, with a
-    delivery each to send at once. One of them carries the time to escalate it if nobody has
-    acknowledged it by then. The source is new in the caller's transaction, so nothing can
-    conflict; the unique constraints still hold each alert to once. Returns the delivery ids
-    to enqueue."""
-    return urgent_alerts_insert_bulk(findings=[(episode, source)], now=now)
+@dataclass(frozen=True)
+class Raised:
+    """What `urgent_alerts_insert` wrote: the deliveries to enqueue, and each finding as told
+    to whoever recorded it (with the names of those alerted), in the order given."""
+
+    deliveries: list[int]
+    told: list[Urgent]
 
 
-def urgent_alerts_insert_bulk(*, findings: list[tuple], now: dt.datetime) -> list[int]:
-    """`urgent_alerts_insert` for many findings ((episode, source) pairs) at once: who gets
-    each is looked up once for them all, and their alerts and deliveries are two inserts."""
+def _names(user_ids) -> dict[int, str]:
+    users = get_user_model().objects.filter(id__in=set(user_ids))
+    return {u.id: u.get_full_name() or u.username for u in users}
+
+
+def urgent_alerts_insert(*, episode, now: dt.datetime, urgent: Urgent, **source) -> Raised:
+    """The urgent-result alerts of one finding (`source`: follow_up=, visit= or postop_check=),
+    carrying its grade and what was found, for the episode's coordinator, else every active
+    coordinator, else the admins, with a delivery each to send at once. One of them carries
+    the time to escalate it if nobody has acknowledged it by then. The source is new in the
+    caller's transaction, so nothing can conflict; the unique constraints still hold each alert
+    to once. Returns the deliveries to enqueue and the finding with who was alerted."""
+    return urgent_alerts_insert_bulk(findings=[(episode, source, urgent)], now=now)
+
+
+def urgent_alerts_insert_bulk(*, findings: list[tuple], now: dt.datetime) -> Raised:
+    """`urgent_alerts_insert` for many findings ((episode, source, urgent) triples) at once:
+    who gets each is looked up once for them all, and their alerts, deliveries and the names
+    of those alerted are three queries."""
     if not findings:
-        return []
+        return Raised([], [])
     kind = Alert.Kind.URGENT_RESULT
     recipients = Recipients()
     hours = None
-    alerts = []
-    for episode, source in findings:
+    alerts, routes = [], []
+    for episode, source, urgent in findings:
         route = recipients.of(kind, None, episode.assigned_coordinator_id)
+        routes.append(route.ids)
         if not route.ids:
             log.error(
                 "Urgent result of episode %s has nobody to alert: no active user.", episode.id
@@ -165,6 +182,8 @@ def urgent_alerts_insert_bulk(*, findings: list[tuple], now: dt.datetime) -> lis
             Alert(
                 episode=episode,
                 kind=kind,
+                grade=urgent.grade,
+                finding=urgent.finding,
                 recipient_id=user_id,
                 created_at=now,
                 unrouted=route.unrouted,
@@ -174,8 +193,13 @@ def urgent_alerts_insert_bulk(*, findings: list[tuple], now: dt.datetime) -> lis
             for first, user_id in zip([True] + [False] * len(route.ids), route.ids, strict=False)
         ]
     if not alerts:
-        return []
-    return _immediate(Alert.objects.bulk_create(alerts), now)
+        return Raised([], [urgent for _, _, urgent in findings])
+    names = _names(a.recipient_id for a in alerts)
+    told = [
+        urgent.told(names[user_id] for user_id in ids)
+        for (_, _, urgent), ids in zip(findings, routes, strict=True)
+    ]
+    return Raised(_immediate(Alert.objects.bulk_create(alerts), now), told)
 
 
 def _same_finding(alert: Alert) -> Q:
@@ -190,8 +214,9 @@ def _same_finding(alert: Alert) -> Q:
 
 def urgent_results_escalate(*, now: dt.datetime | None = None, batch_size: int = 500) -> int:
     """Urgent results nobody acknowledged within the unit's hours go to every coordinator and
-    admin, once: the claimed alert's escalation time is cleared in the same transaction as the
-    escalation alerts are written. Returns how many escalation alerts were written."""
+    admin, once, with its grade and finding: the claimed alert's escalation time is cleared in
+    the same transaction as the escalation alerts are written. Returns how many escalation
+    alerts were written."""
     now = now or timezone.now()
     recipients = Recipients()
     written, stuck = 0, set()
@@ -217,6 +242,8 @@ def urgent_results_escalate(*, now: dt.datetime | None = None, batch_size: int =
                     visit_id=urgent.visit_id,
                     postop_check_id=urgent.postop_check_id,
                     kind=Alert.Kind.ESCALATION,
+                    grade=urgent.grade,
+                    finding=urgent.finding,
                     escalates=urgent,
                     recipient_id=user_id,
                     created_at=now,

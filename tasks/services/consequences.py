@@ -12,6 +12,7 @@ from django.utils import timezone
 from pathway import rules
 from pathway.models import DischargePlan, Episode, PostopCheck, ProcedureNote
 from tasks.services.alerts import enqueue, urgent_alerts_insert
+from tasks.services.findings import postop_check_finding
 from tasks.services.schedule import followups_follow_procedure_date, inr_checks_follow_plan
 
 PLAN_FACTS = ("anticoagulant", "planned_duration_months")  # what the INR checks depend on
@@ -19,12 +20,17 @@ PLAN_FACTS = ("anticoagulant", "planned_duration_months")  # what the INR checks
 
 def postop_check_alert(*, episode: Episode, check: PostopCheck) -> list[int]:
     """An impaired limb, compartment signs or bleeding: an urgent alert for the coordinator
-    at once, its email sent after commit. Returns the alert deliveries enqueued."""
+    at once, graded (critical unless bleeding alone), its email sent after commit. Returns the
+    alert deliveries enqueued; the check carries `urgent` (what was found, who was alerted)."""
+    check.urgent = None
     if not rules.postop_check_alarming(check):
         return []
-    deliveries = urgent_alerts_insert(episode=episode, now=timezone.now(), postop_check=check)
-    enqueue(deliveries)
-    return deliveries
+    raised = urgent_alerts_insert(
+        episode=episode, now=timezone.now(), urgent=postop_check_finding(check), postop_check=check
+    )
+    enqueue(raised.deliveries)
+    check.urgent = raised.told[0]
+    return raised.deliveries
 
 
 def _current_note_date_changed(episode: Episode, note: ProcedureNote, before: dict) -> bool:

@@ -2,9 +2,10 @@
 (results.py) and the bulk path (results_bulk.py), so both refuse the same results with the same
 errors.
 
-The rules read a few facts of the episode (its latest standing move, its stented segments, the
-current procedure's date, the target INR range). `episode_facts_load` reads them for many
-episodes in a fixed number of queries, and only those the kinds of result need."""
+The rules read a few facts of the episode (its latest standing move, its stays in surveillance,
+its stented segments and procedure dates, the long-term anticoagulant and its target INR range).
+`episode_facts_load` reads them for many episodes in a fixed number of queries, and only those
+the kinds of result need."""
 
 from __future__ import annotations
 
@@ -12,12 +13,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db.models import Q
 from django.utils import timezone
 
 from core.errors import Conflict, InvalidInput, NotFound
+from pathway.codes import TERMINAL, Anticoagulant, State
 from pathway.models import DischargePlan, ProcedureNote, Stent, Transition
 from pathway.outcomes import VILLALTA_ITEMS
 from tasks.models import DuplexSegmentResult, Kind, UnitSettings
+from tasks.services.findings import Urgent, duplex_finding, inr_finding, review_finding
 
 # The revised Venous Clinical Severity Score: ten attributes, each 0-3.
 VCSS_ITEMS = (
@@ -35,6 +39,8 @@ VCSS_ITEMS = (
 # The CEAP clinical classes (CEAP 2020: C2r recurrent varices, C4c corona phlebectatica, C6r
 # recurrent active ulcer).
 CEAP_CLASSES = ("C0", "C1", "C2", "C2r", "C3", "C4a", "C4b", "C4c", "C5", "C6", "C6r")
+# An INR does not measure these anticoagulants' effect: it is kept, and judged against nothing.
+NOT_JUDGED_BY_INR = (Anticoagulant.DOAC, Anticoagulant.LMWH)
 
 
 @dataclass
@@ -42,47 +48,71 @@ class EpisodeFacts:
     """What the result rules read of one episode, as it stands when the result is recorded."""
 
     previous_move: tuple[str, dt.date]  # the latest standing move: name, effective date
-    stented: set[str] = field(default_factory=set)  # every procedure's stented segments
-    procedure_on: dt.date | None = None  # the current procedure note's date
+    # Each stay in surveillance: from the standing move into it to the next one (None: it goes on).
+    stays: list[tuple[dt.date, dt.date | None]] = field(default_factory=list)
+    stents: list[tuple[dt.date, str]] = field(default_factory=list)  # (procedure date, segment)
+    procedures: list[dt.date] = field(default_factory=list)  # standing procedure notes' dates
     target_inr: tuple[Decimal, Decimal] | None = None
+    anticoagulant: str | None = None  # the discharge plan's long-term anticoagulant
+
+    def stented_on(self, day: dt.date) -> set[str]:
+        """The segments stented by then: at the index procedure and at any re-intervention
+        before that day (a duplex entered late does not report a stent placed after it)."""
+        return {segment for on, segment in self.stents if on <= day}
+
+    def procedure_on(self, day: dt.date) -> dt.date | None:
+        """The date of the procedure in force that day: the latest standing one before it."""
+        return max((on for on in self.procedures if on <= day), default=None)
+
+
+def _moves_load(ids: list[int]) -> dict[int, EpisodeFacts]:
+    """Each episode's latest standing move and its stays in surveillance, from one query."""
+    facts = {}
+    moves = Transition.objects.filter(
+        episode_id__in=ids, corrects__isnull=True, corrected_by__isnull=True
+    ).values_list("episode_id", "id", "name", "target", "effective_on")
+    for episode_id, _, name, target, on in sorted(moves, key=lambda m: m[1]):
+        current = facts.setdefault(episode_id, EpisodeFacts(previous_move=(name, on)))
+        current.previous_move = (name, on)
+        if current.stays and current.stays[-1][1] is None:
+            current.stays[-1] = (current.stays[-1][0], on)
+        if target == State.SURVEILLANCE:
+            current.stays.append((on, None))
+    return facts
 
 
 def episode_facts_load(episode_ids, kinds) -> dict[int, EpisodeFacts]:
     """The facts of these episodes that results of `kinds` need: the moves always, the stents
-    and notes for a duplex, the target range for an INR; one query each, whatever the number
-    of episodes."""
+    and notes for a duplex, the plan's anticoagulant and target range for an INR; one query
+    each, whatever the number of episodes."""
     ids = sorted(set(episode_ids))
-    latest, redo = {}, {}
-    moves = Transition.objects.filter(
-        episode_id__in=ids, corrects__isnull=True, corrected_by__isnull=True
-    ).values_list("episode_id", "id", "name", "effective_on")
-    for episode_id, move_id, name, on in sorted(moves, key=lambda m: m[1]):
-        latest[episode_id] = (name, on)
-        if name == "reintervene":
-            redo[episode_id] = move_id
-    facts = {episode_id: EpisodeFacts(previous_move=latest[episode_id]) for episode_id in ids}
+    facts = _moves_load(ids)
     if Kind.DUPLEX in kinds:
-        for episode_id, segment in Stent.objects.filter(note__episode_id__in=ids).values_list(
-            "note__episode_id", "segment"
+        notes = ProcedureNote.objects.filter(episode_id__in=ids)
+        standing = Transition.objects.filter(
+            name="reintervene", corrects__isnull=True, corrected_by__isnull=True
+        )
+        for episode_id, on in notes.filter(
+            Q(reintervention__isnull=True) | Q(reintervention__in=standing)
+        ).values_list("episode_id", "date"):
+            facts[episode_id].procedures.append(on)
+        for episode_id, on, segment in Stent.objects.filter(note__episode_id__in=ids).values_list(
+            "note__episode_id", "note__date", "segment"
         ):
-            facts[episode_id].stented.add(segment)
-        notes = ProcedureNote.objects.filter(episode_id__in=ids).order_by("date", "id")
-        for episode_id, redo_id, on in notes.values_list("episode_id", "reintervention_id", "date"):
-            current = facts[episode_id]
-            if redo_id == redo.get(episode_id) and current.procedure_on is None:
-                current.procedure_on = on
+            facts[episode_id].stents.append((on, segment))
     if Kind.INR_CHECK in kinds:
-        plans = dict.fromkeys(ids)
-        for episode_id, low, high in DischargePlan.objects.filter(episode_id__in=ids).values_list(
-            "episode_id", "target_inr_low", "target_inr_high"
-        ):
-            plans[episode_id] = (low, high) if low is not None else None
+        plans = dict.fromkeys(ids, (None, None))
+        for episode_id, agent, low, high in DischargePlan.objects.filter(
+            episode_id__in=ids
+        ).values_list("episode_id", "anticoagulant", "target_inr_low", "target_inr_high"):
+            plans[episode_id] = (agent, (low, high) if low is not None else None)
         unit = None
-        for episode_id, plan in plans.items():
-            if plan is None:
+        for episode_id, (agent, target) in plans.items():
+            if target is None:
                 unit = unit or UnitSettings.current()
-                plan = (unit.default_inr_low, unit.default_inr_high)
-            facts[episode_id].target_inr = plan
+                target = (unit.default_inr_low, unit.default_inr_high)
+            facts[episode_id].target_inr = target
+            facts[episode_id].anticoagulant = agent
     return facts
 
 
@@ -100,18 +130,19 @@ def _check_items(field: str, items: dict | None, names, extra=()) -> None:
 
 def _duplex_result(
     facts: EpisodeFacts,
+    performed_on: dt.date,
     segments: list[dict],
     villalta: dict | None = None,
     vcss: dict | None = None,
     ceap: str | None = None,
-) -> tuple[dict, list[dict], bool]:
-    """Every segment stented in any procedure of the episode is reported (after a
+) -> tuple[dict, list[dict], Urgent | None]:
+    """Every segment stented by then in any procedure of the episode is reported (after a
     re-intervention, the index stents too); the segments are rows, the JSON keeps the rest."""
     segments = [{"segment": s["segment"], "result": s["result"]} for s in segments]
     seen = [s["segment"] for s in segments]
     if len(seen) != len(set(seen)):
         raise InvalidInput({"segments": "Each segment may be reported once."})
-    missing = sorted(facts.stented - set(seen))
+    missing = sorted(facts.stented_on(performed_on) - set(seen))
     if missing:
         raise InvalidInput(
             {"segments": f"Report every stented segment; missing: {', '.join(missing)}."}
@@ -124,35 +155,56 @@ def _duplex_result(
     _check_items("vcss", vcss, VCSS_ITEMS)
     if ceap is not None and ceap not in CEAP_CLASSES:
         raise InvalidInput({"ceap": f"Unknown CEAP class: {ceap}."})
-    urgent = any(s["result"] != DuplexSegmentResult.Result.PATENT for s in segments)
+    procedure_on = facts.procedure_on(performed_on)
     result = {
         "villalta": dict(villalta) if villalta is not None else None,
         "vcss": dict(vcss) if vcss is not None else None,
         "ceap": ceap,
-        "procedure_on": facts.procedure_on.isoformat() if facts.procedure_on else None,
+        "procedure_on": procedure_on.isoformat() if procedure_on else None,
     }
-    return result, segments, urgent
+    return result, segments, duplex_finding(segments)
 
 
-def _inr_result(facts: EpisodeFacts, inr: Decimal) -> tuple[dict, bool]:
+def _inr_result(facts: EpisodeFacts, inr: Decimal) -> tuple[dict, Urgent | None]:
     """Judged against the plan's range as it stands now: a corrected range applies to the next
-    readings, and each earlier one keeps the target it was judged by."""
+    readings, and each earlier one keeps the target it was judged by. On a DOAC or LMWH an INR
+    is kept with no target and judged against nothing (it does not measure their effect)."""
+    if facts.anticoagulant in NOT_JUDGED_BY_INR:
+        return {"inr": str(inr), "target": None, "anticoagulant": facts.anticoagulant}, None
     low, high = facts.target_inr
-    return {"inr": str(inr), "target": [str(low), str(high)]}, not (low <= inr <= high)
+    return {"inr": str(inr), "target": [str(low), str(high)]}, inr_finding(inr, low, high)
 
 
-def result_of(facts: EpisodeFacts, kind: str, data: dict) -> tuple[dict, dict | None, bool]:
+def _review_result(data: dict) -> tuple[dict, Urgent | None]:
+    """Adherence to the anticoagulant and, when asked, to the stockings: either not kept to
+    is a finding."""
+    result = {"adherent": data["adherent"], "notes": data.get("notes", "")}
+    compression = data.get("compression_adherent")
+    if compression is not None:
+        result["compression_adherent"] = compression
+    return result, review_finding(data["adherent"], compression)
+
+
+def result_of(
+    facts: EpisodeFacts, kind: str, performed_on: dt.date, data: dict
+) -> tuple[dict, dict | None, Urgent | None]:
     """A follow-up's or a visit's result: what is kept, its parts (a duplex's segment
-    results), and whether it is alarming enough to alert the coordinator at once."""
+    results), and what is alarming about it (None: nothing), for the coordinator at once."""
     if kind == Kind.DUPLEX:
         result, segments, urgent = _duplex_result(
-            facts, data["segments"], data.get("villalta"), data.get("vcss"), data.get("ceap")
+            facts,
+            performed_on,
+            data["segments"],
+            data.get("villalta"),
+            data.get("vcss"),
+            data.get("ceap"),
         )
         return result, {"segments": segments}, urgent
     if kind == Kind.INR_CHECK:
         result, urgent = _inr_result(facts, data["inr"])
         return result, None, urgent
-    return {"adherent": data["adherent"], "notes": data.get("notes", "")}, None, False
+    result, urgent = _review_result(data)
+    return result, None, urgent
 
 
 def not_before_previous_move(facts: EpisodeFacts, performed_on: dt.date) -> str | None:
@@ -169,6 +221,44 @@ def not_in_future(performed_on: dt.date) -> None:
         raise InvalidInput({"performed_on": "This date is in the future."})
 
 
+def _stays_words(stays) -> str:
+    return " and ".join(
+        f"from {start.isoformat()}" + (f" to {end.isoformat()}" if end else "")
+        for start, end in stays
+    )
+
+
+def visit_is_late(facts: EpisodeFacts, *, state: str, performed_on: dt.date, reason: str) -> bool:
+    """When a visit may be dated: in the stay in surveillance going on, as usual; in an earlier
+    stay, a result entered after the episode moved on (the duplex that led to a
+    re-intervention, entered the day after), which needs a reason and is late (it alerts
+    nobody: the episode has moved on); any other day is refused, naming the stays."""
+    if not facts.stays:
+        if state in TERMINAL:
+            raise Conflict(f"The episode is closed ('{state}'); it takes no visits.")
+        raise Conflict(
+            f"Unscheduled visits are recorded in surveillance; the episode is in '{state}'."
+        )
+    for start, end in facts.stays:
+        if end is None and start <= performed_on:
+            return False
+        if end is not None and start <= performed_on <= end:
+            if not reason.strip():
+                raise InvalidInput(
+                    {
+                        "reason": f"The episode left surveillance on {end.isoformat()}: say why "
+                        "this result is entered after it moved on."
+                    }
+                )
+            return True
+    raise InvalidInput(
+        {
+            "performed_on": f"The patient was not in surveillance on {performed_on.isoformat()} "
+            f"(in surveillance {_stays_words(facts.stays)})."
+        }
+    )
+
+
 def followup_result_check(follow_up, facts: EpisodeFacts, performed_on: dt.date, data: dict):
     """A scheduled follow-up's result: dated in its window or later and not before the latest
     move (earlier is an unscheduled visit), and meeting its kind's rules. Returns what
@@ -183,7 +273,7 @@ def followup_result_check(follow_up, facts: EpisodeFacts, performed_on: dt.date,
         early.append(problem)
     if early:
         raise InvalidInput({"performed_on": early})
-    return result_of(facts, follow_up.kind, data)
+    return result_of(facts, follow_up.kind, performed_on, data)
 
 
 def followup_takes_result(follow_up) -> None:

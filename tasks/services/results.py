@@ -9,9 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import roles
-from core.errors import Conflict, InvalidInput, NotFound
+from core.errors import InvalidInput, NotFound
 from core.revisions import mark
-from pathway.codes import TERMINAL, State
 from pathway.models import Episode
 from tasks.models import DuplexSegmentResult, FollowUp, Visit
 from tasks.services.alerts import (
@@ -23,9 +22,9 @@ from tasks.services.result_rules import (
     CEAP_CLASSES,
     VCSS_ITEMS,
     episode_facts_load,
-    not_before_previous_move,
     not_in_future,
     result_of,
+    visit_is_late,
 )
 from tasks.services.results_bulk import followup_results_record_bulk
 
@@ -38,18 +37,24 @@ def _outcome_facts_changed(episode: Episode, kind: str) -> None:
 
 
 def followup_record_result(*, actor, follow_up_id: int, performed_on: dt.date, **data) -> FollowUp:
-    """Complete a follow-up with its result; an alarming one alerts the coordinator at once.
-    A result dated before the window opens belongs to an unscheduled visit. One result is a
-    batch of one: the bulk writer is the only writer of a follow-up's result."""
+    """Complete a follow-up with its result; an alarming one alerts the coordinator at once
+    (the follow-up returned carries `urgent`: what was found and who was alerted). A result
+    dated before the window opens belongs to an unscheduled visit. One result is a batch of
+    one: the bulk writer is the only writer of a follow-up's result."""
     (follow_up,) = followup_results_record_bulk(
         actor=actor, results=[{"follow_up_id": follow_up_id, "performed_on": performed_on, **data}]
     )
     return follow_up
 
 
-def visit_record(*, actor, episode_id: int, kind: str, performed_on: dt.date, **data) -> Visit:
+def visit_record(
+    *, actor, episode_id: int, kind: str, performed_on: dt.date, reason: str = "", **data
+) -> Visit:
     """An unscheduled visit in surveillance (a patient back with symptoms): the same result
-    fields and urgent alerts as a follow-up, and it completes no follow-up."""
+    fields and urgent alerts as a follow-up, and it completes no follow-up. A duplex or INR
+    done in an earlier stay in surveillance may be entered after the episode moved on, with
+    a reason (pathway.md section 6): it counts for outcomes and alerts nobody. The visit
+    returned carries `urgent`: what was found alarming and who was alerted (None: nobody)."""
     roles.require(actor, roles.RECORD_RESULTS, "record visit results")
     if kind not in Visit.Kind.values:
         raise InvalidInput({"kind": f"A visit is one of: {', '.join(Visit.Kind.values)}."})
@@ -58,19 +63,16 @@ def visit_record(*, actor, episode_id: int, kind: str, performed_on: dt.date, **
         episode = Episode.objects.select_for_update(of=("self",)).filter(id=episode_id).first()
         if episode is None:
             raise NotFound("No such episode.")
-        if episode.state in TERMINAL:
-            raise Conflict(f"The episode is closed ('{episode.state}'); it takes no visits.")
-        if episode.state != State.SURVEILLANCE:
-            raise Conflict(
-                f"Unscheduled visits are recorded in surveillance; the episode is in "
-                f"'{episode.state}'."
-            )
         facts = episode_facts_load([episode.id], {kind})[episode.id]
-        if problem := not_before_previous_move(facts, performed_on):
-            raise InvalidInput({"performed_on": problem})
-        result, parts, urgent = result_of(facts, kind, data)
+        late = visit_is_late(facts, state=episode.state, performed_on=performed_on, reason=reason)
+        result, parts, urgent = result_of(facts, kind, performed_on, data)
         visit = Visit(
-            episode=episode, kind=kind, performed_on=performed_on, result=result, recorded_by=actor
+            episode=episode,
+            kind=kind,
+            performed_on=performed_on,
+            result=result,
+            recorded_by=actor,
+            late_reason=reason.strip() if late else "",
         )
         mark(visit, actor=actor, parts=parts)
         visit.save()
@@ -79,6 +81,11 @@ def visit_record(*, actor, episode_id: int, kind: str, performed_on: dt.date, **
                 DuplexSegmentResult(visit=visit, **s) for s in parts["segments"]
             )
         _outcome_facts_changed(episode, kind)
-        if urgent:
-            enqueue(urgent_alerts_insert(episode=episode, now=timezone.now(), visit=visit))
+        visit.urgent = None
+        if urgent and not late:
+            raised = urgent_alerts_insert(
+                episode=episode, now=timezone.now(), urgent=urgent, visit=visit
+            )
+            enqueue(raised.deliveries)
+            visit.urgent = raised.told[0]
     return visit

@@ -51,7 +51,8 @@ def followup_results_record_bulk(*, actor, results: list[dict]) -> list[FollowUp
     """Complete follow-ups with their results, all or none. Each item is {follow_up_id,
     performed_on, and the fields followup_record_result takes}; the first item the one-by-one
     path would refuse (in order, a follow-up named twice included) refuses the whole batch with
-    the same error, and nothing is written. Returns the follow-ups in the order given."""
+    the same error, and nothing is written. Returns the follow-ups in the order given, each
+    with `urgent`: what was found alarming and who was alerted (None: nothing was)."""
     roles.require(actor, roles.RECORD_RESULTS, "record follow-up results")
     if not results:
         return []
@@ -68,7 +69,7 @@ def followup_results_record_bulk(*, actor, results: list[dict]) -> list[FollowUp
             not_in_future(performed_on)
             follow_up = rows.get(follow_up_id)
             followup_takes_result(follow_up)  # completed earlier in this batch too
-            result, parts, urgent = followup_result_check(
+            result, parts, follow_up.urgent = followup_result_check(
                 follow_up, facts[follow_up.episode_id], performed_on, data
             )
             follow_up.completed_at = now
@@ -82,13 +83,16 @@ def followup_results_record_bulk(*, actor, results: list[dict]) -> list[FollowUp
                 segments += (
                     DuplexSegmentResult(follow_up=follow_up, **s) for s in parts["segments"]
                 )
-            if urgent:
+            if follow_up.urgent:
                 urgent_ones.append(follow_up)
         _write(written, segments)
         if changed := {row.episode_id for row in written if row.kind in OUTCOME_KINDS}:
             episode_outcomes_refresh(episode_ids=changed)
-        findings = [(row.episode, {"follow_up": row}) for row in urgent_ones]
-        enqueue(urgent_alerts_insert_bulk(findings=findings, now=timezone.now()))
+        findings = [(row.episode, {"follow_up": row}, row.urgent) for row in urgent_ones]
+        raised = urgent_alerts_insert_bulk(findings=findings, now=timezone.now())
+        for row, told in zip(urgent_ones, raised.told, strict=True):
+            row.urgent = told
+        enqueue(raised.deliveries)
     return written
 
 

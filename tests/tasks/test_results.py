@@ -203,19 +203,19 @@ def test_an_inr_is_judged_against_the_discharge_plans_own_target(
 
 
 # --- anticoagulation review -------------------------------------------------------------------
-def test_an_anticoagulation_review_records_adherence_and_alerts_nobody(
+def test_an_anticoagulation_review_of_an_adherent_patient_records_it_and_alerts_nobody(
     as_nurse, as_coordinator, episode
 ):
     fu = follow_up(episode, "anticoagulation_review", TODAY)
 
     response = post_result(
-        as_nurse, fu, performed_on="2024-03-12", adherent=False, notes="Missed doses at weekends."
+        as_nurse, fu, performed_on="2024-03-12", adherent=True, notes="Takes it every evening."
     )
 
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["status"] == "completed"
-    assert body["result"] == {"adherent": False, "notes": "Missed doses at weekends."}
+    assert body["result"] == {"adherent": True, "notes": "Takes it every evening."}
     assert inbox(as_coordinator) == [] and inbox(as_nurse) == []
 
 

@@ -2,6 +2,7 @@
 followup_record_result writes one by one, and refuses what it refuses, with the same error."""
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 import pytest
@@ -96,10 +97,12 @@ def written(episode) -> dict:
         "alerts": sorted(
             (a["kind"], a["recipient_id"], *_key(a["follow_up_id"]), a["resolved_reason"],
              bool(a["resolved_at"]), a["unrouted"], bool(a["escalate_after"]),
-             a["delivery__digest"], bool(a["delivery__sent_at"]))
+             a["delivery__digest"], bool(a["delivery__sent_at"]), a["grade"],
+             json.dumps(a["finding"], sort_keys=True))
             for a in Alert.objects.filter(episode=episode).values(
                 "kind", "recipient_id", "follow_up_id", "resolved_reason", "resolved_at",
-                "unrouted", "escalate_after", "delivery__digest", "delivery__sent_at",
+                "unrouted", "escalate_after", "delivery__digest", "delivery__sent_at", "grade",
+                "finding",
             )
         ),  # fmt: skip
         "deliveries": Delivery.objects.filter(alert__episode=episode).count(),
@@ -122,20 +125,22 @@ def test_bulk_results_write_the_same_rows_as_recording_them_one_by_one(
     }
 
     with django_capture_on_commit_callbacks(execute=True):
-        for item in singles:
-            services.followup_record_result(actor=nurse, **item)
+        told = [services.followup_record_result(actor=nurse, **item).urgent for item in singles]
     sent_one_by_one = len(enqueued)
     with django_capture_on_commit_callbacks(execute=True):
         returned = services.followup_results_record_bulk(actor=nurse, results=batch)
 
     assert [f.id for f in returned] == [r["follow_up_id"] for r in batch]
+    assert [f.urgent for f in returned] == told  # what each recorder is told, and who was alerted
     expected, got = written(one_by_one), written(bulk)
     assert got == expected
     assert len(got["history"]) == len(batch) and got["outcome"]  # one revision a result
     assert {(h["history_type"], h["history_user_id"]) for h in got["history"]} == {
         ("~", nurse.id)
     }
-    assert sum(a[0] == "urgent_result" for a in got["alerts"]) == 3  # a stenosis, 2 INRs
+    # A stenosis, 2 INRs out of range and a patient not taking the anticoagulant.
+    assert sum(a[0] == "urgent_result" for a in got["alerts"]) == 4
+    assert {a[-2] for a in got["alerts"] if a[0] == "urgent_result"} == {"out_of_range"}
     urgent = Delivery.objects.filter(alert__episode=bulk, alert__kind="urgent_result")
     assert sorted(enqueued[sent_one_by_one:]) == sorted(urgent.values_list("id", flat=True))
 

@@ -15,6 +15,7 @@ from tests.factories import episode_in
 from tests.tasks.support import (
     INDEX_STENT,
     NEW_STENT,
+    PROCEDURE_ON,
     at,
     discharge,
     move,
@@ -207,13 +208,30 @@ def test_a_bad_visit_is_refused_naming_the_field(as_nurse, episode, case, body, 
     assert not Alert.objects.exists()
 
 
-def test_a_visit_needs_an_episode_in_surveillance(coordinator, as_nurse, episode, clock):
+def test_a_visit_needs_an_episode_that_has_been_in_surveillance(coordinator, as_nurse, clock):
     in_post_op = episode_in(State.POST_OP, coordinator)
-    move(coordinator, episode, "withdraw", reason="Moved abroad.")
+    excluded = episode_in(State.SELECTION, coordinator)
+    move(coordinator, excluded, "exclude", reason="Anticoagulation alone.")
 
-    for other in (in_post_op, episode):
-        response = post_visit(as_nurse, other, **inr("2.5"))
+    for other in (in_post_op, excluded):
+        response = post_visit(as_nurse, other, **inr("2.5", performed_on=PROCEDURE_ON))
         assert response.status_code == 409, response.content
+    assert not Visit.objects.exists()
+
+
+def test_a_visit_after_the_episode_left_surveillance_is_refused_naming_the_stay(
+    coordinator, as_nurse, episode, clock
+):
+    move(coordinator, episode, "withdraw", reason="Moved abroad.")
+    clock.move_to(at(TODAY + dt.timedelta(days=2), 11))
+
+    response = post_visit(as_nurse, episode, **inr("2.5", performed_on=TODAY + dt.timedelta(1)))
+
+    assert response.status_code == 400, response.content
+    assert response.json()["performed_on"] == [
+        "The patient was not in surveillance on 2024-02-21 (in surveillance from 2024-02-03 "
+        "to 2024-02-20)."
+    ]
     assert not Visit.objects.exists()
 
 

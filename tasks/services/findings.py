@@ -1,0 +1,124 @@
+"""What an urgent result found, graded and in words (pathway.md section 6): the alert carries it
+so the coordinator sees the value and the target, or the segment and its result, without
+opening the record; critical ones come first in every inbox.
+
+Pure functions of the result: the writers (results.py, results_bulk.py, consequences.py) call
+them and hand what they return to `urgent_alerts_insert`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from pathway import labels
+from pathway.codes import LimbPerfusion
+from tasks.models import Alert, DuplexSegmentResult
+
+# An INR this high (bleeding) or this low (clotting) is critical whatever the target.
+CRITICAL_INR_HIGH = Decimal("5.0")
+CRITICAL_INR_LOW = Decimal("1.5")
+SEGMENT_RESULT_WORDS = {
+    DuplexSegmentResult.Result.STENOSIS: "stenosis ≥ 50%",
+    DuplexSegmentResult.Result.OCCLUDED: "occluded",
+}
+NOT_ADHERENT = "not taking the anticoagulant as prescribed"
+NO_STOCKINGS = "not wearing the compression stockings"
+
+
+@dataclass(frozen=True)
+class Urgent:
+    """An urgent finding: its grade (Alert.Grade), what was found ({"text": in words, and its
+    numbers}), and, once its alerts are written, the names of who was alerted, so whoever
+    recorded it is told on the spot."""
+
+    grade: str
+    finding: dict
+    alerted: tuple[str, ...] = ()
+
+    def told(self, names) -> Urgent:
+        return replace(self, alerted=tuple(names))
+
+    def said(self) -> str:
+        """What the recorder is told, in words: "INR 4.6 is out of range (target 2.0–3.0).
+        Alerted: Carol Coordinator." """
+        critical = self.grade == Alert.Grade.CRITICAL
+        found = self.finding
+        if "inr" in found:
+            how = "critically out of range" if critical else "out of range"
+            target = f"{found['target_low']}–{found['target_high']}"
+            said = f"INR {found['inr']} is {how} (target {target})."
+        else:
+            said = f"{'Critical' if critical else 'Urgent'} finding: {found['text']}."
+        alerted = ", ".join(self.alerted) or "nobody (no active coordinator or admin)"
+        return f"{said} Alerted: {alerted}."
+
+
+def _sentence(parts: list[str]) -> str:
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:]
+
+
+def inr_words(value: Decimal) -> str:
+    """4.60 -> "4.6", 5 -> "5.0", 1.99 -> "1.99": as a clinician writes an INR."""
+    value = Decimal(value).normalize()
+    return str(value.quantize(Decimal("0.1")) if value.as_tuple().exponent > -1 else value)
+
+
+def inr_finding(inr: Decimal, low: Decimal, high: Decimal) -> Urgent | None:
+    """An INR outside the target range; critical at 5.0 and above or 1.5 and below."""
+    if low <= inr <= high:
+        return None
+    critical = inr >= CRITICAL_INR_HIGH or inr <= CRITICAL_INR_LOW
+    value, low, high = inr_words(inr), str(low), str(high)
+    return Urgent(
+        grade=Alert.Grade.CRITICAL if critical else Alert.Grade.OUT_OF_RANGE,
+        finding={
+            "text": f"INR {value} (target {low}–{high})",
+            "inr": value,
+            "target_low": low,
+            "target_high": high,
+        },
+    )
+
+
+def duplex_finding(segments: list[dict]) -> Urgent | None:
+    """Each segment not patent, with its result; critical when any is occluded."""
+    found = [s for s in segments if s["result"] != DuplexSegmentResult.Result.PATENT]
+    if not found:
+        return None
+    occluded = any(s["result"] == DuplexSegmentResult.Result.OCCLUDED for s in found)
+    return Urgent(
+        grade=Alert.Grade.CRITICAL if occluded else Alert.Grade.OUT_OF_RANGE,
+        finding={
+            "text": _sentence(
+                [f"{labels.code(s['segment'])}: {SEGMENT_RESULT_WORDS[s['result']]}" for s in found]
+            ),
+            "segments": [{"segment": s["segment"], "result": s["result"]} for s in found],
+        },
+    )
+
+
+def review_finding(adherent: bool, compression_adherent: bool | None) -> Urgent | None:
+    """Non-adherence is a finding: the anticoagulant not taken, or the stockings not worn."""
+    found = [NOT_ADHERENT] if adherent is False else []
+    if compression_adherent is False:
+        found.append(NO_STOCKINGS)
+    if not found:
+        return None
+    return Urgent(grade=Alert.Grade.OUT_OF_RANGE, finding={"text": _sentence(found)})
+
+
+def postop_check_finding(check) -> Urgent | None:
+    """An impaired limb or compartment signs are critical; access-site bleeding alone is not."""
+    critical = []
+    if check.limb_perfusion == LimbPerfusion.IMPAIRED:
+        critical.append("limb perfusion impaired")
+    if check.compartment_signs:
+        critical.append("signs of compartment syndrome")
+    found = critical + (["access-site bleeding"] if check.access_bleeding else [])
+    if not found:
+        return None
+    return Urgent(
+        grade=Alert.Grade.CRITICAL if critical else Alert.Grade.OUT_OF_RANGE,
+        finding={"text": _sentence(found)},
+    )
