@@ -62,6 +62,10 @@ RULES = {
     "postop_checks_recorded": "Post-op checks",
     "completion_venogram": "Completion venogram",
     "inflow": "Inflow to the stents",
+    "imaging_findings_reviewed": "Imaging findings seen by the MDT",
+    "imaging_current": "Imaging recent enough",
+    "thrombus_age": "Thrombus age at booking",
+    "plausible_age": "Plausible age",
 }
 
 

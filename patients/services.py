@@ -7,10 +7,17 @@ from core import roles
 from core.errors import InvalidInput, NotFound
 from patients.models import Patient, PatientAccess
 
+# A birth date before it is a typing error (pathway.md section 6), not a patient.
+EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
+
 
 def _check(*, mrn: str, birth_date: dt.date, exclude_id: int | None = None) -> None:
     if birth_date > timezone.localdate():
         raise InvalidInput({"birth_date": "Birth date cannot be in the future."})
+    if birth_date < EARLIEST_BIRTH_DATE:
+        raise InvalidInput(
+            {"birth_date": f"Birth date cannot be before {EARLIEST_BIRTH_DATE.isoformat()}."}
+        )
     if Patient.objects.filter(mrn=mrn).exclude(id=exclude_id).exists():
         raise InvalidInput({"mrn": "A patient with this MRN already exists."})
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from demo.synthetic import draws
 from pathway import services
 from pathway.codes import Contraindication
+from pathway.rules import SYMPTOM_WINDOW_DAYS
 from patients.services import patient_create
 
 
@@ -49,6 +50,7 @@ class Story:
     pts_propensity: float = 0.0
     inr_spread: float = 0.5
     pending: dict | None = None
+    selection: dict = field(default_factory=dict)  # as recorded, to record it again
 
     def later(self, low: int, high: int) -> dt.date:
         """Move the cursor on by low-high days, never past today."""
@@ -98,9 +100,7 @@ def selection_write(story: Story) -> None:
     thrombophilia = draws.pick(
         rng, (("not_tested", 15), ("pending", 20), ("negative", 50), ("positive", 15))
     )
-    services.selection_record(
-        actor=coordinator,
-        episode_id=story.episode_id,
+    story.selection = dict(
         assessed_on=assessed,
         symptom_onset=assessed - dt.timedelta(days=rng.randint(*days)),
         indications=rng.sample(draws.INDICATIONS, rng.randint(1, 3)),
@@ -117,6 +117,7 @@ def selection_write(story: Story) -> None:
         thrombophilia_finding="factor V Leiden" if thrombophilia == "positive" else "",
         comorbidities=rng.choice(("", "", "hypertension", "type 2 diabetes", "obesity")),
     )
+    services.selection_record(actor=coordinator, episode_id=story.episode_id, **story.selection)
     if excluded:
         label = Contraindication(contraindications[0]).label.lower()
         story.move("exclude", reason=f"Absolute contraindication: {label}.")
@@ -187,12 +188,26 @@ def imaging_write(story: Story) -> None:
         started_at=story.at(story.on, 8),
     )
     story.later(0, 2)
-    story.move("schedule_procedure")
+    _book(story)
     if rng.random() < 0.05:
         story.later(0, 2)
         story.move("postpone", reason="Theatre list cancelled.")
         story.later(2, 7)
-        story.move("schedule_procedure")
+        _book(story)
+
+
+def _book(story: Story) -> None:
+    """Book the procedure; beyond the symptom window on the booking day (thrombus_age) the MDT
+    accepts the late clot first, recorded as the selection's override with a reason."""
+    selection = story.selection
+    late = (story.on - selection["symptom_onset"]).days > SYMPTOM_WINDOW_DAYS
+    if late and not selection["symptom_window_override"]:
+        selection["symptom_window_override"] = "MDT: benefit outweighs the thrombus age."
+        services.selection_record(
+            actor=story.actors.coordinator, episode_id=story.episode_id, **selection,
+            reason="Booked beyond the symptom window, as the MDT accepted.",
+        )  # fmt: skip
+    story.move("schedule_procedure")
 
 
 def procedure_note_write(story: Story, stents: list[dict], *, redo: bool = False) -> None:

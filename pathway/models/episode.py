@@ -33,8 +33,10 @@ class Episode(FSMModelMixin, models.Model):
     # the move service: time in stage and days in stage read it instead of the whole history.
     entered_on = models.DateField(default=timezone.localdate, null=True, blank=True, editable=False)
 
-    # Transient: the reason given with the move being attempted, read by surveillance_finished.
+    # Transient: the reason given with the move being attempted, read by surveillance_finished,
+    # and its effective date, read by the rules measured on the move's day (thrombus_age).
     pending_reason: str | None = None
+    pending_effective_on = None
 
     class Meta:
         ordering = ["-id"]
@@ -74,6 +76,11 @@ class Episode(FSMModelMixin, models.Model):
             moves = moves.filter(id__gt=since.id)
         return moves.order_by("-id").first()
 
+    def latest_standing_move(self):
+        """The latest move that stands (the opening at the earliest): the one the next move
+        follows, so a corrected move never bounds the next one's date."""
+        return self.effective_history().order_by("-id").first()
+
     def last_correctable_move(self):
         return self.effective_history().exclude(name="open").order_by("-id").first()
 
@@ -111,7 +118,11 @@ class Episode(FSMModelMixin, models.Model):
         field=state,
         source=State.MDT_DISCUSSION,
         target=State.IMAGING,
-        conditions=[guard(rules.mdt_decision_recorded), guard(rules.mdt_quorum)],
+        conditions=[
+            guard(rules.mdt_decision_recorded),
+            guard(rules.mdt_quorum),
+            guard(rules.no_absolute_contraindication),
+        ],
     )
     def approve(self):
         """The MDT decided to proceed: start the pre-procedure work-up."""
@@ -126,6 +137,8 @@ class Episode(FSMModelMixin, models.Model):
             guard(rules.ivc_assessed),
             guard(rules.echo_if_pe),
             guard(rules.anticoagulated),
+            guard(rules.thrombus_age),
+            guard(rules.no_absolute_contraindication),
         ],
     )
     def schedule_procedure(self):
@@ -135,7 +148,7 @@ class Episode(FSMModelMixin, models.Model):
         field=state,
         source=State.PROCEDURE,
         target=State.POST_OP,
-        conditions=[guard(rules.procedure_recorded)],
+        conditions=[guard(rules.procedure_recorded), guard(rules.no_absolute_contraindication)],
     )
     def complete_procedure(self):
         """The procedure is done and documented."""

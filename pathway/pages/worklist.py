@@ -9,7 +9,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
 
 from core import roles
-from core.errors import DomainError
+from core.errors import Conflict, DomainError
 from core.web import page_for
 from pathway import services
 from pathway.forms.worklist import (
@@ -96,6 +96,7 @@ def new_episode(request):
         form = NewEpisodeForm(request.POST, patients=patients)
     else:
         form = NewEpisodeForm(initial={"patient": request.GET.get("patient")}, patients=patients)
+    refused = False
     if request.method == "POST" and form.is_valid():
         try:
             episode = services.episode_open(
@@ -105,7 +106,8 @@ def new_episode(request):
             )
         except DomainError as error:
             show_domain_error(form, error)
+            refused = isinstance(error, Conflict)  # e.g. the patient's death is recorded
         else:
             return redirect("episode-page", episode_id=episode.id)
-    status = 400 if form.errors else 200
+    status = 409 if refused else 400 if form.errors else 200
     return render(request, "pathway/new_episode.html", {"form": form.mark_errors()}, status=status)

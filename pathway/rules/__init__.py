@@ -6,14 +6,29 @@
 """
 
 from pathway.rules.advisory import (
+    AGE_PLAUSIBLE,
+    IMAGING_CURRENT_DAYS,
     completion_venogram,
+    imaging_current,
+    imaging_findings_reviewed,
     inflow,
+    plausible_age,
     postop_check_alarming,
     postop_checks_recorded,
     thrombophilia_assessed,
+    thrombus_age_warning,
     warnings,
 )
-from pathway.rules.base import Rule, Unmet, answer, answered_once, date_problem, guard
+from pathway.rules.base import (
+    Rule,
+    Unmet,
+    answer,
+    answered_once,
+    date_problem,
+    guard,
+    move_day,
+    since_onset,
+)
 from pathway.rules.guards import (
     INR_BOUNDS,
     SYMPTOM_WINDOW_DAYS,
@@ -36,9 +51,12 @@ from pathway.rules.guards import (
     surveillance_finished,
     symptom_days,
     symptom_window,
+    thrombus_age,
 )
 
 __all__ = [
+    "AGE_PLAUSIBLE",
+    "IMAGING_CURRENT_DAYS",
     "INR_BOUNDS",
     "SYMPTOM_WINDOW_DAYS",
     "SYMPTOM_WINDOW_LATE_DAYS",
@@ -56,20 +74,27 @@ __all__ = [
     "answer",
     "answered_once",
     "guard",
+    "imaging_current",
+    "imaging_findings_reviewed",
     "indication_documented",
     "inflow",
     "inr_range_problem",
     "ivc_assessed",
     "mdt_decision_recorded",
     "mdt_quorum",
+    "move_day",
     "no_absolute_contraindication",
+    "plausible_age",
     "postop_check_alarming",
     "postop_checks_recorded",
     "predischarge_duplex",
     "procedure_recorded",
+    "since_onset",
     "surveillance_finished",
     "symptom_days",
     "symptom_window",
     "thrombophilia_assessed",
+    "thrombus_age",
+    "thrombus_age_warning",
     "warnings",
 ]

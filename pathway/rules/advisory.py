@@ -2,15 +2,36 @@
 
 from __future__ import annotations
 
-from pathway.codes import Inflow, LimbPerfusion, MdtRole, State, Thrombophilia
-from pathway.rules.base import Unmet, latest_mdt, selection_of, unmet
+from pathway.codes import (
+    ACTIVE,
+    CROSS_SECTIONAL,
+    Inflow,
+    LimbPerfusion,
+    MdtRole,
+    Modality,
+    State,
+    Thrombophilia,
+)
+from pathway.rules.base import (
+    Unmet,
+    latest_mdt,
+    move_day,
+    selection_of,
+    since_onset,
+    studies,
+    unmet,
+)
 from pathway.rules.guards import (
     SYMPTOM_WINDOW_DAYS,
     SYMPTOM_WINDOW_LATE_DAYS,
     mdt_quorum,
+    no_absolute_contraindication,
     symptom_days,
     symptom_window,
+    thrombus_age,
 )
+
+BEFORE_THE_PROCEDURE = (State.SELECTION, State.MDT_DISCUSSION, State.IMAGING, State.PROCEDURE)
 
 
 # --- warnings: allowed, but worth seeing -----------------------------------------------------
@@ -30,6 +51,12 @@ def warnings(episode) -> list[Unmet]:
                 unmet(symptom_window, f"Outside the window ({days} days); override recorded.")
             )
     later = []
+    if sel is not None and episode.state in ACTIVE:  # every open episode shows one recorded
+        later.append(no_absolute_contraindication)
+    if episode.state in BEFORE_THE_PROCEDURE:
+        later.append(imaging_findings_reviewed)
+    if episode.state == State.IMAGING:
+        later += [imaging_current, thrombus_age_warning]
     if episode.state == State.POST_OP:
         later += [thrombophilia_assessed, postop_checks_recorded]
     if episode.state in (State.PROCEDURE, State.POST_OP, State.SURVEILLANCE):
@@ -43,7 +70,125 @@ def warnings(episode) -> list[Unmet]:
             found.append(
                 unmet(mdt_quorum, f"Recommended but absent from the MDT: {', '.join(absent)}.")
             )
+    if (age := plausible_age(episode)) is not None:
+        found.append(age)
     return found
+
+
+# --- before the procedure (pathway.md section 6) ---------------------------------------------
+FINDINGS = (
+    ("ivc_anomaly", "an IVC anomaly"),
+    ("ivc_filter", "an IVC filter"),
+    ("right_heart_strain", "right-heart strain"),
+)
+MODALITY_WORDS = {
+    Modality.DUPLEX: "venous duplex",
+    Modality.CT_VENOGRAPHY: "CT venography",
+    Modality.MR_VENOGRAPHY: "MR venography",
+    Modality.ECHOCARDIOGRAPHY: "echocardiography",
+}
+
+
+def _reviewed(study, decisions) -> bool:
+    """An MDT decision dated after the study, or the same day and recorded after it."""
+    return any(
+        d.date > study.date or (d.date == study.date and d.recorded_at > study.recorded_at)
+        for d in decisions
+    )
+
+
+def imaging_findings_reviewed(episode) -> Unmet | None:
+    """A warning: imaging showed an IVC anomaly, an IVC filter or right-heart strain and no MDT
+    decision has been made since that study."""
+    decisions = list(episode.mdt_decisions.all())
+    unseen = []
+    for study in episode.imaging_studies.order_by("date", "id"):
+        shown = [words for name, words in FINDINGS if getattr(study, name)]
+        if shown and not _reviewed(study, decisions):
+            what = MODALITY_WORDS.get(study.modality, study.modality)
+            unseen.append(f"{what} of {study.date.isoformat()} shows {' and '.join(shown)}")
+    if unseen:
+        said = "; ".join(unseen)
+        return unmet(
+            imaging_findings_reviewed,
+            f"{said[0].upper()}{said[1:]}. No MDT decision has been recorded since.",
+        )
+    return None
+
+
+IMAGING_CURRENT_DAYS = 14
+
+
+def imaging_current(episode) -> Unmet | None:
+    """A warning at booking: the latest study counting for an imaging guard is older than 14
+    days on the move's date (the clot may have changed since)."""
+    sel = selection_of(episode)
+    needed = [
+        studies(episode, Modality.DUPLEX),
+        studies(episode, *CROSS_SECTIONAL),
+        episode.imaging_studies.filter(ivc_anomaly__isnull=False, ivc_filter__isnull=False),
+    ]
+    if sel is not None and sel.pe_suspected:
+        needed.append(studies(episode, Modality.ECHOCARDIOGRAPHY))
+    day = move_day(episode)
+    stale = {}
+    for found in needed:
+        latest = since_onset(episode, found).order_by("-date", "-id").first()
+        if latest is not None and (day - latest.date).days > IMAGING_CURRENT_DAYS:
+            stale[latest.id] = latest
+    if not stale:
+        return None
+    listed = ", ".join(
+        f"{MODALITY_WORDS.get(s.modality, s.modality)} of {s.date.isoformat()} "
+        f"({(day - s.date).days} days old)"
+        for s in sorted(stale.values(), key=lambda s: (s.date, s.id))
+    )
+    return unmet(
+        imaging_current, f"Imaging older than {IMAGING_CURRENT_DAYS} days at booking: {listed}."
+    )
+
+
+def thrombus_age_warning(episode) -> Unmet | None:
+    """A warning under the name thrombus_age: booked 14-21 days after the symptom onset, or
+    beyond 21 days on the strength of the override recorded on the selection."""
+    sel = selection_of(episode)
+    if sel is None:
+        return None
+    day = move_day(episode)
+    days = (day - sel.symptom_onset).days
+    if SYMPTOM_WINDOW_LATE_DAYS <= days <= SYMPTOM_WINDOW_DAYS:
+        return unmet(
+            thrombus_age, f"Late booking: symptom onset {days} days before {day.isoformat()}."
+        )
+    if days > SYMPTOM_WINDOW_DAYS and (sel.symptom_window_override or "").strip():
+        return unmet(
+            thrombus_age,
+            f"Symptom onset {days} days before {day.isoformat()}, beyond the "
+            f"{SYMPTOM_WINDOW_DAYS}-day window; the override recorded on the selection allows it.",
+        )
+    return None
+
+
+AGE_PLAUSIBLE = (16, 100)
+
+
+def age_on(born, day) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def plausible_age(episode) -> Unmet | None:
+    """A warning: an age at referral under 16 or over 100 is more often a mistyped birth date
+    than a patient of this pathway."""
+    born = episode.patient.birth_date
+    age = age_on(born, episode.opened_on())
+    low, high = AGE_PLAUSIBLE
+    if age < low or age > high:
+        return unmet(
+            plausible_age,
+            f"Age at referral {age} (born {born.isoformat()}), outside {low}-{high}: check the "
+            "birth date.",
+        )
+    return None
 
 
 def thrombophilia_assessed(episode) -> Unmet | None:

@@ -45,6 +45,19 @@ def studies(episode, *modalities):
     return episode.imaging_studies.filter(modality__in=modalities)
 
 
+def since_onset(episode, found):
+    """The studies of `found` done on or after the symptom onset (imaging_current): a scan from
+    before the clot began cannot show it."""
+    sel = selection_of(episode)
+    return found if sel is None else found.filter(date__gte=sel.symptom_onset)
+
+
+def move_day(episode) -> dt.date:
+    """The day the move being judged takes effect: the effective date given with it (set by the
+    move service, like `pending_reason`), else today."""
+    return getattr(episode, "pending_effective_on", None) or timezone.localdate()
+
+
 NO_SELECTION = "No selection assessment has been recorded."
 
 

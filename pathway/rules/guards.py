@@ -23,8 +23,10 @@ from pathway.rules.base import (
     NO_SELECTION,
     Unmet,
     latest_mdt,
+    move_day,
     record_of,
     selection_of,
+    since_onset,
     studies,
     unmet,
 )
@@ -108,24 +110,52 @@ def mdt_quorum(episode) -> Unmet | None:
 
 
 # --- imaging -> procedure --------------------------------------------------------------------
+def _none_current(none: str, what: str, episode, found) -> str:
+    """Why no study counts: none at all (`none`), or only ones from before the symptom onset."""
+    sel = selection_of(episode)
+    older = found.order_by("-date").first()
+    if sel is None or older is None:
+        return none
+    return (
+        f"No {what} has been recorded since the symptom onset "
+        f"({sel.symptom_onset.isoformat()}); the older study of {older.date.isoformat()} does "
+        "not count, as it cannot show this clot."
+    )
+
+
 def duplex_done(episode) -> Unmet | None:
-    if not studies(episode, Modality.DUPLEX).exists():
-        return unmet(duplex_done, "No venous duplex ultrasound has been recorded.")
+    found = studies(episode, Modality.DUPLEX)
+    if not since_onset(episode, found).exists():
+        return unmet(
+            duplex_done,
+            _none_current(
+                "No venous duplex ultrasound has been recorded.",
+                "venous duplex ultrasound",
+                episode,
+                found,
+            ),
+        )
     return None
 
 
 def cross_sectional_done(episode) -> Unmet | None:
-    if not studies(episode, *CROSS_SECTIONAL).exists():
-        return unmet(cross_sectional_done, "No CT or MR venography has been recorded.")
+    found = studies(episode, *CROSS_SECTIONAL)
+    if not since_onset(episode, found).exists():
+        return unmet(
+            cross_sectional_done,
+            _none_current(
+                "No CT or MR venography has been recorded.", "CT or MR venography", episode, found
+            ),
+        )
     return None
 
 
 def ivc_assessed(episode) -> Unmet | None:
-    assessed = episode.imaging_studies.filter(ivc_anomaly__isnull=False, ivc_filter__isnull=False)
-    if not assessed.exists():
-        return unmet(
-            ivc_assessed, "No imaging study records whether there is an IVC anomaly or filter."
-        )
+    found = episode.imaging_studies.filter(ivc_anomaly__isnull=False, ivc_filter__isnull=False)
+    if not since_onset(episode, found).exists():
+        none = "No imaging study records whether there is an IVC anomaly or filter."
+        what = "imaging study of whether there is an IVC anomaly or filter"
+        return unmet(ivc_assessed, _none_current(none, what, episode, found))
     return None
 
 
@@ -133,8 +163,28 @@ def echo_if_pe(episode) -> Unmet | None:
     sel = selection_of(episode)
     if sel is None or not sel.pe_suspected:
         return None
-    if not studies(episode, Modality.ECHOCARDIOGRAPHY).exists():
-        return unmet(echo_if_pe, "PE is suspected and no echocardiography has been recorded.")
+    found = studies(episode, Modality.ECHOCARDIOGRAPHY)
+    if not since_onset(episode, found).exists():
+        none = "PE is suspected and no echocardiography has been recorded."
+        what = "echocardiography (PE is suspected)"
+        return unmet(echo_if_pe, _none_current(none, what, episode, found))
+    return None
+
+
+def thrombus_age(episode) -> Unmet | None:
+    """The symptom window measured again at booking, from the onset to the move's date."""
+    sel = selection_of(episode)
+    if sel is None:
+        return unmet(thrombus_age, NO_SELECTION)
+    day = move_day(episode)
+    days = (day - sel.symptom_onset).days
+    if days > SYMPTOM_WINDOW_DAYS and not (sel.symptom_window_override or "").strip():
+        return unmet(
+            thrombus_age,
+            f"Symptom onset was {days} days before the booking ({day.isoformat()}), beyond the "
+            f"{SYMPTOM_WINDOW_DAYS}-day window, and no override reason is recorded on the "
+            "selection.",
+        )
     return None
 
 

@@ -69,6 +69,10 @@ class Rows:
     def first(self):
         return self._rows[0] if self._rows else None
 
+    def get(self, **lookups):
+        (row,) = self.filter(**lookups)
+        return row
+
     def exists(self) -> bool:
         return bool(self._rows)
 
@@ -88,6 +92,7 @@ class Prefetched:
     last_correctable_move = Episode.last_correctable_move
     current_reintervention = Episode.current_reintervention
     current_procedure_note = Episode.current_procedure_note
+    opened_on = Episode.opened_on
 
     def __init__(self, episode: Episode, owed: int):
         self._episode = episode

@@ -16,12 +16,15 @@ from pathway.models import Episode, Transition
 from pathway.rules import date_problem
 
 
-def lock(episode_id: int, *, patient: bool = True) -> Episode:
+def lock(episode_id: int, *, patient: bool = True, related: tuple[str, ...] = ()) -> Episode:
     """The episode, locked for the caller's transaction; `patient`: read with its patient (the
-    record writers check dates against the birth date; a move's rules never read it)."""
+    record writers check dates against the birth date; a move's rules never read it);
+    `related`: one-to-one records read with it in the same statement."""
     episodes = Episode.objects.select_for_update(of=("self",))
     if patient:
         episodes = episodes.select_related("patient")
+    if related:
+        episodes = episodes.select_related(*related)
     try:
         return episodes.get(id=episode_id)
     except Episode.DoesNotExist:

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from core import roles
 from core.errors import Conflict, InvalidInput
-from pathway.codes import TERMINAL
+from pathway.codes import TERMINAL, State
 from pathway.models import Episode, Transition
 from pathway.services.common import lock, no_future
 from patients.models import Patient
@@ -31,6 +31,8 @@ def episode_open(*, actor, patient_id: int, opened_on: dt.date | None = None) ->
             raise InvalidInput({"opened_on": "This date is before the patient's birth."})
         if patient.episodes.exclude(state__in=TERMINAL).exists():
             raise Conflict("The patient already has an episode that is not finished.")
+        if patient.episodes.filter(state=State.DECEASED).exists():
+            raise Conflict("The patient's death is recorded: no new episode can be opened.")
         opened_on = opened_on or timezone.localdate()
         episode = Episode.objects.create(patient=patient, entered_on=opened_on)
         Transition.objects.create(

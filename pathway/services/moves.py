@@ -21,8 +21,10 @@ from pathway.services.common import lock
 
 
 def _effective_on(move: machine.Move, value: dt.date | None, episode: Episode) -> dt.date:
-    """Today by default; a back-dated move not before the latest move's effective date (read
-    only then: today is never before it, since no move is dated in the future)."""
+    """Today by default; a back-dated move not before the effective date of the latest move
+    that stands (read only then: today is never before it, since no move is dated in the
+    future). A corrected move, and the correction, do not count: after `correct`, the move made
+    again may be dated as early as the move before the corrected one."""
     today = timezone.localdate()
     if value is None:
         if move.effective_on_required:
@@ -30,7 +32,7 @@ def _effective_on(move: machine.Move, value: dt.date | None, episode: Episode) -
         return today
     if value > today:
         raise InvalidInput({"effective_on": "The effective date cannot be in the future."})
-    latest = episode.history.order_by("-id").values_list("effective_on", flat=True).first()
+    latest = episode.latest_standing_move().effective_on
     if value < latest:
         raise InvalidInput(
             {
@@ -127,7 +129,8 @@ def episode_transition(
     reason = (reason or "").strip()
 
     with transaction.atomic():
-        episode = lock(episode_id, patient=False)
+        # The selection is read by most guards up to the procedure: in the lock's statement.
+        episode = lock(episode_id, patient=False, related=("selection",))
         reason = reason or _default_reason(episode, name)
         if spec.reason_required and not reason:
             raise InvalidInput({"reason": f"A reason is required to {name.replace('_', ' ')}."})
@@ -139,13 +142,14 @@ def episode_transition(
                 f"'{name}' is not a move from '{episode.state}' (the episode may just have "
                 "been moved by someone else)."
             )
-        episode.pending_reason = reason
+        effective = _effective_on(move, effective_on, episode)
+        # The rules judge the move on its own day (thrombus_age) and with its reason.
+        episode.pending_reason, episode.pending_effective_on = reason, effective
         # The explanation of a refusal and the FSM's conditions read the same facts once.
         with rules.answered_once(episode):
             unmet = move.unmet(episode)
             if unmet:
                 raise MoveRefused(f"'{name}' is blocked by the pathway rules.", unmet)
-            effective = _effective_on(move, effective_on, episode)
             _check_reintervention_shape(spec, reintervention)
             if reintervention is not None:
                 _check_reintervention_facts(episode, reintervention)
@@ -189,5 +193,5 @@ def episode_transition(
                 visit_id=reintervention.get("visit"),
             )
         hooks.move_made(episode=episode, move=row)
-    episode.pending_reason = None
+    episode.pending_reason = episode.pending_effective_on = None
     return episode

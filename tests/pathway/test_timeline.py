@@ -157,8 +157,17 @@ def test_anticoagulation_started_before_the_referral_is_refused(coordinator):
 # --- the procedure and when it was booked -------------------------------------------------------
 @pytest.fixture
 def booked(coordinator):
-    """Referred 30 days ago, the procedure booked 10 days ago."""
+    """Referred 30 days ago, the procedure booked 10 days ago (25 days after the symptom
+    onset: the MDT accepted the late clot, recorded as the override thrombus_age needs)."""
     episode = opened(coordinator, State.IMAGING)
+    record_selection(
+        coordinator,
+        episode,
+        assessed_on=days_ago(OPENED),
+        symptom_onset=days_ago(OPENED + 5),
+        symptom_window_override="MDT: benefit outweighs the thrombus age.",
+        reason="Booked beyond the symptom window.",
+    )
     return prepare_and_move(coordinator, episode, "schedule_procedure", on=days_ago(10))
 
 
