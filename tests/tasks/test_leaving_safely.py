@@ -91,6 +91,22 @@ def test_complete_is_refused_while_an_urgent_result_nobody_has_acknowledged_stan
     assert done.json()["state"] == State.COMPLETED
 
 
+def test_the_episode_page_says_in_words_why_surveillance_cannot_finish_yet(
+    coordinator, nurse, client, clock
+):
+    episode = discharge(coordinator, clock)
+    clock.move_to(at(D(2024, 2, 14)))
+    record_duplex(nurse, episode, D(2024, 2, 14), D(2024, 2, 14), **{STENT: "occluded"})
+    client.force_login(coordinator)
+
+    html = client.get(f"/episodes/{episode.id}/").content.decode()
+
+    assert "Finish surveillance" in html and "Safe to finish surveillance" in html
+    assert "nobody has acknowledged" in html
+    assert "left common iliac occluded, with no re-intervention since" in html
+    assert "surveillance_finished" not in html
+
+
 def test_complete_is_refused_while_the_latest_duplex_shows_an_occluded_stent(
     coordinator, nurse, as_coordinator, clock
 ):
