@@ -56,7 +56,7 @@ RULES = {
     "procedure_recorded": "Procedure note",
     "predischarge_duplex": "Pre-discharge duplex",
     "discharge_plan_recorded": "Discharge anticoagulation plan",
-    "surveillance_finished": "Follow-ups done",
+    "surveillance_finished": "Safe to finish surveillance",
     "correctable_move": "A move to undo",
     "thrombophilia_assessed": "Thrombophilia tested",
     "postop_checks_recorded": "Post-op checks",

@@ -26,9 +26,13 @@ class ScheduleRuleAdmin(admin.ModelAdmin):
         "first_offsets",
         "then_every",
         "window_days",
+        "escalation_days",
         "vka_only",
         "active",
     ]
+
+    def save_model(self, request, obj, form, change):
+        services.schedule_rule_save(rule=obj)
 
     def has_delete_permission(self, request, obj=None):
         return False

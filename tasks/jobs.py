@@ -8,7 +8,9 @@ from tasks.services import topup
 
 @shared_task(acks_late=True, ignore_result=True)
 def sweep_followups() -> int:
-    return services.followups_sweep().alerts
+    """Every minute (beat): follow-up alerts owed, unseen urgent results, stalled episodes."""
+    result = services.followups_sweep()
+    return result.alerts + result.stalled
 
 
 @shared_task(

@@ -29,6 +29,7 @@ ALERT_KINDS = {
     Alert.Kind.OVERDUE: ("Overdue", "warn"),
     Alert.Kind.ESCALATION: ("Escalated", "bad"),
     Alert.Kind.URGENT_RESULT: ("Urgent result", "bad"),
+    Alert.Kind.STALLED: ("Stalled", "warn"),
 }
 FOLLOW_UP_STATUSES = {
     "due_now": "Due now (window open)",

@@ -49,6 +49,8 @@ def alert_inbox(*, actor) -> QuerySet[Alert]:
 
 def alert_subject(alert: Alert) -> str:
     """What an alert is about, in words, from what raised it (loaded with the inbox)."""
+    if alert.kind == Alert.Kind.STALLED:  # an episode waiting too long: the wait, in words
+        return (alert.finding or {}).get("text") or f"Episode {alert.get_stall_display()}"
     if alert.follow_up_id:
         fu = alert.follow_up
         return f"{fu.get_kind_display()} due {fu.due_on.isoformat()}"

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 from demo.synthetic import draws
 from demo.synthetic.story import Story, discharge_write, procedure_note_write
-from pathway import services
+from pathway import rules, services
+from pathway.models import Episode
 from tasks.models import Alert, FollowUp
 from tasks.services import alert_acknowledge, followup_results_record_bulk, visit_record
 
@@ -192,5 +193,15 @@ def surveillance_write(story: Story, exit_: Exit | None) -> None:
         story.on = max(exit_.on, story.on)
         if exit_.name == "record_death":
             story.move("record_death")
-        else:
+        elif exit_.name != "complete" or _safe_to_finish(story, exit_):
             story.move(exit_.name, reason=exit_.reason)
+
+
+def _safe_to_finish(story: Story, exit_: Exit) -> bool:
+    """Before finishing surveillance the coordinator reviews the urgent results left unseen;
+    a stent the latest duplex shows failing, untreated, keeps the patient in surveillance
+    (pathway.md section 6, `surveillance_finished`)."""
+    _acknowledge(story, episode_id=story.episode_id)
+    episode = Episode.objects.get(id=story.episode_id)
+    episode.pending_reason = exit_.reason
+    return rules.surveillance_finished(episode) is None

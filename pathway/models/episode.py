@@ -99,6 +99,18 @@ class Episode(FSMModelMixin, models.Model):
         reverse relation so this module never imports it)."""
         return self.follow_ups.owed(today=today).count()
 
+    def urgent_result_alerts(self) -> list:
+        """Its unresolved urgent-result alerts (tasks rows, through the reverse relation)."""
+        from pathway.models.surveillance import urgent_result_alerts
+
+        return urgent_result_alerts([self.id])[self.id]
+
+    def latest_duplex_failures(self):
+        """The latest duplex's day and the stented segments it shows failing, or None."""
+        from pathway.models.surveillance import latest_duplex_failures
+
+        return latest_duplex_failures([self.id])[self.id]
+
     # --- the state machine (pathway.md section 2) ----------------------------------------
     @transition(
         field=state,
@@ -167,9 +179,10 @@ class Episode(FSMModelMixin, models.Model):
         source=State.SURVEILLANCE,
         target=State.COMPLETED,
         conditions=[guard(rules.surveillance_finished)],
+        custom=REASON,
     )
     def complete(self):
-        """Surveillance finished."""
+        """Surveillance finished: a decision, so always with a reason."""
 
     @transition(field=state, source=State.IMAGING, target=State.MDT_DISCUSSION, custom=REASON)
     def return_to_mdt(self):

@@ -260,14 +260,71 @@ def discharge_plan_recorded(episode) -> Unmet | None:
 
 
 # --- surveillance -> completed ---------------------------------------------------------------
+def _unseen_urgent_findings(episode) -> list[str]:
+    """What each urgent finding of the episode that nobody has acknowledged found, in words: a
+    finding (a follow-up's, a visit's or a post-op check's) is seen once any of its alerts is
+    acknowledged; resolved ones (by an exit since corrected) are moot."""
+    findings: dict[tuple, list] = {}
+    for alert in episode.urgent_result_alerts():
+        key = (alert.follow_up_id, alert.visit_id, alert.postop_check_id)
+        findings.setdefault(key, []).append(alert)
+    unseen = []
+    for same in findings.values():
+        if any(a.acknowledged_at for a in same):
+            continue
+        alert = same[0]
+        text = (alert.finding or {}).get("text")
+        if alert.follow_up_id:
+            fu = alert.follow_up
+            source = f"{fu.get_kind_display()} of {fu.performed_on or fu.due_on}"
+        elif alert.visit_id:
+            visit = alert.visit
+            source = f"{visit.get_kind_display()} of {visit.performed_on}, unscheduled"
+        else:
+            at = timezone.localtime(alert.postop_check.at)
+            source = f"Post-op check at {at:%Y-%m-%d %H:%M}"
+        unseen.append(f"{text} ({source})" if text else source)
+    return unseen
+
+
+def _failed_stents_unanswered(episode) -> str | None:
+    """The latest duplex's stenosed or occluded stented segments, in words, unless a
+    re-intervention that stands was made on or after the day of that duplex."""
+    latest = episode.latest_duplex_failures()
+    if latest is None or not latest[1]:
+        return None
+    done_on, failed = latest
+    after = episode.effective_history().filter(name="reintervene", effective_on__gte=done_on)
+    if after.exists():
+        return None
+    return ", ".join(f"{segment.replace('_', ' ')} {result}" for segment, result in failed)
+
+
 def surveillance_finished(episode) -> Unmet | None:
-    """Follow-ups live in the tasks app; the episode counts those owed."""
+    """Ending surveillance is a decision (the move always takes a reason; lifelong surveillance
+    is the default), never taken over an urgent finding nobody has seen nor over a failing
+    stent nobody has treated (pathway.md section 6). Follow-ups live in the tasks app; the
+    episode counts those owed, and a reason covers them."""
+    problems = []
     owed = episode.follow_ups_owed(today=timezone.localdate())
     if owed and not (episode.pending_reason or "").strip():
-        return unmet(
-            surveillance_finished,
-            f"{owed} follow-up(s) are due or overdue; record them or give a reason to complete.",
+        problems.append(
+            f"{owed} follow-up(s) are due or overdue; record them or give a reason to complete."
         )
+    unseen = _unseen_urgent_findings(episode)
+    if unseen:
+        problems.append(
+            f"An urgent result nobody has acknowledged: {'; '.join(unseen)}. Acknowledge it "
+            "before finishing surveillance."
+        )
+    failed = _failed_stents_unanswered(episode)
+    if failed:
+        problems.append(
+            f"The latest duplex shows {failed}, with no re-intervention since. Re-intervene, "
+            "or record a duplex showing the stents patent, before finishing surveillance."
+        )
+    if problems:
+        return unmet(surveillance_finished, " ".join(problems))
     return None
 
 

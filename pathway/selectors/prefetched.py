@@ -15,7 +15,7 @@ from django.db.models import Count, prefetch_related_objects
 from django.utils import timezone
 
 from pathway.codes import State
-from pathway.models import Episode
+from pathway.models import Episode, surveillance
 
 PREFETCH = ("mdt_decisions", "imaging_studies", "procedure_notes", "history")
 RELATED = ("selection", "anticoagulation", "discharge_plan")
@@ -94,9 +94,11 @@ class Prefetched:
     current_procedure_note = Episode.current_procedure_note
     opened_on = Episode.opened_on
 
-    def __init__(self, episode: Episode, owed: int):
+    def __init__(self, episode: Episode, owed: int, urgent=(), failures=None):
         self._episode = episode
         self._owed = owed
+        self._urgent = list(urgent)
+        self._failures = failures
         history = list(episode.history.all())
         undone = {m.corrects_id for m in history if m.corrects_id}
         self._standing = [m for m in history if m.corrects_id is None and m.id not in undone]
@@ -118,6 +120,12 @@ class Prefetched:
     def follow_ups_owed(self, *, today) -> int:
         return self._owed
 
+    def urgent_result_alerts(self) -> list:
+        return self._urgent
+
+    def latest_duplex_failures(self):
+        return self._failures
+
 
 def owed_counts(episodes: list[Episode]) -> dict[int, int]:
     ids = [e.id for e in episodes if e.state == State.SURVEILLANCE]
@@ -135,8 +143,15 @@ def owed_counts(episodes: list[Episode]) -> dict[int, int]:
 
 def prefetched(episodes: list[Episode]) -> list[Prefetched]:
     """The episodes with what the rules read loaded in a fixed number of queries (one per
-    relation and one for the follow-ups owed), whatever their number."""
+    relation, one for the follow-ups owed and, for those in surveillance, three for what
+    finishing it depends on), whatever their number."""
     episodes = list(episodes)
     prefetch_related_objects(episodes, *PREFETCH)
     owed = owed_counts(episodes)
-    return [Prefetched(e, owed.get(e.id, 0)) for e in episodes]
+    watched = [e.id for e in episodes if e.state == State.SURVEILLANCE]
+    urgent = surveillance.urgent_result_alerts(watched) if watched else {}
+    failures = surveillance.latest_duplex_failures(watched) if watched else {}
+    return [
+        Prefetched(e, owed.get(e.id, 0), urgent.get(e.id, ()), failures.get(e.id))
+        for e in episodes
+    ]

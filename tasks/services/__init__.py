@@ -5,6 +5,8 @@ concern and re-exported here:
   kept in line with the facts it was built from;
 - alerts.py: who gets an alert, inserting alerts once, acknowledging them;
 - sweep.py: the periodic sweep that raises owed alerts, and the unit's settings;
+- stalled.py: alerts for episodes waiting too long (run by the sweep);
+- escalation.py: the escalation delay of each kind of follow-up;
 - consequences.py: what a written pathway record changes (the schedule, urgent alerts);
 - results.py: recording follow-up results and unscheduled visits (result_rules.py: the rules
   they meet; results_bulk.py: many results at once, by the same rules);
@@ -32,7 +34,13 @@ from tasks.services.schedule import (
     followups_undo,
     inr_checks_follow_plan,
 )
-from tasks.services.sweep import SweepResult, followups_sweep, unit_settings_save
+from tasks.services.stalled import stalled_episodes_alert
+from tasks.services.sweep import (
+    SweepResult,
+    followups_sweep,
+    schedule_rule_save,
+    unit_settings_save,
+)
 from tasks.services.topup import followups_top_up
 
 __all__ = [
@@ -59,6 +67,8 @@ __all__ = [
     "followups_undo",
     "inr_checks_follow_plan",
     "postop_check_alert",
+    "schedule_rule_save",
+    "stalled_episodes_alert",
     "unit_settings_save",
     "visit_record",
 ]

@@ -14,11 +14,13 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.utils import timezone
 
 from core import roles
 from core.errors import NotFound
+from pathway.codes import TERMINAL, State
+from pathway.models import Episode
 from tasks.models import Alert, Delivery, UnitSettings
 from tasks.services.findings import Urgent
 
@@ -77,6 +79,15 @@ class Recipients:
     def senior(self) -> list[int]:
         """Every active coordinator and admin: who hears of an urgent result left unseen."""
         return sorted(set(self._role(roles.COORDINATOR)) | set(self._role(roles.ADMIN)))
+
+
+def silenced(prefix: str = "episode__") -> Q:
+    """Rows (of the episode at `prefix`) nobody is alerted about any more: the episode is
+    closed, or its patient's death is recorded (in this episode or another)."""
+    deceased = Episode.objects.filter(
+        patient_id=OuterRef(f"{prefix}patient_id"), state=State.DECEASED
+    )
+    return Q(**{f"{prefix}state__in": TERMINAL}) | Q(Exists(deceased))
 
 
 def insert_alerts(rows: list[tuple[int, int, str, int, bool]], now: dt.datetime) -> list[int]:
@@ -226,10 +237,18 @@ def urgent_results_escalate(*, now: dt.datetime | None = None, batch_size: int =
                 Alert.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(escalate_after__lte=now)
                 .exclude(id__in=stuck)
+                .annotate(silent=ExpressionWrapper(silenced(), output_field=BooleanField()))
                 .order_by("escalate_after", "id")[:batch_size]
             )
             if not claimed:
                 return written
+            # A closed episode's or a dead patient's urgent result is escalated to nobody.
+            quiet = [a.id for a in claimed if a.silent]
+            if quiet:
+                Alert.objects.filter(id__in=quiet).update(escalate_after=None)
+                claimed = [a for a in claimed if not a.silent]
+                if not claimed:
+                    continue
             senior = recipients.senior()
             if not senior:
                 log.error("Urgent results to escalate, and no active coordinator or admin.")
@@ -272,11 +291,78 @@ def alerts_resolve(*, follow_ups, reason: str, move=None, now: dt.datetime | Non
     )
 
 
+def _resolve(alerts, *, reason: str, move, now: dt.datetime | None = None) -> int:
+    """Resolve these alerts saying why, with no escalation left to follow, and drop the digest
+    emails not yet sent about them."""
+    ids = list(alerts.filter(resolved_at__isnull=True).values_list("id", flat=True))
+    if not ids:
+        return 0
+    Delivery.objects.filter(
+        alert_id__in=ids, digest=True, sent_at__isnull=True, claimed_until__isnull=True
+    ).delete()
+    return Alert.objects.filter(id__in=ids).update(
+        resolved_at=now or timezone.now(),
+        resolved_reason=reason,
+        resolved_by=move,
+        escalate_after=None,
+    )
+
+
+def moved_reason(move) -> str:
+    return f"Resolved by the move '{move.name}'."
+
+
+def alerts_resolve_episode(*, episode, move, now: dt.datetime | None = None) -> int:
+    """An exit (record_death, withdraw, exclude, complete) ends every open alert of the episode,
+    urgent results, escalations and stalled alerts included (pathway.md section 6): they leave
+    every inbox, say which move resolved them, and no escalation follows. A correction of the
+    exit brings them back (alerts_reopen)."""
+    return _resolve(
+        Alert.objects.filter(episode=episode), reason=moved_reason(move), move=move, now=now
+    )
+
+
+def alerts_resolve_stalled(*, episode, move, now: dt.datetime | None = None) -> int:
+    """A stalled episode that makes any move is no longer waiting where it was: its stalled
+    alerts are resolved by that move (one UPDATE; a stalled alert is never a digest)."""
+    return Alert.objects.filter(
+        episode=episode, kind=Alert.Kind.STALLED, resolved_at__isnull=True
+    ).update(
+        resolved_at=now or timezone.now(), resolved_reason=moved_reason(move), resolved_by=move
+    )
+
+
 def alerts_reopen(*, resolved_by) -> int:
-    """A correction that undoes a move brings back the alerts that move resolved."""
-    return Alert.objects.filter(resolved_by=resolved_by).update(
+    """A correction that undoes a move brings back the alerts that move resolved. An urgent
+    result nobody has acknowledged nor escalated yet is again escalated when its time comes
+    (at once if it has passed meanwhile)."""
+    ids = list(Alert.objects.filter(resolved_by=resolved_by).values_list("id", flat=True))
+    if not ids:
+        return 0
+    reopened = Alert.objects.filter(id__in=ids).update(
         resolved_at=None, resolved_reason="", resolved_by=None
     )
+    _escalation_resume(ids)
+    return reopened
+
+
+def _escalation_resume(ids: list[int]) -> None:
+    """Of the reopened alerts, each urgent finding nobody has acknowledged and that was never
+    escalated gets its escalation time back (its first alert carries it, as when raised)."""
+    urgent = Alert.objects.filter(id__in=ids, kind=Alert.Kind.URGENT_RESULT, escalates__isnull=True)
+    firsts = {}
+    for alert in urgent.order_by("id"):
+        firsts.setdefault((alert.follow_up_id, alert.visit_id, alert.postop_check_id), alert)
+    if not firsts:
+        return
+    hours = dt.timedelta(hours=UnitSettings.current().urgent_escalation_hours)
+    for alert in firsts.values():
+        finding = Alert.objects.filter(_same_finding(alert))
+        if finding.filter(acknowledged_at__isnull=False).exists():
+            continue
+        if Alert.objects.filter(escalates__in=finding).exists():
+            continue
+        Alert.objects.filter(id=alert.id).update(escalate_after=alert.created_at + hours)
 
 
 def enqueue(delivery_ids: list[int]) -> None:

@@ -63,6 +63,9 @@ def _line(alert: Alert) -> str:
     unscheduled visit or a post-op check; an escalation of an urgent result nobody
     acknowledged names what that result came from."""
     episode = f"- Episode {alert.episode_id}"
+    if alert.kind == Alert.Kind.STALLED:  # the wait in words: no patient detail in it
+        wait = (alert.finding or {}).get("text") or f"stalled ({alert.get_stall_display()})"
+        return f"{episode}: {wait}."
     source = alert
     if alert.escalates_id and not any(getattr(alert, f"{s}_id") for s in SOURCES):
         source = alert.escalates

@@ -18,9 +18,15 @@ from core.dates import add_months
 from pathway.codes import TERMINAL, Anticoagulant, State
 from pathway.models import DischargePlan, Episode, Transition
 from tasks import windows
-from tasks.models import FollowUp, ScheduleRule, UnitSettings
+from tasks.models import FollowUp, Kind, ScheduleRule, UnitSettings
 from tasks.schedule import Offset, positions
-from tasks.services.alerts import alerts_reopen, alerts_resolve
+from tasks.services.alerts import (
+    alerts_reopen,
+    alerts_resolve,
+    alerts_resolve_episode,
+    alerts_resolve_stalled,
+)
+from tasks.services.escalation import escalation_days_by_kind
 
 PROCEDURE, DISCHARGE = ScheduleRule.Anchor.PROCEDURE, ScheduleRule.Anchor.DISCHARGE
 
@@ -109,6 +115,8 @@ def followups_schedule(*, episode: Episode, move: Transition) -> list[FollowUp]:
 def _cancel(rows, *, move: Transition | None = None, reason: str = "") -> int:
     """Cancel open follow-ups and resolve their alerts, saying why."""
     ids = list(rows.open().values_list("id", flat=True))
+    if not ids:
+        return 0
     why = reason or f"Cancelled by the move '{move.name}'."
     alerts_resolve(follow_ups=ids, reason=why, move=move)
     return FollowUp.objects.filter(id__in=ids).update(
@@ -120,31 +128,63 @@ def followups_cancel_open(*, episode: Episode, move: Transition) -> int:
     return _cancel(FollowUp.objects.filter(episode=episode), move=move)
 
 
+def followups_replace(*, episode: Episode, move: Transition) -> list[FollowUp]:
+    """A discharge after a re-intervention replaces what is left of the earlier schedule (the
+    anticoagulation reviews and INR checks kept while the patient waited) with a schedule built
+    from the new procedure date."""
+    _cancel(
+        FollowUp.objects.filter(episode=episode),
+        move=move,
+        reason="Replaced by the schedule of the new discharge.",
+    )
+    return followups_schedule(episode=episode, move=move)
+
+
 def followups_undo(*, undone: Transition, correction: Transition) -> None:
     """A correction undoes a move's side effects: what it created is cancelled, what it
     cancelled is reopened (and the next sweep raises what became owed meanwhile)."""
     _cancel(FollowUp.objects.filter(created_by=undone), move=correction)
     alerts_reopen(resolved_by=undone)
-    escalation_days = UnitSettings.current().escalation_days
     reopened = list(FollowUp.objects.filter(cancelled_by=undone, completed_at__isnull=True))
+    if not reopened:
+        return
+    escalation_days = escalation_days_by_kind()
     for follow_up in reopened:
         follow_up.cancelled_at = None
         follow_up.cancelled_by = None
+        follow_up.cancel_reason = ""
         follow_up.next_alert_on = windows.next_alert_on(
             follow_up.window_opens_on, follow_up.window_closes_on, follow_up.alert_stage,
-            escalation_days,
+            escalation_days[follow_up.kind],
         )  # fmt: skip
-    FollowUp.objects.bulk_update(reopened, ["cancelled_at", "cancelled_by", "next_alert_on"])
+    FollowUp.objects.bulk_update(
+        reopened, ["cancelled_at", "cancelled_by", "cancel_reason", "next_alert_on"]
+    )
+
+
+# States where an episode can stall (tasks/services/stalled.py): a move out of one resolves
+# the stalled alert of the wait it ends.
+STALLABLE = (State.MDT_DISCUSSION, State.IMAGING, State.PROCEDURE, State.SURVEILLANCE)
 
 
 def followups_after_move(*, episode: Episode, move: Transition) -> None:
-    """What a pathway move does to the follow-ups it owns (registered in TasksConfig.ready)."""
+    """What a pathway move does to the follow-ups and alerts it owns (registered in
+    TasksConfig.ready): any move ends the wait the episode may have stalled in; a discharge
+    (re)builds the schedule; an exit cancels the open follow-ups and resolves every open alert
+    (pathway.md section 6); a re-intervention cancels the open duplex scans only, while the
+    anticoagulation reviews and INR checks go on as the patient waits; a correction undoes
+    exactly what the move it undoes did."""
+    if move.source in STALLABLE and move.target not in TERMINAL:
+        alerts_resolve_stalled(episode=episode, move=move)
     if move.name == "discharge":
-        followups_schedule(episode=episode, move=move)
+        followups_replace(episode=episode, move=move)
     elif move.name == "correct":
         followups_undo(undone=move.corrects, correction=move)
-    elif move.target in TERMINAL or move.name == "reintervene":
+    elif move.target in TERMINAL:
         followups_cancel_open(episode=episode, move=move)
+        alerts_resolve_episode(episode=episode, move=move)
+    elif move.name == "reintervene":
+        _cancel(FollowUp.objects.filter(episode=episode, kind=Kind.DUPLEX), move=move)
 
 
 # --- keeping the schedule in line with corrected facts ----------------------------------------
@@ -190,7 +230,7 @@ def _reconcile(
         episode=episode, created_by=discharge, cancelled_at__isnull=True
     )
     rows = [row for row in standing.order_by("id") if in_scope(row.kind, row.anchor)]
-    escalation_days = UnitSettings.current().escalation_days
+    escalation_days = escalation_days_by_kind()
     held = {key_of(row) for row in rows if row.completed_at is not None}
     moved, cancelled = [], []
     for row in (r for r in rows if r.completed_at is None):
@@ -205,8 +245,9 @@ def _reconcile(
             for name, value in dates.items():
                 setattr(row, name, value)
             row.next_alert_on = windows.next_alert_on(
-                row.window_opens_on, row.window_closes_on, row.alert_stage, escalation_days
-            )
+                row.window_opens_on, row.window_closes_on, row.alert_stage,
+                escalation_days[row.kind],
+            )  # fmt: skip
             moved.append(row)
     FollowUp.objects.bulk_update(
         moved, ["due_on", "window_opens_on", "window_closes_on", "next_alert_on"]

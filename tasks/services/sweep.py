@@ -11,13 +11,20 @@ import logging
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from tasks import windows
-from tasks.models import Alert, FollowUp, UnitSettings
-from tasks.services.alerts import Recipients, enqueue, insert_alerts, urgent_results_escalate
+from tasks.models import Alert, FollowUp, ScheduleRule, UnitSettings
+from tasks.services.alerts import (
+    Recipients,
+    enqueue,
+    insert_alerts,
+    silenced,
+    urgent_results_escalate,
+)
 from tasks.services.delivery import deliveries_requeue_stale
+from tasks.services.escalation import escalation_days_by_kind, overdue_escalations_redate
+from tasks.services.stalled import stalled_episodes_alert
 
 log = logging.getLogger(__name__)
 
@@ -30,14 +37,24 @@ STAGE_KIND = {
 
 def unit_settings_save(*, unit: UnitSettings) -> UnitSettings:
     """Save the unit's settings. A new escalation delay also moves the escalation date of
-    follow-ups already overdue, so a unit that shortens it is heard sooner."""
+    follow-ups already overdue whose kind has no delay of its own, so a unit that shortens it
+    is heard sooner."""
     with transaction.atomic():
         unit.full_clean()
         unit.save()
-        FollowUp.objects.open().filter(alert_stage=windows.OVERDUE_STAGE).update(
-            next_alert_on=windows.escalation_from(F("window_closes_on"), unit.escalation_days)
-        )
+        overdue_escalations_redate(days=escalation_days_by_kind(unit=unit))
     return unit
+
+
+def schedule_rule_save(*, rule: ScheduleRule) -> ScheduleRule:
+    """Save one kind's schedule rule. A new escalation delay for the kind moves the escalation
+    date of its follow-ups already overdue, as the unit's settings do."""
+    with transaction.atomic():
+        rule.full_clean()
+        rule.save()
+        days = escalation_days_by_kind()
+        overdue_escalations_redate(days={rule.kind: days[rule.kind]})
+    return rule
 
 
 def _set_stages(updates: list[tuple[int, int, dt.date | None]]) -> None:
@@ -89,16 +106,21 @@ class SweepResult:
     alerts: int = 0
     batches: int = 0
     escalations: int = 0
+    stalled: int = 0
 
 
 def followups_sweep(*, today: dt.date | None = None, batch_size: int = 1000) -> SweepResult:
-    """Raise every alert owed today, each once, in batches of claimed follow-ups."""
+    """Raise every alert owed today, each once, in batches of claimed follow-ups; escalate
+    urgent results nobody has seen; alert the coordinators of stalled episodes. Nothing is
+    raised for a closed episode nor for a patient whose death is recorded."""
     today = today or timezone.localdate()
-    escalation_days = UnitSettings.current().escalation_days
+    unit = UnitSettings.current()
+    escalation_days = escalation_days_by_kind(unit=unit)
     recipients = Recipients()
     result = SweepResult()
     deliveries_requeue_stale()
     result.escalations = urgent_results_escalate()
+    result.stalled = stalled_episodes_alert(today=today, unit=unit)
     stuck: set[int] = set()  # owed alerts nobody could be given: left owed for the next sweep
     while True:
         with transaction.atomic():
@@ -106,10 +128,12 @@ def followups_sweep(*, today: dt.date | None = None, batch_size: int = 1000) -> 
                 FollowUp.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(next_alert_on__lte=today)
                 .exclude(id__in=stuck)
+                .exclude(silenced())
                 .order_by("next_alert_on", "id")
                 .values(
                     "id",
                     "episode_id",
+                    "kind",
                     "window_opens_on",
                     "window_closes_on",
                     "alert_stage",
@@ -122,8 +146,9 @@ def followups_sweep(*, today: dt.date | None = None, batch_size: int = 1000) -> 
             now = timezone.now()
             alerts, updates = [], []
             for row in claimed:
+                delay = escalation_days[row["kind"]]
                 stage = windows.stage_on(
-                    today, row["window_opens_on"], row["window_closes_on"], escalation_days
+                    today, row["window_opens_on"], row["window_closes_on"], delay
                 )
                 owed, reached = _owed(row, stage, recipients)
                 alerts += owed
@@ -133,7 +158,7 @@ def followups_sweep(*, today: dt.date | None = None, batch_size: int = 1000) -> 
                     stuck.add(row["id"])
                 stage = max(reached, row["alert_stage"])
                 next_on = windows.next_alert_on(
-                    row["window_opens_on"], row["window_closes_on"], stage, escalation_days
+                    row["window_opens_on"], row["window_closes_on"], stage, delay
                 )
                 updates.append((row["id"], stage, next_on))
             if updates:

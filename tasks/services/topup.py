@@ -26,7 +26,8 @@ discharge. It only creates: it never moves nor cancels a row.
   Under the lock the latest follow-up is read again, so a second run (or a concurrent one)
   creates nothing more.
 - The one query reads no history: in surveillance, every open follow-up is the standing
-  discharge's (exits cancel them, a correction cancels what it undid), and one completed under
+  discharge's (exits cancel them, a discharge after a re-intervention replaces what the earlier
+  schedule left open, a correction cancels what it undid), and one completed under
   an earlier discharge is never due more than its window after today, so neither hides an
   episode running low. The locked pass counts only the standing discharge's follow-ups.
 """

@@ -397,7 +397,8 @@ def test_coordinator_discharges_once_the_discharge_plan_is_recorded(coordinator,
 def test_coordinator_completes_surveillance_when_no_follow_up_is_owed(coordinator):
     episode = episode_in(State.SURVEILLANCE, coordinator)
     assert episode.follow_ups_owed(today=today()) == 0
-    assert move(coordinator, episode, "complete").state == State.COMPLETED
+    done = move(coordinator, episode, "complete", reason="Care returned to the GP.")
+    assert done.state == State.COMPLETED
     assert state_of(episode) == State.COMPLETED
 
 

@@ -46,6 +46,7 @@ TABLE = {
 ALLOWED = [(name, source) for name, (sources, _) in TABLE.items() for source in sorted(sources)]
 GUARDED = {"refer_to_mdt", "approve", "schedule_procedure", "complete_procedure", "discharge"}
 REASON_REQUIRED = [
+    ("complete", S.SURVEILLANCE),
     ("return_to_mdt", S.IMAGING),
     ("postpone", S.PROCEDURE),
     ("exclude", S.SELECTION),
@@ -76,7 +77,7 @@ def episode_at(state, actor, patient=None) -> Episode:
     if state in ACTIVE:
         return episode_in(state, actor, patient)
     if state == S.COMPLETED:
-        return move(actor, episode_in(S.SURVEILLANCE, actor, patient), "complete")
+        return move(actor, episode_in(S.SURVEILLANCE, actor, patient), "complete", reason="Done.")
     name = {S.EXCLUDED: "exclude", S.WITHDRAWN: "withdraw", S.DECEASED: "record_death"}[state]
     return move(actor, open_episode(actor, patient), name, reason="r", effective_on=today())
 

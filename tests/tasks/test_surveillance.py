@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
-from core.errors import Conflict
+from core.errors import InvalidInput
 from demo import walk as demo
 from pathway.codes import State
 from pathway.models import Episode
@@ -58,6 +58,8 @@ INR_CHECKS = [
     D(2024, 7, 20),
 ]
 WINDOW = {"duplex": 7, "anticoagulation_review": 7, "inr_check": 3}
+# Days after the window closes before the coordinator is told: a missed INR check sooner.
+ESCALATION = {"duplex": 14, "anticoagulation_review": 14, "inr_check": 3}
 SIX_WEEK_DUPLEX = D(2024, 3, 13)
 
 
@@ -197,8 +199,8 @@ def test_two_years_of_daily_sweeps_alert_each_follow_up_once_per_stage_and_to_th
         opens = fu.due_on - days(WINDOW[fu.kind])
         closes = fu.due_on + days(WINDOW[fu.kind])
         owed = [(opens, "due", nurses), (closes + days(1), "overdue", nurses)]
-        # Still open 14 days after the window closed: the coordinator is told too.
-        owed.append((closes + days(15), "escalation", [coordinator.id]))
+        # Still open 14 days (an INR check 3) after the window closed: the coordinator too.
+        owed.append((closes + days(1 + ESCALATION[fu.kind]), "escalation", [coordinator.id]))
         for day, kind, recipients in owed:
             if day <= end:
                 expected |= {(day, fu.id, kind, r) for r in recipients}
@@ -363,10 +365,6 @@ EXITS = {
     "withdraw": {"reason": "Moved abroad; follow-up continues there."},
     "record_death": {"effective_on": EXIT_ON},
     "complete": {"reason": "Follow-up continues at the referring hospital."},
-    "reintervene": {
-        "reason": "Symptoms of in-stent occlusion.",
-        "reintervention": {"cause": "symptoms", "segments": ["left_common_iliac"]},
-    },
 }
 
 
@@ -402,36 +400,43 @@ def test_leaving_surveillance_cancels_the_open_follow_ups_and_nobody_is_alerted_
     assert Alert.objects.count() == alerts_before
 
 
-def test_complete_is_refused_while_a_visit_is_due_and_no_reason_is_given(
+def test_complete_is_refused_without_a_reason_even_on_the_day_of_discharge(
+    coordinator, as_coordinator, clock
+):
+    """Lifelong surveillance is the default: ending it is a decision, so it always says why."""
+    episode = discharge(coordinator, clock)
+    url = f"/api/episodes/{episode.id}/transitions/"
+
+    refused = as_coordinator.post(url, {"transition": "complete"}, format="json")
+
+    assert refused.status_code == 400, refused.content
+    assert "reason" in refused.json()
+    episode.refresh_from_db()
+    assert episode.state == State.SURVEILLANCE
+    assert not FollowUp.objects.filter(cancelled_at__isnull=False).exists()
+
+
+def test_a_reason_covers_the_visits_owed_when_surveillance_is_finished(
     coordinator, as_coordinator, clock
 ):
     episode = discharge(coordinator, clock)
     clock.move_to(at(D(2024, 2, 7)))
     url = f"/api/episodes/{episode.id}/transitions/"
-
-    refused = as_coordinator.post(url, {"transition": "complete"}, format="json")
-
-    assert refused.status_code == 409, refused.content
-    assert [u["rule"] for u in refused.json()["unmet"]] == ["surveillance_finished"]
-    assert "3 follow-up(s)" in refused.json()["unmet"][0]["message"]
-    episode.refresh_from_db()
-    assert episode.state == State.SURVEILLANCE
-    assert not FollowUp.objects.filter(cancelled_at__isnull=False).exists()
+    view = as_coordinator.get(f"/api/episodes/{episode.id}/").json()
+    complete = next(t for t in view["transitions"] if t["name"] == "complete")
+    assert complete["reason_required"] is True
+    assert "3 follow-up(s)" in complete["unmet"][0]["message"]
 
     done = as_coordinator.post(
         url, {"transition": "complete", "reason": "Care transferred."}, format="json"
     )
+
     assert done.status_code == 200, done.content
     assert episode.follow_ups.open().count() == 0
 
 
-def test_complete_needs_no_reason_once_every_owed_visit_is_recorded(coordinator, nurse, clock):
+def test_complete_needs_a_reason_once_every_owed_visit_is_recorded_too(coordinator, nurse, clock):
     episode = discharge(coordinator, clock)
-    clock.move_to(at(D(2024, 2, 7)))
-    with pytest.raises(Conflict) as refused:
-        move(coordinator, episode, "complete")
-    assert [u.rule for u in refused.value.unmet] == ["surveillance_finished"]
-
     clock.move_to(at(D(2024, 2, 10)))
     for fu in episode.follow_ups.owed(today=D(2024, 2, 10)):
         data = {
@@ -442,8 +447,11 @@ def test_complete_needs_no_reason_once_every_owed_visit_is_recorded(coordinator,
         services.followup_record_result(
             actor=nurse, follow_up_id=fu.id, performed_on=D(2024, 2, 10), **data
         )
+    with pytest.raises(InvalidInput) as refused:
+        move(coordinator, episode, "complete")
+    assert "reason" in refused.value.errors
 
-    episode = move(coordinator, episode, "complete")
+    episode = move(coordinator, episode, "complete", reason="Care returned to the GP.")
 
     assert episode.state == State.COMPLETED
     assert episode.follow_ups.filter(completed_at__isnull=False).count() == 3
@@ -499,16 +507,18 @@ def test_correcting_a_withdrawal_reopens_the_visits_it_cancelled(
 
     sweep_on(clock, D(2024, 2, 25))
     raised = Counter(
-        (a.follow_up.kind, a.follow_up.due_on, a.kind) for a in Alert.objects.all()
+        (a.follow_up.kind, a.follow_up.due_on, a.kind, a.recipient_id) for a in Alert.objects.all()
     )  # missed 'due' alerts are not sent late; 'overdue' says more
     assert raised == {
-        ("duplex", D(2024, 2, 14), "overdue"): 1,
-        ("anticoagulation_review", D(2024, 2, 14), "overdue"): 1,
-        ("inr_check", D(2024, 2, 10), "overdue"): 1,
-        ("inr_check", D(2024, 2, 17), "overdue"): 1,
-        ("inr_check", D(2024, 2, 24), "due"): 1,
+        ("duplex", D(2024, 2, 14), "overdue", nurse.id): 1,
+        ("anticoagulation_review", D(2024, 2, 14), "overdue", nurse.id): 1,
+        ("inr_check", D(2024, 2, 10), "overdue", nurse.id): 1,
+        ("inr_check", D(2024, 2, 17), "overdue", nurse.id): 1,
+        ("inr_check", D(2024, 2, 24), "due", nurse.id): 1,
+        # Missed INR checks whose window closed more than 3 days ago reach the coordinator.
+        ("inr_check", D(2024, 2, 10), "escalation", coordinator.id): 1,
+        ("inr_check", D(2024, 2, 17), "escalation", coordinator.id): 1,
     }
-    assert all(a.recipient_id == nurse.id for a in Alert.objects.all())
 
 
 def test_a_correction_reopens_a_visit_at_the_stage_it_had_reached(
@@ -529,7 +539,7 @@ def test_a_correction_reopens_a_visit_at_the_stage_it_had_reached(
 
 
 # --- re-intervention --------------------------------------------------------------------------
-def test_reintervention_cancels_the_schedule_and_the_next_discharge_counts_from_the_new_procedure(
+def test_reintervention_cancels_the_duplex_scans_and_the_next_discharge_replaces_the_rest(
     coordinator, nurse, clock
 ):
     episode = discharge(coordinator, clock)
@@ -560,7 +570,10 @@ def test_reintervention_cancels_the_schedule_and_the_next_discharge_counts_from_
     reintervention = episode.history.get(name="reintervene")
     assert episode.state == State.PROCEDURE
     cancelled = FollowUp.objects.filter(cancelled_by=reintervention)
-    assert set(cancelled.values_list("id", flat=True)) == first_schedule - {six_weeks.id}
+    first_duplex = set(episode.follow_ups.filter(kind="duplex").values_list("id", flat=True))
+    assert set(cancelled.values_list("id", flat=True)) == first_duplex - {six_weeks.id}
+    kept = set(episode.follow_ups.open().values_list("id", flat=True))
+    assert kept == first_schedule - first_duplex  # anticoagulation goes on while waiting
 
     clock.move_to(at(D(2024, 3, 15)))
     episode = demo.prepare_and_move(coordinator, episode, "complete_procedure")
@@ -582,6 +595,11 @@ def test_reintervention_cancels_the_schedule_and_the_next_discharge_counts_from_
         D(2024, 4, 1),
     ]
     assert second.count() == episode.follow_ups.open().count()
+    replaced = FollowUp.objects.filter(cancelled_by=second_discharge)
+    assert set(replaced.values_list("id", flat=True)) == kept
+    assert set(replaced.values_list("cancel_reason", flat=True)) == {
+        "Replaced by the schedule of the new discharge."
+    }
     assert FollowUp.objects.get(id=six_weeks.id).status == "completed"
 
     # The first duplex, review and INR windows of the new schedule open on 22 March; nothing

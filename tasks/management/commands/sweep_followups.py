@@ -10,5 +10,5 @@ class Command(BaseCommand):
         result = services.followups_sweep()
         self.stdout.write(
             f"Swept {result.follow_ups} follow-up(s) in {result.batches} batch(es); "
-            f"raised {result.alerts} alert(s)."
+            f"raised {result.alerts} alert(s); {result.stalled} alert(s) of stalled episodes."
         )
