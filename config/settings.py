@@ -216,7 +216,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",  # documents each GET's `query`
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     # JSON bodies are bounded in size and depth (core/parsers.py): a 400 in words, never a 500.
     "DEFAULT_PARSER_CLASSES": [
@@ -261,6 +261,7 @@ SPECTACULAR_SETTINGS = {
         "FollowUpKindEnum": "tasks.models.Kind",
         "VisitKindEnum": "tasks.models.Visit.Kind",
         "AlertKindEnum": "tasks.models.Alert.Kind",
+        "AlertGradeEnum": "tasks.models.Alert.Grade",
     },
 }
 

@@ -13,11 +13,12 @@ from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView, set_rollback
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core import roles, selectors, services, tokens
-from core.errors import DomainError
+from core.errors import DomainError, InvalidInput
 from core.models import ApiToken
 from core.roles import ROLES
 
@@ -74,6 +75,19 @@ def writes_need(perm: str, doing: str) -> list:
     return [IsAuthenticated, RoleMayWrite]
 
 
+def role_needed(perm: str, doing: str) -> list:
+    """Permission classes for a view only roles holding `perm` may use at all: refused (403)
+    before anything of the request is read, its query parameters included."""
+
+    class RoleMay(BasePermission):
+        message = f"Your role may not {doing}."
+
+        def has_permission(self, request, view) -> bool:
+            return request.user.has_perm(perm)
+
+    return [IsAuthenticated, RoleMay]
+
+
 def page_of(item) -> serializers.Serializer:
     """The schema of a page of `item`s, as PageNumberPagination answers a list."""
     return inline_serializer(
@@ -88,6 +102,41 @@ def page_of(item) -> serializers.Serializer:
 
 
 PAGE = OpenApiParameter("page", int, description="1 on; a page past the last is a 404.")
+
+
+def query_names(query) -> list[str]:
+    """The names of the query parameters a GET declares: each OpenApiParameter's, and each
+    field of a Serializer of parameters."""
+    names = []
+    for item in query:
+        names += [item.name] if isinstance(item, OpenApiParameter) else list(item().fields)
+    return names
+
+
+def query_check(request, query) -> None:
+    """A query parameter the GET does not declare in `query` is a 400 naming it, with what it
+    does know; DRF's `format` (?format=json) is always known."""
+    known = query_names(query)
+    unknown = sorted(set(request.query_params) - {*known, api_settings.URL_FORMAT_OVERRIDE})
+    if unknown:
+        takes = f"Known: {', '.join(known)}." if known else "This takes no query parameters."
+        raise InvalidInput({name[:60]: f"Unknown query parameter. {takes}" for name in unknown})
+
+
+# The base of every API view (no docstring: the schema would show it on every operation). A
+# GET answers 400 naming a query parameter it does not know instead of ignoring it: DRF would
+# ignore it silently, and `?stauts=overdue` would then list every follow-up as if filtered.
+# What a GET takes is declared once, in `query` (OpenApiParameters, or a Serializer whose
+# fields are parameters): the requests are checked against it and the OpenAPI schema documents
+# it (core.schema.AutoSchema), so the two cannot drift. Checked after sign-in and permissions,
+# before the view reads anything.
+class Endpoint(APIView):
+    query: tuple = ()
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.method in ("GET", "HEAD") and hasattr(self, "get"):  # else 405, as before
+            query_check(request, self.query)
 
 
 def body(serializer_class, request) -> dict:
@@ -113,13 +162,11 @@ class UserListOut(UserOut):
     full_name = serializers.CharField()
 
 
-class UsersApi(APIView):
+class UsersApi(Endpoint):
     permission_classes = writes_need(roles.MANAGE_USERS, "create users")
+    query = (OpenApiParameter("role", str, enum=list(ROLES)),)
 
-    @extend_schema(
-        parameters=[OpenApiParameter("role", str, enum=list(ROLES))],
-        responses=UserListOut(many=True),
-    )
+    @extend_schema(responses=UserListOut(many=True))
     def get(self, request):
         """The active users (of `role`), for assigning an episode (coordinators, admins)."""
         role = request.query_params.get("role") or None
@@ -139,7 +186,7 @@ class TokenOut(serializers.Serializer):
     expiry = serializers.DateTimeField(allow_null=True)
 
 
-class TokenApi(APIView):
+class TokenApi(Endpoint):
     """The contract's token endpoint: a new token per sign-in, ending after API_TOKEN_HOURS, on
     sign-out or when the password changes (core/tokens.py). Failed attempts count towards
     django-axes' lockout, as on the sign-in page: a locked-out username and address get 403
@@ -169,7 +216,7 @@ class TokenApi(APIView):
         return Response(TokenOut({"token": token, "expiry": instance.expiry}).data)
 
 
-class SignOutApi(APIView):
+class SignOutApi(Endpoint):
     """Ends the token this request was sent with (a session sign-in has none to end)."""
 
     @extend_schema(request=None, responses={204: None})
@@ -179,7 +226,7 @@ class SignOutApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class SignOutEverywhereApi(APIView):
+class SignOutEverywhereApi(Endpoint):
     """Ends every token of the signed-in user (a lost laptop, a shared device)."""
 
     @extend_schema(request=None, responses={204: None})

@@ -1,6 +1,16 @@
 """How the OpenAPI schema describes the app's own pieces (drf-spectacular extensions)."""
 
+from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
+
+class AutoSchema(openapi.AutoSchema):
+    """A GET's query parameters are its view's `query` (core.api.Endpoint), the same list its
+    requests are checked against."""
+
+    def get_override_parameters(self):
+        declared = list(getattr(self.view, "query", ())) if self.method == "GET" else []
+        return [*declared, *super().get_override_parameters()]
 
 
 class ExpiringTokenScheme(OpenApiAuthenticationExtension):

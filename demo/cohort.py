@@ -9,14 +9,18 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import Q
 
 from core.roles import ROLES
+from demo.synthetic.cohort import history_withhold, mrn_prefix
 from demo.walk import days_ago, record_mdt, record_selection, walk_to
 from pathway import services
 from patients.models import Patient
-from tasks.services import followups_sweep
+from tasks.models import Delivery, UnitSettings
+from tasks.services import SweepResult, followups_sweep
 
 DEMO_USERS = {"coordinator": "demo-coordinator", "nurse": "demo-nurse", "admin": "demo-admin"}
+DEMO_MRN = "DEMO"
 COHORT = [
     ("selection", None),
     ("selection", "late"),
@@ -65,12 +69,12 @@ def database_empty() -> bool:
 def demo_cohort_load() -> tuple[int, int]:
     """Load the demo cohort once (three patients discharged 10, 45 and 200 days ago, so their
     follow-ups are due or overdue); return how many episodes and alerts were created."""
-    if Patient.objects.filter(mrn__startswith="DEMO").exists():
+    if Patient.objects.filter(mrn__startswith=DEMO_MRN).exists():
         return 0, 0
     actor = get_user_model().objects.get(username=DEMO_USERS["coordinator"])
     for i, ((state, twist), (given, family)) in enumerate(zip(COHORT, NAMES, strict=True)):
         patient = Patient.objects.create(
-            mrn=f"DEMO{i + 1:04d}",
+            mrn=f"{DEMO_MRN}{i + 1:04d}",
             given_name=given,
             family_name=family,
             birth_date=dt.date(1950 + 3 * i, 1 + i % 12, 1 + i),
@@ -90,4 +94,23 @@ def demo_cohort_load() -> tuple[int, int]:
                 episode_id=episode.id, name="withdraw", actor=actor, reason="Patient declined."
             )
     sweep = followups_sweep()
+    history_withhold(patients=Q(mrn__startswith=DEMO_MRN))
     return len(COHORT), sweep.alerts
+
+
+@transaction.atomic
+def history_sweep(*, seed: int) -> SweepResult:
+    """The first run's sweep after the synthetic cohort: it raises what that history owes
+    today (overdue follow-ups escalated...), in the inbox; none is emailed at once."""
+    sweep = followups_sweep()
+    history_withhold(patients=Q(mrn__startswith=mrn_prefix(seed)))
+    return sweep
+
+
+def digest_owed(*, username: str = DEMO_USERS["nurse"]) -> tuple[int, int]:
+    """How many routine alerts wait for the nurse's daily digest email, and the unit's digest
+    hour, from which it goes out (once a day: the start of her shift, not any minute)."""
+    owed = Delivery.objects.filter(
+        digest=True, sent_at__isnull=True, alert__recipient__username=username
+    ).count()
+    return owed, UnitSettings.current().digest_hour

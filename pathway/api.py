@@ -4,10 +4,9 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from core import roles
-from core.api import PAGE, body, page_of, writes_need
+from core.api import PAGE, Endpoint, body, page_of, writes_need
 from core.errors import NotFound
 from pathway import selectors, services
 from pathway import serializers as s
@@ -25,14 +24,11 @@ def episode_payload(request, episode_id: int) -> dict:
     return data
 
 
-class EpisodesApi(APIView):
+class EpisodesApi(Endpoint):
     permission_classes = writes_need(roles.OPEN_EPISODES, "open episodes")
+    query = (OpenApiParameter("state", str, enum=s.codes.State.values), PAGE)
 
-    @extend_schema(
-        operation_id="episodes_list",
-        parameters=[OpenApiParameter("state", str, enum=s.codes.State.values), PAGE],
-        responses=page_of(s.EpisodeOut),
-    )
+    @extend_schema(operation_id="episodes_list", responses=page_of(s.EpisodeOut))
     def get(self, request):
         qs = selectors.episode_list(actor=request.user, state=request.query_params.get("state"))
         paginator = PageNumberPagination()
@@ -48,7 +44,7 @@ class EpisodesApi(APIView):
         return Response(episode_payload(request, episode.id), status=status.HTTP_201_CREATED)
 
 
-class EpisodeApi(APIView):
+class EpisodeApi(Endpoint):
     permission_classes = writes_need(roles.RUN_TRANSITIONS, "assign episodes")
 
     @extend_schema(request=s.AssignIn, responses=s.EpisodeDetailOut)
@@ -81,7 +77,7 @@ class EpisodeApi(APIView):
         return Response(data)
 
 
-class TransitionsApi(APIView):
+class TransitionsApi(Endpoint):
     permission_classes = writes_need(roles.RUN_TRANSITIONS, "move patients along the pathway")
 
     @extend_schema(request=s.TransitionIn, responses=s.EpisodeDetailOut)
@@ -99,7 +95,7 @@ class TransitionsApi(APIView):
         return Response(episode_payload(request, episode_id))
 
 
-class HistoryApi(APIView):
+class HistoryApi(Endpoint):
     @extend_schema(responses=s.HistoryOut(many=True))
     def get(self, request, episode_id: int):
         rows = selectors.episode_history(actor=request.user, episode_id=episode_id)
@@ -107,7 +103,7 @@ class HistoryApi(APIView):
         return Response(s.HistoryOut(rows, many=True).data)
 
 
-class RevisionsApi(APIView):
+class RevisionsApi(Endpoint):
     @extend_schema(responses=s.RevisionOut(many=True))
     def get(self, request, episode_id: int):
         rows = selectors.episode_revisions(actor=request.user, episode_id=episode_id)
@@ -117,7 +113,7 @@ class RevisionsApi(APIView):
         return Response(s.RevisionOut(rows, many=True).data)
 
 
-class RecordApi(APIView):
+class RecordApi(Endpoint):
     """One pathway record: GET reads it, PUT replaces it (200) or POST adds one (201)."""
 
     attribute: str

@@ -2,10 +2,9 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from core import roles
-from core.api import PAGE, body, page_of, writes_need
+from core.api import PAGE, Endpoint, body, page_of, writes_need
 from patients import selectors, services
 from patients.models import Patient
 
@@ -24,13 +23,11 @@ class PatientOut(serializers.ModelSerializer):
         fields = ["id", "mrn", "given_name", "family_name", "birth_date", "sex", "created_at"]
 
 
-class PatientsApi(APIView):
+class PatientsApi(Endpoint):
     permission_classes = writes_need(roles.MANAGE_PATIENTS, "register or change patients")
+    query = (OpenApiParameter("search", str), PAGE)
 
-    @extend_schema(
-        operation_id="patients_list", parameters=[OpenApiParameter("search", str), PAGE],
-        responses=page_of(PatientOut),
-    )
+    @extend_schema(operation_id="patients_list", responses=page_of(PatientOut))
     def get(self, request):
         qs = selectors.patient_search(
             actor=request.user, text=request.query_params.get("search", "")
@@ -45,7 +42,7 @@ class PatientsApi(APIView):
         return Response(PatientOut(patient).data, status=status.HTTP_201_CREATED)
 
 
-class PatientApi(APIView):
+class PatientApi(Endpoint):
     permission_classes = writes_need(roles.MANAGE_PATIENTS, "register or change patients")
 
     @extend_schema(responses=PatientOut)

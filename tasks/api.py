@@ -3,18 +3,22 @@
 import datetime as dt
 from decimal import Decimal
 
-from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from core import roles
-from core.api import body, writes_need
+from core.api import Endpoint, body, writes_need
 from pathway import codes
 from pathway.outcomes import VILLALTA_ITEMS
 from pathway.services import episode_read_record
 from tasks import selectors, services
-from tasks.models import Alert, DuplexSegmentResult, FollowUp, Kind, Visit
+from tasks.models import Alert, DuplexSegmentResult, FollowUp, Kind, Status, Visit
 
 
 class SegmentResultIn(serializers.Serializer):
@@ -181,27 +185,35 @@ class VisitOut(ResultOut):
 
 
 class SegmentFindingOut(serializers.Serializer):
-    segment = serializers.CharField()
+    segment = serializers.ChoiceField(choices=codes.Segment.choices)
     result = serializers.ChoiceField(choices=DuplexSegmentResult.Result.choices)
 
 
-class UrgentFindingOut(serializers.Serializer):
-    """What an urgent result found: in words, and its numbers."""
+class FindingOut(serializers.Serializer):
+    """What an urgent result found, in words and as its numbers (pathway.md section 6)."""
 
-    text = serializers.CharField(help_text="In words, e.g. 'INR 4.6 (target 2.0–3.0)'.")
-    inr = serializers.CharField(required=False, help_text="An INR: the value.")
-    target_low = serializers.CharField(required=False, help_text="An INR: the target range.")
+    text = serializers.CharField(help_text='In words: "INR 4.6 (target 2.0–3.0)".')
+    inr = serializers.CharField(required=False, help_text="The INR measured (a decimal).")
+    target_low = serializers.CharField(required=False, help_text="The target range in force.")
     target_high = serializers.CharField(required=False)
     segments = SegmentFindingOut(
-        many=True, required=False, help_text="A duplex: each segment not patent."
+        many=True, required=False, help_text="A duplex: each stented segment not patent."
     )
+
+
+class GradeField(serializers.ChoiceField):
+    """An urgent finding's grade; null for an alert that carries none (due, overdue, a missed
+    follow-up's escalation, a stalled episode), never an empty string."""
+
+    def to_representation(self, value):
+        return value or None
 
 
 class UrgentOut(serializers.Serializer):
     """An alarming result, as its recorder is told on the spot (pathway.md section 6)."""
 
     grade = serializers.ChoiceField(choices=Alert.Grade.choices)
-    finding = UrgentFindingOut()
+    finding = FindingOut()
     alerted = serializers.ListField(
         child=serializers.CharField(),
         help_text="Who was alerted: each one's full name, else username.",
@@ -226,8 +238,17 @@ class RecordedVisitOut(VisitOut):
 
 
 class AlertOut(serializers.ModelSerializer):
-    """An inbox row: what raised it (a follow-up, an unscheduled visit or a post-op check)."""
+    """An inbox row: what raised it (a follow-up, an unscheduled visit or a post-op check),
+    and for an urgent finding (or its escalation) its grade and what was found."""
 
+    grade = GradeField(
+        choices=Alert.Grade.choices,
+        allow_null=True,
+        read_only=True,
+        help_text="critical (an occlusion, an INR >= 5.0 or <= 1.5 ...) or out_of_range; null "
+        "when the alert is not about a finding.",
+    )
+    finding = serializers.SerializerMethodField()
     patient_name = serializers.SerializerMethodField()
     mrn = serializers.SerializerMethodField()
     subject = serializers.SerializerMethodField()
@@ -246,6 +267,10 @@ class AlertOut(serializers.ModelSerializer):
 
     def get_mrn(self, alert) -> str:
         return alert.episode.patient.mrn
+
+    @extend_schema_field(FindingOut(allow_null=True))
+    def get_finding(self, alert) -> dict | None:
+        return alert.finding or None
 
     def get_subject(self, alert) -> str:
         """What it is about, in words: the follow-up, the unscheduled visit or the check."""
@@ -269,18 +294,31 @@ class AlertOut(serializers.ModelSerializer):
             "due_on",
             "unrouted",
             "escalates",
+            "grade",
+            "finding",
         ]
 
 
-class FollowUpsApi(APIView):
+class FollowUpsApi(Endpoint):
+    query = (
+        OpenApiParameter(
+            "status",
+            str,
+            description="Only follow-ups with this derived status, or one of several, comma "
+            f"separated ({', '.join(Status.values)}).",
+        ),
+    )
+
     @extend_schema(responses=FollowUpOut(many=True))
     def get(self, request, episode_id: int):
-        rows = selectors.followup_list(actor=request.user, episode_id=episode_id)
+        rows = selectors.followup_list(
+            actor=request.user, episode_id=episode_id, status=request.query_params.get("status")
+        )
         episode_read_record(actor=request.user, episode_id=episode_id, what="api:follow-ups")
         return Response(FollowUpOut(rows, many=True).data)
 
 
-class ResultApi(APIView):
+class ResultApi(Endpoint):
     permission_classes = writes_need(roles.RECORD_RESULTS, "record follow-up results")
 
     @extend_schema(
@@ -298,7 +336,7 @@ class ResultApi(APIView):
         return Response(RecordedFollowUpOut(done).data, status=status.HTTP_200_OK)
 
 
-class VisitsApi(APIView):
+class VisitsApi(Endpoint):
     """Unscheduled visits of an episode: any role reads them, results recorders add them."""
 
     permission_classes = writes_need(roles.RECORD_RESULTS, "record visit results")
@@ -324,13 +362,16 @@ class VisitsApi(APIView):
         return Response(RecordedVisitOut(visit).data, status=status.HTTP_201_CREATED)
 
 
-class AlertsApi(APIView):
+class AlertsApi(Endpoint):
     @extend_schema(responses=AlertOut(many=True))
     def get(self, request):
+        """The caller's open alerts: critical findings first, then other urgent findings (and
+        their escalations), then missed follow-ups escalated and stalled episodes, then due and
+        overdue follow-ups; oldest first within each."""
         return Response(AlertOut(selectors.alert_inbox(actor=request.user), many=True).data)
 
 
-class AcknowledgeApi(APIView):
+class AcknowledgeApi(Endpoint):
     @extend_schema(request=None, responses=AlertOut)
     def post(self, request, alert_id: int):
         alert = services.alert_acknowledge(actor=request.user, alert_id=alert_id)
@@ -358,7 +399,7 @@ class DashboardOut(serializers.Serializer):
     )
 
 
-class DashboardApi(APIView):
+class DashboardApi(Endpoint):
     @extend_schema(responses=DashboardOut)
     def get(self, request):
         return Response(DashboardOut(selectors.dashboard_get(actor=request.user)).data)

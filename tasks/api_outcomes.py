@@ -3,9 +3,9 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from core import roles
+from core.api import Endpoint, role_needed
 from pathway.codes import UnderlyingLesion
 from pathway.outcomes import FORMS, HORIZONS
 from pathway.outcomes.pts import CATEGORIES
@@ -101,10 +101,12 @@ class OutcomesOut(serializers.Serializer):
     time_in_stage = serializers.DictField(child=StageTimeOut())
 
 
-class OutcomesApi(APIView):
-    @extend_schema(parameters=[OutcomesQueryIn], responses=OutcomesOut)
+class OutcomesApi(Endpoint):
+    permission_classes = role_needed(roles.VIEW_DASHBOARD, "see the outcomes")  # before any 400
+    query = (OutcomesQueryIn,)
+
+    @extend_schema(responses=OutcomesOut)
     def get(self, request):
-        roles.require(request.user, roles.VIEW_DASHBOARD, "see the outcomes")  # before any 400
         params = {k: v for k, v in request.query_params.items() if v != ""}
         query = OutcomesQueryIn(data=params)
         query.is_valid(raise_exception=True)

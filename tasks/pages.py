@@ -31,6 +31,10 @@ ALERT_KINDS = {
     Alert.Kind.URGENT_RESULT: ("Urgent result", "bad"),
     Alert.Kind.STALLED: ("Stalled", "warn"),
 }
+GRADES = {
+    Alert.Grade.CRITICAL: ("Critical", "bad"),
+    Alert.Grade.OUT_OF_RANGE: ("Out of range", "warn"),
+}
 FOLLOW_UP_STATUSES = {
     "due_now": "Due now (window open)",
     "overdue": "Overdue (window closed)",
@@ -42,9 +46,32 @@ FOLLOW_UP_STATUSES = {
 PER_PAGE = 50
 
 
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def finding_words(finding: dict | None) -> str | None:
+    """What an urgent alert found, in a line for its card: the INR and its target range, or
+    each segment not patent and its result, from the finding's numbers; else its words."""
+    if not finding:
+        return None
+    if finding.get("inr"):
+        low, high = finding.get("target_low"), finding.get("target_high")
+        target = f" — target {low}–{high}" if low and high else ""
+        return f"INR {finding['inr']}{target}"
+    if finding.get("segments"):
+        return "; ".join(
+            f"{_upper_first(labels.code(part['segment']))}: {labels.code(part['result'])}"
+            for part in finding["segments"]
+        )
+    return finding.get("text") or None
+
+
 def _rows(actor, page_number=1) -> tuple[list[dict], object]:
-    """A page of the caller's open alerts, oldest first, with what each row shows and offers."""
-    alerts = selectors.alert_inbox(actor=actor).order_by("created_at", "id")
+    """A page of the caller's open alerts in the inbox's order (critical findings first, then
+    urgent ones, then the rest, oldest first: selectors.alert_inbox), with what each row shows
+    and offers."""
+    alerts = selectors.alert_inbox(actor=actor)
     page = Paginator(alerts, PER_PAGE).get_page(page_number)
     rows = []
     for alert in page.object_list:
@@ -57,6 +84,9 @@ def _rows(actor, page_number=1) -> tuple[list[dict], object]:
             "due_on": fu.due_on if fu else None,
             "kind": word,
             "tone": tone,
+            "grade": GRADES.get(alert.grade),
+            "critical": alert.grade == Alert.Grade.CRITICAL,
+            "finding": finding_words(alert.finding),
             "follow_up": fu if fu and not fu.completed_at and not fu.cancelled_at else None,
             "surveillance": alert.episode.state == State.SURVEILLANCE,
         })  # fmt: skip

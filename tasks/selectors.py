@@ -1,21 +1,41 @@
 import datetime as dt
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from core import roles
-from core.errors import NotFound
+from core.errors import InvalidInput, NotFound
 from pathway import outcomes
 from pathway.codes import State
 from pathway.models import Episode
 from pathway.selectors import episode_get
-from tasks.models import Alert, FollowUp, Visit
+from tasks.models import Alert, FollowUp, Status, Visit
 
 
-def followup_list(*, actor, episode_id: int) -> list[FollowUp]:
+def _statuses(text: str) -> set[str]:
+    """One derived status or several, comma separated; an unknown one is a 400 naming it."""
+    wanted = {part.strip() for part in text.split(",") if part.strip()}
+    unknown = sorted(wanted - set(Status.values))
+    if unknown or not wanted:
+        raise InvalidInput({"status": f"Unknown status: {', '.join(unknown) or text}. "
+                                      f"Known: {', '.join(Status.values)}."})  # fmt: skip
+    return wanted
+
+
+def followup_list(
+    *, actor, episode_id: int, status: str | None = None, today: dt.date | None = None
+) -> list[FollowUp]:
+    """An episode's follow-ups by due date; with `status` (`overdue`, or `due,overdue`), only
+    those whose status, derived from the dates on `today` as each row shows it, is one of
+    them."""
     episode = episode_get(actor=actor, episode_id=episode_id)
+    wanted = _statuses(status) if status else None
     rows = FollowUp.objects.filter(episode=episode).prefetch_related("segments")
-    return list(rows.order_by("due_on", "id"))
+    rows = list(rows.order_by("due_on", "id"))
+    if wanted is None:
+        return rows
+    today = today or timezone.localdate()
+    return [row for row in rows if row.status_on(today) in wanted]
 
 
 def followup_get(*, actor, follow_up_id: int) -> FollowUp:
@@ -33,24 +53,43 @@ def visit_list(*, actor, episode_id: int) -> list[Visit]:
     return list(rows.order_by("performed_on", "id"))
 
 
+# Where an alert stands in every inbox (pathway.md section 6: critical first, then urgent,
+# then the rest): a critical finding (its urgent result, or the escalation carrying its
+# grade); any other urgent finding or its escalation; a wait gone on too long (a missed
+# follow-up escalated, a stalled episode), which the issue calls routine escalations; then
+# what is simply due or overdue. Oldest first within each.
+CRITICAL, URGENT, LATE, ROUTINE = range(4)
+URGENCY = Case(
+    When(grade=Alert.Grade.CRITICAL, then=Value(CRITICAL)),
+    When(Q(kind=Alert.Kind.URGENT_RESULT) | Q(escalates__isnull=False), then=Value(URGENT)),
+    When(kind__in=[Alert.Kind.ESCALATION, Alert.Kind.STALLED], then=Value(LATE)),
+    default=Value(ROUTINE),
+)
+
+
 def alert_inbox(*, actor) -> QuerySet[Alert]:
-    """The caller's open alerts, newest first: neither acknowledged nor resolved (an alert of
-    a follow-up since completed or cancelled is moot, and resolved when that happened). A user
-    whose role was taken away keeps no inbox: the alerts name patients."""
+    """The caller's open alerts, critical findings first, then urgent ones, then late work,
+    then due and overdue, oldest first within each (URGENCY): the one that cannot wait is at
+    the top of the first page however many routine ones are open. Open: neither acknowledged
+    nor resolved (an alert of a follow-up since completed or cancelled is moot, and resolved
+    when that happened). A user whose role was taken away keeps no inbox: the alerts name
+    patients."""
     roles.require(actor, roles.RECORD_RESULTS, "see an inbox")
     return (
         Alert.objects.filter(
             recipient=actor, acknowledged_at__isnull=True, resolved_at__isnull=True
         )
         .select_related("episode__patient", "follow_up", "visit", "postop_check")
-        .order_by("-created_at", "-id")
+        .annotate(urgency=URGENCY)
+        .order_by("urgency", "created_at", "id")
     )
 
 
 def alert_subject(alert: Alert) -> str:
     """What an alert is about, in words, from what raised it (loaded with the inbox)."""
     if alert.kind == Alert.Kind.STALLED:  # an episode waiting too long: the wait, in words
-        return (alert.finding or {}).get("text") or f"Episode {alert.get_stall_display()}"
+        wait = (alert.finding or {}).get("text")
+        return wait or f"Waiting too long: {alert.get_stall_display() or 'stalled'}"
     if alert.follow_up_id:
         fu = alert.follow_up
         return f"{fu.get_kind_display()} due {fu.due_on.isoformat()}"

@@ -15,19 +15,23 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from core.roles import ROLES
 from demo.synthetic import story as steps
-from demo.synthetic.broker import unanswered_deliveries_wait
+from demo.synthetic.broker import history_tasks_in_memory
 from demo.synthetic.parallel import cohort_write_parallel, workers_check
 from demo.synthetic.story import Actors, Story
 from demo.synthetic.surveillance import Exit, surveillance_write
 from pathway import services
+from pathway.models import Episode
 from patients.models import Patient
+from tasks.services.delivery import deliveries_withhold
 from tasks.services.outcomes import outcomes_deferred
 
 OUTCOMES_EVERY = 250  # patients between two reductions of their outcome rows
+HISTORY = "Raised while loading the demo's history: in the inbox, not emailed."
 ACTOR_NAMES = {"coordinator": "demo-coordinator", "nurse": "demo-nurse", "admin": "demo-admin"}
 EARLY = ("selection", "mdt_discussion", "imaging", "procedure", "post_op")
 # One deck: 5 early (one per active stage before surveillance), 9 leaving before a procedure,
@@ -61,6 +65,20 @@ def cohort_actors() -> Actors:
 
 def mrn_prefix(seed: int) -> str:
     return f"SYN{seed}-"
+
+
+def patient_mrn(seed: int, number: int) -> str:
+    return f"{mrn_prefix(seed)}{number:06d}"
+
+
+def history_withhold(*, patients: Q) -> int:
+    """A loaded history raises the alerts it would have raised, and they wait in the inbox;
+    but none is news, so no email goes out at once for any of them (the coordinator of a
+    first-run demo got 509 urgent emails for results years old). Routine alerts stay in the
+    nurse's daily digest. For patients loaded in this load only (`patients`: a condition on
+    the patient): every alert of theirs is history."""
+    episodes = Episode.objects.filter(patient__in=Patient.objects.filter(patients))
+    return deliveries_withhold(episodes=episodes, reason=HISTORY)
 
 
 def fates_deal(seed: int, patients: int) -> list[str]:
@@ -110,7 +128,7 @@ def patient_write(
     referred = _referred_on(rng, fate, today, years)
     story.on = referred
     patient = steps.patient_register(
-        story=story, mrn=f"{mrn_prefix(seed)}{number:06d}", number=number, referred_on=referred
+        story=story, mrn=patient_mrn(seed, number), number=number, referred_on=referred
     )
     story.episode_id = services.episode_open(
         actor=actors.coordinator, patient_id=patient.id, opened_on=referred
@@ -179,12 +197,13 @@ def cards_write(*, cards, seed, actors, today, years, done: Callable[[int], None
     """Numbered patients in order, each in its own transaction (`done(1)` after each). Their
     outcome rows are reduced every OUTCOMES_EVERY patients rather than on each write (the same
     rows: tests/demo/test_synthetic.py)."""
-    with unanswered_deliveries_wait(), outcomes_deferred() as outcomes:
+    with history_tasks_in_memory(), outcomes_deferred() as outcomes:
         for count, (number, fate) in enumerate(cards, start=1):
             with transaction.atomic():
                 patient_write(
                     seed=seed, number=number, fate=fate, actors=actors, today=today, years=years
                 )
+                history_withhold(patients=Q(mrn=patient_mrn(seed, number)))
             if count % OUTCOMES_EVERY == 0:
                 outcomes.flush()
             if done is not None:

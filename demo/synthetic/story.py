@@ -16,6 +16,10 @@ from pathway import services
 from pathway.codes import Contraindication
 from pathway.rules import SYMPTOM_WINDOW_DAYS
 from patients.services import patient_create
+from tasks.models import Alert
+from tasks.services import alert_acknowledge
+
+SEEN_AFTER = dt.timedelta(days=2)  # an urgent finding older than this was seen at the time
 
 
 @dataclass
@@ -251,6 +255,15 @@ def procedure_write(story: Story) -> None:
     procedure_note_write(story, story.planned_stents)
 
 
+def urgent_seen(story: Story, **of) -> None:
+    """An urgent finding in the past was seen by the coordinator (no escalation left open)."""
+    coordinator = story.actors.coordinator
+    for alert_id in Alert.objects.filter(
+        recipient=coordinator, kind=Alert.Kind.URGENT_RESULT, **of
+    ).values_list("id", flat=True):
+        alert_acknowledge(actor=coordinator, alert_id=alert_id)
+
+
 def postop_write(story: Story) -> None:
     """Ward checks, sometimes an early complication, then the pre-discharge duplex, the plan
     and the discharge (which creates the follow-up schedule)."""
@@ -258,11 +271,13 @@ def postop_write(story: Story) -> None:
     for n in range(rng.randint(1, 3)):
         day = min(story.procedure_on + dt.timedelta(days=n), story.today)
         impaired = rng.random() < 0.02
-        services.postop_check_add(
+        check = services.postop_check_add(
             actor=coordinator, episode_id=episode_id, at=story.at(day, 8 + 6 * (n % 2)),
             limb_perfusion="impaired" if impaired else "normal", compartment_signs=False,
             access_bleeding=False, pain_score=rng.randint(0, 5), mobilised=n > 0,
         )  # fmt: skip
+        if impaired and day < story.today - SEEN_AFTER:
+            urgent_seen(story, postop_check=check)  # years ago: it was seen then
     if rng.random() < 0.08:
         kind = draws.pick(rng, (("access_site_bleeding", 4), ("haematoma", 3),
                                 ("pulmonary_embolism", 1), ("acute_stent_thrombosis", 1),

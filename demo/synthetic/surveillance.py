@@ -12,11 +12,17 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from demo.synthetic import draws
-from demo.synthetic.story import Story, discharge_write, procedure_note_write
+from demo.synthetic.story import (
+    SEEN_AFTER,
+    Story,
+    discharge_write,
+    procedure_note_write,
+    urgent_seen,
+)
 from pathway import rules, services
 from pathway.models import Episode
-from tasks.models import Alert, FollowUp
-from tasks.services import alert_acknowledge, followup_results_record_bulk, visit_record
+from tasks.models import FollowUp
+from tasks.services import followup_results_record_bulk, visit_record
 
 JITTER = {"duplex": (-4, 6), "anticoagulation_review": (-4, 6), "inr_check": (-2, 3)}
 OVERDUE_SHARE = 0.2  # of follow-ups whose window closed in the last OVERDUE_DAYS days
@@ -80,15 +86,6 @@ def _duplex_data(story: Story, failure: Failure, day: dt.date) -> dict:
     return data
 
 
-def _acknowledge(story: Story, **of) -> None:
-    """An urgent result in the past was seen by the coordinator (no escalation left open)."""
-    coordinator = story.actors.coordinator
-    for alert_id in Alert.objects.filter(
-        recipient=coordinator, kind=Alert.Kind.URGENT_RESULT, **of
-    ).values_list("id", flat=True):
-        alert_acknowledge(actor=coordinator, alert_id=alert_id)
-
-
 @dataclass
 class Owed:
     """The patient's follow-up results, collected in date order and written together through
@@ -101,14 +98,14 @@ class Owed:
 
     def add(self, row: FollowUp, day: dt.date, data: dict) -> None:
         self.results.append({"follow_up_id": row.id, "performed_on": day, **data})
-        if day < self.story.today - dt.timedelta(days=2):
+        if day < self.story.today - SEEN_AFTER:
             self.seen.append(row.id)
 
     def write(self) -> None:
         if self.results:
             followup_results_record_bulk(actor=self.story.actors.nurse, results=self.results)
         if self.seen:
-            _acknowledge(self.story, follow_up_id__in=self.seen)
+            urgent_seen(self.story, follow_up_id__in=self.seen)
         self.results, self.seen = [], []
 
 
@@ -150,7 +147,7 @@ def _period_write(story: Story, failure: Failure, exit_: Exit | None) -> dt.date
                 actor=story.actors.nurse, episode_id=story.episode_id, kind="duplex",
                 performed_on=day, **_duplex_data(story, failure, day),
             )  # fmt: skip
-            _acknowledge(story, visit=visit)
+            urgent_seen(story, visit=visit)
             redo_on = _found(story, failure, day, visit=visit.id) or redo_on
             continue
         data = {"adherent": story.rng.random() < 0.9}
@@ -201,7 +198,7 @@ def _safe_to_finish(story: Story, exit_: Exit) -> bool:
     """Before finishing surveillance the coordinator reviews the urgent results left unseen;
     a stent the latest duplex shows failing, untreated, keeps the patient in surveillance
     (pathway.md section 6, `surveillance_finished`)."""
-    _acknowledge(story, episode_id=story.episode_id)
+    urgent_seen(story, episode_id=story.episode_id)
     episode = Episode.objects.get(id=story.episode_id)
     episode.pending_reason = exit_.reason
     return rules.surveillance_finished(episode) is None

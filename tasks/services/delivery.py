@@ -10,7 +10,7 @@ At least once: a worker that dies after the mail server accepted the email but b
 leaves a claim that expires after CLAIM_FOR; the delivery is then claimed and sent again (an
 immediate one by the sweep's requeue, a digest by the next digest run). A duplicate email is
 possible in that window; a lost one is not. Emails name the episode number and the follow-up,
-never the patient.
+never the patient, and link to the episode page (settings.SITE_URL; ids only in the URL).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from tasks.models import Alert, Delivery, UnitSettings
@@ -64,8 +65,9 @@ def _line(alert: Alert) -> str:
     acknowledged names what that result came from."""
     episode = f"- Episode {alert.episode_id}"
     if alert.kind == Alert.Kind.STALLED:  # the wait in words: no patient detail in it
-        wait = (alert.finding or {}).get("text") or f"stalled ({alert.get_stall_display()})"
-        return f"{episode}: {wait}."
+        if wait := (alert.finding or {}).get("text"):
+            return f"{episode}: {wait}."
+        return f"{episode} has waited too long: {alert.get_stall_display() or 'stalled'}."
     source = alert
     if alert.escalates_id and not any(getattr(alert, f"{s}_id") for s in SOURCES):
         source = alert.escalates
@@ -83,6 +85,22 @@ def _line(alert: Alert) -> str:
     else:
         what = "an alert"
     return f"{episode}: {what} {verb}."
+
+
+def episode_link(episode_id: int) -> str:
+    """The episode's page as an absolute URL for an email (settings.SITE_URL): the id only, so
+    the link carries no patient detail, and the page asks whoever follows it to sign in."""
+    return settings.SITE_URL + reverse("episode-page", args=[episode_id])
+
+
+def _entry(alert: Alert) -> str:
+    """An alert's line and, under it, the link to act on it."""
+    return f"{_line(alert)}\n  {episode_link(alert.episode_id)}"
+
+
+def _subject(alert: Alert) -> str:
+    grade = f" ({alert.grade.replace('_', ' ')})" if alert.grade else ""
+    return f"Pathway alert: {alert.get_kind_display()}{grade}"
 
 
 def _unclaimed(now: dt.datetime) -> Q:
@@ -130,8 +148,8 @@ def delivery_send(*, delivery_id: int) -> bool:
         recipient = delivery.alert.recipient
         if recipient.email:
             send_mail(
-                subject=f"Pathway alert: {delivery.alert.get_kind_display()}",
-                message=_line(delivery.alert) + "\nSign in to the pathway app to act on it.",
+                subject=_subject(delivery.alert),
+                message=_entry(delivery.alert) + "\nSign in to the pathway app to act on it.",
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 recipient_list=[recipient.email],
             )
@@ -145,6 +163,17 @@ def delivery_send(*, delivery_id: int) -> bool:
             last_error="" if recipient.email else NO_ADDRESS,
         )
     return True
+
+
+def deliveries_withhold(*, episodes, reason: str) -> int:
+    """The emails still owed at once for the alerts of `episodes` (a queryset) are not sent:
+    each is marked done with the reason, as one to a user with no address is, so no worker
+    sends it and no requeue finds it; the alerts stay in the inbox and routine ones in the
+    daily digest. For data loaded rather than lived (the demo's history): an immediate email
+    says something has just happened. Returns how many were withheld."""
+    return Delivery.objects.filter(
+        digest=False, sent_at__isnull=True, alert__episode__in=episodes
+    ).update(sent_at=timezone.now(), claimed_until=None, last_error=reason[:200])
 
 
 def deliveries_requeue_stale(*, now: dt.datetime | None = None) -> int:
@@ -214,7 +243,7 @@ def digest_send(*, recipient_id: int, now: dt.datetime | None = None) -> int:
         )
         recipient = pending[0].alert.recipient
         if recipient.email:
-            lines = "\n".join(_line(d.alert) for d in pending)
+            lines = "\n".join(_entry(d.alert) for d in pending)
             send_mail(
                 subject=f"Pathway digest: {len(pending)} follow-up alert(s)",
                 message=f"{lines}\nSign in to the pathway app to act on them.",

@@ -29,7 +29,8 @@ class Command(BaseCommand):
         first_run = demo.database_empty()
         episodes, alerts = demo.demo_cohort_load()
         self.stdout.write(
-            f"Demo cohort: {episodes} episodes and {alerts} follow-up alerts created"
+            f"Demo cohort: {episodes} episodes and {alerts} follow-up alerts created (in the "
+            "inboxes; a loaded history emails nothing at once)"
             if episodes
             else "Demo cohort: already loaded"
         )
@@ -37,10 +38,16 @@ class Command(BaseCommand):
             self.stdout.write(f"First run: loading a synthetic cohort of {cohort} patients")
             with tqdm(total=cohort, unit="patient", disable=verbosity == 0) as bar:
                 done = cohort_generate(patients=cohort, seed=FIRST_RUN_SEED, progress=bar.update)
-            sweep = demo.followups_sweep()
+            sweep = demo.history_sweep(seed=FIRST_RUN_SEED)
             self.stdout.write(
                 f"Synthetic cohort: {done.patients} patients in {done.seconds:.0f} s, "
                 f"{sweep.alerts} follow-up alerts raised"
+            )
+        owed, hour = demo.digest_owed()
+        if owed:
+            self.stdout.write(
+                f"{demo.DEMO_USERS['nurse']}: {owed} due or overdue alerts wait for her daily "
+                f"digest email, sent from {hour:02d}:00 (the unit's digest hour, in its settings)"
             )
         self.stdout.write("Demo users (new passwords on every run):")
         for username, password in passwords.items():
