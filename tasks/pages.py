@@ -93,9 +93,13 @@ def _rows(actor, page_number=1) -> tuple[list[dict], object]:
     return rows, page
 
 
-def _inbox_list(request, done: str | None = None, status: int = 200) -> HttpResponse:
+def _inbox_list(
+    request, done: str | None = None, status: int = 200, tone: str = "ok"
+) -> HttpResponse:
+    """The list, with what was just done on top: `tone` "warn" for an alarming result, "bad"
+    for a refusal, so neither looks like a routine success."""
     rows, page = _rows(request.user, request.GET.get("page"))
-    context = {"rows": rows, "page": page, "done": done}
+    context = {"rows": rows, "page": page, "done": done, "done_tone": tone}
     return render(request, "tasks/_inbox_list.html", context, status=status)
 
 
@@ -136,7 +140,7 @@ def _record(request, *, kind: str, episode: Episode, write, context: dict):
             form.add_service_errors(exc.errors)
         except Conflict as exc:
             if request.htmx:
-                return _inbox_list(request, done=exc.detail)
+                return _inbox_list(request, done=exc.detail, tone="bad")
             messages.error(request, exc.detail)
             return redirect("inbox")
         else:
@@ -144,7 +148,7 @@ def _record(request, *, kind: str, episode: Episode, write, context: dict):
             if recorded.urgent:  # the recorder is told on the spot, and who was alerted
                 done = f"{done} {recorded.urgent.said()}"
             if request.htmx:
-                response = _inbox_list(request, done=done)
+                response = _inbox_list(request, done=done, tone="warn" if recorded.urgent else "ok")
                 response["HX-Retarget"] = "#inbox"
                 response["HX-Reswap"] = "outerHTML"
                 return response

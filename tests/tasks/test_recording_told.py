@@ -69,6 +69,7 @@ def test_in_place_with_htmx_the_inbox_says_it_too(signed_in, episode):
         "INR 9.5 is critically out of range (target 2.0–3.0). Alerted: Carol Coordinator."
         in response.content.decode()
     )
+    assert 'class="inbox-done warn"' in response.content.decode()  # not a green success
 
 
 def test_an_inr_in_range_is_only_recorded(signed_in, episode):
