@@ -111,6 +111,56 @@ class Anticoagulant(models.TextChoices):
 DEFAULT_TARGET_INR = ("2.0", "3.0")
 
 
+class CourseAgent(models.TextChoices):
+    """pathway.md section 7: the agents of an anticoagulation course; `lmwh`, `vka` and `doac`
+    when the product is not named."""
+
+    UFH_INFUSION = "ufh_infusion", "UFH infusion"
+    ENOXAPARIN = "enoxaparin"
+    DALTEPARIN = "dalteparin"
+    TINZAPARIN = "tinzaparin"
+    FONDAPARINUX = "fondaparinux"
+    WARFARIN = "warfarin"
+    ACENOCOUMAROL = "acenocoumarol"
+    PHENPROCOUMON = "phenprocoumon"
+    APIXABAN = "apixaban"
+    RIVAROXABAN = "rivaroxaban"
+    EDOXABAN = "edoxaban"
+    DABIGATRAN = "dabigatran"
+    LMWH = "lmwh", "LMWH (product not named)"
+    VKA = "vka", "VKA (product not named)"
+    DOAC = "doac", "DOAC (product not named)"
+
+
+class CourseClass(models.TextChoices):
+    PARENTERAL = "parenteral"
+    VKA = "vka", "VKA"
+    DOAC = "doac", "DOAC"
+
+
+COURSE_CLASS = {
+    **{a: CourseClass.PARENTERAL for a in ("ufh_infusion", "enoxaparin", "dalteparin",
+                                           "tinzaparin", "fondaparinux", "lmwh")},
+    **{a: CourseClass.VKA for a in ("warfarin", "acenocoumarol", "phenprocoumon", "vka")},
+    **{a: CourseClass.DOAC for a in ("apixaban", "rivaroxaban", "edoxaban", "dabigatran",
+                                     "doac")},
+}  # fmt: skip
+
+
+class CourseDecision(models.TextChoices):
+    """What was decided when a finite course reached (or neared) its planned end."""
+
+    STOP = "stop"
+    CONTINUE = "continue"
+    CHANGE = "change"
+
+
+class Pregnancy(models.TextChoices):
+    PREGNANT = "pregnant"
+    NOT_PREGNANT = "not_pregnant"
+    NOT_APPLICABLE = "not_applicable"
+
+
 class Thrombophilia(models.TextChoices):
     NOT_TESTED = "not_tested"
     PENDING = "pending"
@@ -148,10 +198,19 @@ class ComplicationKind(models.TextChoices):
     RECURRENT_DVT = "recurrent_dvt"
     LYMPHOEDEMA = "lymphoedema"
     DEVICE_RELATED = "device_related"
+    GASTROINTESTINAL_BLEEDING = "gastrointestinal_bleeding"
+    INTRACRANIAL_HAEMORRHAGE = "intracranial_haemorrhage"
+    OTHER_BLEEDING = "other_bleeding"
     OTHER = "other"
 
 
-BLEEDING_KINDS = (ComplicationKind.ACCESS_SITE_BLEEDING, ComplicationKind.HAEMATOMA)
+BLEEDING_KINDS = (
+    ComplicationKind.ACCESS_SITE_BLEEDING,
+    ComplicationKind.HAEMATOMA,
+    ComplicationKind.GASTROINTESTINAL_BLEEDING,
+    ComplicationKind.INTRACRANIAL_HAEMORRHAGE,
+    ComplicationKind.OTHER_BLEEDING,
+)
 EARLY_DAYS = 30  # a complication within 30 days of the procedure it follows is early
 
 

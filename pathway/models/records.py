@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 
 from core.revisions import revisions
-from pathway.codes import MdtOutcome, Modality, PreOpAgent, Thrombophilia
+from pathway.codes import MdtOutcome, Modality, Pregnancy, PreOpAgent, Thrombophilia
 from pathway.models.episode import Episode
 
 
@@ -40,6 +40,14 @@ class SelectionAssessment(Recorded):
     )
     thrombophilia_finding = models.TextField(blank=True)
     comorbidities = models.TextField(blank=True)
+    # VTE-BLEED's parts (pathway.md section 7); age, sex and renal function come from elsewhere.
+    active_cancer = models.BooleanField(default=False)
+    uncontrolled_hypertension = models.BooleanField(default=False)
+    anaemia = models.BooleanField(default=False)
+    prior_bleeding = models.BooleanField(default=False)
+    # For a woman of childbearing age on a VKA or a DOAC: blank and null when not recorded.
+    pregnancy = models.CharField(max_length=16, choices=Pregnancy.choices, blank=True, default="")
+    contraception = models.BooleanField(null=True, blank=True)
 
     history = revisions()
 

@@ -89,6 +89,10 @@ class ScheduleRule(models.Model):
     class Anchor(models.TextChoices):
         PROCEDURE = "procedure", "procedure date"
         DISCHARGE = "discharge", "discharge date"
+        # pathway.md section 7: INR checks count from the day the VKA course starts, and a
+        # finite course's review is due before its planned end.
+        VKA_START = "vka_start", "VKA course start"
+        COURSE_END = "course_end", "planned end of the course"
 
     kind = models.CharField(max_length=24, choices=Kind.choices, unique=True)
     anchor = models.CharField(max_length=12, choices=Anchor.choices)
@@ -128,6 +132,14 @@ class FollowUp(models.Model):
     # discharge). When the anchor is corrected the due date is computed again from these.
     anchor = models.CharField(
         max_length=12, choices=ScheduleRule.Anchor.choices, default=ScheduleRule.Anchor.PROCEDURE
+    )
+    # The anticoagulation course it is anchored on (VKA_START, COURSE_END), else null.
+    course = models.ForeignKey(
+        "pathway.AnticoagulationCourse",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="follow_ups",
     )
     offset_months = models.PositiveSmallIntegerField(default=0)
     offset_days = models.PositiveSmallIntegerField(default=0)
@@ -267,6 +279,7 @@ class Alert(models.Model):
         ESCALATION = "escalation"
         URGENT_RESULT = "urgent_result"
         STALLED = "stalled"
+        COURSE_ENDING = "course_ending"
 
     class Grade(models.TextChoices):
         CRITICAL = "critical"
@@ -301,6 +314,14 @@ class Alert(models.Model):
     stall = models.CharField(max_length=16, choices=Stall.choices, blank=True, db_default="")
     stall_move = models.ForeignKey(
         Transition, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # A finite anticoagulation course that reached its planned end with no decision recorded.
+    course = models.ForeignKey(
+        "pathway.AnticoagulationCourse",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="alerts",
     )
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="alerts"
@@ -347,6 +368,11 @@ class Alert(models.Model):
                 fields=["stall_move", "stall", "recipient"],
                 condition=Q(kind="stalled"),
                 name="one_alert_per_stall",
+            ),
+            models.UniqueConstraint(
+                fields=["course", "recipient"],
+                condition=Q(kind="course_ending"),
+                name="one_course_end_alert_per_recipient",
             ),
         ]
         indexes = [
