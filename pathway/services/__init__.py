@@ -6,9 +6,11 @@ split by concern and re-exported here.
 - records.py: the records the guards read before the procedure;
 - procedure.py: the procedure note and the discharge plan;
 - events.py: complications and post-op checks;
+- anticoagulation.py: the anticoagulation courses (section 7);
 - common.py: what every writer shares (the lock, the timeline, dates).
 """
 
+from pathway.services.anticoagulation import course_add, course_change
 from pathway.services.episodes import episode_assign, episode_open, episode_read_record
 from pathway.services.events import complication_add, postop_check_add
 from pathway.services.moves import episode_transition
@@ -23,6 +25,8 @@ from pathway.services.records import (
 __all__ = [
     "anticoagulation_record",
     "complication_add",
+    "course_add",
+    "course_change",
     "discharge_plan_record",
     "episode_assign",
     "episode_open",
