@@ -48,12 +48,29 @@ class ResultForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
-    def __init__(self, *args, prefix_id: str = "", **kwargs):
+    def __init__(self, *args, prefix_id: str = "", late: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.auto_id = f"id_{prefix_id}%s" if prefix_id else "id_%s"
+        self.late = late
+        if late:
+            self.add_reason_field()
+
+    def add_reason_field(self) -> None:
+        """Why a result done in an earlier stay in surveillance is entered after the episode
+        moved on (pathway.md section 6): the service asks for it, the form only carries it."""
+        self.fields["reason"] = forms.CharField(
+            label="Why it is entered late",
+            widget=forms.Textarea(attrs={"rows": 2}),
+            error_messages={"required": "Required: say why this result is entered after the "
+                                        "episode moved on."},
+        )  # fmt: skip
 
     def add_service_errors(self, errors: dict[str, list[str]]) -> None:
-        """A service's InvalidInput, shown on its field (or above the form)."""
+        """A service's InvalidInput, shown on its field (or above the form). A reason asked for
+        by the service on a form without one (a result of an earlier stay, found by its date)
+        adds the field, so the nurse can give it."""
+        if "reason" in errors and "reason" not in self.fields:
+            self.add_reason_field()
         for field, messages in errors.items():
             target = field if field in self.fields else None
             if field == "segments":
@@ -64,7 +81,10 @@ class ResultForm(forms.Form):
                 self.add_error(target, message)
 
     def service_kwargs(self) -> dict:
-        return {"performed_on": self.cleaned_data["performed_on"]}
+        kwargs = {"performed_on": self.cleaned_data["performed_on"]}
+        if "reason" in self.fields:
+            kwargs["reason"] = self.cleaned_data["reason"]
+        return kwargs
 
 
 class VillaltaMixin:
@@ -106,9 +126,12 @@ class DuplexForm(VillaltaMixin, ResultForm):
     def __init__(self, *args, segments: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         self.segment_names = list(segments)
+        # A scan entered late may predate a stent placed since: its segment is left blank
+        # (the service still wants every segment stented by the day of the scan).
+        choices = [("", "Not stented then"), *SEGMENT_RESULTS[1:]] if self.late else SEGMENT_RESULTS
         for segment in self.segment_names:
             self.fields[f"segment_{segment}"] = forms.ChoiceField(
-                label=labels.code(segment).capitalize(), choices=SEGMENT_RESULTS
+                label=labels.code(segment).capitalize(), choices=choices, required=not self.late
             )
         self.add_villalta_fields()
         self.fields["ceap"] = forms.ChoiceField(
@@ -130,7 +153,9 @@ class DuplexForm(VillaltaMixin, ResultForm):
         return {
             **super().service_kwargs(),
             "segments": [
-                {"segment": s, "result": data[f"segment_{s}"]} for s in self.segment_names
+                {"segment": s, "result": data[f"segment_{s}"]}
+                for s in self.segment_names
+                if data[f"segment_{s}"]
             ],
             "villalta": self.villalta(),
             "ceap": data.get("ceap") or None,

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import roles
@@ -20,6 +21,7 @@ from pathway import labels, outcomes
 from pathway.codes import State
 from pathway.models import Episode, Stent
 from pathway.outcomes import VILLALTA_ITEMS
+from pathway.selectors import episode_left_surveillance_on
 from tasks import selectors, services
 from tasks.forms import PTS_WORDS, VillaltaForm, form_for
 from tasks.models import Alert, UnitSettings, Visit
@@ -44,6 +46,7 @@ FOLLOW_UP_STATUSES = {
 
 
 PER_PAGE = 50
+LATE_WORDS = {Visit.Kind.DUPLEX: "Duplex", Visit.Kind.INR_CHECK: "INR"}  # a result entered late
 
 
 def _upper_first(text: str) -> str:
@@ -132,7 +135,11 @@ def _record(request, *, kind: str, episode: Episode, write, context: dict):
     segments = _segments(episode.id) if kind == "duplex" else []
     prefix = context["prefix"]
     data = request.POST if request.method == "POST" else None
-    form = form_for(kind, segments=segments, data=data, prefix_id=prefix)
+    # A reason is asked for once the episode has left surveillance, or carried on when the
+    # service asked for one (a result of an earlier stay, found by its date).
+    late = context.get("late_since") is not None or (data is not None and "reason" in data)
+    form = form_for(kind, segments=segments, data=data, prefix_id=prefix, late=late)
+    back = context.get("back") or reverse("inbox")
     if data is not None and form.is_valid():
         try:
             recorded = write(**form.service_kwargs())
@@ -142,21 +149,24 @@ def _record(request, *, kind: str, episode: Episode, write, context: dict):
             if request.htmx:
                 return _inbox_list(request, done=exc.detail, tone="bad")
             messages.error(request, exc.detail)
-            return redirect("inbox")
+            return redirect(back)
         else:
             done = f"{context['what']} recorded for {episode.patient.family_name}."
             if recorded.urgent:  # the recorder is told on the spot, and who was alerted
                 done = f"{done} {recorded.urgent.said()}"
+            if getattr(recorded, "late_reason", ""):  # the service judged it late
+                done = (f"{LATE_WORDS[kind]} of {recorded.performed_on.isoformat()} recorded as a "
+                        "late result; it counts for the outcomes and alerted nobody.")  # fmt: skip
             if request.htmx:
                 response = _inbox_list(request, done=done, tone="warn" if recorded.urgent else "ok")
                 response["HX-Retarget"] = "#inbox"
                 response["HX-Reswap"] = "outerHTML"
                 return response
             (messages.warning if recorded.urgent else messages.success)(request, done)
-            return redirect("inbox")
+            return redirect(back)
     note = episode.current_procedure_note() if kind == "duplex" else None
     context |= {"form": form, "kind": kind, "episode": episode, "patient": episode.patient,
-                "procedure_on": note.date if note else None}  # fmt: skip
+                "procedure_on": note.date if note else None, "back": back}  # fmt: skip
     status = 400 if form.errors and not request.htmx else 200
     template = "tasks/_record_form.html" if request.htmx else "tasks/record.html"
     return render(request, template, context, status=status)
@@ -191,8 +201,11 @@ def record_visit(request, episode_id: int, kind: str):
     if kind not in Visit.Kind.values:
         return HttpResponse("No such visit.", status=404)
     episode = get_object_or_404(Episode.objects.select_related("patient"), id=episode_id)
+    left_on = None
     if episode.state != State.SURVEILLANCE:
-        raise Conflict("Unscheduled visits are recorded while the episode is in surveillance.")
+        left_on = episode_left_surveillance_on(actor=request.user, episode_id=episode.id)
+        if left_on is None:
+            raise Conflict("Unscheduled visits are recorded while the episode is in surveillance.")
 
     def write(**kwargs):
         return services.visit_record(actor=request.user, episode_id=episode.id, kind=kind, **kwargs)
@@ -200,6 +213,10 @@ def record_visit(request, episode_id: int, kind: str):
     what = f"Unscheduled {Visit.Kind(kind).label}"
     context = {"what": what, "title": what, "window": None, "action": request.path,
                "prefix": f"visit{episode.id}-{kind}-"}  # fmt: skip
+    if left_on is not None:  # a result done in surveillance, entered after it moved on
+        what = f"{LATE_WORDS[kind]} done earlier in surveillance"
+        context |= {"what": what, "title": what, "late_since": left_on,
+                    "back": reverse("episode-page", args=[episode.id])}  # fmt: skip
     return _record(request, kind=kind, episode=episode, write=write, context=context)
 
 

@@ -17,7 +17,7 @@ from pathway import labels, machine, services
 from pathway.codes import TERMINAL, State
 from pathway.forms.records import RECORD_FORMS, AssignForm, MoveForm, state_code
 from pathway.labels import STAGES
-from pathway.selectors import episode_records, episode_view
+from pathway.selectors import episode_left_surveillance_on, episode_records, episode_view
 from pathway.selectors.timeline import episode_timeline
 from patients.services import patient_access_record
 
@@ -56,6 +56,11 @@ SINGLE = {
     "discharge_plan": "discharge_plan",
 }
 
+# The visits a result done earlier in surveillance is recorded as (the record-visit page).
+LATE_RESULTS = [
+    ("duplex", "Record a duplex done earlier in surveillance"),
+    ("inr_check", "Record an INR done earlier in surveillance"),
+]
 
 DANGER = {"exclude", "withdraw", "record_death", "correct"}
 
@@ -165,6 +170,11 @@ def _context(request, episode_id: int, bound: dict | None = None) -> dict:
             forms.append({"form": form, "record": current,
                           "edited": getattr(current, "edited_after_move", False)})  # fmt: skip
 
+    late_results = []  # results done in surveillance, entered after the episode moved on
+    if user.has_perm(roles.RECORD_RESULTS) and episode.state != State.SURVEILLANCE and (
+            episode_left_surveillance_on(actor=user, episode_id=episode.id)):  # fmt: skip
+        late_results = LATE_RESULTS
+
     assign = None
     if can_move and episode.state not in TERMINAL:
         assign = bound.get("assign") or AssignForm(
@@ -185,6 +195,7 @@ def _context(request, episode_id: int, bound: dict | None = None) -> dict:
         "warnings": [(labels.rule(w.rule), w.message) for w in view.warnings],
         "can_move": can_move,
         "can_record": can_record,
+        "late_results": late_results,
     }
 
 

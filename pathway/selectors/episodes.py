@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.apps import apps
@@ -259,3 +260,20 @@ def episode_revisions(*, actor, episode_id: int) -> list[Revision]:
             previous[h.id] = after
     rows.sort(key=lambda r: (r.at, r.record, r.record_id))
     return rows
+
+
+def episode_left_surveillance_on(*, actor, episode_id: int) -> dt.date | None:
+    """The day the episode last left surveillance, when it has been in surveillance and is no
+    longer (after `reintervene`, or closed): a duplex or INR done there may still be entered,
+    late and with a reason (pathway.md section 6; tasks.services.visit_record judges each
+    date). None while it is in surveillance or if it never was. Reads the standing moves."""
+    episode = episode_get(actor=actor, episode_id=episode_id)
+    left_on, inside = None, False
+    for target, on in (
+        episode.effective_history().order_by("id").values_list("target", "effective_on")
+    ):
+        if target == State.SURVEILLANCE:
+            inside = True
+        elif inside:
+            left_on, inside = on, False
+    return None if inside else left_on

@@ -33,6 +33,7 @@ class Entry:
     status: str = ""
     changes: list[Change] = field(default_factory=list)
     on: dt.date | None = None  # the date the entry is about, when not the time it was written
+    late_reason: str = ""  # a result entered after the episode moved on: why
 
 
 def _start_of(day: dt.date) -> dt.datetime:
@@ -109,6 +110,7 @@ def episode_timeline(*, actor, episode_id: int) -> list[Entry]:
             at=visit.recorded_at, kind="visit", on=visit.performed_on,
             title=f"Unscheduled {labels.code(visit.kind)} visit",
             who=visit.recorded_by.username, detail=shown(visit.result),
+            late_reason=visit.late_reason,
         ))  # fmt: skip
     for alert in episode.alerts.all().select_related("recipient").order_by("id"):
         state = "resolved" if alert.resolved_at else (
