@@ -49,6 +49,7 @@ urlpatterns = [
     path(f"{episode}revisions/", pathway_api.RevisionsApi.as_view(), name="revisions"),
     path(f"{episode}complications/", pathway_api.ComplicationsApi.as_view(), name="complications"),
     path(f"{episode}postop-checks/", pathway_api.PostopChecksApi.as_view(), name="postop-checks"),
+    path(f"{episode}measurements/", pathway_api.MeasurementsApi.as_view(), name="measurements"),
     path(f"{episode}follow-ups/", tasks_api.FollowUpsApi.as_view(), name="follow-ups"),
     path(f"{episode}visits/", tasks_api.VisitsApi.as_view(), name="visits"),
     path("api/follow-ups/<int:follow_up_id>/result/", tasks_api.ResultApi.as_view(), name="result"),

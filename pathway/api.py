@@ -19,6 +19,9 @@ def episode_payload(request, episode_id: int) -> dict:
     data["days_in_state"] = view.days_in_state
     data["transitions"] = s.MoveOut(view.transitions, many=True).data
     data["warnings"] = s.UnmetOut(view.warnings, many=True).data
+    for name in ("vte_bleed", "vte_bleed_at_selection", "vte_bleed_at_discharge"):
+        score = getattr(view, name)
+        data[name] = score and s.VteBleedOut(score).data
     patient_access_record(actor=request.user, patient_id=view.episode.patient_id,
                           episode_id=episode_id, what="api:episode")  # fmt: skip
     return data
@@ -193,6 +196,29 @@ class ComplicationsApi(AddApi):
 class PostopChecksApi(AddApi):
     attribute, input_class, output_class = "postop_checks", s.PostopCheckIn, s.PostopCheckOut
     service = services.postop_check_add
+
+
+class MeasurementsApi(Endpoint):
+    """Renal function and weight (pathway.md section 7), each with its creatinine clearance."""
+
+    permission_classes = writes_need(roles.RECORD_PATHWAY_DATA, "record pathway data")
+
+    @extend_schema(responses=s.MeasurementOut(many=True))
+    def get(self, request, episode_id: int):
+        rows = selectors.episode_measurements(actor=request.user, episode_id=episode_id)
+        services.episode_read_record(
+            actor=request.user, episode_id=episode_id, what="api:measurements"
+        )
+        return Response(s.MeasurementOut(rows, many=True).data)
+
+    @extend_schema(request=s.MeasurementIn, responses={201: s.MeasurementOut})
+    def post(self, request, episode_id: int):
+        data = body(s.MeasurementIn, request)
+        added = services.measurement_add(actor=request.user, episode_id=episode_id, **data)
+        row = selectors.measurement_get(
+            actor=request.user, episode_id=episode_id, measurement_id=added.id
+        )
+        return Response(s.MeasurementOut(row).data, status=status.HTTP_201_CREATED)
 
 
 RECORD_VIEWS = (

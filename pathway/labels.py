@@ -66,6 +66,7 @@ RULES = {
     "imaging_current": "Imaging recent enough",
     "thrombus_age": "Thrombus age at booking",
     "plausible_age": "Plausible age",
+    "anticoagulant_suitable": "Anticoagulant suitable",
 }
 
 
@@ -143,6 +144,14 @@ FIELDS = {  # record fields named in the timeline's "what changed"
     "compartment_signs": "compartment signs",
     "access_bleeding": "access-site bleeding",
     "pain_score": "pain score",
+    "active_cancer": "active cancer",
+    "uncontrolled_hypertension": "uncontrolled hypertension",
+    "prior_bleeding": "history of bleeding",
+    "measured_on": "measured on",
+    "weight_kg": "weight (kg)",
+    "creatinine_umol_l": "creatinine (µmol/L)",
+    "creatinine_clearance_ml_min": "creatinine clearance (mL/min)",
+    "creatinine_clearance": "creatinine clearance",
 }
 
 RECORDS = {
@@ -156,6 +165,16 @@ RECORDS = {
     "postop_check": "Post-op check",
     "visit": "Unscheduled visit",
     "follow_up": "Follow-up result",
+    "measurement": "Renal function and weight",
+}
+
+VTE_BLEED_FACTORS = {  # pathway.md section 7
+    "active_cancer": "Active cancer",
+    "uncontrolled_hypertension": "Uncontrolled hypertension (a man)",
+    "anaemia": "Anaemia",
+    "prior_bleeding": "History of bleeding",
+    "age_60_or_over": "Age 60 or over",
+    "renal_dysfunction": "Creatinine clearance 30–60 mL/min",
 }
 
 
@@ -164,6 +183,10 @@ def code_words(value) -> str:
     if value is None:
         return ""
     return CODES.get(str(value), str(value).replace("_", " "))
+
+
+def vte_bleed_factor(name: str) -> str:
+    return VTE_BLEED_FACTORS.get(name, name.replace("_", " ").capitalize())
 
 
 def field(name: str) -> str:

@@ -82,6 +82,20 @@ class RecordForm(forms.Form):
         return {}
 
 
+TRI = [("", "not assessed"), ("yes", "yes"), ("no", "no")]
+
+
+def tri(label):
+    return forms.TypedChoiceField(
+        label=label, choices=TRI, required=False, empty_value=None,
+        coerce=lambda v: {"yes": True, "no": False}.get(v),
+    )  # fmt: skip
+
+
+def tri_initial(value: bool | None) -> str:
+    return {True: "yes", False: "no"}.get(value, "")
+
+
 class SelectionForm(RecordForm):
     kind, title = "selection", "Selection"
     groups = [
@@ -90,6 +104,9 @@ class SelectionForm(RecordForm):
         ("Fitness and risk", ["fit_for_procedure", "pe_suspected", "symptom_window_override"]),
         ("Thrombophilia and comorbidities", ["thrombophilia", "thrombophilia_finding",
                                              "comorbidities"]),
+        ("Bleeding risk (VTE-BLEED)", ["active_cancer", "uncontrolled_hypertension", "anaemia",
+                                       "prior_bleeding"]),
+        ("Pregnancy (a woman of childbearing age)", ["pregnancy", "contraception"]),
     ]  # fmt: skip
 
     symptom_onset = forms.DateField(label="Symptom onset", widget=DateInput())
@@ -108,13 +125,24 @@ class SelectionForm(RecordForm):
     comorbidities = forms.CharField(
         label="Comorbidities", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    active_cancer = yes("Active cancer")
+    uncontrolled_hypertension = yes("Uncontrolled hypertension")
+    anaemia = yes("Anaemia")
+    prior_bleeding = yes("History of bleeding")
+    pregnancy = forms.ChoiceField(
+        label="Pregnancy", required=False,
+        choices=[("", "not recorded"), *words(codes.Pregnancy)],
+    )  # fmt: skip
+    contraception = tri("Uses contraception")
 
     @classmethod
     def initial_from(cls, record) -> dict:
         if record is None:
             return {"assessed_on": timezone.localdate()}
         names = [n for n in cls.base_fields if n != "reason"]
-        return {n: getattr(record, n) for n in names}
+        initial = {n: getattr(record, n) for n in names}
+        initial["contraception"] = tri_initial(record.contraception)
+        return initial
 
 
 class MdtForm(RecordForm):
@@ -128,16 +156,6 @@ class MdtForm(RecordForm):
         label="Rationale", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     anaesthetic_risk = forms.CharField(label="Anaesthetic risk", required=False)
-
-
-TRI = [("", "not assessed"), ("yes", "yes"), ("no", "no")]
-
-
-def tri(label):
-    return forms.TypedChoiceField(
-        label=label, choices=TRI, required=False, empty_value=None,
-        coerce=lambda v: {"yes": True, "no": False}.get(v),
-    )  # fmt: skip
 
 
 class ImagingForm(RecordForm):
@@ -356,7 +374,7 @@ class ComplicationForm(RecordForm):
     occurred_on = forms.DateField(label="Occurred on", widget=DateInput())
     severity = forms.ChoiceField(label="Severity (SIR)", choices=words(codes.Severity))
     bleeding_class = forms.ChoiceField(
-        label="Bleeding class (bleeding only)", required=False,
+        label="Bleeding class (ISTH; every bleeding, and only bleeding)", required=False,
         choices=[("", "—"), *[(v, lab) for v, lab in codes.BleedingClass.choices]],
     )  # fmt: skip
     notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -366,6 +384,28 @@ class ComplicationForm(RecordForm):
         d["kind"] = d.pop("kind_code")
         d["bleeding_class"] = d["bleeding_class"] or None
         return d
+
+
+class MeasurementForm(RecordForm):
+    kind, title, submit = "measurement", "Renal function and weight", "Add the measurement"
+    groups = [(None, ["measured_on", "weight_kg", "creatinine_umol_l",
+                      "creatinine_clearance_ml_min"])]  # fmt: skip
+
+    measured_on = forms.DateField(label="Measured on", widget=DateInput())
+    weight_kg = forms.DecimalField(
+        label="Weight (kg)", required=False, min_value=1, max_value=400, decimal_places=1
+    )
+    creatinine_umol_l = forms.DecimalField(
+        label="Creatinine (µmol/L)", required=False, min_value=5, max_value=3000, decimal_places=1
+    )
+    creatinine_clearance_ml_min = forms.DecimalField(
+        label="Creatinine clearance (mL/min)", required=False, min_value=0, max_value=300,
+        decimal_places=1, help_text="Empty: computed by Cockcroft–Gault from the creatinine.",
+    )  # fmt: skip
+
+    @classmethod
+    def initial_from(cls, record) -> dict:
+        return {"measured_on": timezone.localdate()}
 
 
 class PostopCheckForm(RecordForm):
@@ -388,7 +428,7 @@ class PostopCheckForm(RecordForm):
 RECORD_FORMS = {
     f.kind: f
     for f in (SelectionForm, MdtForm, ImagingForm, AnticoagulationForm, ProcedureForm,
-              DischargePlanForm, ComplicationForm, PostopCheckForm)
+              DischargePlanForm, ComplicationForm, PostopCheckForm, MeasurementForm)
 }  # fmt: skip
 
 

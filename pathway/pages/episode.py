@@ -17,7 +17,12 @@ from pathway import labels, machine, services
 from pathway.codes import TERMINAL, State
 from pathway.forms.records import RECORD_FORMS, AssignForm, MoveForm, state_code
 from pathway.labels import STAGES
-from pathway.selectors import episode_left_surveillance_on, episode_records, episode_view
+from pathway.selectors import (
+    episode_left_surveillance_on,
+    episode_records,
+    episode_view,
+    with_clearance,
+)
 from pathway.selectors.timeline import episode_timeline
 from patients.services import patient_access_record
 
@@ -30,10 +35,14 @@ SERVICES = {
     "discharge_plan": services.discharge_plan_record,
     "complication": services.complication_add,
     "postop_check": services.postop_check_add,
+    "measurement": services.measurement_add,
 }
 # Which record forms make sense in which state (the services have the last word).
+OPEN = [State.SELECTION, State.MDT_DISCUSSION, State.IMAGING, State.PROCEDURE, State.POST_OP,
+        State.SURVEILLANCE]  # fmt: skip
 FORM_STATES = {
-    "selection": [State.SELECTION, State.MDT_DISCUSSION, State.IMAGING],
+    # Open all along: its VTE-BLEED and pregnancy facts are updated while on treatment.
+    "selection": OPEN,
     "mdt": [State.MDT_DISCUSSION],
     "imaging": [State.IMAGING, State.PROCEDURE, State.POST_OP],
     "anticoagulation": [State.IMAGING, State.PROCEDURE],
@@ -41,10 +50,11 @@ FORM_STATES = {
     "discharge_plan": [State.POST_OP, State.SURVEILLANCE],
     "complication": [State.PROCEDURE, State.POST_OP, State.SURVEILLANCE],
     "postop_check": [State.POST_OP],
+    "measurement": OPEN,
 }
 # The single records a move relies on, and the states past that move (a change needs a reason).
 RELIED_ON = {
-    "selection": ("selection", [State.MDT_DISCUSSION, State.IMAGING]),
+    "selection": ("selection", OPEN[1:]),
     "anticoagulation": ("anticoagulation", [State.PROCEDURE]),
     "procedure": ("current_procedure_note", [State.POST_OP, State.SURVEILLANCE]),
     "discharge_plan": ("discharge_plan", [State.SURVEILLANCE]),
@@ -185,6 +195,10 @@ def _context(request, episode_id: int, bound: dict | None = None) -> dict:
     return {
         "view": view,
         "episode": episode,
+        "measurements": with_clearance(episode, episode.measurements.all()),  # prefetched
+        "bleeding_risk": [
+            _vte_bleed(v) for v in (view.vte_bleed_at_selection, view.vte_bleed_at_discharge) if v
+        ],
         "patient": episode.patient,
         "records": records,
         "strip": _strip(episode, history),
@@ -196,6 +210,17 @@ def _context(request, episode_id: int, bound: dict | None = None) -> dict:
         "can_move": can_move,
         "can_record": can_record,
         "late_results": late_results,
+    }
+
+
+def _vte_bleed(score) -> dict:
+    """VTE-BLEED in words for its small table: each factor that scored, and what is unknown."""
+    return {
+        "title": f"At {score.at}, {score.on.isoformat()}",
+        "parts": [(labels.vte_bleed_factor(p.factor), p.points) for p in score.parts],
+        "score": score.score,
+        "high_risk": score.high_risk,
+        "missing": [labels.field(name) for name in score.missing],
     }
 
 

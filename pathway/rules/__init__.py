@@ -2,7 +2,9 @@
 
 - guards.py: the guards of section 2, which block a move until they are met;
 - advisory.py: the warnings a move allows but a clinician should see;
-- base.py: the Unmet answer and the FSM wrapper they share.
+- base.py: the Unmet answer and the FSM wrapper they share;
+- renal.py, bleeding_risk.py, suitability.py: section 7's renal function (Cockcroft–Gault),
+  the VTE-BLEED score and the anticoagulant_suitable warnings.
 """
 
 from pathway.rules.advisory import (
@@ -22,12 +24,20 @@ from pathway.rules.advisory import (
 from pathway.rules.base import (
     Rule,
     Unmet,
+    age_on,
     answer,
     answered_once,
     date_problem,
     guard,
     move_day,
     since_onset,
+)
+from pathway.rules.bleeding_risk import (
+    VteBleed,
+    vte_bleed,
+    vte_bleed_at_discharge,
+    vte_bleed_at_selection,
+    vte_bleed_on,
 )
 from pathway.rules.guards import (
     INR_BOUNDS,
@@ -53,6 +63,14 @@ from pathway.rules.guards import (
     symptom_window,
     thrombus_age,
 )
+from pathway.rules.renal import (
+    Clearance,
+    clearance_of,
+    clearance_on,
+    cockcroft_gault,
+    latest_weight,
+)
+from pathway.rules.suitability import anticoagulant_suitable
 
 __all__ = [
     "AGE_PLAUSIBLE",
@@ -60,9 +78,16 @@ __all__ = [
     "INR_BOUNDS",
     "SYMPTOM_WINDOW_DAYS",
     "SYMPTOM_WINDOW_LATE_DAYS",
+    "Clearance",
     "Rule",
     "Unmet",
+    "VteBleed",
+    "age_on",
+    "anticoagulant_suitable",
     "anticoagulated",
+    "clearance_of",
+    "clearance_on",
+    "cockcroft_gault",
     "completion_venogram",
     "correctable_move",
     "cross_sectional_done",
@@ -80,6 +105,7 @@ __all__ = [
     "inflow",
     "inr_range_problem",
     "ivc_assessed",
+    "latest_weight",
     "mdt_decision_recorded",
     "mdt_quorum",
     "move_day",
@@ -96,5 +122,9 @@ __all__ = [
     "thrombophilia_assessed",
     "thrombus_age",
     "thrombus_age_warning",
+    "vte_bleed",
+    "vte_bleed_at_discharge",
+    "vte_bleed_at_selection",
+    "vte_bleed_on",
     "warnings",
 ]

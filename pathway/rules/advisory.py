@@ -14,6 +14,7 @@ from pathway.codes import (
 )
 from pathway.rules.base import (
     Unmet,
+    age_on,
     latest_mdt,
     move_day,
     selection_of,
@@ -30,6 +31,7 @@ from pathway.rules.guards import (
     symptom_window,
     thrombus_age,
 )
+from pathway.rules.suitability import anticoagulant_suitable
 
 BEFORE_THE_PROCEDURE = (State.SELECTION, State.MDT_DISCUSSION, State.IMAGING, State.PROCEDURE)
 
@@ -62,6 +64,8 @@ def warnings(episode) -> list[Unmet]:
     if episode.state in (State.PROCEDURE, State.POST_OP, State.SURVEILLANCE):
         later += [completion_venogram, inflow]
     found += [u for u in (rule(episode) for rule in later) if u is not None]
+    if episode.state in ACTIVE:  # the VKA or DOAC being given: at any course change, discharge
+        found += anticoagulant_suitable(episode)
     mdt = latest_mdt(episode)
     if mdt is not None and episode.state == "mdt_discussion":
         recommended = (MdtRole.HAEMATOLOGIST, MdtRole.ANAESTHETIST)
@@ -170,10 +174,6 @@ def thrombus_age_warning(episode) -> Unmet | None:
 
 
 AGE_PLAUSIBLE = (16, 100)
-
-
-def age_on(born, day) -> int:
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 def plausible_age(episode) -> Unmet | None:

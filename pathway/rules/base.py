@@ -61,6 +61,11 @@ def move_day(episode) -> dt.date:
 NO_SELECTION = "No selection assessment has been recorded."
 
 
+def age_on(born: dt.date, day: dt.date) -> int:
+    """Age in whole years on `day`."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
 # --- asking each rule once per move ----------------------------------------------------------
 # The move service asks a move's rules to explain a refusal, then django-fsm asks them again as
 # the transition's conditions: within answered_once() both get the same answers, read once.

@@ -1,5 +1,6 @@
 """Reads on episodes, each in a fixed number of queries whatever the number of patients:
-episodes.py (list, view, history, records, revisions); pages add their own modules."""
+episodes.py (list, view, history, records, revisions); measurements.py (renal function and
+weight with the creatinine clearance); pages add their own modules."""
 
 from pathway.selectors.episodes import (
     EpisodeRecords,
@@ -15,6 +16,11 @@ from pathway.selectors.episodes import (
     episode_ttr,
     episode_view,
 )
+from pathway.selectors.measurements import (
+    episode_measurements,
+    measurement_get,
+    with_clearance,
+)
 
 __all__ = [
     "EpisodeRecords",
@@ -25,8 +31,11 @@ __all__ = [
     "episode_history",
     "episode_left_surveillance_on",
     "episode_list",
+    "episode_measurements",
     "episode_records",
     "episode_revisions",
     "episode_ttr",
     "episode_view",
+    "measurement_get",
+    "with_clearance",
 ]

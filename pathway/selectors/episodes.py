@@ -53,6 +53,14 @@ class EpisodeView:
     transitions: list[MoveView]
     warnings: list[Unmet]
     days_in_state: int
+    # VTE-BLEED (pathway.md section 7) on the selection's day and on the discharge's day.
+    vte_bleed_at_selection: rules.VteBleed | None = None
+    vte_bleed_at_discharge: rules.VteBleed | None = None
+
+    @property
+    def vte_bleed(self) -> rules.VteBleed | None:
+        """The latest of the two: at discharge once discharged, else at selection."""
+        return self.vte_bleed_at_discharge or self.vte_bleed_at_selection
 
 
 def episode_get(*, actor, episode_id: int, related: bool = False) -> Episode:
@@ -70,7 +78,9 @@ def episode_get(*, actor, episode_id: int, related: bool = False) -> Episode:
 def episode_view(*, actor, episode_id: int) -> EpisodeView:
     """The episode with every move leaving its state and the rules that block each now."""
     # Every move's rules and the warnings read the same few relations: prefetched once.
-    (episode,) = prefetched([episode_get(actor=actor, episode_id=episode_id, related=True)])
+    (episode,) = prefetched(
+        [episode_get(actor=actor, episode_id=episode_id, related=True)], journey=True
+    )
     views = []
     for move in machine.moves_from(episode.state):
         unmet = move.unmet(episode)
@@ -90,7 +100,11 @@ def episode_view(*, actor, episode_id: int) -> EpisodeView:
         )
     since = episode.state_since or episode.created_at
     days = (timezone.now() - since).days
-    return EpisodeView(episode.episode, views, rules.warnings(episode), days)
+    return EpisodeView(
+        episode.episode, views, rules.warnings(episode), days,
+        vte_bleed_at_selection=rules.vte_bleed_at_selection(episode),
+        vte_bleed_at_discharge=rules.vte_bleed_at_discharge(episode),
+    )  # fmt: skip
 
 
 def episode_history(*, actor, episode_id: int) -> QuerySet[Transition]:

@@ -18,6 +18,8 @@ from pathway.codes import State
 from pathway.models import Episode, surveillance
 
 PREFETCH = ("mdt_decisions", "imaging_studies", "procedure_notes", "history")
+# What section 7's warnings and VTE-BLEED read: the episode view's, not the worklist's.
+JOURNEY = ("courses", "measurements")
 RELATED = ("selection", "anticoagulation", "discharge_plan")
 
 
@@ -106,6 +108,10 @@ class Prefetched:
         self.imaging_studies = Rows(episode.imaging_studies.all())
         self.procedure_notes = Rows(episode.procedure_notes.all())
         self.history = Rows(history)
+        cached = getattr(episode, "_prefetched_objects_cache", {})
+        for name in JOURNEY:
+            if name in cached:  # else read through the episode, a query each
+                setattr(self, name, Rows(cached[name]))
 
     @property
     def episode(self) -> Episode:
@@ -141,12 +147,13 @@ def owed_counts(episodes: list[Episode]) -> dict[int, int]:
     return {r["episode_id"]: r["n"] for r in rows}
 
 
-def prefetched(episodes: list[Episode]) -> list[Prefetched]:
+def prefetched(episodes: list[Episode], *, journey: bool = False) -> list[Prefetched]:
     """The episodes with what the rules read loaded in a fixed number of queries (one per
     relation, one for the follow-ups owed and, for those in surveillance, three for what
-    finishing it depends on), whatever their number."""
+    finishing it depends on), whatever their number; `journey`: also their courses and
+    measurements (the warnings of section 7), one query each."""
     episodes = list(episodes)
-    prefetch_related_objects(episodes, *PREFETCH)
+    prefetch_related_objects(episodes, *PREFETCH, *(JOURNEY if journey else ()))
     owed = owed_counts(episodes)
     watched = [e.id for e in episodes if e.state == State.SURVEILLANCE]
     urgent = surveillance.urgent_result_alerts(watched) if watched else {}

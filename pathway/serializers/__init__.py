@@ -11,6 +11,7 @@ from pathway.serializers.inputs import (
     EpisodeIn,
     ImagingIn,
     MdtIn,
+    MeasurementIn,
     PostopCheckIn,
     ProcedureIn,
     RecordIn,
@@ -28,12 +29,14 @@ from pathway.serializers.outputs import (
     HistoryOut,
     ImagingOut,
     MdtOut,
+    MeasurementOut,
     MoveOut,
     PostopCheckOut,
     ProcedureOut,
     RevisionOut,
     SelectionOut,
     UnmetOut,
+    VteBleedOut,
 )
 
 __all__ = [
@@ -55,6 +58,8 @@ __all__ = [
     "ImagingOut",
     "MdtIn",
     "MdtOut",
+    "MeasurementIn",
+    "MeasurementOut",
     "MoveOut",
     "PostopCheckIn",
     "PostopCheckOut",
@@ -68,4 +73,5 @@ __all__ = [
     "StentIn",
     "TransitionIn",
     "UnmetOut",
+    "VteBleedOut",
 ]

@@ -82,6 +82,24 @@ class SelectionIn(RecordIn):
         required=False, allow_blank=True, default="", help_text="Required when positive."
     )
     comorbidities = serializers.CharField(required=False, allow_blank=True, default="")
+    # VTE-BLEED's facts and the pregnancy status (pathway.md section 7); a request without
+    # them records the defaults, as before they existed.
+    active_cancer = serializers.BooleanField(required=False, default=False)
+    uncontrolled_hypertension = serializers.BooleanField(required=False, default=False)
+    anaemia = serializers.BooleanField(required=False, default=False)
+    prior_bleeding = serializers.BooleanField(
+        required=False, default=False, help_text="A history of bleeding."
+    )
+    pregnancy = serializers.ChoiceField(
+        choices=codes.Pregnancy.choices, required=False, allow_blank=True, allow_null=True,
+        default="", help_text="Blank or null: not recorded.",
+    )  # fmt: skip
+    contraception = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="Null: not recorded."
+    )
+
+    def validate_pregnancy(self, value):
+        return value or ""
 
 
 class MdtIn(RecordIn):
@@ -183,9 +201,30 @@ class ComplicationIn(RecordIn):
         required=False,
         allow_null=True,
         default=None,
-        help_text="For bleeding kinds only (access-site bleeding, haematoma), and required there.",
+        help_text="The ISTH class: required for every bleeding kind (access-site bleeding, "
+        "haematoma, gastrointestinal bleeding, intracranial haemorrhage, other bleeding), "
+        "refused for the others.",
     )
     notes = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class MeasurementIn(RecordIn):
+    """Renal function and weight on a day: at least one of the three values."""
+
+    measured_on = serializers.DateField()
+    weight_kg = serializers.DecimalField(
+        max_digits=5, decimal_places=1, min_value=1, max_value=400, required=False,
+        allow_null=True, default=None,
+    )  # fmt: skip
+    creatinine_umol_l = serializers.DecimalField(
+        max_digits=6, decimal_places=1, min_value=5, max_value=3000, required=False,
+        allow_null=True, default=None, help_text="Serum creatinine, µmol/L.",
+    )  # fmt: skip
+    creatinine_clearance_ml_min = serializers.DecimalField(
+        max_digits=5, decimal_places=1, min_value=0, max_value=300, required=False,
+        allow_null=True, default=None, help_text="When measured or computed elsewhere; "
+        "else computed by Cockcroft–Gault from the creatinine.",
+    )  # fmt: skip
 
 
 class PostopCheckIn(RecordIn):

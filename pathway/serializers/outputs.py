@@ -8,6 +8,7 @@ from pathway.models import (
     Episode,
     ImagingStudy,
     MdtDecision,
+    Measurement,
     PostopCheck,
     PreProcedureAnticoagulation,
     ProcedureNote,
@@ -48,6 +49,27 @@ class MoveOut(serializers.Serializer):
     permitted = serializers.BooleanField(help_text="Whether the caller's role may make this move.")
 
 
+class VteBleedPartOut(serializers.Serializer):
+    factor = serializers.CharField(
+        help_text="active_cancer, uncontrolled_hypertension (a man), anaemia, prior_bleeding, "
+        "age_60_or_over, renal_dysfunction (creatinine clearance 30-60 mL/min)."
+    )
+    points = serializers.FloatField()
+
+
+class VteBleedOut(serializers.Serializer):
+    score = serializers.FloatField()
+    high_risk = serializers.BooleanField(help_text="A score of 2 or more: it informs only.")
+    parts = VteBleedPartOut(many=True, help_text="The factors that scored.")
+    missing = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Facts that could not be told (creatinine_clearance, sex): the score may be "
+        "higher.",
+    )
+    at = serializers.CharField(help_text="selection or discharge.")
+    on = serializers.DateField(help_text="The day it was assessed for (age, renal function).")
+
+
 class EpisodeDetailOut(EpisodeOut):
     days_in_state = serializers.IntegerField()
     transitions = MoveOut(many=True)
@@ -59,10 +81,17 @@ class EpisodeDetailOut(EpisodeOut):
         help_text="Rosendaal TTR of the INR readings taken on a VKA (each interval against the "
         "target range stored on its first reading), a percentage; null: fewer than two.",
     )
+    vte_bleed = VteBleedOut(
+        allow_null=True, help_text="The latest VTE-BLEED: at discharge once discharged, else at "
+        "selection; null without a selection assessment.",
+    )  # fmt: skip
+    vte_bleed_at_selection = VteBleedOut(allow_null=True)
+    vte_bleed_at_discharge = VteBleedOut(allow_null=True, help_text="Null before discharge.")
 
     class Meta(EpisodeOut.Meta):
         fields = [
-            *EpisodeOut.Meta.fields, "days_in_state", "transitions", "warnings", "records", "ttr"
+            *EpisodeOut.Meta.fields, "days_in_state", "transitions", "warnings", "records", "ttr",
+            "vte_bleed", "vte_bleed_at_selection", "vte_bleed_at_discharge",
         ]  # fmt: skip
 
 
@@ -113,6 +142,28 @@ class ComplicationOut(_model_out(Complication)):
     early = serializers.BooleanField(
         read_only=True, help_text="Within 30 days of the procedure it follows (derived)."
     )
+
+
+class MeasurementOut(serializers.ModelSerializer):
+    creatinine_clearance = serializers.FloatField(
+        source="clearance.value", allow_null=True, read_only=True,
+        help_text="mL/min: the one given, else Cockcroft–Gault; null when neither can be had.",
+    )  # fmt: skip
+    creatinine_clearance_method = serializers.CharField(
+        source="clearance.method", allow_null=True, read_only=True,
+        help_text="given or cockcroft_gault; null without a value.",
+    )  # fmt: skip
+    creatinine_clearance_note = serializers.CharField(
+        source="clearance.note", read_only=True, help_text="Why there is no value, in words."
+    )
+
+    class Meta:
+        model = Measurement
+        fields = [
+            "id", "measured_on", "weight_kg", "creatinine_umol_l", "creatinine_clearance_ml_min",
+            "creatinine_clearance", "creatinine_clearance_method", "creatinine_clearance_note",
+            "recorded_by", "recorded_at",
+        ]  # fmt: skip
 
 
 class RevisionOut(serializers.Serializer):

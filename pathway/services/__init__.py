@@ -7,12 +7,14 @@ split by concern and re-exported here.
 - procedure.py: the procedure note and the discharge plan;
 - events.py: complications and post-op checks;
 - anticoagulation.py: the anticoagulation courses (section 7);
+- measurements.py: renal function and weight (section 7);
 - common.py: what every writer shares (the lock, the timeline, dates).
 """
 
 from pathway.services.anticoagulation import course_add, course_change
 from pathway.services.episodes import episode_assign, episode_open, episode_read_record
 from pathway.services.events import complication_add, postop_check_add
+from pathway.services.measurements import measurement_add
 from pathway.services.moves import episode_transition
 from pathway.services.procedure import discharge_plan_record, procedure_note_record
 from pathway.services.records import (
@@ -33,6 +35,7 @@ __all__ = [
     "episode_read_record",
     "episode_transition",
     "imaging_study_add",
+    "measurement_add",
     "mdt_decision_add",
     "postop_check_add",
     "procedure_note_record",

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import InvalidInput
-from pathway.codes import State, Thrombophilia
+from pathway.codes import Pregnancy, State, Thrombophilia
 from pathway.models import (
     ImagingStudy,
     MdtDecision,
@@ -50,9 +50,21 @@ def selection_record(
     thrombophilia: str = Thrombophilia.NOT_TESTED,
     thrombophilia_finding: str = "",
     comorbidities: str = "",
+    active_cancer: bool = False,
+    uncontrolled_hypertension: bool = False,
+    anaemia: bool = False,
+    prior_bleeding: bool = False,
+    pregnancy: str = "",
+    contraception: bool | None = None,
     reason: str = "",
 ) -> SelectionAssessment:
+    """The assessment at selection, with the facts VTE-BLEED reads (active cancer, uncontrolled
+    hypertension, anaemia, prior bleeding) and the pregnancy and contraception status that a
+    VKA or a DOAC calls for (blank and None: not recorded)."""
     no_future(assessed_on=assessed_on, symptom_onset=symptom_onset)
+    pregnancy = pregnancy or ""
+    if pregnancy and pregnancy not in Pregnancy.values:
+        raise InvalidInput({"pregnancy": f"One of: {', '.join(Pregnancy.values)}."})
     if symptom_onset > assessed_on:
         raise InvalidInput({"symptom_onset": "Symptom onset cannot be after the assessment."})
     thrombophilia_finding = (thrombophilia_finding or "").strip()
@@ -85,6 +97,12 @@ def selection_record(
                 thrombophilia=thrombophilia,
                 thrombophilia_finding=thrombophilia_finding,
                 comorbidities=comorbidities,
+                active_cancer=active_cancer,
+                uncontrolled_hypertension=uncontrolled_hypertension,
+                anaemia=anaemia,
+                prior_bleeding=prior_bleeding,
+                pregnancy=pregnancy,
+                contraception=contraception,
             ),
         )
     return record

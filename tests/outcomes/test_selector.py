@@ -180,6 +180,27 @@ def test_the_figures_follow_a_new_result_at_once(admin_user, coordinator, nurse)
     assert outcomes_get(actor=admin_user)["complications"]["early"]["pulmonary_embolism"] == 100.0
 
 
+def test_bleeds_on_treatment_count_in_the_complication_rates(admin_user, coordinator):
+    """pathway.md section 7: a gastrointestinal bleed 10 days after the procedure is early, an
+    intracranial haemorrhage at 100 days late, each in one of the two episodes (50 per 100)."""
+    one = discharged(coordinator, days_ago(200))
+    two = discharged(coordinator, days_ago(200))
+    for episode, kind, day in ((one, "gastrointestinal_bleeding", 190),
+                               (two, "intracranial_haemorrhage", 100)):  # fmt: skip
+        services.complication_add(
+            actor=coordinator, episode_id=episode.id, kind=kind, occurred_on=days_ago(day),
+            severity="severe", bleeding_class="major",
+        )  # fmt: skip
+
+    rates = outcomes_get(actor=admin_user)["complications"]
+
+    early = {k: v for k, v in rates["early"].items() if v}
+    late = {k: v for k, v in rates["late"].items() if v}
+    assert (early, late) == ({"gastrointestinal_bleeding": 50.0},
+                             {"intracranial_haemorrhage": 50.0})  # fmt: skip
+    assert rates["early"]["other_bleeding"] == 0.0  # every kind is listed
+
+
 # --- the API ---------------------------------------------------------------------------------
 def test_the_api_answers_the_contract_shape(as_admin, cohort):
     response = as_admin.get(URL, {"procedure_from": "", "lesion": ""})

@@ -474,6 +474,7 @@ REVISION_TABLES = [
     "pathway_historicaldischargeplan",
     "pathway_historicalcomplication",
     "pathway_historicalpostopcheck",
+    "pathway_historicalmeasurement",
     "tasks_historicalfollowup",
     "tasks_historicalvisit",
 ]
@@ -482,8 +483,13 @@ REVISION_TABLES = [
 @pytest.fixture
 def everything_recorded(coordinator, nurse):
     """An episode with a revision in every revised table: walked to post-op twenty days ago,
-    checked on the ward, a haematoma, discharged, its two-week duplex done and a visit."""
+    weighed, checked on the ward, a haematoma, discharged, its two-week duplex done and a
+    visit."""
     episode = walk_to(coordinator, PatientFactory(), State.POST_OP, on=days_ago(20))
+    services.measurement_add(
+        actor=coordinator, episode_id=episode.id, measured_on=days_ago(20),
+        weight_kg=Decimal("72.5"), creatinine_umol_l=Decimal("88"),
+    )  # fmt: skip
     services.postop_check_add(
         actor=coordinator, episode_id=episode.id, at=timezone.now() - dt.timedelta(days=19),
         limb_perfusion="normal", compartment_signs=False, access_bleeding=False, pain_score=3,
