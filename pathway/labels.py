@@ -66,6 +66,7 @@ RULES = {
     "imaging_current": "Imaging recent enough",
     "thrombus_age": "Thrombus age at booking",
     "plausible_age": "Plausible age",
+    "bridging_complete": "Bridging to the VKA complete",
 }
 
 

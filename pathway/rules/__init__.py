@@ -8,6 +8,7 @@
 from pathway.rules.advisory import (
     AGE_PLAUSIBLE,
     IMAGING_CURRENT_DAYS,
+    bridging_complete,
     completion_venogram,
     imaging_current,
     imaging_findings_reviewed,
@@ -63,6 +64,7 @@ __all__ = [
     "Rule",
     "Unmet",
     "anticoagulated",
+    "bridging_complete",
     "completion_venogram",
     "correctable_move",
     "cross_sectional_done",
