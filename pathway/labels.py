@@ -67,6 +67,7 @@ RULES = {
     "thrombus_age": "Thrombus age at booking",
     "plausible_age": "Plausible age",
     "anticoagulant_suitable": "Anticoagulant suitable",
+    "bridging_complete": "Bridging to the VKA complete",
 }
 
 

@@ -8,9 +8,10 @@ from tasks.services import topup
 
 @shared_task(acks_late=True, ignore_result=True)
 def sweep_followups() -> int:
-    """Every minute (beat): follow-up alerts owed, unseen urgent results, stalled episodes."""
+    """Every minute (beat): follow-up alerts owed, unseen urgent results, stalled episodes,
+    courses at their end undecided."""
     result = services.followups_sweep()
-    return result.alerts + result.stalled
+    return result.alerts + result.stalled + result.course_endings
 
 
 @shared_task(

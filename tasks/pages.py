@@ -32,7 +32,7 @@ ALERT_KINDS = {
     Alert.Kind.ESCALATION: ("Escalated", "bad"),
     Alert.Kind.URGENT_RESULT: ("Urgent result", "bad"),
     Alert.Kind.STALLED: ("Stalled", "warn"),
-    Alert.Kind.COURSE_ENDING: ("Course ending", "warn"),
+    Alert.Kind.COURSE_ENDING: ("Course at its end", "warn"),
 }
 GRADES = {
     Alert.Grade.CRITICAL: ("Critical", "bad"),

@@ -56,13 +56,16 @@ def visit_list(*, actor, episode_id: int) -> list[Visit]:
 # Where an alert stands in every inbox (pathway.md section 6: critical first, then urgent,
 # then the rest): a critical finding (its urgent result, or the escalation carrying its
 # grade); any other urgent finding or its escalation; a wait gone on too long (a missed
-# follow-up escalated, a stalled episode), which the issue calls routine escalations; then
-# what is simply due or overdue. Oldest first within each.
+# follow-up escalated, a stalled episode, a course at its end with no decision), which the
+# issue calls routine escalations; then what is simply due or overdue. Oldest first within each.
 CRITICAL, URGENT, LATE, ROUTINE = range(4)
 URGENCY = Case(
     When(grade=Alert.Grade.CRITICAL, then=Value(CRITICAL)),
     When(Q(kind=Alert.Kind.URGENT_RESULT) | Q(escalates__isnull=False), then=Value(URGENT)),
-    When(kind__in=[Alert.Kind.ESCALATION, Alert.Kind.STALLED], then=Value(LATE)),
+    When(
+        kind__in=[Alert.Kind.ESCALATION, Alert.Kind.STALLED, Alert.Kind.COURSE_ENDING],
+        then=Value(LATE),
+    ),
     default=Value(ROUTINE),
 )
 
@@ -85,11 +88,16 @@ def alert_inbox(*, actor) -> QuerySet[Alert]:
     )
 
 
+COURSE_ENDING_WORDS = "An anticoagulation course reached its planned end with no decision recorded"
+
+
 def alert_subject(alert: Alert) -> str:
     """What an alert is about, in words, from what raised it (loaded with the inbox)."""
     if alert.kind == Alert.Kind.STALLED:  # an episode waiting too long: the wait, in words
         wait = (alert.finding or {}).get("text")
         return wait or f"Waiting too long: {alert.get_stall_display() or 'stalled'}"
+    if alert.kind == Alert.Kind.COURSE_ENDING:  # the course at its end, in words
+        return (alert.finding or {}).get("text") or COURSE_ENDING_WORDS
     if alert.follow_up_id:
         fu = alert.follow_up
         return f"{fu.get_kind_display()} due {fu.due_on.isoformat()}"

@@ -111,6 +111,13 @@ class Episode(FSMModelMixin, models.Model):
 
         return latest_duplex_failures([self.id])[self.id]
 
+    def inr_readings(self) -> list:
+        """Its INR readings taken on a VKA, (day, INR) in the order done (tasks rows, through
+        the reverse relations)."""
+        from pathway.models.readings import inr_readings
+
+        return inr_readings([self.id])[self.id]
+
     # --- the state machine (pathway.md section 2) ----------------------------------------
     @transition(
         field=state,

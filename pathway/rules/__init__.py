@@ -10,6 +10,7 @@
 from pathway.rules.advisory import (
     AGE_PLAUSIBLE,
     IMAGING_CURRENT_DAYS,
+    bridging_complete,
     completion_venogram,
     imaging_current,
     imaging_findings_reviewed,
@@ -85,6 +86,7 @@ __all__ = [
     "age_on",
     "anticoagulant_suitable",
     "anticoagulated",
+    "bridging_complete",
     "clearance_of",
     "clearance_on",
     "cockcroft_gault",

@@ -1,10 +1,16 @@
-"""Warnings: what a move allows but a clinician should see (pathway.md sections 2 and 3)."""
+"""Warnings: what a move allows but a clinician should see (pathway.md sections 2, 3, 6, 7)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from pathway.codes import (
     ACTIVE,
+    COURSE_CLASS,
     CROSS_SECTIONAL,
+    DEFAULT_TARGET_INR,
+    CourseAgent,
+    CourseClass,
     Inflow,
     LimbPerfusion,
     MdtRole,
@@ -63,6 +69,8 @@ def warnings(episode) -> list[Unmet]:
         later += [thrombophilia_assessed, postop_checks_recorded]
     if episode.state in (State.PROCEDURE, State.POST_OP, State.SURVEILLANCE):
         later += [completion_venogram, inflow]
+    if episode.state in (State.POST_OP, State.SURVEILLANCE):
+        later.append(bridging_complete)
     found += [u for u in (rule(episode) for rule in later) if u is not None]
     if episode.state in ACTIVE:  # the VKA or DOAC being given: at any course change, discharge
         found += anticoagulant_suitable(episode)
@@ -239,6 +247,71 @@ def inflow(episode) -> Unmet | None:
     if note is not None and note.inflow == Inflow.POOR:
         return unmet(inflow, "Poor inflow to the stented segment, a known cause of stent failure.")
     return None
+
+
+# --- the anticoagulation journey (pathway.md section 7) --------------------------------------
+BRIDGING_DAYS = 5  # a parenteral course runs at least this long alongside a new VKA
+
+
+def _agent_words(agent: str) -> str:
+    return "the VKA" if agent == CourseAgent.VKA else CourseAgent(agent).label.lower()
+
+
+def _alongside(parenteral, vka) -> bool:
+    """The parenteral course ran on at least one day of the (running) VKA course."""
+    return parenteral.stopped_on is None or parenteral.stopped_on >= vka.started_on
+
+
+def _in_range_24h_apart(readings, vka, until) -> bool:
+    """Two INR readings in the VKA's target range, from its start to `until`, on different
+    days (a reading is dated, not timed: a day apart is at least 24 hours)."""
+    low, high = vka.target_inr_low, vka.target_inr_high
+    if low is None or high is None:
+        low, high = (Decimal(v) for v in DEFAULT_TARGET_INR)
+    days = {on for on, inr in readings if vka.started_on <= on <= until and low <= inr <= high}
+    return len(days) >= 2
+
+
+def bridging_complete(episode) -> Unmet | None:
+    """A warning: a VKA started while a parenteral course (UFH, LMWH, fondaparinux) runs needs
+    that course for at least 5 days alongside and until two INR readings at least 24 hours
+    apart are in the VKA's range; one stopped earlier, or a VKA started before discharge with
+    no parenteral course alongside at all, leaves the stent under-anticoagulated ("insufficient
+    anticoagulation post-procedure", a common mistake). A VKA started in surveillance without
+    one (a switch from a DOAC) is not bridged. Only for a VKA course still running."""
+    courses = list(episode.courses.all())
+    vkas = [c for c in courses if COURSE_CLASS[c.agent] == CourseClass.VKA and not c.stopped_on]
+    if not vkas:
+        return None
+    parenteral = [c for c in courses if COURSE_CLASS[c.agent] == CourseClass.PARENTERAL]
+    discharge = episode.last_move_into(State.SURVEILLANCE)
+    readings, problems = None, []
+    for vka in vkas:
+        name = _agent_words(vka.agent)
+        alongside = [p for p in parenteral if _alongside(p, vka)]
+        if not alongside:
+            if discharge is None or vka.started_on <= discharge.effective_on:
+                problems.append(
+                    f"{name[:1].upper()}{name[1:]} started on {vka.started_on.isoformat()} with "
+                    "no parenteral anticoagulant alongside"
+                )
+            continue
+        if any(p.stopped_on is None for p in alongside):
+            continue  # still bridging
+        stopped = max(p.stopped_on for p in alongside)
+        together = (stopped - max(vka.started_on, min(p.started_on for p in alongside))).days
+        if readings is None:
+            readings = episode.inr_readings()
+        if together + 1 < BRIDGING_DAYS or not _in_range_24h_apart(readings, vka, stopped):
+            day = (stopped - vka.started_on).days + 1
+            problems.append(f"Bridging stopped on day {day} of {name}")
+    if not problems:
+        return None
+    return unmet(
+        bridging_complete,
+        f"{'; '.join(problems)}; at least {BRIDGING_DAYS} days and two INRs in range 24 h apart "
+        "are needed.",
+    )
 
 
 def postop_check_alarming(check) -> bool:

@@ -6,6 +6,7 @@ concern and re-exported here:
 - alerts.py: who gets an alert, inserting alerts once, acknowledging them;
 - sweep.py: the periodic sweep that raises owed alerts, and the unit's settings;
 - stalled.py: alerts for episodes waiting too long (run by the sweep);
+- course_end.py: alerts for finite anticoagulation courses at their end undecided (the sweep);
 - escalation.py: the escalation delay of each kind of follow-up;
 - consequences.py: what a written pathway record changes (the schedule, urgent alerts);
 - results.py: recording follow-up results and unscheduled visits (result_rules.py: the rules
@@ -15,6 +16,7 @@ concern and re-exported here:
 
 from tasks.services.alerts import alert_acknowledge
 from tasks.services.consequences import followups_after_record_change, postop_check_alert
+from tasks.services.course_end import course_endings_alert
 from tasks.services.delivery import (
     MAX_ATTEMPTS,
     REQUEUE_AFTER,
@@ -29,6 +31,7 @@ from tasks.services.schedule import (
     desired_schedule,
     followups_after_move,
     followups_cancel_open,
+    followups_follow_courses,
     followups_follow_procedure_date,
     followups_schedule,
     followups_undo,
@@ -50,6 +53,7 @@ __all__ = [
     "SweepResult",
     "VCSS_ITEMS",
     "alert_acknowledge",
+    "course_endings_alert",
     "deliveries_requeue_stale",
     "desired_schedule",
     "delivery_send",
@@ -60,6 +64,7 @@ __all__ = [
     "followups_after_move",
     "followups_after_record_change",
     "followups_cancel_open",
+    "followups_follow_courses",
     "followups_follow_procedure_date",
     "followups_schedule",
     "followups_sweep",

@@ -1,5 +1,6 @@
 """What follows when a pathway record is written: the schedule follows a corrected procedure
-date or discharge plan, and an alarming post-op check alerts the coordinator at once.
+date, an anticoagulation course or the discharge plan, a course's end alert is answered by its
+decision or stop, and an alarming post-op check alerts the coordinator at once.
 
 One after-record handler, registered in TasksConfig.ready() through pathway/hooks.py, runs in
 the writer's transaction, so a record and its consequences commit together or not at all.
@@ -9,13 +10,28 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from core.revisions import facts_of
 from pathway import rules
-from pathway.models import DischargePlan, Episode, PostopCheck, ProcedureNote
+from pathway.codes import CourseAgent
+from pathway.models import (
+    AnticoagulationCourse,
+    DischargePlan,
+    Episode,
+    PostopCheck,
+    ProcedureNote,
+)
 from tasks.services.alerts import enqueue, urgent_alerts_insert
+from tasks.services.course_end import course_end_alerts_resolve
 from tasks.services.findings import postop_check_finding
-from tasks.services.schedule import followups_follow_procedure_date, inr_checks_follow_plan
+from tasks.services.schedule import (
+    followups_follow_courses,
+    followups_follow_procedure_date,
+    inr_checks_follow_plan,
+)
 
 PLAN_FACTS = ("anticoagulant", "planned_duration_months")  # what the INR checks depend on
+# What a course's INR checks, its review and its end alert depend on.
+COURSE_FACTS = ("agent", "started_on", "stopped_on", "planned_duration_months", "end_decision")
 
 
 def postop_check_alert(*, episode: Episode, check: PostopCheck) -> list[int]:
@@ -31,6 +47,35 @@ def postop_check_alert(*, episode: Episode, check: PostopCheck) -> list[int]:
     enqueue(raised.deliveries)
     check.urgent = raised.told[0]
     return raised.deliveries
+
+
+def course_change_words(course: AnticoagulationCourse, before: dict | None, reason: str) -> str:
+    """Why a course's follow-ups changed, in words: what happened to it, then the reason."""
+    agent = course.get_agent_display()
+    if before is None:
+        what = f"{agent} started on {course.started_on.isoformat()}."
+    elif course.stopped_on is not None and before.get("stopped_on") is None:
+        what = f"{agent} stopped on {course.stopped_on.isoformat()}."
+    elif before.get("agent") != course.agent:
+        what = f"{CourseAgent(before['agent']).label} changed to {agent.lower()}."
+    elif course.end_decision and not before.get("end_decision"):
+        what = f"{agent}: decided at its planned end to {course.end_decision}."
+    else:
+        what = f"The {agent} course changed."
+    return f"{what} {reason}" if reason else what
+
+
+def course_consequences(
+    *, episode: Episode, course: AnticoagulationCourse, before: dict | None, reason: str
+) -> None:
+    """A course started, changed or stopped: its INR checks and review follow it (in
+    surveillance), and a decision or a stop answers its end alert."""
+    after = facts_of(course)
+    if before is not None and all(before.get(f) == after.get(f) for f in COURSE_FACTS):
+        return  # a dose or a frequency: no date depends on it
+    words = course_change_words(course, before, (reason or "").strip())
+    followups_follow_courses(episode=episode, reason=words)
+    course_end_alerts_resolve(course=course, reason=words)
 
 
 def _current_note_date_changed(episode: Episode, note: ProcedureNote, before: dict) -> bool:
@@ -53,6 +98,8 @@ def followups_after_record_change(*, episode: Episode, record, before, actor, re
         if before is not None and _current_note_date_changed(episode, record, before):
             reason = reason or "The procedure date was corrected."
             followups_follow_procedure_date(episode=episode, reason=reason)
+    elif isinstance(record, AnticoagulationCourse):
+        course_consequences(episode=episode, course=record, before=before, reason=reason)
     elif isinstance(record, DischargePlan):
         if before is not None and any(before.get(f) != getattr(record, f) for f in PLAN_FACTS):
             inr_checks_follow_plan(episode=episode, reason=reason or "The discharge plan changed.")

@@ -68,6 +68,9 @@ def _line(alert: Alert) -> str:
         if wait := (alert.finding or {}).get("text"):
             return f"{episode}: {wait}."
         return f"{episode} has waited too long: {alert.get_stall_display() or 'stalled'}."
+    if alert.kind == Alert.Kind.COURSE_ENDING:  # the course in words: no patient detail in it
+        words = (alert.finding or {}).get("text")
+        return f"{episode}: {words or 'an anticoagulation course reached its planned end'}."
     source = alert
     if alert.escalates_id and not any(getattr(alert, f"{s}_id") for s in SOURCES):
         source = alert.escalates

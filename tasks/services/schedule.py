@@ -1,5 +1,6 @@
 """The follow-up schedule: made at discharge, cancelled on exit, undone on correction, and kept
-in line with the facts it was built from (the procedure date, the discharge plan).
+in line with the facts it was built from (the procedure date, the anticoagulation courses, the
+discharge plan).
 
 One function says what the schedule should be (`desired_schedule`); discharge creates it, and
 a corrected fact reconciles the rows with it. Called inside the pathway writer's transaction
@@ -15,9 +16,10 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from core.dates import add_months
-from pathway.codes import TERMINAL, Anticoagulant, State
+from pathway.codes import TERMINAL, State
 from pathway.models import DischargePlan, Episode, Transition
 from tasks import windows
+from tasks.anchors import COURSE_END, REVIEW_BEFORE_END_DAYS, course_review_due, rule_anchors
 from tasks.models import FollowUp, Kind, ScheduleRule, UnitSettings
 from tasks.schedule import Offset, positions
 from tasks.services.alerts import (
@@ -43,50 +45,85 @@ def window_fields(due: dt.date, days: int) -> dict:
 
 @dataclass(frozen=True)
 class Slot:
-    """One follow-up the schedule should hold: its kind, where it stands, and its dates."""
+    """One follow-up the schedule should hold: its kind, where it stands (its anchor, the
+    course it counts from, if any, and its offset), and its dates."""
 
     kind: str
     anchor: str
     offset: Offset
     due_on: dt.date
     window_days: int
+    course_id: int | None = None
 
     @property
     def key(self) -> tuple:
-        return (self.kind, self.anchor, self.offset.months, self.offset.days)
+        return (self.kind, self.anchor, self.course_id, self.offset.months, self.offset.days)
 
 
 def key_of(follow_up: FollowUp) -> tuple:
-    return (follow_up.kind, follow_up.anchor, follow_up.offset_months, follow_up.offset_days)
+    return (
+        follow_up.kind, follow_up.anchor, follow_up.course_id, follow_up.offset_months,
+        follow_up.offset_days,
+    )  # fmt: skip
+
+
+REVIEW_WINDOW_DAYS = 7  # the review rule's default, if a unit has none
+
+
+def course_end_slots(*, courses, discharged_on: dt.date, window_days: int) -> list[Slot]:
+    """pathway.md section 7: each finite course running at or after the discharge brings an
+    anticoagulation review 4 weeks before its planned end (none for a course stopped before
+    it, nor one due before the discharge)."""
+    slots = []
+    for course in courses:
+        due = course_review_due(course)
+        if due is not None and due >= discharged_on:
+            offset = Offset(days=REVIEW_BEFORE_END_DAYS)  # counted back from the end
+            review = Kind.ANTICOAGULATION_REVIEW
+            slots.append(Slot(review, COURSE_END, offset, due, window_days, course.id))
+    return slots
 
 
 def desired_schedule(
     *,
     procedure_on: dt.date,
     discharged_on: dt.date,
-    plan: DischargePlan,
+    plan: DischargePlan | None,
+    courses=(),
     today: dt.date | None = None,
 ) -> list[Slot]:
-    """The follow-ups of pathway.md section 4 from the unit's active rules: each anchored on
-    the procedure or the discharge, repeats up to the unit's horizon ahead of the anchor or of
-    today, whichever is later (the horizon rolls on, as the daily top-up does), VKA-only rules
-    only on a VKA and only for its planned duration, and none before the discharge (the
-    pre-discharge duplex covers those)."""
+    """The follow-ups of pathway.md sections 4 and 7 from the unit's active rules: each anchored
+    on the procedure, the discharge or a VKA course's start (tasks/anchors.py), repeating up to
+    the unit's horizon ahead of the anchor or of today, whichever is later (the horizon rolls
+    on, as the daily top-up does), INR checks only while their VKA course runs and for its
+    planned duration; and a review before each finite course's planned end. None before the
+    discharge (the pre-discharge duplex and the INR readings in post-op cover those)."""
     today = today or timezone.localdate()
     horizon = UnitSettings.current().horizon_months
-    on_vka = plan.anticoagulant == Anticoagulant.VKA
+    rules = list(ScheduleRule.objects.order_by("id"))
     slots = {}
-    for rule in ScheduleRule.objects.filter(active=True).order_by("id"):
-        if rule.vka_only and not on_vka:
-            continue
-        anchor_on = procedure_on if rule.anchor == PROCEDURE else discharged_on
-        until = add_months(max(anchor_on, today), horizon)
-        if rule.vka_only and plan.planned_duration_months:
-            until = min(until, add_months(discharged_on, plan.planned_duration_months))
-        for offset, due in positions(anchor_on, rule.first_offsets, rule.then_every, until):
-            if due >= discharged_on:
-                slot = Slot(rule.kind, rule.anchor, offset, due, rule.window_days)
-                slots.setdefault(slot.key, slot)
+    for rule in (r for r in rules if r.active):
+        anchors = rule_anchors(
+            rule, procedure_on=procedure_on, discharged_on=discharged_on, courses=courses,
+            plan=plan,
+        )  # fmt: skip
+        for anchor in anchors:
+            until = add_months(max(anchor.on, today), horizon)
+            if anchor.ends_on is not None:
+                until = min(until, anchor.ends_on)
+            for offset, due in positions(anchor.on, rule.first_offsets, rule.then_every, until):
+                if due >= discharged_on:
+                    slot = Slot(rule.kind, anchor.name, offset, due, rule.window_days,
+                                anchor.course_id)  # fmt: skip
+                    slots.setdefault(slot.key, slot)
+    review_window = next(
+        (r.window_days for r in rules if r.kind == Kind.ANTICOAGULATION_REVIEW),
+        REVIEW_WINDOW_DAYS,
+    )
+    for slot in course_end_slots(
+        courses=courses, discharged_on=discharged_on, window_days=review_window
+    ):
+        slots.setdefault(slot.key, slot)
     return list(slots.values())
 
 
@@ -95,6 +132,7 @@ def _row(episode: Episode, move: Transition, slot: Slot) -> FollowUp:
         episode=episode,
         kind=slot.kind,
         anchor=slot.anchor,
+        course_id=slot.course_id,
         offset_months=slot.offset.months,
         offset_days=slot.offset.days,
         created_by=move,
@@ -103,11 +141,13 @@ def _row(episode: Episode, move: Transition, slot: Slot) -> FollowUp:
 
 
 def followups_schedule(*, episode: Episode, move: Transition) -> list[FollowUp]:
-    """The follow-ups of pathway.md section 4, from the unit's schedule rules."""
+    """The follow-ups of pathway.md sections 4 and 7, from the unit's schedule rules and the
+    courses running at discharge (INR checks from the VKA course's start)."""
     slots = desired_schedule(
         procedure_on=episode.current_procedure_note().date,
         discharged_on=move.effective_on,
-        plan=DischargePlan.objects.get(episode=episode),
+        plan=DischargePlan.objects.filter(episode=episode).first(),
+        courses=list(episode.courses.all()),
     )
     return FollowUp.objects.bulk_create(_row(episode, move, slot) for slot in slots)
 
@@ -221,7 +261,8 @@ def _reconcile(
         for slot in desired_schedule(
             procedure_on=episode.current_procedure_note().date,
             discharged_on=discharge.effective_on,
-            plan=DischargePlan.objects.get(episode=episode),
+            plan=DischargePlan.objects.filter(episode=episode).first(),
+            courses=list(episode.courses.all()),
         )
         if in_scope(slot.kind, slot.anchor)
     }
@@ -281,20 +322,48 @@ def followups_follow_procedure_date(*, episode: Episode, reason: str) -> Reconci
     )
 
 
+def _vka_kinds() -> set[str]:
+    return set(ScheduleRule.objects.filter(vka_only=True).values_list("kind", flat=True))
+
+
 def inr_checks_follow_plan(*, episode: Episode, reason: str) -> Reconciled | None:
-    """A changed discharge plan adds or cancels the VKA-only follow-ups (INR checks): a switch
-    to a VKA or a longer duration adds those due from today on (checks already past are not
-    created as overdue: the patient was not on a VKA then); a switch away from a VKA or a
-    shorter duration cancels the open ones no longer wanted, with `reason`. A new target INR
-    range changes no date: each reading is judged against the plan when it is recorded."""
+    """A changed discharge plan adds or cancels the VKA-only follow-ups (INR checks) of an
+    episode whose VKA is known only from its plan (no VKA course recorded; with courses, they
+    decide: followups_follow_courses): a switch to a VKA or a longer duration adds those due
+    from today on (checks already past are not created as overdue: the patient was not on a
+    VKA then); a switch away from a VKA or a shorter duration cancels the open ones no longer
+    wanted, with `reason`. A new target INR range changes no date: each reading is judged
+    against the range in force when it is recorded."""
     discharge = _standing_discharge(episode)
     if discharge is None:
         return None
-    vka_kinds = set(ScheduleRule.objects.filter(vka_only=True).values_list("kind", flat=True))
+    vka_kinds = _vka_kinds()
     return _reconcile(
         episode=episode,
         discharge=discharge,
         in_scope=lambda kind, anchor: kind in vka_kinds,
+        reason=reason,
+        create_from=timezone.localdate(),
+    )
+
+
+def followups_follow_courses(*, episode: Episode, reason: str) -> Reconciled | None:
+    """A course started, changed or stopped in surveillance brings its follow-ups in line
+    (pathway.md section 7), in the writer's transaction: a new VKA course adds its INR checks
+    counted from its start, those due from today on (none created already overdue); a stop,
+    or a change away from a VKA, cancels the open checks due after it, saying why (`reason`),
+    their alerts resolved; a corrected start date moves the open ones, each keeping its id; a
+    finite course gets its review 4 weeks before the planned end, moved with it. Completed
+    follow-ups never change. Before discharge nothing is scheduled: the discharge reads the
+    courses then."""
+    discharge = _standing_discharge(episode)
+    if discharge is None:
+        return None
+    vka_kinds = _vka_kinds()
+    return _reconcile(
+        episode=episode,
+        discharge=discharge,
+        in_scope=lambda kind, anchor: kind in vka_kinds or anchor == COURSE_END,
         reason=reason,
         create_from=timezone.localdate(),
     )

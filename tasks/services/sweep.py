@@ -22,6 +22,7 @@ from tasks.services.alerts import (
     silenced,
     urgent_results_escalate,
 )
+from tasks.services.course_end import course_endings_alert
 from tasks.services.delivery import deliveries_requeue_stale
 from tasks.services.escalation import escalation_days_by_kind, overdue_escalations_redate
 from tasks.services.stalled import stalled_episodes_alert
@@ -107,12 +108,14 @@ class SweepResult:
     batches: int = 0
     escalations: int = 0
     stalled: int = 0
+    course_endings: int = 0
 
 
 def followups_sweep(*, today: dt.date | None = None, batch_size: int = 1000) -> SweepResult:
     """Raise every alert owed today, each once, in batches of claimed follow-ups; escalate
-    urgent results nobody has seen; alert the coordinators of stalled episodes. Nothing is
-    raised for a closed episode nor for a patient whose death is recorded."""
+    urgent results nobody has seen; alert the coordinators of stalled episodes and of finite
+    anticoagulation courses at their end with no decision. Nothing is raised for a closed
+    episode nor for a patient whose death is recorded."""
     today = today or timezone.localdate()
     unit = UnitSettings.current()
     escalation_days = escalation_days_by_kind(unit=unit)
@@ -121,6 +124,7 @@ def followups_sweep(*, today: dt.date | None = None, batch_size: int = 1000) -> 
     deliveries_requeue_stale()
     result.escalations = urgent_results_escalate()
     result.stalled = stalled_episodes_alert(today=today, unit=unit)
+    result.course_endings = course_endings_alert(today=today)
     stuck: set[int] = set()  # owed alerts nobody could be given: left owed for the next sweep
     while True:
         with transaction.atomic():

@@ -11,8 +11,11 @@ discharge. It only creates: it never moves nor cancels a row.
   defaults an episode is topped up once every four years, with four more yearly visits and four
   years of INR checks, and a whole next duplex and review always stand at least a year ahead,
   even if the job stopped for months.
-- Which kinds: each active schedule rule; a VKA-only rule (INR checks) only while the discharge
-  plan is a VKA, and only up to its planned duration (none beyond it; lifelong when it is null).
+- Which kinds: each active schedule rule; a VKA-only rule (INR checks) per VKA course, counted
+  from its start, while it runs and up to its planned duration (none beyond it; lifelong when
+  it is null); for a VKA known only from the discharge plan (no VKA course recorded), from the
+  discharge up to the plan's duration (tasks/anchors.py). A finite course's review is a single
+  row made with its course (tasks/services/schedule.py), never topped up.
 - Not a backlog: a follow-up whose window had already closed when the top-up would make it is
   not made (it would be overdue on creation, like the INR checks `inr_checks_follow_plan` adds
   from the day of a switch). Run daily, nothing is ever skipped; a unit starting the top-up with
@@ -22,7 +25,7 @@ discharge. It only creates: it never moves nor cancels a row.
   once a day on a 2-core machine, with PostgreSQL's JIT off for it: compiling the plan took
   longer than running it). Then, in batches, the episodes are locked (`SELECT ... FOR UPDATE
   SKIP LOCKED`, so two top-ups, or a top-up and a pathway writer, never work on one episode at
-  once), their facts read in five queries, and the new rows written with one `bulk_create`.
+  once), their facts read in six queries, and the new rows written with one `bulk_create`.
   Under the lock the latest follow-up is read again, so a second run (or a concurrent one)
   creates nothing more.
 - The one query reads no history: in surveillance, every open follow-up is the standing
@@ -46,12 +49,19 @@ from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 
 from core.dates import add_months
-from pathway.codes import Anticoagulant, State
-from pathway.models import DischargePlan, Episode, ProcedureNote, Transition
+from pathway.codes import Anticoagulant, CourseDecision, State
+from pathway.models import (
+    AnticoagulationCourse,
+    DischargePlan,
+    Episode,
+    ProcedureNote,
+    Transition,
+)
 from tasks import windows
+from tasks.anchors import VKA_AGENTS, VKA_START, Anchor, rule_anchors
 from tasks.models import FollowUp, ScheduleRule, UnitSettings
 from tasks.schedule import parse, positions
-from tasks.services.schedule import PROCEDURE, Slot, window_fields
+from tasks.services.schedule import Slot, window_fields
 
 log = logging.getLogger(__name__)
 
@@ -94,19 +104,54 @@ def _min_gap_days(rule: ScheduleRule) -> int:
     return every.months * 28 + every.days
 
 
+def _per_course(rule: ScheduleRule) -> bool:
+    return rule.vka_only or rule.anchor == VKA_START
+
+
+def _vka_courses_running_low(rule: ScheduleRule, *, today: dt.date, low: dt.date):
+    """The episode's VKA courses whose latest check of `rule` is due before `low` (or that have
+    none) and that may still owe one: one more repeat fits before the stop date and before the
+    planned end (unless decided to continue), and neither is past a window open today."""
+    gap, window = _min_gap_days(rule), rule.window_days
+    checks = FollowUp.objects.filter(
+        course=OuterRef("pk"), kind=rule.kind, cancelled_at__isnull=True
+    )
+    courses = AnticoagulationCourse.objects.filter(episode=OuterRef("pk"), agent__in=VKA_AGENTS)
+    courses = courses.annotate(
+        topup_fits_stop=AddMonths(F("stopped_on"), Value(0), -gap),
+        topup_fits_end=AddMonths(F("started_on"), F("planned_duration_months"), -gap),
+        topup_ends_on=AddMonths(F("started_on"), F("planned_duration_months"), window),
+    )
+    return courses.filter(
+        ~Exists(checks.filter(due_on__gte=low)),
+        Q(stopped_on__isnull=True)
+        | (
+            Q(stopped_on__gte=today - dt.timedelta(days=window))
+            & ~Exists(checks.filter(due_on__gt=OuterRef("topup_fits_stop")))
+        ),
+        Q(planned_duration_months__isnull=True)
+        | Q(end_decision=CourseDecision.CONTINUE)
+        | (
+            Q(GreaterThanOrEqual(F("topup_ends_on"), today))
+            & ~Exists(checks.filter(due_on__gt=OuterRef("topup_fits_end")))
+        ),
+    )
+
+
 def _episodes_running_low(*, rules: list[ScheduleRule], today: dt.date, lead: int):
     """Episodes in surveillance with a rule that applies and whose latest open or completed
-    follow-up of its kind is due before today + lead (or that has none): one query, an
-    anti-join per rule. For a VKA-only rule with a planned duration, the episode counts only
-    while one more repeat fits before the duration ends (else it would be found every day)."""
+    follow-up of its kind (of each VKA course, for a VKA-only rule) is due before today + lead
+    (or that has none): one query, an anti-join per rule. For a VKA-only rule with a planned
+    duration or a stop date, the episode counts only while one more repeat fits before it
+    (else it would be found every day)."""
     low = add_months(today, lead)
     episodes = Episode.objects.filter(state=State.SURVEILLANCE)
     conditions = []
     for rule in rules:
         kind_rows = FollowUp.objects.filter(
-            episode=OuterRef("pk"), kind=rule.kind, cancelled_at__isnull=True
+            episode=OuterRef("pk"), kind=rule.kind, course__isnull=True, cancelled_at__isnull=True
         )
-        if not rule.vka_only:
+        if not _per_course(rule):
             conditions.append(~Exists(kind_rows.filter(due_on__gte=low)))
             continue
         if "topup_discharged_on" not in episodes.query.annotations:
@@ -117,20 +162,26 @@ def _episodes_running_low(*, rules: list[ScheduleRule], today: dt.date, lead: in
                 corrected_by__isnull=True,
             ).order_by("-id")
             plan = DischargePlan.objects.filter(episode=OuterRef("pk"))
+            vka_courses = AnticoagulationCourse.objects.filter(
+                episode=OuterRef("pk"), agent__in=VKA_AGENTS
+            )
             episodes = episodes.annotate(
                 topup_discharged_on=Subquery(standing_discharge.values("effective_on")[:1]),
                 topup_months=Subquery(plan.values("planned_duration_months")[:1]),
                 topup_on_vka=Exists(plan.filter(anticoagulant=Anticoagulant.VKA)),
+                topup_vka_courses=Exists(vka_courses),
             )
-        # One more INR check fits in the planned duration while the latest is due on or before
-        # its end less one repeat; and none is made once the end is past a window open today.
+        # A VKA known only from the plan: one more INR check fits in the planned duration while
+        # the latest is due on or before its end less one repeat; and none is made once the end
+        # is past a window open today.
         fits = f"topup_{rule.kind}_fits_until"
         episodes = episodes.annotate(
             **{fits: AddMonths(F("topup_discharged_on"), F("topup_months"), -_min_gap_days(rule))}
         )
         ends_on = AddMonths(F("topup_discharged_on"), F("topup_months"), rule.window_days)
-        conditions.append(
+        plan_only = (
             Q(topup_on_vka=True)
+            & Q(topup_vka_courses=False)
             & ~Exists(kind_rows.filter(due_on__gte=low))
             & (
                 Q(topup_months__isnull=True)
@@ -140,6 +191,7 @@ def _episodes_running_low(*, rules: list[ScheduleRule], today: dt.date, lead: in
                 )
             )
         )
+        conditions.append(Exists(_vka_courses_running_low(rule, today=today, low=low)) | plan_only)
     return episodes.filter(reduce(or_, conditions))
 
 
@@ -151,49 +203,48 @@ class _Facts:
     discharged_on: dt.date
     procedure_on: dt.date | None
     plan: DischargePlan | None
-    latest: dict[str, dt.date]  # kind -> due date of the latest open or completed follow-up
+    courses: list[AnticoagulationCourse]
+    # (kind, course id or None) -> due date of the latest open or completed follow-up
+    latest: dict[tuple[str, int | None], dt.date]
 
 
 def next_slots(
     rule: ScheduleRule,
     *,
-    procedure_on: dt.date | None,
+    anchors: list[Anchor],
     discharged_on: dt.date,
-    plan: DischargePlan | None,
-    latest: dt.date | None,
+    latest: dict[int | None, dt.date],
     today: dt.date,
     horizon: int,
     lead: int,
 ) -> list[Slot]:
-    """The follow-ups of `rule` to create after `latest` (its kind's latest scheduled one):
-    none unless it is due before today + lead; else every position of the rule's schedule due
-    after it, from the discharge on, up to today + horizon (for a VKA-only rule: only on a VKA,
-    and not beyond the planned duration), leaving out those whose window has already closed."""
-    if latest is not None and latest >= add_months(today, lead):
-        return []
-    on_vka = plan is not None and plan.anticoagulant == Anticoagulant.VKA
-    if rule.vka_only and not on_vka:
-        return []
-    anchor_on = procedure_on if rule.anchor == PROCEDURE else discharged_on
-    if anchor_on is None:
-        return []
-    until = add_months(today, horizon)
-    if rule.vka_only and plan.planned_duration_months:
-        until = min(until, add_months(discharged_on, plan.planned_duration_months))
+    """The follow-ups of `rule` to create, for each of its anchors (tasks/anchors.py
+    rule_anchors), after the latest one scheduled from it (`latest`, by course id): none unless
+    that is due before today + lead; else every position of the series due after it, from the
+    discharge on, up to today + horizon and not beyond the anchor's end (a VKA course's stop or
+    planned end), leaving out those whose window has already closed."""
     slots = {}
-    for offset, due in positions(anchor_on, rule.first_offsets, rule.then_every, until):
-        if due < discharged_on or (latest is not None and due <= latest):
+    for anchor in anchors:
+        last = latest.get(anchor.course_id)
+        if last is not None and last >= add_months(today, lead):
             continue
-        if windows.window(due, rule.window_days).closes_on < today:
-            continue
-        slot = Slot(rule.kind, rule.anchor, offset, due, rule.window_days)
-        slots.setdefault(slot.key, slot)
+        until = add_months(today, horizon)
+        if anchor.ends_on is not None:
+            until = min(until, anchor.ends_on)
+        for offset, due in positions(anchor.on, rule.first_offsets, rule.then_every, until):
+            if due < discharged_on or (last is not None and due <= last):
+                continue
+            if windows.window(due, rule.window_days).closes_on < today:
+                continue
+            slot = Slot(rule.kind, anchor.name, offset, due, rule.window_days, anchor.course_id)
+            slots.setdefault(slot.key, slot)
     return list(slots.values())
 
 
 def _facts_of(episode_ids: list[int]) -> dict[int, _Facts]:
-    """The standing discharge, the current procedure's date, the discharge plan and the latest
-    follow-up of each kind (of the standing discharge) of each episode: five queries."""
+    """The standing discharge, the current procedure's date, the discharge plan, the courses
+    and the latest follow-up of each kind and course (of the standing discharge) of each
+    episode: six queries."""
     moves = Transition.objects.filter(
         episode_id__in=episode_ids,
         name__in=["discharge", "reintervene"],
@@ -210,19 +261,22 @@ def _facts_of(episode_ids: list[int]) -> dict[int, _Facts]:
         ).values_list("episode_id", "reintervention_id", "date")
     }
     plans = {p.episode_id: p for p in DischargePlan.objects.filter(episode_id__in=episode_ids)}
+    courses: dict[int, list[AnticoagulationCourse]] = {}
+    for course in AnticoagulationCourse.objects.filter(episode_id__in=episode_ids):
+        courses.setdefault(course.episode_id, []).append(course)
     discharges = {e: last[(e, "discharge")] for e in episode_ids if (e, "discharge") in last}
-    latest: dict[int, dict[str, dt.date]] = {}
-    for episode_id, kind, due_on in (
+    latest: dict[int, dict[tuple[str, int | None], dt.date]] = {}
+    for episode_id, kind, course_id, due_on in (
         FollowUp.objects.filter(
             created_by_id__in=[move_id for move_id, _ in discharges.values()],
             cancelled_at__isnull=True,
         )
-        .values("episode_id", "kind")
+        .values("episode_id", "kind", "course_id")
         .annotate(latest=Max("due_on"))
-        .values_list("episode_id", "kind", "latest")
+        .values_list("episode_id", "kind", "course_id", "latest")
         .order_by()
     ):
-        latest.setdefault(episode_id, {})[kind] = due_on
+        latest.setdefault(episode_id, {})[(kind, course_id)] = due_on
     facts = {}
     for episode_id, (discharge_id, discharged_on) in discharges.items():
         reintervention = last.get((episode_id, "reintervene"))
@@ -234,6 +288,7 @@ def _facts_of(episode_ids: list[int]) -> dict[int, _Facts]:
             discharged_on=discharged_on,
             procedure_on=notes.get((episode_id, current)),
             plan=plans.get(episode_id),
+            courses=courses.get(episode_id, []),
             latest=latest.get(episode_id, {}),
         )
     return facts
@@ -251,12 +306,17 @@ def _top_up_batch(
         rows = []
         for episode_id, facts in _facts_of(locked).items():
             for rule in rules:
+                anchors = rule_anchors(
+                    rule, procedure_on=facts.procedure_on, discharged_on=facts.discharged_on,
+                    courses=facts.courses, plan=facts.plan,
+                )  # fmt: skip
+                latest = {course: on for (kind, course), on in facts.latest.items()
+                          if kind == rule.kind}  # fmt: skip
                 for slot in next_slots(
                     rule,
-                    procedure_on=facts.procedure_on,
+                    anchors=anchors,
                     discharged_on=facts.discharged_on,
-                    plan=facts.plan,
-                    latest=facts.latest.get(rule.kind),
+                    latest=latest,
                     today=today,
                     horizon=horizon,
                     lead=lead,
@@ -266,6 +326,7 @@ def _top_up_batch(
                             episode_id=episode_id,
                             kind=slot.kind,
                             anchor=slot.anchor,
+                            course_id=slot.course_id,
                             offset_months=slot.offset.months,
                             offset_days=slot.offset.days,
                             created_by_id=facts.discharge_id,

@@ -187,7 +187,7 @@ def test_the_top_up_costs_the_same_few_queries_for_one_episode_or_many(coordinat
     one, many = queries_of_a_top_up(1), queries_of_a_top_up(5)
 
     assert (one[0], many[0]) == (8, 5 * 8)
-    assert one[1] == many[1] <= 14
+    assert one[1] == many[1] <= 15  # the facts are six queries: moves, notes, plans, courses, ...
     on(clock, D(2028, 6, 1))
     with CaptureQueriesContext(connection) as queries:
         assert followups_top_up() == 0

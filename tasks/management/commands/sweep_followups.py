@@ -10,5 +10,6 @@ class Command(BaseCommand):
         result = services.followups_sweep()
         self.stdout.write(
             f"Swept {result.follow_ups} follow-up(s) in {result.batches} batch(es); "
-            f"raised {result.alerts} alert(s); {result.stalled} alert(s) of stalled episodes."
+            f"raised {result.alerts} alert(s); {result.stalled} alert(s) of stalled episodes; "
+            f"{result.course_endings} alert(s) of courses at their end with no decision."
         )
