@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from core.api import SignOutApi, SignOutEverywhereApi, TokenApi, UsersApi
 from core.views import healthz, home
 from pathway import api as pathway_api
+from pathway import api_handover
 from patients import api as patients_api
 from tasks import api as tasks_api
 from tasks import api_outcomes
@@ -47,6 +48,7 @@ urlpatterns = [
     path(f"{episode}procedure/", pathway_api.ProcedureApi.as_view(), name="procedure"),
     path(f"{episode}discharge-plan/", pathway_api.DischargePlanApi.as_view(), name="discharge"),
     path(f"{episode}revisions/", pathway_api.RevisionsApi.as_view(), name="revisions"),
+    path(f"{episode}handover/", api_handover.HandoverApi.as_view(), name="handover"),
     path(f"{episode}complications/", pathway_api.ComplicationsApi.as_view(), name="complications"),
     path(f"{episode}postop-checks/", pathway_api.PostopChecksApi.as_view(), name="postop-checks"),
     path(f"{episode}measurements/", pathway_api.MeasurementsApi.as_view(), name="measurements"),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from pathway.pages import episode, worklist
+from pathway.pages import courses, episode, handover, worklist
 
 urlpatterns = [
     path("episodes/", worklist.worklist, name="worklist"),
@@ -11,6 +11,13 @@ urlpatterns = [
     path("episodes/<int:episode_id>/record/<str:kind>/", episode.record, name="episode-record"),
     path("episodes/<int:episode_id>/assign/", episode.assign, name="episode-assign"),
     path("episodes/<int:episode_id>/print/", episode.print_view, name="episode-print"),
+    path("episodes/<int:episode_id>/handover/", handover.handover, name="episode-handover"),
+    path("episodes/<int:episode_id>/courses/", courses.course_add, name="episode-course-add"),
+    path(
+        "episodes/<int:episode_id>/courses/<int:course_id>/",
+        courses.course_change,
+        name="episode-course-change",
+    ),
     path("episodes/new/", worklist.new_episode, name="new-episode"),
     path("patients/new/", worklist.new_patient, name="new-patient"),
 ]

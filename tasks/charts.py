@@ -4,37 +4,17 @@ plain data: no database here, no request."""
 from __future__ import annotations
 
 import functools
-import io
-import re
 
 import matplotlib
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-
-from matplotlib.figure import Figure  # noqa: E402 - after the backend is chosen
+from core.charts import STYLE
+from core.charts import inline_svg as _svg
 
 DAYS_PER_MONTH = 365.25 / 12
 HORIZON_MONTHS = (6, 12, 24)
 LINE = "#1f4e79"
 BAND = "#9dbbd8"
-STYLE = {
-    "svg.fonttype": "none",  # text stays text: smaller, and selectable
-    "svg.hashsalt": None,  # ids unique to each chart, several on a page
-    "font.size": 9,
-}
-
-
-def _svg(fig: Figure, label: str) -> str:
-    """The figure as an inline <svg> element named by `label` for assistive technology."""
-    out = io.StringIO()
-    with matplotlib.rc_context(STYLE):
-        fig.savefig(out, format="svg", metadata={"Date": None})
-    text = out.getvalue()
-    text = text[text.index("<svg") :]
-    label = label.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
-    return re.sub(
-        r"<svg\b", f'<svg role="img" aria-label="{label}" focusable="false"', text, count=1
-    )
 
 
 CURVE_KEYS = ("days", "estimate", "ci_low", "ci_high")

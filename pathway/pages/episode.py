@@ -17,6 +17,7 @@ from pathway import labels, machine, services
 from pathway.codes import TERMINAL, State
 from pathway.forms.records import RECORD_FORMS, AssignForm, MoveForm, state_code
 from pathway.labels import STAGES
+from pathway.pages.journey import journey_context
 from pathway.selectors import (
     episode_left_surveillance_on,
     episode_records,
@@ -206,6 +207,7 @@ def _context(request, episode_id: int, bound: dict | None = None) -> dict:
         "forms": forms,
         "assign": assign,
         "timeline": timeline,
+        "journey": journey_context(user, episode, bound),
         "warnings": [(labels.rule(w.rule), w.message) for w in view.warnings],
         "can_move": can_move,
         "can_record": can_record,

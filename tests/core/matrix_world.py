@@ -13,6 +13,7 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.utils import timezone
 
+from pathway import services
 from pathway.codes import State
 from tasks.models import Alert, FollowUp
 from tests import factories as f
@@ -35,6 +36,7 @@ class World:
     imaging: object = None
     procedure: object = None
     post_op: object = None
+    course: object = None  # an anticoagulation course of the post-op episode
     surveillance: object = None
     follow_up: object = None  # open, of the surveillance episode
     alerts: dict = field(default_factory=dict)  # role -> an open alert in that user's inbox
@@ -73,6 +75,8 @@ def build() -> World:
     w.imaging = f.episode_in(State.IMAGING, actor)
     w.procedure = f.episode_in(State.PROCEDURE, actor)
     w.post_op = f.episode_in(State.POST_OP, actor)
+    w.course = services.course_add(actor=actor, episode_id=w.post_op.id, agent="enoxaparin",
+                                   started_on=f.today())  # fmt: skip
     # Discharged two weeks after a same-day walk: the 2-week review's window is open today.
     two_weeks_ago = f.today() - dt.timedelta(days=14)
     w.surveillance = f.walk_to(actor, f.PatientFactory(), State.SURVEILLANCE, on=two_weeks_ago)

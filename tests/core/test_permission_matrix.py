@@ -91,6 +91,10 @@ CHECK = {"limb_perfusion": "normal", "compartment_signs": False, "access_bleedin
          "pain_score": 3, "mobilised": True}  # fmt: skip
 OWN_ALERT = lambda w, role: {"alert_id": w.alerts.get(role, w.alerts["coordinator"]).id}  # noqa: E731
 FOLLOW_UP = lambda w, role: {"follow_up_id": w.follow_up.id}  # noqa: E731
+COURSE_STOP = lambda w, r: {  # noqa: E731 - stop the world's course today, saying why
+    f"course{w.course.id}-started_on": s.ago(0), f"course{w.course.id}-stopped_on": s.ago(0),
+    f"course{w.course.id}-reason": "Bridging done.",
+}
 NEW_PATIENT = {"mrn": "RX-2001", "given_name": "Ada", "family_name": "Byron",
                "birth_date": "1968-03-02", "sex": "female"}  # fmt: skip
 
@@ -119,6 +123,7 @@ API_ROWS = [
         body=lambda w, r: {"transition": "correct", "reason": "Referred in error."}),
     Row("history", G, EVERY_ROLE, 200, kw=SURV),
     Row("revisions", G, EVERY_ROLE, 200, kw=SURV),
+    Row("handover", G, EVERY_ROLE, 200, kw=SURV),
     Row("selection", G, EVERY_ROLE, 200, kw=SURV),
     Row("selection", "PUT", STAFF, 200, kw=ep("selection"), body=lambda w, r: s.selection_body()),
     Row("mdt", G, EVERY_ROLE, 200, kw=SURV),
@@ -169,6 +174,11 @@ PAGE_ROWS = [
     Row("worklist", P, STAFF, 302, body=lambda w, r: {"q": "MRN"}, note="search"),
     Row("episode-page", G, EVERY_ROLE, 200, kw=SURV),
     Row("episode-print", G, EVERY_ROLE, 200, kw=SURV),
+    Row("episode-handover", G, EVERY_ROLE, 200, kw=SURV),
+    Row("episode-course-add", P, STAFF, 302, kw=ep("post_op"),
+        body=lambda w, r: {"course-agent": "apixaban", "course-started_on": s.ago(0)}),
+    Row("episode-course-change", P, STAFF, 302, kw=lambda w, r: {
+        "episode_id": w.post_op.id, "course_id": w.course.id}, body=COURSE_STOP),
     Row("episode-move", P, STAFF, 302, kw=ep("selection"),
         body=lambda w, r: {"transition": move_code("refer_to_mdt")}),
     Row("episode-record", P, STAFF, 302, note="a complication",

@@ -1,0 +1,31 @@
+"""What every server-drawn chart shares (the outcomes' curves, an episode's anticoagulation
+journey): matplotlib without a display, text kept as text, and the figure as an inline <svg>
+the Content-Security-Policy allows (its styles are attributes, config/settings.py)."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+STYLE = {
+    "svg.fonttype": "none",  # text stays text: smaller, and selectable
+    "svg.hashsalt": None,  # ids unique to each chart, several on a page
+    "font.size": 9,
+}
+
+
+def inline_svg(fig, label: str) -> str:
+    """The figure as an inline <svg> element named by `label` for assistive technology."""
+    out = io.StringIO()
+    with matplotlib.rc_context(STYLE):
+        fig.savefig(out, format="svg", metadata={"Date": None})
+    text = out.getvalue()
+    text = text[text.index("<svg") :]
+    label = label.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+    return re.sub(
+        r"<svg\b", f'<svg role="img" aria-label="{label}" focusable="false"', text, count=1
+    )
