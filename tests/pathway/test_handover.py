@@ -85,9 +85,11 @@ def test_the_planned_duration_and_the_review_dates(bridged, grace):
     assert plan.agent == "warfarin"
     assert plan.planned_duration_months == 6 and plan.planned_end == dt.date(2025, 7, 8)
     reviews = [f.due_on for f in handover.reviews]
-    # Counted from the procedure on 6 January: 2 weeks, 6 weeks, 3 months, 6 months...
-    assert reviews[:4] == [
-        dt.date(2025, 1, 20), dt.date(2025, 2, 17), dt.date(2025, 4, 6), dt.date(2025, 7, 6),
+    # Counted from the procedure on 6 January: 2 weeks, 6 weeks, 3 months, 6 months; and the
+    # 6-month course's own review, 4 weeks before its planned end on 8 July.
+    assert reviews[:5] == [
+        dt.date(2025, 1, 20), dt.date(2025, 2, 17), dt.date(2025, 4, 6), dt.date(2025, 6, 10),
+        dt.date(2025, 7, 6),
     ]  # fmt: skip
     open_reviews = bridged.follow_ups.open().filter(kind="anticoagulation_review")
     assert reviews == sorted(f.due_on for f in open_reviews)
