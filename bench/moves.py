@@ -122,7 +122,11 @@ def capture(first: int, second: int) -> dict[str, list]:
             # read) that the replay would have to substitute too: none in this loop.
             other = [j for j, (x, y) in enumerate(zip(a, b, strict=True))
                      if x != y and j not in ids and j not in now]  # fmt: skip
-            assert not other, (name, sql, other)
+            # Resolving the episode's stalled alerts names the move just written; the bench's
+            # episodes have no alerts, so replayed with the captured id it touches no row, as
+            # the service's own UPDATE does here.
+            moot = sql.startswith('UPDATE "tasks_alert"')
+            assert moot or not other, (name, sql, other)
             steps.append((sql, [_plain(x) for x in a], ids, now))
         steps.append(("COMMIT", [], [], []))
         templates[name] = steps

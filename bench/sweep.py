@@ -38,6 +38,7 @@ from django.utils import timezone  # noqa: E402
 from tasks import services  # noqa: E402
 
 FILL = """
+SET pathway.allow_truncate = 'on';  -- bench's own database (pathway/migrations/0009)
 TRUNCATE tasks_delivery, tasks_alert, tasks_duplexsegmentresult, tasks_followup,
          pathway_transition, pathway_episode, patients_patient RESTART IDENTITY CASCADE;
 INSERT INTO auth_user (password, is_superuser, username, first_name, last_name, email, is_staff,
