@@ -203,7 +203,9 @@ def record_visit(request, episode_id: int, kind: str):
         return HttpResponse("No such visit.", status=404)
     episode = get_object_or_404(Episode.objects.select_related("patient"), id=episode_id)
     left_on = None
-    if episode.state != State.SURVEILLANCE:
+    # INR readings are taken in post-op too (pathway.md section 7: bridging to a VKA).
+    post_op_inr = episode.state == State.POST_OP and kind == Visit.Kind.INR_CHECK
+    if episode.state != State.SURVEILLANCE and not post_op_inr:
         left_on = episode_left_surveillance_on(actor=request.user, episode_id=episode.id)
         if left_on is None:
             raise Conflict("Unscheduled visits are recorded while the episode is in surveillance.")
@@ -214,6 +216,10 @@ def record_visit(request, episode_id: int, kind: str):
     what = f"Unscheduled {Visit.Kind(kind).label}"
     context = {"what": what, "title": what, "window": None, "action": request.path,
                "prefix": f"visit{episode.id}-{kind}-"}  # fmt: skip
+    if post_op_inr:  # on the ward: back to the episode, a plain form
+        what = "INR reading in post-op"
+        context |= {"what": what, "title": what, "plain": True,
+                    "back": reverse("episode-page", args=[episode.id])}  # fmt: skip
     if left_on is not None:  # a result done in surveillance, entered after it moved on
         what = f"{LATE_WORDS[kind]} done earlier in surveillance"
         context |= {"what": what, "title": what, "late_since": left_on,

@@ -185,6 +185,8 @@ def _context(request, episode_id: int, bound: dict | None = None) -> dict:
     if user.has_perm(roles.RECORD_RESULTS) and episode.state != State.SURVEILLANCE and (
             episode_left_surveillance_on(actor=user, episode_id=episode.id)):  # fmt: skip
         late_results = LATE_RESULTS
+    # INR readings on the ward while a VKA is started (pathway.md section 7).
+    post_op_inr = user.has_perm(roles.RECORD_RESULTS) and episode.state == State.POST_OP
 
     assign = None
     if can_move and episode.state not in TERMINAL:
@@ -212,6 +214,7 @@ def _context(request, episode_id: int, bound: dict | None = None) -> dict:
         "can_move": can_move,
         "can_record": can_record,
         "late_results": late_results,
+        "post_op_inr": post_op_inr,
     }
 
 

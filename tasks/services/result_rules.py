@@ -17,8 +17,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.errors import Conflict, InvalidInput, NotFound
-from pathway.codes import TERMINAL, Anticoagulant, State
-from pathway.models import DischargePlan, ProcedureNote, Stent, Transition
+from pathway.codes import COURSE_CLASS, TERMINAL, Anticoagulant, CourseClass, State
+from pathway.models import AnticoagulationCourse, DischargePlan, ProcedureNote, Stent, Transition
 from pathway.outcomes import VILLALTA_ITEMS
 from tasks.models import DuplexSegmentResult, Kind, UnitSettings
 from tasks.services.findings import Urgent, duplex_finding, inr_finding, review_finding
@@ -54,6 +54,21 @@ class EpisodeFacts:
     procedures: list[dt.date] = field(default_factory=list)  # standing procedure notes' dates
     target_inr: tuple[Decimal, Decimal] | None = None
     anticoagulant: str | None = None  # the discharge plan's long-term anticoagulant
+    # The courses (pathway.md section 7) as (class, started_on, stopped_on, target range or None).
+    courses: list[tuple[str, dt.date, dt.date | None, tuple | None]] = field(default_factory=list)
+    post_op_since: dt.date | None = None  # the day the episode went into post-op, while there
+
+    def inr_judged_by(self, day: dt.date) -> tuple[str | None, tuple | None]:
+        """What an INR taken that day is judged against: the VKA course running then (its
+        range), else, with courses recorded, the class of the one running (judged by nothing);
+        with no course at all, the discharge plan (or the unit's default range)."""
+        running = [c for c in self.courses if c[1] <= day and (c[2] is None or c[2] >= day)]
+        vka = [c for c in running if c[0] == CourseClass.VKA]
+        if vka:
+            return CourseClass.VKA, max(vka, key=lambda c: c[1])[3]
+        if running:
+            return running[-1][0], None
+        return self.anticoagulant, self.target_inr
 
     def stented_on(self, day: dt.date) -> set[str]:
         """The segments stented by then: at the index procedure and at any re-intervention
@@ -113,6 +128,20 @@ def episode_facts_load(episode_ids, kinds) -> dict[int, EpisodeFacts]:
                 target = (unit.default_inr_low, unit.default_inr_high)
             facts[episode_id].target_inr = target
             facts[episode_id].anticoagulant = agent
+        for episode_id, agent, start, stop, low, high in (
+            AnticoagulationCourse.objects.filter(episode_id__in=ids)
+            .order_by("started_on", "id")
+            .values_list(
+                "episode_id",
+                "agent",
+                "started_on",
+                "stopped_on",
+                "target_inr_low",
+                "target_inr_high",
+            )
+        ):
+            target = (low, high) if low is not None else None
+            facts[episode_id].courses.append((COURSE_CLASS[agent], start, stop, target))
     return facts
 
 
@@ -165,13 +194,17 @@ def _duplex_result(
     return result, segments, duplex_finding(segments)
 
 
-def _inr_result(facts: EpisodeFacts, inr: Decimal) -> tuple[dict, Urgent | None]:
-    """Judged against the plan's range as it stands now: a corrected range applies to the next
-    readings, and each earlier one keeps the target it was judged by. On a DOAC or LMWH an INR
-    is kept with no target and judged against nothing (it does not measure their effect)."""
-    if facts.anticoagulant in NOT_JUDGED_BY_INR:
-        return {"inr": str(inr), "target": None, "anticoagulant": facts.anticoagulant}, None
-    low, high = facts.target_inr
+def _inr_result(
+    facts: EpisodeFacts, performed_on: dt.date, inr: Decimal
+) -> tuple[dict, Urgent | None]:
+    """Judged against the range of the VKA course running that day (else the plan's) as it
+    stands now: a corrected range applies to the next readings, and each earlier one keeps the
+    target it was judged by. Off a VKA (a DOAC, a heparin) an INR is kept with no target and
+    judged against nothing (it does not measure their effect)."""
+    anticoagulant, target = facts.inr_judged_by(performed_on)
+    if anticoagulant in NOT_JUDGED_BY_INR or anticoagulant == CourseClass.PARENTERAL:
+        return {"inr": str(inr), "target": None, "anticoagulant": anticoagulant}, None
+    low, high = target or facts.target_inr
     return {"inr": str(inr), "target": [str(low), str(high)]}, inr_finding(inr, low, high)
 
 
@@ -201,7 +234,7 @@ def result_of(
         )
         return result, {"segments": segments}, urgent
     if kind == Kind.INR_CHECK:
-        result, urgent = _inr_result(facts, data["inr"])
+        result, urgent = _inr_result(facts, performed_on, data["inr"])
         return result, None, urgent
     result, urgent = _review_result(data)
     return result, None, urgent
@@ -228,11 +261,23 @@ def _stays_words(stays) -> str:
     )
 
 
-def visit_is_late(facts: EpisodeFacts, *, state: str, performed_on: dt.date, reason: str) -> bool:
+def visit_is_late(
+    facts: EpisodeFacts, *, state: str, kind: str, performed_on: dt.date, reason: str
+) -> bool:
     """When a visit may be dated: in the stay in surveillance going on, as usual; in an earlier
     stay, a result entered after the episode moved on (the duplex that led to a
     re-intervention, entered the day after), which needs a reason and is late (it alerts
-    nobody: the episode has moved on); any other day is refused, naming the stays."""
+    nobody: the episode has moved on); any other day is refused, naming the stays. In post-op
+    an INR may be taken on the ward from the day the episode went there (pathway.md section 7:
+    bridging to a VKA)."""
+    if state == State.POST_OP and kind == Kind.INR_CHECK:
+        name, since = facts.previous_move
+        if performed_on < since:
+            raise InvalidInput({"performed_on": (
+                f"The episode went into post-op on {since.isoformat()}; an INR on the ward "
+                "is dated from then."
+            )})  # fmt: skip
+        return False
     if not facts.stays:
         if state in TERMINAL:
             raise Conflict(f"The episode is closed ('{state}'); it takes no visits.")

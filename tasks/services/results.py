@@ -50,11 +50,12 @@ def followup_record_result(*, actor, follow_up_id: int, performed_on: dt.date, *
 def visit_record(
     *, actor, episode_id: int, kind: str, performed_on: dt.date, reason: str = "", **data
 ) -> Visit:
-    """An unscheduled visit in surveillance (a patient back with symptoms): the same result
-    fields and urgent alerts as a follow-up, and it completes no follow-up. A duplex or INR
-    done in an earlier stay in surveillance may be entered after the episode moved on, with
-    a reason (pathway.md section 6): it counts for outcomes and alerts nobody. The visit
-    returned carries `urgent`: what was found alarming and who was alerted (None: nobody)."""
+    """An unscheduled visit in surveillance (a patient back with symptoms), or an INR on the ward
+    in post-op (section 7): the same result fields and urgent alerts as a follow-up, and it
+    completes no follow-up. A duplex or INR done in an earlier stay in surveillance may be
+    entered after the episode moved on, with a reason (pathway.md section 6): it counts for
+    outcomes and alerts nobody. The visit returned carries `urgent`: what was found alarming
+    and who was alerted (None: nobody)."""
     roles.require(actor, roles.RECORD_RESULTS, "record visit results")
     if kind not in Visit.Kind.values:
         raise InvalidInput({"kind": f"A visit is one of: {', '.join(Visit.Kind.values)}."})
@@ -64,7 +65,9 @@ def visit_record(
         if episode is None:
             raise NotFound("No such episode.")
         facts = episode_facts_load([episode.id], {kind})[episode.id]
-        late = visit_is_late(facts, state=episode.state, performed_on=performed_on, reason=reason)
+        late = visit_is_late(
+            facts, state=episode.state, kind=kind, performed_on=performed_on, reason=reason
+        )
         result, parts, urgent = result_of(facts, kind, performed_on, data)
         visit = Visit(
             episode=episode,
