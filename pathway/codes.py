@@ -147,6 +147,26 @@ COURSE_CLASS = {
 }  # fmt: skip
 
 
+# The agents an older client's codes stand for: the discharge plan's `lmwh` is a low-molecular-
+# weight heparin (not a UFH infusion, nor fondaparinux); `vka` and `doac` their whole class.
+UNNAMED_AGENTS = ("lmwh", "vka", "doac")
+PLAN_AGENTS = {
+    "lmwh": ("lmwh", "enoxaparin", "dalteparin", "tinzaparin"),
+    "vka": tuple(a for a, c in COURSE_CLASS.items() if c == CourseClass.VKA),
+    "doac": tuple(a for a, c in COURSE_CLASS.items() if c == CourseClass.DOAC),
+}
+
+
+class CourseOrigin(models.TextChoices):
+    """Who wrote a course: entered as a course, or by one of the older endpoints (the
+    pre-procedure anticoagulation record, the discharge plan), which keep their meaning by
+    writing the matching course."""
+
+    ENTERED = "entered", "entered as a course"
+    PRE_PROCEDURE = "pre_procedure", "the pre-procedure anticoagulation record"
+    DISCHARGE_PLAN = "discharge_plan", "the discharge plan"
+
+
 class CourseDecision(models.TextChoices):
     """What was decided when a finite course reached (or neared) its planned end."""
 

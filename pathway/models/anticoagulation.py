@@ -6,7 +6,7 @@ from django.db import models
 
 from core.dates import add_months
 from core.revisions import revisions
-from pathway.codes import COURSE_CLASS, CourseAgent, CourseDecision
+from pathway.codes import COURSE_CLASS, CourseAgent, CourseDecision, CourseOrigin
 from pathway.models.episode import Episode
 from pathway.models.records import Recorded
 
@@ -38,6 +38,11 @@ class AnticoagulationCourse(Recorded):
     # What was decided about a finite course near its planned end; blank while undecided.
     end_decision = models.CharField(
         max_length=8, choices=CourseDecision.choices, blank=True, default=""
+    )
+
+    # Written by an older endpoint (which it then follows) or entered as a course.
+    origin = models.CharField(
+        max_length=16, choices=CourseOrigin.choices, default=CourseOrigin.ENTERED, editable=False
     )
 
     history = revisions()

@@ -189,12 +189,17 @@ def thrombus_age(episode) -> Unmet | None:
 
 
 def anticoagulated(episode) -> Unmet | None:
-    ac = record_of(episode, "anticoagulation")
-    if ac is None:
-        return unmet(anticoagulated, "Therapeutic anticoagulation has not been started.")
-    if ac.started_at > timezone.now():
+    """An anticoagulant course running today (pathway.md section 7: the courses, which the
+    pre-procedure anticoagulation record also writes)."""
+    today = timezone.localdate()
+    courses = list(episode.courses.all())
+    if any(c.running_on(today) for c in courses):
+        return None
+    if any(c.started_on > today for c in courses):
         return unmet(anticoagulated, "Therapeutic anticoagulation is recorded as not yet started.")
-    return None
+    if courses:
+        return unmet(anticoagulated, "Every anticoagulant course recorded has stopped.")
+    return unmet(anticoagulated, "Therapeutic anticoagulation has not been started.")
 
 
 # --- procedure -> post_op --------------------------------------------------------------------

@@ -17,9 +17,10 @@ from django.utils import timezone
 from pathway.codes import State
 from pathway.models import Episode, surveillance
 
-PREFETCH = ("mdt_decisions", "imaging_studies", "procedure_notes", "history")
+# `courses`: the anticoagulated guard reads them (pathway.md section 7).
+PREFETCH = ("mdt_decisions", "imaging_studies", "procedure_notes", "history", "courses")
 # What section 7's warnings and VTE-BLEED read: the episode view's, not the worklist's.
-JOURNEY = ("courses", "measurements")
+JOURNEY = ("measurements",)
 RELATED = ("selection", "anticoagulation", "discharge_plan")
 
 
@@ -108,6 +109,7 @@ class Prefetched:
         self.imaging_studies = Rows(episode.imaging_studies.all())
         self.procedure_notes = Rows(episode.procedure_notes.all())
         self.history = Rows(history)
+        self.courses = Rows(episode.courses.all())
         cached = getattr(episode, "_prefetched_objects_cache", {})
         for name in JOURNEY:
             if name in cached:  # else read through the episode, a query each

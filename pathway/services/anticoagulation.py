@@ -16,10 +16,12 @@ from pathway.codes import (
     CourseAgent,
     CourseClass,
     CourseDecision,
+    CourseOrigin,
 )
 from pathway.models import AnticoagulationCourse
 from pathway.rules import inr_range_problem
 from pathway.services.common import after_referral, editable, no_future, record_write
+from pathway.services.course_sync import courses_taken_over
 
 CHANGEABLE = (
     "agent", "dose", "dose_unit", "frequency", "started_on", "stopped_on", "target_inr_low",
@@ -67,7 +69,8 @@ def course_add(
     planned_duration_months: int | None = None,
     reason: str = "",
 ) -> AnticoagulationCourse:
-    """Start a course (overlapping ones are bridging); dated within the episode's timeline."""
+    """Start a course (overlapping ones are bridging); dated within the episode's timeline. A
+    course an older record made for the same kind is taken over (course_sync)."""
     no_future(started_on=started_on, stopped_on=stopped_on)
     with transaction.atomic():
         episode = editable(episode_id, actor, dates={"started_on": started_on})
@@ -78,8 +81,13 @@ def course_add(
             target_inr_high=target_inr_high, planned_duration_months=planned_duration_months,
             reason=(reason or "").strip(),
         ))  # fmt: skip
+        named = courses_taken_over(
+            actor=actor, episode=episode, agent=agent, started_on=started_on
+        )
+        if named is not None:
+            values["origin"] = CourseOrigin.ENTERED
         record, _ = record_write(
-            AnticoagulationCourse(episode=episode),
+            named or AnticoagulationCourse(episode=episode),
             episode=episode,
             actor=actor,
             reason=reason,

@@ -18,6 +18,7 @@ from pathway import hooks, machine, rules
 from pathway.codes import DUPLEX_CAUSES, MdtOutcome, ReinterventionCause
 from pathway.models import Episode, Reintervention, Stent, Transition
 from pathway.services.common import lock
+from pathway.services.course_sync import courses_follow_discharge_plan
 
 
 def _effective_on(move: machine.Move, value: dt.date | None, episode: Episode) -> dt.date:
@@ -154,6 +155,11 @@ def episode_transition(
             if reintervention is not None:
                 _check_reintervention_facts(episode, reintervention)
 
+            if name == "discharge":  # the plan's anticoagulant is the course running now
+                courses_follow_discharge_plan(
+                    actor=actor, episode=episode, plan=episode.discharge_plan, on=effective,
+                    at_discharge=True,
+                )  # fmt: skip
             left, undone, stay_days = episode.state, None, None
             if name == "correct":
                 undone = episode.last_correctable_move()

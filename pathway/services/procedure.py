@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from core.errors import InvalidInput
 from pathway.codes import DEFAULT_TARGET_INR, THROMBOLYTIC_UNIT, Anticoagulant, State, Technique
@@ -19,6 +20,7 @@ from pathway.services.common import (
     record_write,
     relied_on_by,
 )
+from pathway.services.course_sync import courses_follow_discharge_plan
 
 MAX_DOSE = {"mg": Decimal("100"), "IU": Decimal("10000000")}
 
@@ -193,4 +195,9 @@ def discharge_plan_record(
                 compression_reason=compression_reason,
             ),
         )
+        if episode.state == State.SURVEILLANCE:  # after discharge: the course follows the plan
+            courses_follow_discharge_plan(
+                actor=actor, episode=episode, plan=record, on=timezone.localdate(),
+                at_discharge=False, reason=reason,
+            )  # fmt: skip
     return record

@@ -29,6 +29,7 @@ from pathway.services.common import (
     relied_on_by,
     unique,
 )
+from pathway.services.course_sync import courses_follow_preop_record
 
 
 def _one(model, episode):
@@ -195,4 +196,5 @@ def anticoagulation_record(
             relied_on=relied_on_by(episode, "schedule_procedure"),
             values=dict(agent=agent, started_at=started_at),
         )
+        courses_follow_preop_record(actor=actor, episode=episode, record=record, reason=reason)
     return record

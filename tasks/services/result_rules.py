@@ -60,14 +60,16 @@ class EpisodeFacts:
 
     def inr_judged_by(self, day: dt.date) -> tuple[str | None, tuple | None]:
         """What an INR taken that day is judged against: the VKA course running then (its
-        range), else, with courses recorded, the class of the one running (judged by nothing);
-        with no course at all, the discharge plan (or the unit's default range)."""
+        range); on a DOAC, nothing; else the discharge plan (or the unit's default range); a
+        heparin alone before any plan, nothing."""
         running = [c for c in self.courses if c[1] <= day and (c[2] is None or c[2] >= day)]
         vka = [c for c in running if c[0] == CourseClass.VKA]
         if vka:
             return CourseClass.VKA, max(vka, key=lambda c: c[1])[3]
-        if running:
-            return running[-1][0], None
+        if any(c[0] == CourseClass.DOAC for c in running):
+            return CourseClass.DOAC, None
+        if self.anticoagulant is None and running:  # a heparin alone, no plan yet
+            return CourseClass.PARENTERAL, None
         return self.anticoagulant, self.target_inr
 
     def stented_on(self, day: dt.date) -> set[str]:

@@ -102,8 +102,11 @@ def test_two_inrs_in_range_do_not_make_up_for_fewer_than_5_days(coordinator, nur
 # --- with no parenteral course at all ------------------------------------------------------------
 def test_a_vka_discharge_with_no_parenteral_course_alongside_warns(coordinator, clock):
     episode = in_post_op(coordinator, clock)
-    start(coordinator, episode, "warfarin", D(2024, 1, 31))
-    words = "Warfarin started on 2024-01-31 with no parenteral anticoagulant alongside; " + NEEDED
+    (ufh,) = episode.courses.all()  # the pre-procedure record's UFH infusion
+    change(coordinator, ufh, "Infusion stopped after the procedure.", stopped_on=D(2024, 1, 31))
+    clock.move_to(at(D(2024, 2, 1)))
+    start(coordinator, episode, "warfarin", D(2024, 2, 1))
+    words = "Warfarin started on 2024-02-01 with no parenteral anticoagulant alongside; " + NEEDED
     assert warnings(coordinator, episode)["bridging_complete"] == words
 
     discharge_now(coordinator, clock, episode, D(2024, 2, 3))
