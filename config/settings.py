@@ -256,6 +256,8 @@ SPECTACULAR_SETTINGS = {
     ],
     "ENUM_NAME_OVERRIDES": {
         "SegmentEnum": "pathway.codes.Segment",
+        "AgentEnum": "pathway.codes.PreOpAgent",  # before the procedure
+        "CourseAgentEnum": "pathway.codes.CourseAgent",  # an anticoagulation course
         "StateEnum": "pathway.codes.State",
         "ComplicationKindEnum": "pathway.codes.ComplicationKind",
         "FollowUpKindEnum": "tasks.models.Kind",

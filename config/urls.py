@@ -7,7 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from core.api import SignOutApi, SignOutEverywhereApi, TokenApi, UsersApi
 from core.views import healthz, home
 from pathway import api as pathway_api
-from pathway import api_handover
+from pathway import api_courses, api_handover
 from patients import api as patients_api
 from tasks import api as tasks_api
 from tasks import api_outcomes
@@ -45,6 +45,12 @@ urlpatterns = [
     path(f"{episode}mdt/", pathway_api.MdtApi.as_view(), name="mdt"),
     path(f"{episode}imaging/", pathway_api.ImagingApi.as_view(), name="imaging"),
     path(f"{episode}anticoagulation/", pathway_api.AnticoagulationApi.as_view(), name="anticoag"),
+    path(f"{episode}anticoagulation/courses/", api_courses.CoursesApi.as_view(), name="courses"),
+    path(
+        f"{episode}anticoagulation/courses/<int:course_id>/",
+        api_courses.CourseApi.as_view(),
+        name="course",
+    ),
     path(f"{episode}procedure/", pathway_api.ProcedureApi.as_view(), name="procedure"),
     path(f"{episode}discharge-plan/", pathway_api.DischargePlanApi.as_view(), name="discharge"),
     path(f"{episode}revisions/", pathway_api.RevisionsApi.as_view(), name="revisions"),

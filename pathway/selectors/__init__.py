@@ -1,7 +1,9 @@
 """Reads on episodes, each in a fixed number of queries whatever the number of patients:
 episodes.py (list, view, history, records, revisions); measurements.py (renal function and
-weight with the creatinine clearance); pages add their own modules."""
+weight with the creatinine clearance); courses.py (the anticoagulation courses); pages add their
+own modules."""
 
+from pathway.selectors.courses import course_get, episode_courses
 from pathway.selectors.episodes import (
     EpisodeRecords,
     EpisodeView,
@@ -27,6 +29,8 @@ __all__ = [
     "EpisodeView",
     "MoveView",
     "Revision",
+    "course_get",
+    "episode_courses",
     "episode_get",
     "episode_history",
     "episode_left_surveillance_on",

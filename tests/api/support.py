@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from pathway.codes import State
 from pathway.models import (
+    AnticoagulationCourse,
     Complication,
     DischargePlan,
     Episode,
@@ -160,6 +161,7 @@ SAVED = (
     DischargePlan,
     Complication,
     PostopCheck,
+    AnticoagulationCourse,
     Reintervention,
     FollowUp,
     Visit,

@@ -51,6 +51,8 @@ CONTRACT_PATHS = {
     "/api/episodes/{episode_id}/mdt/": "post",
     "/api/episodes/{episode_id}/imaging/": "post",
     "/api/episodes/{episode_id}/anticoagulation/": "put",
+    "/api/episodes/{episode_id}/anticoagulation/courses/": "post",
+    "/api/episodes/{episode_id}/anticoagulation/courses/{course_id}/": "patch",
     "/api/episodes/{episode_id}/procedure/": "put",
     "/api/episodes/{episode_id}/discharge-plan/": "put",
 }

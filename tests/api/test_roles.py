@@ -32,7 +32,9 @@ class Call:
     done: int = 200
 
     def send(self, client: APIClient, target):
-        path = self.path.format(id=getattr(target, "id", None))
+        path = self.path.format(  # a record of an episode names the episode too
+            id=getattr(target, "id", None), episode_id=getattr(target, "episode_id", None)
+        )
         return getattr(client, self.method.lower())(path, self.body(target), format="json")
 
     def __str__(self) -> str:
@@ -52,6 +54,13 @@ def move(name, **extra):
 
 
 EPISODE = "/api/episodes/{id}/"
+COURSE = "/api/episodes/{episode_id}/anticoagulation/courses/{id}/"  # setup builds the course
+
+
+def with_course(actor):
+    episode = f.episode_in(State.POST_OP, actor)
+    return services.course_add(actor=actor, episode_id=episode.id, agent="enoxaparin",
+                               started_on=s.today())  # fmt: skip
 
 # Every write a coordinator makes along the pathway, each on data where it would succeed.
 PATHWAY_WRITES = [
@@ -100,6 +109,21 @@ PATHWAY_WRITES = [
         EPISODE + "anticoagulation/",
         setup=in_state(State.IMAGING),
         body=lambda t: s.anticoagulation_body(),
+    ),
+    Call(
+        "start an anticoagulation course",
+        "POST",
+        EPISODE + "anticoagulation/courses/",
+        setup=in_state(State.POST_OP),
+        body=lambda t: {"agent": "warfarin", "started_on": s.ago(0)},
+        done=201,
+    ),
+    Call(
+        "stop an anticoagulation course",
+        "PATCH",
+        COURSE,
+        setup=with_course,
+        body=lambda t: {"stopped_on": s.ago(0), "reason": "Bridging done."},
     ),
     Call(
         "record the procedure note",
@@ -230,6 +254,12 @@ READS = [
     Call("read the imaging", "GET", EPISODE + "imaging/", setup=in_state(State.PROCEDURE)),
     Call(
         "read the anticoagulation", "GET", EPISODE + "anticoagulation/", setup=in_state("procedure")
+    ),
+    Call(
+        "read the anticoagulation courses",
+        "GET",
+        EPISODE + "anticoagulation/courses/",
+        setup=lambda actor: with_course(actor).episode,
     ),
     Call("read the procedure note", "GET", EPISODE + "procedure/", setup=in_state(State.POST_OP)),
     Call(
@@ -536,6 +566,7 @@ def test_a_user_whose_role_is_removed_loses_access(nurse):
         "/api/episodes/{id}/transitions/",
         "/api/episodes/{id}/mdt/",
         "/api/episodes/{id}/imaging/",
+        "/api/episodes/{id}/anticoagulation/courses/",
         "/api/users/",
     ],
 )
