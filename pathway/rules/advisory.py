@@ -300,7 +300,7 @@ def bridging_complete(episode) -> Unmet | None:
             continue  # still bridging
         stopped = max(p.stopped_on for p in alongside)
         together = (stopped - max(vka.started_on, min(p.started_on for p in alongside))).days
-        if readings is None:
+        if together + 1 >= BRIDGING_DAYS and readings is None:  # read only when they decide
             readings = episode.inr_readings()
         if together + 1 < BRIDGING_DAYS or not _in_range_24h_apart(readings, vka, stopped):
             day = (stopped - vka.started_on).days + 1

@@ -109,9 +109,8 @@ class Prefetched:
         self.imaging_studies = Rows(episode.imaging_studies.all())
         self.procedure_notes = Rows(episode.procedure_notes.all())
         self.history = Rows(history)
-        self.courses = Rows(episode.courses.all())
         cached = getattr(episode, "_prefetched_objects_cache", {})
-        for name in JOURNEY:
+        for name in ("courses", *JOURNEY):
             if name in cached:  # else read through the episode, a query each
                 setattr(self, name, Rows(cached[name]))
 

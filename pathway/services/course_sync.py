@@ -98,7 +98,7 @@ def courses_follow_discharge_plan(
         if course._state.adding:
             values["reason"] = "From the discharge plan."
         course, _ = record_write(course, episode=episode, actor=actor, reason=why, values=values)
-    label = Anticoagulant(plan.anticoagulant).label
+    label = {"vka": "VKA", "doac": "DOAC", "lmwh": "LMWH"}[plan.anticoagulant]
     for other in running:
         if other.id == course.id:
             continue
@@ -107,7 +107,9 @@ def courses_follow_discharge_plan(
             and (other.agent == UFH or plan.anticoagulant != Anticoagulant.VKA)
         )
         if replaced:
-            why = f"Stopped at discharge: the discharge plan's {label} takes over."
+            why = reason if not at_discharge and reason else (
+                f"Stopped at discharge: the discharge plan's {label} takes over."
+            )  # fmt: skip
             _stop(other, episode=episode, actor=actor, on=on, reason=why)
     return course
 

@@ -35,7 +35,6 @@ from tasks.services.schedule import (
     followups_follow_procedure_date,
     followups_schedule,
     followups_undo,
-    inr_checks_follow_plan,
 )
 from tasks.services.stalled import stalled_episodes_alert
 from tasks.services.sweep import (
@@ -70,7 +69,6 @@ __all__ = [
     "followups_sweep",
     "followups_top_up",
     "followups_undo",
-    "inr_checks_follow_plan",
     "postop_check_alert",
     "schedule_rule_save",
     "stalled_episodes_alert",

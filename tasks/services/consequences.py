@@ -1,6 +1,7 @@
 """What follows when a pathway record is written: the schedule follows a corrected procedure
-date, an anticoagulation course or the discharge plan, a course's end alert is answered by its
-decision or stop, and an alarming post-op check alerts the coordinator at once.
+date or an anticoagulation course (the discharge plan writes its course: pathway's
+course_sync), a course's end alert is answered by its decision or stop, and an alarming post-op
+check alerts the coordinator at once.
 
 One after-record handler, registered in TasksConfig.ready() through pathway/hooks.py, runs in
 the writer's transaction, so a record and its consequences commit together or not at all.
@@ -15,7 +16,6 @@ from pathway import rules
 from pathway.codes import CourseAgent
 from pathway.models import (
     AnticoagulationCourse,
-    DischargePlan,
     Episode,
     PostopCheck,
     ProcedureNote,
@@ -26,10 +26,8 @@ from tasks.services.findings import postop_check_finding
 from tasks.services.schedule import (
     followups_follow_courses,
     followups_follow_procedure_date,
-    inr_checks_follow_plan,
 )
 
-PLAN_FACTS = ("anticoagulant", "planned_duration_months")  # what the INR checks depend on
 # What a course's INR checks, its review and its end alert depend on.
 COURSE_FACTS = ("agent", "started_on", "stopped_on", "planned_duration_months", "end_decision")
 
@@ -60,6 +58,9 @@ def course_change_words(course: AnticoagulationCourse, before: dict | None, reas
         what = f"{CourseAgent(before['agent']).label} changed to {agent.lower()}."
     elif course.end_decision and not before.get("end_decision"):
         what = f"{agent}: decided at its planned end to {course.end_decision}."
+    elif before.get("planned_duration_months") != course.planned_duration_months:
+        months = course.planned_duration_months
+        what = f"{agent}: now planned for {months} months." if months else f"{agent}: now lifelong."
     else:
         what = f"The {agent} course changed."
     return f"{what} {reason}" if reason else what
@@ -100,6 +101,4 @@ def followups_after_record_change(*, episode: Episode, record, before, actor, re
             followups_follow_procedure_date(episode=episode, reason=reason)
     elif isinstance(record, AnticoagulationCourse):
         course_consequences(episode=episode, course=record, before=before, reason=reason)
-    elif isinstance(record, DischargePlan):
-        if before is not None and any(before.get(f) != getattr(record, f) for f in PLAN_FACTS):
-            inr_checks_follow_plan(episode=episode, reason=reason or "The discharge plan changed.")
+

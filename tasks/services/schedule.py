@@ -326,27 +326,6 @@ def _vka_kinds() -> set[str]:
     return set(ScheduleRule.objects.filter(vka_only=True).values_list("kind", flat=True))
 
 
-def inr_checks_follow_plan(*, episode: Episode, reason: str) -> Reconciled | None:
-    """A changed discharge plan adds or cancels the VKA-only follow-ups (INR checks) of an
-    episode whose VKA is known only from its plan (no VKA course recorded; with courses, they
-    decide: followups_follow_courses): a switch to a VKA or a longer duration adds those due
-    from today on (checks already past are not created as overdue: the patient was not on a
-    VKA then); a switch away from a VKA or a shorter duration cancels the open ones no longer
-    wanted, with `reason`. A new target INR range changes no date: each reading is judged
-    against the range in force when it is recorded."""
-    discharge = _standing_discharge(episode)
-    if discharge is None:
-        return None
-    vka_kinds = _vka_kinds()
-    return _reconcile(
-        episode=episode,
-        discharge=discharge,
-        in_scope=lambda kind, anchor: kind in vka_kinds,
-        reason=reason,
-        create_from=timezone.localdate(),
-    )
-
-
 def followups_follow_courses(*, episode: Episode, reason: str) -> Reconciled | None:
     """A course started, changed or stopped in surveillance brings its follow-ups in line
     (pathway.md section 7), in the writer's transaction: a new VKA course adds its INR checks

@@ -17,7 +17,7 @@ discharge. It only creates: it never moves nor cancels a row.
   discharge up to the plan's duration (tasks/anchors.py). A finite course's review is a single
   row made with its course (tasks/services/schedule.py), never topped up.
 - Not a backlog: a follow-up whose window had already closed when the top-up would make it is
-  not made (it would be overdue on creation, like the INR checks `inr_checks_follow_plan` adds
+  not made (it would be overdue on creation, like the INR checks `followups_follow_courses` adds
   from the day of a switch). Run daily, nothing is ever skipped; a unit starting the top-up with
   schedules that ran out long ago gets the next visits, the one in its window included.
 - Cheap: one query finds the episodes running low: an anti-join per rule on the follow-ups of

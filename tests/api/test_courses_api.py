@@ -72,7 +72,9 @@ def test_a_coordinator_starts_warfarin_and_gets_its_class_and_default_range(
         "episode": post_op.id, "recorded_by": coordinator.id,
     }  # fmt: skip
     assert body["recorded_at"]
-    assert s.ok(as_coordinator.get(courses_url(post_op))) == [body]
+    ufh, listed = s.ok(as_coordinator.get(courses_url(post_op)))
+    assert listed == body
+    assert (ufh["agent"], ufh["stopped_on"]) == ("ufh_infusion", None)  # bridging goes on
 
 
 @pytest.mark.parametrize(
@@ -161,7 +163,11 @@ def test_a_nurse_can_read_the_courses_but_cannot_start_one(as_nurse, nurse, post
     refused = start(as_nurse, post_op, agent="warfarin")
     not_stopped = change(as_nurse, enoxaparin, stopped_on=s.ago(0), reason="Bridging done.")
 
-    assert [(c["id"], c["class"]) for c in listed] == [(enoxaparin.id, "parenteral")]
+    # The pre-procedure UFH infusion (stopped when enoxaparin started), then enoxaparin.
+    assert [(c["agent"], c["class"]) for c in listed] == [
+        ("ufh_infusion", "parenteral"), ("enoxaparin", "parenteral")
+    ]
+    assert listed[0]["stopped_on"] == s.ago(0) and listed[1]["id"] == enoxaparin.id
     assert (refused.status_code, not_stopped.status_code) == (403, 403)
     assert "role" in refused.json()["detail"]
     assert s.saved() == before
@@ -290,10 +296,10 @@ def test_the_list_costs_the_same_queries_for_one_or_ten_courses(
     as_coordinator, coordinator, post_op, enoxaparin, django_assert_max_num_queries
 ):
     with CaptureQueriesContext(connection) as one:
-        assert len(s.ok(as_coordinator.get(courses_url(post_op)))) == 1
+        assert len(s.ok(as_coordinator.get(courses_url(post_op)))) == 2  # UFH, enoxaparin
     for agent in ["warfarin", "apixaban", "dalteparin"] * 3:
         services.course_add(actor=coordinator, episode_id=post_op.id, agent=agent,
                             started_on=f.today())  # fmt: skip
 
     with django_assert_max_num_queries(len(one)):
-        assert len(s.ok(as_coordinator.get(courses_url(post_op)))) == 10
+        assert len(s.ok(as_coordinator.get(courses_url(post_op)))) == 11

@@ -72,7 +72,11 @@ def test_the_handover_answers_the_case_worked_by_hand(bridged, as_nurse):
         "in_range_in_a_row": 1, "met": False,
     }  # fmt: skip
     assert bridging["text"].startswith("Continue Enoxaparin alongside Warfarin")
-    assert isinstance(body["warnings"], list) and body["earlier_courses"] == []
+    assert isinstance(body["warnings"], list)
+    # The pre-procedure UFH infusion, stopped when enoxaparin started.
+    assert [(c["agent"], c["stopped_on"]) for c in body["earlier_courses"]] == [
+        ("ufh_infusion", "2025-01-07")
+    ]
     assert body["unit_contact"] == {
         "discharged_on": "2025-01-08",
         "discharged_by": {"name": "Grace Hopper", "email": "grace@unit.example"},

@@ -537,15 +537,19 @@ def test_a_walked_episode_lists_every_write_and_the_corrected_procedure_date(
         "imaging_study",
         "imaging_study",
         "anticoagulation",
+        "anticoagulation_course",  # the UFH infusion the record started (pathway.md section 7)
         "procedure_note",
         "imaging_study",
         "discharge_plan",
+        "anticoagulation_course",  # at discharge: the plan's VKA, made as a course
+        "anticoagulation_course",  # and the UFH infusion stopped
         "procedure_note",
     ]
     assert all(r["actor"] == coordinator.username for r in ours)
-    assert [r["before"] is None for r in ours] == [True] * 8 + [False]
+    assert [r["before"] is None for r in ours] == [True] * 10 + [False, False]
+    assert ours[10]["after"]["stopped_on"] == s.ago(5)
     corrected = ours[-1]
-    assert corrected["record_id"] == ours[5]["record_id"]
+    assert corrected["record_id"] == ours[6]["record_id"]
     assert (corrected["before"]["date"], corrected["after"]["date"]) == (s.ago(7), s.ago(6))
     assert corrected["reason"] == "Date copied from the wrong list."
     assert corrected["before"]["stents"] == corrected["after"]["stents"] == [s.stent()]

@@ -14,6 +14,9 @@ from tests.factories import PatientFactory, UserFactory
 
 PROCEDURE_ON = dt.date(2024, 1, 31)  # a month end, so the 3-month visit is clamped to 30 April
 DISCHARGED_ON = dt.date(2024, 2, 3)  # three days later: INR checks count from here
+# The demo plan's 6 months (a course from the discharge) end on 3 Aug 2024: reviewed 4 weeks
+# before (pathway.md section 7).
+PLAN_REVIEW_ON = dt.date(2024, 7, 6)
 
 
 def at(day: dt.date, hour: int = 9) -> dt.datetime:

@@ -158,8 +158,9 @@ def test_the_episode_view_reads_courses_and_readings_in_a_fixed_number_of_querie
     coordinator, nurse, as_nurse, clock
 ):
     episode, heparin = bridging_in_surveillance(coordinator, clock)
-    change(coordinator, heparin, "Stopped early.", stopped_on=SWITCH_ON)
     inr(nurse, clock, episode, D(2024, 8, 10), "2.2")
+    clock.move_to(at(D(2024, 8, 12)))
+    change(coordinator, heparin, "Stopped after a week.", stopped_on=D(2024, 8, 12))  # reads INRs
     url = f"/api/episodes/{episode.id}/"
     as_nurse.get(url)
     with CaptureQueriesContext(connection) as few:

@@ -15,7 +15,7 @@ from tasks import services
 from tasks.models import Alert, FollowUp, UnitSettings
 from tasks.services.consequences import followups_after_record_change
 from tests.factories import PatientFactory
-from tests.tasks.support import DISCHARGED_ON, at, discharge, move, sweep_on
+from tests.tasks.support import DISCHARGED_ON, PLAN_REVIEW_ON, at, discharge, move, sweep_on
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -63,8 +63,11 @@ def test_each_follow_up_knows_its_anchor_and_offset(episode):
     assert positions[("duplex", D(2024, 3, 13))] == ("procedure", 0, 42)
     assert positions[("anticoagulation_review", D(2024, 4, 30))] == ("procedure", 3, 0)
     assert positions[("duplex", D(2026, 1, 31))] == ("procedure", 24, 0)
-    assert positions[("inr_check", D(2024, 2, 10))] == ("discharge", 0, 7)
-    assert positions[("inr_check", D(2024, 3, 30))] == ("discharge", 0, 56)
+    # The plan's VKA is a course from the discharge: its checks count from its start.
+    assert positions[("inr_check", D(2024, 2, 10))] == ("vka_start", 0, 7)
+    assert positions[("inr_check", D(2024, 3, 30))] == ("vka_start", 0, 56)
+    # Its 6 months end on 3 Aug: reviewed 4 weeks before.
+    assert positions[("anticoagulation_review", PLAN_REVIEW_ON)] == ("course_end", 0, 28)
 
 
 def test_the_tasks_app_listens_to_record_changes():
@@ -95,7 +98,9 @@ def test_a_later_procedure_date_moves_every_open_follow_up_built_from_it_keeping
         D(2029, 2, 2),
     ]
     assert open_dates(episode, "duplex") == two_days_later
-    assert open_dates(episode, "anticoagulation_review") == two_days_later
+    # The review before the course's end counts from the course, not the procedure.
+    reviews = sorted([*two_days_later, PLAN_REVIEW_ON])
+    assert open_dates(episode, "anticoagulation_review") == reviews
     six_weeks = the(episode, "duplex", D(2024, 3, 15))
     assert (six_weeks.window_opens_on, six_weeks.window_closes_on) == (
         D(2024, 3, 8),
@@ -217,8 +222,10 @@ def test_a_procedure_date_typed_wrong_and_then_corrected_gets_the_schedule_of_th
     demo.record_discharge_plan(coordinator, episode, anticoagulant="doac")
     move(coordinator, episode, "discharge")
     # Every visit of the first year fell before the discharge: none was made (only the yearly
-    # one that the rolling horizon reaches).
-    assert not episode.follow_ups.filter(due_on__lt=D(2025, 1, 1)).exists()
+    # one that the rolling horizon reaches, and the DOAC's review before its planned end).
+    assert not episode.follow_ups.exclude(anchor="course_end").filter(
+        due_on__lt=D(2025, 1, 1)
+    ).exists()
 
     clock.move_to(at(D(2024, 2, 5)))
     correct_procedure_date(coordinator, episode, D(2024, 1, 31), reason="Year typed wrong.")
@@ -231,7 +238,8 @@ def test_a_procedure_date_typed_wrong_and_then_corrected_gets_the_schedule_of_th
             )
         )  # fmt: skip
 
-    assert len(schedule(fresh)) == 10  # 2w, 6w, 3m, 6m, 12m duplex and review
+    # 2w, 6w, 3m, 6m, 12m duplex and review; the DOAC's review 4 weeks before its 6 months end.
+    assert len(schedule(fresh)) == 11
     assert schedule(episode) == schedule(fresh)
     discharge_move = episode.history.get(name="discharge")
     assert {f.created_by_id for f in episode.follow_ups.all()} == {discharge_move.id}
@@ -255,28 +263,33 @@ def test_a_procedure_date_corrected_before_discharge_is_simply_used_at_discharge
 # --- a changed discharge plan ----------------------------------------------------------------
 def test_switching_from_a_doac_to_a_vka_adds_the_inr_checks_due_from_that_day(coordinator, clock):
     episode = discharge(coordinator, clock, anticoagulant="doac")
-    others = rows(episode)
+    others = rows(episode, anchor="procedure")
     assert not episode.follow_ups.filter(kind="inr_check").exists()
     clock.move_to(at(D(2024, 2, 20)))
 
     change_plan(coordinator, episode, "Switched to warfarin.", anticoagulant="vka")
 
-    # Counted from the discharge on 3 Feb: 10, 17 Feb are past and not created as overdue.
+    # The plan's VKA is a course from today: weekly for 4 weeks, then every 28 days, for the
+    # plan's 6 months (to 20 Aug), as section 7 counts them (no longer from the discharge).
     assert open_dates(episode, "inr_check") == [
-        D(2024, 2, 24),
-        D(2024, 3, 2),
-        D(2024, 3, 30),
-        D(2024, 4, 27),
-        D(2024, 5, 25),
-        D(2024, 6, 22),
-        D(2024, 7, 20),
+        D(2024, 2, 27),
+        D(2024, 3, 5),
+        D(2024, 3, 12),
+        D(2024, 3, 19),
+        D(2024, 4, 16),
+        D(2024, 5, 14),
+        D(2024, 6, 11),
+        D(2024, 7, 9),
+        D(2024, 8, 6),
     ]
     checks = episode.follow_ups.filter(kind="inr_check")
     assert {(f.anchor, f.window_days, f.created_by.name) for f in checks} == {
-        ("discharge", 3, "discharge")
+        ("vka_start", 3, "discharge")
     }
-    assert checks.get(due_on=D(2024, 2, 24)).offset_days == 21
-    assert rows(episode, kind__in=["duplex", "anticoagulation_review"]) == others
+    assert checks.get(due_on=D(2024, 2, 27)).offset_days == 7
+    # The DOAC stopped before its end: its review goes; the VKA's comes 4 weeks before 20 Aug.
+    assert open_dates(episode, "anticoagulation_review")[3:5] == [D(2024, 7, 23), D(2024, 7, 31)]
+    assert rows(episode, anchor="procedure") == others
 
 
 def test_switching_from_a_vka_to_a_doac_cancels_the_open_inr_checks_and_back_restores_them(
@@ -287,7 +300,7 @@ def test_switching_from_a_vka_to_a_doac_cancels_the_open_inr_checks_and_back_res
     services.followup_record_result(
         actor=nurse, follow_up_id=first.id, performed_on=D(2024, 2, 10), inr=Decimal("2.5")
     )
-    others = rows(episode, kind__in=["duplex", "anticoagulation_review"])
+    others = rows(episode, anchor="procedure")
     open_checks = set(
         episode.follow_ups.open().filter(kind="inr_check").values_list("id", flat=True)
     )
@@ -298,12 +311,12 @@ def test_switching_from_a_vka_to_a_doac_cancels_the_open_inr_checks_and_back_res
     cancelled = FollowUp.objects.filter(id__in=open_checks)
     assert len(open_checks) == 8
     assert {(f.cancel_reason, f.cancelled_by_id) for f in cancelled} == {
-        ("Switched to apixaban.", None)
+        ("VKA (product not named) stopped on 2024-02-12. Switched to apixaban.", None)
     }
     assert all(f.cancelled_at for f in cancelled)
     kept = FollowUp.objects.get(id=first.id)
     assert (kept.status, kept.result["inr"]) == ("completed", "2.5")
-    assert rows(episode, kind__in=["duplex", "anticoagulation_review"]) == others
+    assert rows(episode, anchor="procedure") == others
     for day in (D(2024, 2, 14), D(2024, 2, 21), D(2024, 2, 28), D(2024, 3, 27)):
         sweep_on(clock, day)  # when the cancelled checks' windows would have opened
     assert Alert.objects.filter(follow_up__kind="duplex").exists()
@@ -312,12 +325,11 @@ def test_switching_from_a_vka_to_a_doac_cancels_the_open_inr_checks_and_back_res
     clock.move_to(at(D(2024, 4, 2)))
     change_plan(coordinator, episode, "Back on warfarin.", anticoagulant="vka")
 
+    # A new VKA course from 2 Apr: weekly, then every 28 days, for its 6 months (to 2 Oct).
     assert open_dates(episode, "inr_check") == [
-        D(2024, 4, 27),
-        D(2024, 5, 25),
-        D(2024, 6, 22),
-        D(2024, 7, 20),
-    ]
+        D(2024, 4, 9), D(2024, 4, 16), D(2024, 4, 23), D(2024, 4, 30), D(2024, 5, 28),
+        D(2024, 6, 25), D(2024, 7, 23), D(2024, 8, 20), D(2024, 9, 17),
+    ]  # fmt: skip
     assert not set(episode.follow_ups.open().values_list("id", flat=True)) & open_checks
 
 
@@ -337,7 +349,9 @@ def test_a_changed_planned_duration_cancels_or_adds_inr_checks(coordinator, cloc
     ]
     cancelled = episode.follow_ups.filter(kind="inr_check", cancelled_at__isnull=False)
     assert sorted(f.due_on for f in cancelled) == [D(2024, 5, 25), D(2024, 6, 22), D(2024, 7, 20)]
-    assert {f.cancel_reason for f in cancelled} == {"Three months is enough."}
+    assert {f.cancel_reason for f in cancelled} == {
+        "VKA (product not named): now planned for 3 months. Three months is enough."
+    }
 
     clock.move_to(at(D(2024, 3, 1)))
     change_plan(coordinator, episode, "A year after all.", planned_duration_months=12)

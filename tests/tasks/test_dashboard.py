@@ -31,10 +31,10 @@ def test_admin_sees_patients_per_state_and_open_follow_ups_by_status(
     assert set(body["by_state"]) == set(State.values)
     # Overdue: the 2-week duplex and review (window closed 21 Feb) and the INR checks due 10
     # and 17 Feb. Due now: the INR check due 24 Feb, still inside its window (closes 27 Feb).
-    # Due this week: the INR check due 2 Mar (window opens 27 Feb). Later: the other 21 of the
-    # 27 (9 duplex, 9 reviews, 9 INR checks), none completed.
+    # Due this week: the INR check due 2 Mar (window opens 27 Feb). Later: the other 22 of the
+    # 28 (9 duplex, 10 reviews with the one before the plan's 6 months end, 9 INR checks).
     assert body["follow_ups"] == {
-        "due_now": 1, "overdue": 4, "due_this_week": 1, "later": 21, "open": 27,
+        "due_now": 1, "overdue": 4, "due_this_week": 1, "later": 22, "open": 28,
     }  # fmt: skip
     assert body["open_alerts"]["overdue"] >= 2
 

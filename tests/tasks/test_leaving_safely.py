@@ -82,7 +82,7 @@ def test_complete_is_refused_while_an_urgent_result_nobody_has_acknowledged_stan
     shown = complete_in_view(as_coordinator, episode)
     assert shown["allowed"] is False
     assert "nobody has acknowledged" in shown["unmet"][0]["message"]
-    assert episode.follow_ups.open().count() == 26  # nothing was cancelled
+    assert episode.follow_ups.open().count() == 27  # nothing was cancelled
 
     acknowledge_urgent(coordinator)
     done = complete_move(as_coordinator, episode, reason=REASON)

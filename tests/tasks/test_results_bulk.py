@@ -73,7 +73,8 @@ def written(episode) -> dict:
     follow_ups = FollowUp.objects.filter(episode=episode).order_by("kind", "due_on")
     history = FollowUp.history.filter(episode_id=episode.id)
     history = history.order_by("kind", "due_on", "history_id")
-    skip = {"id", "episode", "created_by", "history_id", "history_date", "history_relation"}
+    skip = {"id", "episode", "created_by", "course", "history_id", "history_date",
+            "history_relation"}  # fmt: skip
     return {
         "follow_ups": [
             (f.kind, f.due_on, f.performed_on, f.result, f.completed_by_id, bool(f.completed_at),

@@ -19,7 +19,7 @@ from tasks.schedule import occurrences
 from tasks.services import followup_record_result, followups_sweep
 from tasks.services.topup import _episodes_running_low, followups_top_up
 from tests.factories import PatientFactory
-from tests.tasks.support import INDEX_STENT, at, days, discharge, move
+from tests.tasks.support import INDEX_STENT, PLAN_REVIEW_ON, at, days, discharge, move
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -331,8 +331,11 @@ def test_a_procedure_date_corrected_after_a_top_up_leaves_one_schedule_of_the_ri
 
     expected = [d for d in occurrences(D(2024, 1, 25), FIRST, "12m", until=D(2033, 6, 1))
                 if d >= D(2024, 2, 3)]  # fmt: skip
+    # The DOAC's review 4 weeks before its 6 months end counts from the course, not the
+    # procedure.
+    review = {"duplex": [], "anticoagulation_review": [PLAN_REVIEW_ON]}
     for kind in ("duplex", "anticoagulation_review"):
-        assert scheduled(episode, kind) == expected, kind
+        assert scheduled(episode, kind) == sorted(expected + review[kind]), kind
         assert open_after(episode, kind, D(2028, 6, 1))[0] == D(2029, 1, 25)
 
 

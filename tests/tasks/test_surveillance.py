@@ -19,6 +19,7 @@ from tasks.models import Alert, FollowUp, ScheduleRule, UnitSettings
 from tests.factories import PatientFactory
 from tests.tasks.support import (
     DISCHARGED_ON,
+    PLAN_REVIEW_ON,
     PROCEDURE_ON,
     at,
     days,
@@ -98,7 +99,8 @@ def test_discharge_on_a_vka_schedules_every_default_follow_up_from_the_right_anc
 
     assert schedule_of(rows) == {
         "duplex": PROCEDURE_ANCHORED,
-        "anticoagulation_review": PROCEDURE_ANCHORED,
+        # and the review 4 weeks before the plan's 6 months end (pathway.md section 7)
+        "anticoagulation_review": sorted([*PROCEDURE_ANCHORED, PLAN_REVIEW_ON]),
         "inr_check": INR_CHECKS,
     }
     assert {(r["kind"], r["window_days"]) for r in rows} == set(WINDOW.items())
@@ -123,7 +125,7 @@ def test_a_patient_discharged_on_a_doac_has_no_inr_checks(coordinator, as_nurse,
 
     assert schedule_of(follow_ups(as_nurse, episode)) == {
         "duplex": PROCEDURE_ANCHORED,
-        "anticoagulation_review": PROCEDURE_ANCHORED,
+        "anticoagulation_review": sorted([*PROCEDURE_ANCHORED, PLAN_REVIEW_ON]),
     }
 
 
@@ -147,7 +149,10 @@ def test_a_unit_can_change_its_schedule_without_code(coordinator, clock):
     duplex = episode.follow_ups.filter(kind="duplex")
     assert [f.due_on for f in duplex] == [D(2024, 2, 29), D(2024, 7, 31), D(2025, 7, 31)]
     assert {f.window_days for f in duplex} == {10}
-    assert not episode.follow_ups.exclude(kind="duplex").exists()
+    # Only the finite course's own review (section 7), which a unit cannot switch off.
+    assert list(episode.follow_ups.exclude(kind="duplex").values_list("anchor", "due_on")) == [
+        ("course_end", PLAN_REVIEW_ON)
+    ]
 
 
 # --- statuses, derived whenever they are read -------------------------------------------------
@@ -217,19 +222,23 @@ def test_two_years_of_daily_sweeps_alert_each_follow_up_once_per_stage_and_to_th
         day += days(1)
 
     assert raised == expected
-    assert Alert.objects.count() == len(expected) == 21 * 2 * 2 + 21
+    # 22 follow-ups (the plan's course review among them), and the plan's 6 months reached
+    # their end on 3 Aug 2024 with no decision: the coordinator is told once.
+    assert len(expected) == 22 * 2 * 2 + 22
+    assert Alert.objects.exclude(kind="course_ending").count() == len(expected)
+    assert Alert.objects.filter(kind="course_ending", recipient=coordinator).count() == 1
     assert not Alert.objects.filter(recipient=admin_user).exists()
     assert set(Alert.objects.filter(recipient=coordinator).values_list("kind", flat=True)) == {
-        "escalation"
+        "escalation", "course_ending"
     }
     counts = Counter(Alert.objects.filter(recipient=nurse).values_list("kind", flat=True))
-    assert counts == {"due": 21, "overdue": 21}
+    assert counts == {"due": 22, "overdue": 22}
     # The 36-month visits are still ahead: scheduled, and nobody has been told.
     later = episode.follow_ups.filter(due_on__gt=end)
     assert later.count() == 6
     assert not Alert.objects.filter(follow_up__in=later).exists()
     statuses = Counter(r["status"] for r in follow_ups(as_nurse, episode))
-    assert statuses == {"overdue": 21, "scheduled": 6}
+    assert statuses == {"overdue": 22, "scheduled": 6}
 
 
 def test_nurse_is_alerted_once_when_the_six_week_duplex_falls_due(coordinator, nurse, clock):
@@ -386,7 +395,7 @@ def test_leaving_surveillance_cancels_the_open_follow_ups_and_nobody_is_alerted_
 
     exit_move = episode.history.get(name=exit_name)
     statuses = Counter(r["status"] for r in follow_ups(as_nurse, episode))
-    assert statuses == {"cancelled": 26, "completed": 1}
+    assert statuses == {"cancelled": 27, "completed": 1}  # the course review among them
     assert set(
         FollowUp.objects.filter(cancelled_at__isnull=False).values_list("cancelled_by", flat=True)
     ) == {exit_move.id}
@@ -502,7 +511,7 @@ def test_correcting_a_withdrawal_reopens_the_visits_it_cancelled(
 
     assert episode.state == State.SURVEILLANCE
     rows = follow_ups(as_nurse, episode)
-    assert Counter(r["status"] for r in rows) == {"overdue": 4, "due": 1, "scheduled": 22}
+    assert Counter(r["status"] for r in rows) == {"overdue": 4, "due": 1, "scheduled": 23}
     assert FollowUp.objects.filter(cancelled_at__isnull=False).count() == 0
 
     sweep_on(clock, D(2024, 2, 25))
@@ -633,7 +642,7 @@ def test_a_second_episode_gets_a_schedule_of_its_own(coordinator, clock):
         coordinator, clock, patient=patient, procedure_on=D(2024, 2, 5), discharged_on=D(2024, 2, 6)
     )
 
-    assert second.follow_ups.open().count() == 27
+    assert second.follow_ups.open().count() == 28  # its course's review among them
     assert first.follow_ups.open().count() == 0
     assert second.follow_ups.filter(kind="duplex").first().due_on == D(2024, 2, 19)
 

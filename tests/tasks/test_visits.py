@@ -214,8 +214,11 @@ def test_a_visit_needs_an_episode_that_has_been_in_surveillance(coordinator, as_
     move(coordinator, excluded, "exclude", reason="Anticoagulation alone.")
 
     for other in (in_post_op, excluded):
-        response = post_visit(as_nurse, other, **inr("2.5", performed_on=PROCEDURE_ON))
+        response = post_visit(as_nurse, other, **duplex(performed_on=PROCEDURE_ON))
         assert response.status_code == 409, response.content
+    # An INR on the ward is the one visit post-op takes (pathway.md section 7).
+    refused = post_visit(as_nurse, excluded, **inr("2.5", performed_on=PROCEDURE_ON))
+    assert refused.status_code == 409, refused.content
     assert not Visit.objects.exists()
 
 
