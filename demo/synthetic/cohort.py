@@ -21,6 +21,7 @@ from django.utils import timezone
 from core.roles import ROLES
 from demo.synthetic import story as steps
 from demo.synthetic.broker import history_tasks_in_memory
+from demo.synthetic.journey import Journey
 from demo.synthetic.parallel import cohort_write_parallel, workers_check
 from demo.synthetic.story import Actors, Story
 from demo.synthetic.surveillance import Exit, surveillance_write
@@ -42,6 +43,9 @@ DECK = (
     + ["excluded_imaging", "withdrawn_early"]
     + ["dies", "dies", "withdraws", "completes", "completes", "completes"] + ["treated"] * 20
 )  # fmt: skip
+# Every this many decks, one treated patient has a 3-month course that reached its planned end
+# a few weeks ago with no decision recorded (journey.py): the `course_ending` alert to show.
+UNDECIDED_EVERY = 5
 # How long ago an early patient was referred, to be found in that stage today.
 EARLY_AGO = {"selection": (0, 2), "mdt_discussion": (2, 6), "imaging": (4, 10),
              "procedure": (8, 16), "post_op": (10, 18)}  # fmt: skip
@@ -85,6 +89,8 @@ def fates_deal(seed: int, patients: int) -> list[str]:
     fates = []
     for deck in range((patients + len(DECK) - 1) // len(DECK)):
         cards = list(DECK)
+        if deck % UNDECIDED_EVERY == 0:  # one treated patient's course at its end, undecided
+            cards[cards.index("treated")] = "undecided"
         random.Random(f"{seed}:deck:{deck}").shuffle(cards)
         fates += cards
     return fates[:patients]
@@ -96,6 +102,8 @@ def _referred_on(rng: random.Random, fate: str, today: dt.date, years: int) -> d
         ago = rng.randint(*EARLY_AGO[fate.removeprefix("early:")])
     elif fate == "completes":
         ago = rng.randint(span * 3 // 5, span)
+    elif fate == "undecided":  # its 3-month course, started after the procedure, has ended
+        ago = rng.randint(120, 150)
     elif fate in ("dies", "withdraws"):
         ago = rng.randint(120, span)
     else:
@@ -125,6 +133,9 @@ def patient_write(
     """One patient, from referral to today, in one transaction."""
     rng = random.Random(f"{seed}:{number}")
     story = Story(rng=rng, actors=actors, today=today, fate=fate)
+    story.journey = Journey(
+        rng=random.Random(f"{seed}:{number}:anticoagulation"), undecided=fate == "undecided"
+    )
     referred = _referred_on(rng, fate, today, years)
     story.on = referred
     patient = steps.patient_register(

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from demo.synthetic import draws
+from demo.synthetic import draws, journey
 from pathway import services
 from pathway.codes import Contraindication
 from pathway.rules import SYMPTOM_WINDOW_DAYS
@@ -55,6 +55,19 @@ class Story:
     inr_spread: float = 0.5
     pending: dict | None = None
     selection: dict = field(default_factory=dict)  # as recorded, to record it again
+    # the anticoagulation journey (demo/synthetic/journey.py)
+    journey: journey.Journey | None = None
+    born: dt.date | None = None
+    sex: str = ""
+    ward_until: dt.date | None = None  # a bridged patient stays on the ward until then
+    discharged_on: dt.date | None = None  # the first discharge
+    seen_after = SEEN_AFTER
+
+    def age_on(self, day: dt.date) -> int:
+        return day.year - self.born.year - ((day.month, day.day) < (self.born.month, self.born.day))
+
+    def seen(self, **of) -> None:
+        urgent_seen(self, **of)
 
     def later(self, low: int, high: int) -> dt.date:
         """Move the cursor on by low-high days, never past today."""
@@ -78,13 +91,15 @@ def patient_register(*, story: Story, mrn: str, number: int, referred_on: dt.dat
     rng = story.rng
     age = rng.randint(19, 78)
     born = referred_on - dt.timedelta(days=age * 365 + rng.randint(0, 364))
+    story.born = born
+    story.sex = draws.pick(rng, (("female", 55), ("male", 44), ("other", 1)))
     return patient_create(
         actor=story.actors.coordinator,
         mrn=mrn,
         given_name=rng.choice(draws.GIVEN),
         family_name=f"Synthetic-{number:06d}",
         birth_date=born,
-        sex=draws.pick(rng, (("female", 55), ("male", 44), ("other", 1))),
+        sex=story.sex,
     )
 
 
@@ -121,7 +136,9 @@ def selection_write(story: Story) -> None:
         thrombophilia_finding="factor V Leiden" if thrombophilia == "positive" else "",
         comorbidities=rng.choice(("", "", "hypertension", "type 2 diabetes", "obesity")),
     )
+    journey.selection_draw(story)
     services.selection_record(actor=coordinator, episode_id=story.episode_id, **story.selection)
+    journey.measurements_write(story)
     if excluded:
         label = Contraindication(contraindications[0]).label.lower()
         story.move("exclude", reason=f"Absolute contraindication: {label}.")
@@ -289,6 +306,7 @@ def postop_write(story: Story) -> None:
             severity=rng.choice(("mild", "mild", "moderate")),
             bleeding_class=rng.choice(("minor", "crnm")) if bleeding else None,
         )  # fmt: skip
+    journey.postop_courses_write(story)
 
 
 def discharge_write(story: Story, *, first: bool = True) -> None:
@@ -298,15 +316,23 @@ def discharge_write(story: Story, *, first: bool = True) -> None:
         actor=coordinator, episode_id=episode_id, modality="duplex", date=discharged,
         findings="Stents patent.",
     )  # fmt: skip
+    if story.ward_until and story.ward_until > discharged:  # bridging kept the patient in
+        discharged = story.on = min(story.ward_until, story.today)
+    story.ward_until = None
+    plan = journey.discharge_courses_write(story, first=first)
+    discharged = story.on  # a warfarin restarted after a re-intervention is bridged first
     if first:
-        story.anticoagulant = draws.pick(rng, (("vka", 35), ("doac", 50), ("lmwh", 15)))
-        stockings = rng.random() < 0.9
+        story.discharged_on = discharged
+    if plan is not None:  # the long-term course's kind and duration: the plan names it
+        story.anticoagulant, months = plan
+        stockings = rng.random() < 0.9 if first else True
         services.discharge_plan_record(
             actor=coordinator,
             episode_id=episode_id,
             anticoagulant=story.anticoagulant,
-            planned_duration_months=draws.pick(rng, ((6, 40), (12, 35), (24, 10), (None, 15))),
+            planned_duration_months=months,
             compression_stockings=stockings,
             compression_reason="" if stockings else "Declined by the patient.",
+            reason="" if first else "Anticoagulation after the re-intervention.",
         )
     story.move("discharge")

@@ -9,9 +9,10 @@ until a re-intervention reopens it."""
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from dataclasses import dataclass, field
 
-from demo.synthetic import draws
+from demo.synthetic import draws, journey
 from demo.synthetic.story import (
     SEEN_AFTER,
     Story,
@@ -132,15 +133,40 @@ def _found(story: Story, failure: Failure, day: dt.date, **shown_by) -> dt.date 
 
 def _period_write(story: Story, failure: Failure, exit_: Exit | None) -> dt.date | None:
     """Record the results owed since the last discharge, in date order, up to the exit or to a
-    re-intervention; return the re-intervention's date, if one is due by then."""
+    re-intervention, with the anticoagulation journey's writes at their dates (a course change
+    may cancel follow-ups still owed, skipped then); return the re-intervention's date, if one
+    is due by then."""
     rows = FollowUp.objects.filter(episode_id=story.episode_id).owed(today=story.today)
-    events = [(day, row.id, row) for row in rows if (day := _performed_on(story, row))]
+    events = [(day, 0, row.id, row) for row in rows if (day := _performed_on(story, row))]
     if failure.symptomatic and story.on <= failure.on <= story.today:
-        events.append((failure.on, 0, None))  # the patient comes back with a swollen leg
-    redo_on, owed = None, Owed(story)
-    for day, _, row in sorted(events, key=lambda e: (e[0], e[1])):
+        events.append((failure.on, 0, 0, None))  # the patient comes back with a swollen leg
+    queued: set[str] = set()
+
+    def journey_queue(since: dt.date) -> None:
+        for day, key, write in journey.surveillance_events(story, since):
+            if key not in queued:
+                queued.add(key)
+                heapq.heappush(events, (day, 1, len(queued), write))
+
+    heapq.heapify(events)
+    journey_queue(story.on)
+    redo_on, owed, cancelled = None, Owed(story), set()
+    while events:
+        day, _, row_id, row = heapq.heappop(events)
         if (exit_ and day >= exit_.on) or (redo_on and day >= redo_on):
             break
+        if callable(row):  # a journey write: a course change may cancel follow-ups owed
+            owed.write()
+            row()
+            ahead = [e[2] for e in events if isinstance(e[3], FollowUp)]
+            cancelled |= set(
+                FollowUp.objects.filter(id__in=ahead, cancelled_at__isnull=False)
+                .values_list("id", flat=True)
+            )
+            journey_queue(day)
+            continue
+        if row_id in cancelled:
+            continue
         if row is None:
             owed.write()
             visit = visit_record(
@@ -155,6 +181,7 @@ def _period_write(story: Story, failure: Failure, exit_: Exit | None) -> dt.date
             data = _duplex_data(story, failure, day)
         elif row.kind == "inr_check":
             data = {"inr": draws.inr_draw(story.rng, story.inr_spread)}
+            day = journey.inr_day(story, day)
         owed.add(row, day, data)
         if row.kind == "duplex" and day >= failure.on and not failure.seen:
             owed.write()
