@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("core.urls")),
     path("", include("pathway.urls")),
     path("", include("tasks.urls")),
+    path("", include("patients.urls")),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -20,7 +20,11 @@ SCHEMA = "public"
 READ_ONLY = ("django_migrations",)  # the app checks which migrations ran; it applies none
 ROW_WRITES = "SELECT, INSERT, UPDATE, DELETE"
 APPEND_ONLY_WRITES = "SELECT, INSERT"
-APPEND_ONLY_MODELS = (("pathway", "Transition"), ("patients", "PatientAccess"))
+APPEND_ONLY_MODELS = (
+    ("pathway", "Transition"),
+    ("patients", "PatientAccess"),
+    ("tasks", "AlertAcknowledgement"),  # who acknowledged an alert, who took it back
+)
 
 
 class RoleRefused(Exception):

@@ -13,12 +13,21 @@ from core import roles
 from core.errors import DomainError, Forbidden, InvalidInput
 
 NAV = {
-    roles.COORDINATOR: [("worklist", "Worklist"), ("inbox", "Inbox")],
-    roles.NURSE: [("inbox", "Inbox")],
+    roles.COORDINATOR: [
+        ("worklist", "Worklist"),
+        ("inbox", "Inbox"),
+        ("patient-search", "Patients"),
+    ],
+    roles.NURSE: [
+        ("inbox", "Inbox"),
+        ("my-follow-ups", "Follow-ups"),
+        ("patient-search", "Patients"),
+    ],
     roles.ADMIN: [
         ("dashboard", "Dashboard"),
         ("worklist", "Worklist"),
         ("inbox", "Inbox"),
+        ("patient-search", "Patients"),
         ("users", "Users"),
     ],
 }

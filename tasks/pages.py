@@ -7,10 +7,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import roles
@@ -71,30 +71,41 @@ def finding_words(finding: dict | None) -> str | None:
     return finding.get("text") or None
 
 
-def _rows(actor, page_number=1) -> tuple[list[dict], object]:
-    """A page of the caller's open alerts in the inbox's order (critical findings first, then
-    urgent ones, then the rest, oldest first: selectors.alert_inbox), with what each row shows
-    and offers."""
-    alerts = selectors.alert_inbox(actor=actor)
-    page = Paginator(alerts, PER_PAGE).get_page(page_number)
-    rows = []
-    for alert in page.object_list:
-        fu = alert.follow_up if alert.follow_up_id else None
-        word, tone = ALERT_KINDS.get(alert.kind, (alert.kind, ""))
-        rows.append({
-            "alert": alert,
-            "patient": alert.episode.patient,
-            "subject": selectors.alert_subject(alert),
-            "due_on": fu.due_on if fu else None,
-            "kind": word,
-            "tone": tone,
-            "grade": GRADES.get(alert.grade),
-            "critical": alert.grade == Alert.Grade.CRITICAL,
-            "finding": finding_words(alert.finding),
-            "follow_up": fu if fu and not fu.completed_at and not fu.cancelled_at else None,
-            "surveillance": alert.episode.state == State.SURVEILLANCE,
-        })  # fmt: skip
-    return rows, page
+def _row(alert: Alert) -> dict:
+    """What one alert's card shows and offers."""
+    fu = alert.follow_up if alert.follow_up_id else None
+    word, tone = ALERT_KINDS.get(alert.kind, (alert.kind, ""))
+    return {
+        "alert": alert,
+        "patient": alert.episode.patient,
+        "subject": selectors.alert_subject(alert),
+        "due_on": fu.due_on if fu else None,
+        "kind": word,
+        "tone": tone,
+        "grade": GRADES.get(alert.grade),
+        "critical": alert.grade == Alert.Grade.CRITICAL,
+        "finding": finding_words(alert.finding),
+        "follow_up": fu if fu and not fu.completed_at and not fu.cancelled_at else None,
+        "surveillance": alert.episode.state == State.SURVEILLANCE,
+    }
+
+
+def _rows(actor, page_number=1) -> tuple[list[dict], list[dict], object]:
+    """A page of the caller's open alerts grouped by patient (selectors.alert_inbox_by_patient:
+    the patients in the order of their most urgent alert, critical findings first), with what
+    each card shows and offers; and the same rows as one list, in that order."""
+    groups, page = selectors.alert_inbox_by_patient(actor=actor, page_number=page_number)
+    cards = []
+    for group in groups:
+        rows = [_row(alert) for alert in group.alerts]
+        cards.append({"patient": group.patient, "rows": rows,
+                      "critical": any(row["critical"] for row in rows)})  # fmt: skip
+    return [row for card in cards for row in card["rows"]], cards, page
+
+
+def _inbox_context(request) -> dict:
+    rows, cards, page = _rows(request.user, request.GET.get("page"))
+    return {"rows": rows, "cards": cards, "page": page, "undo_minutes": services.UNDO_MINUTES}
 
 
 def _inbox_list(
@@ -102,25 +113,58 @@ def _inbox_list(
 ) -> HttpResponse:
     """The list, with what was just done on top: `tone` "warn" for an alarming result, "bad"
     for a refusal, so neither looks like a routine success."""
-    rows, page = _rows(request.user, request.GET.get("page"))
-    context = {"rows": rows, "page": page, "done": done, "done_tone": tone}
+    context = _inbox_context(request) | {"done": done, "done_tone": tone}
     return render(request, "tasks/_inbox_list.html", context, status=status)
+
+
+def acknowledged_words(alert: Alert) -> str:
+    """What an acknowledgement answers: "Acknowledged: INR check due 2024-02-10 for Zoë
+    Ångström." (on the page only, never in a log)."""
+    patient = alert.episode.patient
+    name = f"{patient.given_name} {patient.family_name}"
+    return f"Acknowledged: {selectors.alert_subject(alert)} for {name}."
+
+
+UNDO_SESSION_KEY = "inbox_acknowledged"  # the alert just acknowledged without htmx, for its Undo
 
 
 @page_for(roles.RECORD_RESULTS, "see an inbox")
 @require_GET
 def inbox(request):
-    rows, page = _rows(request.user, request.GET.get("page"))
-    return render(request, "tasks/inbox.html", {"rows": rows, "page": page})
+    context = _inbox_context(request)
+    just_done = request.session.pop(UNDO_SESSION_KEY, None)
+    if just_done is not None:  # acknowledged without htmx: say so in words, offer Undo
+        alert = selectors.alert_acknowledged_by(actor=request.user, alert_id=just_done)
+        if alert is not None:
+            context["acknowledged"] = {"alert": alert, "words": acknowledged_words(alert)}
+    response = render(request, "tasks/inbox.html", context)
+    add_never_cache_headers(response)  # patient data: never kept by a browser or a proxy
+    return response
 
 
 @page_for(roles.RECORD_RESULTS, "acknowledge alerts")
 @require_POST
 def acknowledge(request, alert_id: int):
-    services.alert_acknowledge(actor=request.user, alert_id=alert_id)
-    if request.htmx:
-        return HttpResponse("")  # the row is swapped out
-    messages.success(request, "Alert acknowledged.")
+    alert = services.alert_acknowledge(actor=request.user, alert_id=alert_id)
+    context = {"alert": alert, "words": acknowledged_words(alert),
+               "undo_minutes": services.UNDO_MINUTES}  # fmt: skip
+    if request.htmx:  # the card becomes the answer in words, with its Undo
+        return render(request, "tasks/_acknowledged.html", context)
+    request.session[UNDO_SESSION_KEY] = alert.id
+    return redirect("inbox")
+
+
+@page_for(roles.RECORD_RESULTS, "acknowledge alerts")
+@require_POST
+def unacknowledge(request, alert_id: int):
+    alert = services.alert_unacknowledge(actor=request.user, alert_id=alert_id)
+    if request.htmx:  # the alert's card is back where the answer was
+        alert = selectors.alert_inbox(actor=request.user).get(id=alert.id)
+        context = {"row": _row(alert), "restored": True}
+        return render(request, "tasks/_inbox_alert.html", context)
+    patient = alert.episode.patient
+    messages.success(request, f"Back in your inbox: {selectors.alert_subject(alert)} for "
+                              f"{patient.given_name} {patient.family_name}.")  # fmt: skip
     return redirect("inbox")
 
 

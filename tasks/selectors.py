@@ -1,15 +1,19 @@
 import datetime as dt
+from dataclasses import dataclass
 
-from django.db.models import Case, Count, Q, QuerySet, Value, When
+from django.core.paginator import Paginator
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from core import roles
 from core.errors import InvalidInput, NotFound
 from pathway import outcomes
-from pathway.codes import State
+from pathway.codes import TERMINAL, State
 from pathway.models import Episode
 from pathway.selectors import episode_get
-from tasks.models import Alert, FollowUp, Status, Visit
+from patients.models import Patient
+from tasks.models import Alert, CalendarFeed, FollowUp, Kind, Status, Visit
+from tasks.models.nurses import UNDO_MINUTES
 
 
 def _statuses(text: str) -> set[str]:
@@ -175,3 +179,158 @@ def dashboard_get(*, actor, today: dt.date | None = None) -> dict:
         "open_alerts": {kind: alerts.get(kind, (0, 0))[0] for kind in Alert.Kind.values},
         "unrouted_alerts": sum(unrouted for _, unrouted in alerts.values()),
     }
+
+
+# The inbox grouped by patient: one card per patient, the patients in the order of their most
+# urgent alert (alert_inbox's order), so a critical finding's patient is still first.
+PATIENTS_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class PatientAlerts:
+    patient: Patient
+    alerts: list[Alert]
+
+
+def alert_inbox_by_patient(*, actor, page_number=1) -> tuple[list[PatientAlerts], object]:
+    """A page of the caller's open alerts, one group per patient: the patients ordered by their
+    most urgent alert, each group's alerts in alert_inbox's order. Two queries for the rows:
+    the ids in order (to place each patient), then the page's alerts."""
+    ordered = alert_inbox(actor=actor).values_list("id", "episode__patient_id")
+    first_seen: dict[int, list[int]] = {}
+    for alert_id, patient_id in ordered:
+        first_seen.setdefault(patient_id, []).append(alert_id)
+    page = Paginator(list(first_seen), PATIENTS_PER_PAGE).get_page(page_number)
+    ids = [alert_id for patient_id in page.object_list for alert_id in first_seen[patient_id]]
+    loaded = alert_inbox(actor=actor).filter(id__in=ids).in_bulk()
+    groups = []
+    for patient_id in page.object_list:
+        alerts = [loaded[i] for i in first_seen[patient_id] if i in loaded]
+        if alerts:
+            groups.append(PatientAlerts(alerts[0].episode.patient, alerts))
+    return groups, page
+
+
+def _routed_to(actor) -> Q:
+    """The follow-ups whose alerts would reach the actor (alerts.Recipients): a nurse's are
+    those of the episodes assigned to her, and of those assigned to no active nurse; a
+    coordinator's likewise; an admin sees every one."""
+    role = roles.role_of(actor)
+    if role not in (roles.NURSE, roles.COORDINATOR):
+        return Q()
+    field = "episode__assigned_nurse" if role == roles.NURSE else "episode__assigned_coordinator"
+    return (
+        Q(**{field: actor})
+        | Q(**{f"{field}__isnull": True})
+        | Q(**{f"{field}__is_active": False})
+    )
+
+
+def _open_episode() -> Q:
+    """An episode still followed: not closed, its patient's death not recorded."""
+    deceased = Episode.objects.filter(
+        patient_id=OuterRef("episode__patient_id"), state=State.DECEASED
+    )
+    return ~Q(episode__state__in=TERMINAL) & ~Q(Exists(deceased))
+
+
+def followups_owed_to(*, actor, today: dt.date, until: dt.date) -> list[FollowUp]:
+    """The open follow-ups the actor is looking after (_routed_to), due by `until` or with
+    their window open on `today`, overdue ones included, earliest first: what the nurse's list
+    and her calendar feed show. An acknowledged alert changes nothing here: the follow-up is
+    still owed."""
+    roles.require(actor, roles.RECORD_RESULTS, "see follow-ups owed")
+    rows = (
+        FollowUp.objects.open()
+        .filter(_routed_to(actor), _open_episode())
+        .filter(Q(due_on__lte=until) | Q(window_opens_on__lte=today))
+        .select_related("episode__patient")
+        .order_by("due_on", "id")
+    )
+    return list(rows)
+
+
+@dataclass(frozen=True)
+class PatientFollowUps:
+    patient: Patient
+    episode: Episode
+    follow_ups: list[FollowUp]
+
+
+def _by_patient(follow_ups: list[FollowUp]) -> list[PatientFollowUps]:
+    groups: dict[int, PatientFollowUps] = {}
+    for fu in follow_ups:
+        group = groups.setdefault(
+            fu.episode_id, PatientFollowUps(fu.episode.patient, fu.episode, [])
+        )
+        group.follow_ups.append(fu)
+    return list(groups.values())
+
+
+def followups_mine(*, actor, today: dt.date | None = None) -> dict:
+    """The nurse's follow-ups, read only: `overdue` (the window has closed) and `this_week`
+    (its window open now, or due by today + 6 days), each grouped by patient (their earliest
+    first)."""
+    today = today or timezone.localdate()
+    rows = followups_owed_to(actor=actor, today=today, until=today + dt.timedelta(days=6))
+    overdue = [fu for fu in rows if fu.window_closes_on < today]
+    this_week = [fu for fu in rows if fu.window_closes_on >= today]
+    return {
+        "today": today,
+        "week_end": today + dt.timedelta(days=6),
+        "overdue": _by_patient(overdue),
+        "this_week": _by_patient(this_week),
+        "counts": {"overdue": len(overdue), "this_week": len(this_week)},
+    }
+
+
+# The unit's clinics and the follow-ups each sees.
+CLINICS = {"duplex": Kind.DUPLEX, "inr": Kind.INR_CHECK}
+
+
+def clinic_list(*, actor, clinic: str, day: dt.date) -> list[FollowUp]:
+    """A clinic's list for a day (the duplex lab, the INR clinic): every follow-up of its kind
+    due that day and not cancelled, the unit's whole list (not one nurse's), by patient."""
+    roles.require(actor, roles.RECORD_RESULTS, "see clinic lists")
+    if clinic not in CLINICS:
+        raise NotFound("No such clinic.")
+    rows = (
+        FollowUp.objects.filter(kind=CLINICS[clinic], due_on=day, cancelled_at__isnull=True)
+        .select_related("episode__patient")
+        .order_by("episode__patient__family_folded", "episode__patient__given_folded", "id")
+    )
+    return list(rows)
+
+
+# How far ahead the calendar feed lists follow-ups (the overdue ones are listed too).
+FEED_WEEKS = 8
+
+
+def calendar_feed_follow_ups(*, secret: str, today: dt.date | None = None):
+    """The user whose feed `secret` opens and the follow-ups it lists (followups_owed_to, up
+    to FEED_WEEKS ahead), or None for a secret revoked, replaced or never made, or a user who
+    may no longer sign in or see an inbox."""
+    from tasks.services.feeds import feed_digest  # the digest is the services' to define
+
+    feed = CalendarFeed.objects.select_related("user").filter(digest=feed_digest(secret)).first()
+    if feed is None or not feed.user.is_active or not feed.user.has_perm(roles.RECORD_RESULTS):
+        return None
+    today = today or timezone.localdate()
+    until = today + dt.timedelta(weeks=FEED_WEEKS)
+    return feed.user, followups_owed_to(actor=feed.user, today=today, until=until)
+
+
+def alert_acknowledged_by(*, actor, alert_id: int) -> Alert | None:
+    """The actor's alert if she acknowledged it and may still undo it (the inbox's answer in
+    words after an acknowledgement), else None."""
+    since = timezone.now() - dt.timedelta(minutes=UNDO_MINUTES)
+    return (
+        Alert.objects.select_related("episode__patient", "follow_up", "visit", "postop_check")
+        .filter(id=alert_id, recipient=actor, acknowledged_at__gte=since)
+        .first()
+    )
+
+
+def calendar_feed_exists(*, actor) -> bool:
+    """Whether the actor has a feed address that answers (its secret is never shown again)."""
+    return CalendarFeed.objects.filter(user=actor).exists()

@@ -420,4 +420,5 @@ class Delivery(models.Model):
         return f"delivery of alert {self.alert_id}"
 
 
+from tasks.models.nurses import AlertAcknowledgement, CalendarFeed  # noqa: E402, F401
 from tasks.models.outcomes import EpisodeOutcome  # noqa: E402, F401  (a module of its own)

@@ -3,7 +3,8 @@ concern and re-exported here:
 
 - schedule.py: the schedule a discharge makes, cancelled on exit, undone on correction, and
   kept in line with the facts it was built from;
-- alerts.py: who gets an alert, inserting alerts once, acknowledging them;
+- alerts.py: who gets an alert, inserting alerts once, acknowledging them (and undoing it);
+- feeds.py: the secret of a user's clinic-list calendar feed;
 - sweep.py: the periodic sweep that raises owed alerts, and the unit's settings;
 - stalled.py: alerts for episodes waiting too long (run by the sweep);
 - course_end.py: alerts for finite anticoagulation courses at their end undecided (the sweep);
@@ -14,7 +15,7 @@ concern and re-exported here:
 - delivery.py: emails, one per urgent alert and a daily digest, each sent once.
 """
 
-from tasks.services.alerts import alert_acknowledge
+from tasks.services.alerts import UNDO_MINUTES, alert_acknowledge, alert_unacknowledge
 from tasks.services.consequences import followups_after_record_change, postop_check_alert
 from tasks.services.course_end import course_endings_alert
 from tasks.services.delivery import (
@@ -25,6 +26,7 @@ from tasks.services.delivery import (
     digest_send,
     digests_send,
 )
+from tasks.services.feeds import calendar_feed_create, calendar_feed_revoke
 from tasks.services.results import CEAP_CLASSES, VCSS_ITEMS, followup_record_result, visit_record
 from tasks.services.results_bulk import followup_results_record_bulk
 from tasks.services.schedule import (
@@ -51,7 +53,11 @@ __all__ = [
     "REQUEUE_AFTER",
     "SweepResult",
     "VCSS_ITEMS",
+    "UNDO_MINUTES",
     "alert_acknowledge",
+    "alert_unacknowledge",
+    "calendar_feed_create",
+    "calendar_feed_revoke",
     "course_endings_alert",
     "deliveries_requeue_stale",
     "desired_schedule",

@@ -18,10 +18,11 @@ from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, 
 from django.utils import timezone
 
 from core import roles
-from core.errors import NotFound
+from core.errors import Conflict, NotFound
 from pathway.codes import TERMINAL, State
 from pathway.models import Episode
-from tasks.models import Alert, Delivery, UnitSettings
+from tasks.models import Alert, AlertAcknowledgement, Delivery, UnitSettings
+from tasks.models.nurses import UNDO_MINUTES
 from tasks.services.findings import Urgent
 
 log = logging.getLogger(__name__)
@@ -380,16 +381,51 @@ def enqueue(delivery_ids: list[int]) -> None:
     transaction.on_commit(send_later, robust=True)
 
 
-def alert_acknowledge(*, actor, alert_id: int) -> Alert:
+def alert_acknowledge(*, actor, alert_id: int, now: dt.datetime | None = None) -> Alert:
+    """The recipient has seen the alert: it leaves her inbox, and the acknowledgement is kept
+    (AlertAcknowledgement). An urgent finding seen by anyone needs no escalation."""
     roles.require(actor, roles.RECORD_RESULTS, "acknowledge alerts")
+    now = now or timezone.now()
     with transaction.atomic():
         alert = Alert.objects.select_for_update().filter(id=alert_id, recipient=actor).first()
         if alert is None:
             raise NotFound("No such alert in your inbox.")
         if alert.acknowledged_at is None:
-            alert.acknowledged_at = timezone.now()
+            alert.acknowledged_at = now
             alert.save(update_fields=["acknowledged_at"])
+            AlertAcknowledgement.objects.create(
+                alert=alert, actor=actor, action=AlertAcknowledgement.Action.ACKNOWLEDGED, at=now
+            )
         if alert.kind == Alert.Kind.URGENT_RESULT and alert.escalates_id is None:
             # Someone has seen the finding: it no longer needs escalating.
             Alert.objects.filter(_same_finding(alert)).update(escalate_after=None)
+    return alert
+
+
+def alert_unacknowledge(*, actor, alert_id: int, now: dt.datetime | None = None) -> Alert:
+    """Undo an acknowledgement made by mistake: within UNDO_MINUTES, by the user who made it
+    (the alert's recipient; nobody else can see it), kept as a row of its own. The alert is
+    back in her inbox; an urgent finding nobody else acknowledged is escalated again when its
+    time comes (at once if it has passed)."""
+    roles.require(actor, roles.RECORD_RESULTS, "acknowledge alerts")
+    now = now or timezone.now()
+    with transaction.atomic():
+        alert = Alert.objects.select_for_update().filter(id=alert_id, recipient=actor).first()
+        if alert is None:
+            raise NotFound("No such alert in your inbox.")
+        if alert.acknowledged_at is None:
+            raise Conflict("This alert is not acknowledged: there is nothing to undo.")
+        if now - alert.acknowledged_at > dt.timedelta(minutes=UNDO_MINUTES):
+            at = timezone.localtime(alert.acknowledged_at)
+            raise Conflict(
+                f"An acknowledgement can be undone within {UNDO_MINUTES} minutes; this one was "
+                f"made at {at:%H:%M} on {at:%Y-%m-%d}."
+            )
+        alert.acknowledged_at = None
+        alert.save(update_fields=["acknowledged_at"])
+        AlertAcknowledgement.objects.create(
+            alert=alert, actor=actor, action=AlertAcknowledgement.Action.UNDONE, at=now
+        )
+        if alert.kind == Alert.Kind.URGENT_RESULT and alert.escalates_id is None:
+            _escalation_resume([alert.id])
     return alert

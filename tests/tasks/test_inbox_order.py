@@ -106,7 +106,8 @@ def test_the_alert_list_carries_each_findings_grade_and_numbers(coordinator, as_
 
 
 def cards(html: str) -> list[str]:
-    return re.findall(r'<li class="card inbox-item.*?</li>', html, flags=re.S)
+    """Each patient's card with its first alert (one patient each here)."""
+    return re.findall(r'<li class="card inbox-patient.*?</li>', html, flags=re.S)
 
 
 def test_an_urgent_card_shows_its_grade_the_value_and_the_target_or_the_segment(
