@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from core.api import SignOutApi, SignOutEverywhereApi, TokenApi, UsersApi
+from core.forms import SignInForm
 from core.views import healthz, home
 from pathway import api as pathway_api
 from pathway import api_courses, api_handover
@@ -17,7 +18,8 @@ episode = "api/episodes/<int:episode_id>/"
 # alone widen the policy (config/settings.py CONTENT_SECURITY_POLICY).
 docs_csp = csp_update({"script-src": ["'unsafe-inline'"], "worker-src": ["blob:"],
                        "img-src": ["data:", "blob:"]})  # fmt: skip
-sign_in = auth_views.LoginView.as_view(redirect_authenticated_user=True)
+sign_in = auth_views.LoginView.as_view(redirect_authenticated_user=True,
+                                       authentication_form=SignInForm)  # fmt: skip
 
 urlpatterns = [
     path("", home, name="home"),

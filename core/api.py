@@ -150,16 +150,19 @@ class UserIn(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(write_only=True, trim_whitespace=False)
     role = serializers.ChoiceField(choices=ROLES)
+    email = serializers.EmailField(max_length=254, help_text="Required: alerts are emailed.")
+    full_name = serializers.CharField(max_length=301)
 
 
-class UserOut(serializers.Serializer):
+class UserListOut(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
     role = serializers.CharField()
-
-
-class UserListOut(UserOut):
     full_name = serializers.CharField()
+
+
+class UserOut(UserListOut):
+    email = serializers.EmailField()
 
 
 class UsersApi(Endpoint):
@@ -177,7 +180,8 @@ class UsersApi(Endpoint):
     def post(self, request):
         data = body(UserIn, request)
         user = services.user_create(actor=request.user, **data)
-        out = {"id": user.id, "username": user.username, "role": data["role"]}
+        out = {"id": user.id, "username": user.username, "role": data["role"],
+               "email": user.email, "full_name": user.get_full_name()}  # fmt: skip
         return Response(UserOut(out).data, status=status.HTTP_201_CREATED)
 
 
@@ -186,12 +190,23 @@ class TokenOut(serializers.Serializer):
     expiry = serializers.DateTimeField(allow_null=True)
 
 
+def _credentials(data) -> dict[str, str]:
+    """The username and password sent, as text (anything else: empty)."""
+    found = {}
+    for name in ("username", "password"):
+        value = data.get(name) if hasattr(data, "get") else None
+        found[name] = value if isinstance(value, str) else ""
+    return found
+
+
 class TokenApi(Endpoint):
     """The contract's token endpoint: a new token per sign-in, ending after API_TOKEN_HOURS, on
     sign-out or when the password changes (core/tokens.py). Failed attempts count towards
     django-axes' lockout, as on the sign-in page: a locked-out username and address get 403
     until the cool-off ends, even with the right password. A success is a sign-in like the
-    page's (user_logged_in): axes clears that pair's failures and last_login is kept."""
+    page's (user_logged_in): axes clears that pair's failures and last_login is kept. A
+    deactivated account is told so (403) when its password is right, and only then: a wrong
+    password says nothing of the account."""
 
     authentication_classes = []
     permission_classes = []
@@ -209,6 +224,8 @@ class TokenApi(Endpoint):
                     {"detail": "Too many failed sign-ins for this username; try again later."},
                     status=status.HTTP_403_FORBIDDEN,
                 )
+            if selectors.account_deactivated(**_credentials(request.data)):
+                return Response({"detail": selectors.DEACTIVATED}, status.HTTP_403_FORBIDDEN)
             raise
         user = serializer.validated_data["user"]
         instance, token = tokens.token_issue(user=user)

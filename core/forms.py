@@ -1,9 +1,11 @@
-"""Forms of the users page: they parse; core.services decides."""
+"""Forms of the users page and of the sign-in page: they parse; core.services decides."""
 
 from django import forms
 from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 
-from core import roles
+from core import roles, selectors
 
 ROLE_CHOICES = [
     (roles.NURSE, "Nurse"),
@@ -13,6 +15,10 @@ ROLE_CHOICES = [
 
 
 class UserCreateForm(forms.Form):
+    full_name = forms.CharField(label="Full name", max_length=301,
+                                widget=forms.TextInput(attrs={"autocomplete": "off"}))  # fmt: skip
+    email = forms.EmailField(label="Email", help_text="Alerts are emailed: required for everyone.",
+                             widget=forms.EmailInput(attrs={"autocomplete": "off"}))  # fmt: skip
     username = forms.CharField(label="Username", max_length=150)
     password = forms.CharField(
         label="Password",
@@ -32,6 +38,32 @@ class RoleForm(forms.Form):
     role = forms.ChoiceField(label="Role", choices=ROLE_CHOICES)
 
 
+class EmailForm(forms.Form):
+    email = forms.EmailField(label="Email")
+
+
 class ActiveForm(forms.Form):
     active = forms.TypedChoiceField(choices=[("1", "active"), ("0", "inactive")],
                                     coerce=lambda v: v == "1")  # fmt: skip
+
+
+class SignInForm(AuthenticationForm):
+    """The sign-in page's form: a deactivated account with its right password is told it is
+    deactivated; any other refusal says only that the username and password do not match."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "That username and password do not match. Please try again.",
+        "inactive": selectors.DEACTIVATED,
+    }
+
+    def clean(self):
+        try:
+            return super().clean()
+        except ValidationError as error:
+            if error.code == "invalid_login" and selectors.account_deactivated(
+                username=self.cleaned_data.get("username") or "",
+                password=self.cleaned_data.get("password") or "",
+            ):
+                raise ValidationError(self.error_messages["inactive"], code="inactive") from None
+            raise

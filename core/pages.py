@@ -5,20 +5,15 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core import roles, services
+from core import roles, selectors, services
 from core.errors import Conflict, InvalidInput
-from core.forms import ActiveForm, RoleForm, UserCreateForm
+from core.forms import ActiveForm, EmailForm, RoleForm, UserCreateForm
+from core.selectors import ROLE_WORDS
 from core.web import page_for
-
-ROLE_WORDS = {roles.NURSE: "Nurse", roles.COORDINATOR: "Coordinator", roles.ADMIN: "Admin"}
 
 
 def _render(request, form, status=200):
-    people = [
-        {"user": u, "role": roles.role_of(u), "role_word": ROLE_WORDS.get(roles.role_of(u), "None"),
-         "me": u.pk == request.user.pk}
-        for u in services.user_list(actor=request.user)
-    ]  # fmt: skip
+    people = selectors.user_people(actor=request.user)
     context = {"form": form, "people": people, "roles": RoleForm.base_fields["role"].choices}
     return render(request, "core/users.html", context, status=status)
 
@@ -76,4 +71,22 @@ def user_active(request, user_id: int):
     else:
         done = "reactivated: they can sign in again" if active else "deactivated: no sign-in"
         messages.success(request, f"{user.username} {done}.")
+    return redirect("users")
+
+
+@page_for(roles.MANAGE_USERS, "change email addresses")
+@require_POST
+def user_email(request, user_id: int):
+    form = EmailForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Enter a valid email address.")
+        return redirect("users")
+    try:
+        user = services.user_set_email(
+            actor=request.user, user_id=user_id, email=form.cleaned_data["email"]
+        )
+    except (Conflict, InvalidInput) as exc:
+        messages.error(request, str(exc.detail))
+    else:
+        messages.success(request, f"{user.username}'s alerts now go to {user.email}.")
     return redirect("users")

@@ -1,9 +1,22 @@
-"""Reads of the core app: the people an episode can be assigned to."""
+"""Reads of the core app: the people an episode can be assigned to, the users page, and
+whether a failed sign-in was a deactivated account's."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 
 from core import roles
 from core.errors import InvalidInput
+
+DEACTIVATED = (
+    "This account is deactivated, so it cannot sign in. Ask an admin to reactivate it."
+)
+ROLE_WORDS = {roles.NURSE: "Nurse", roles.COORDINATOR: "Coordinator", roles.ADMIN: "Admin"}
+# Alerts go to nurses and coordinators by email (admins get the unrouted ones too, but have
+# the dashboard): without an address they never hear of an overdue follow-up.
+ALERTED = (roles.NURSE, roles.COORDINATOR)
 
 
 def user_list_active(*, actor, role: str | None = None) -> list[dict]:
@@ -20,3 +33,44 @@ def user_list_active(*, actor, role: str | None = None) -> list[dict]:
             rows.append({"id": user.id, "username": user.username,
                          "full_name": user.get_full_name(), "role": held})  # fmt: skip
     return rows
+
+
+@dataclass
+class Person:
+    user: object
+    role: str | None
+    role_word: str
+    me: bool
+
+
+@dataclass
+class People:
+    active: list[Person] = field(default_factory=list)
+    inactive: list[Person] = field(default_factory=list)
+    # Active nurses and coordinators with no email: their alerts reach nobody.
+    without_email: list[Person] = field(default_factory=list)
+
+
+def user_people(*, actor) -> People:
+    """The users page: who can sign in, who is deactivated (apart), and whom alerts cannot
+    reach for want of an email; by username, in one query and one for the groups."""
+    roles.require(actor, roles.MANAGE_USERS, "see users")
+    people = People()
+    users = get_user_model().objects.prefetch_related("groups").order_by("username")
+    for user in users:
+        role = roles.role_of(user)
+        person = Person(user, role, ROLE_WORDS.get(role, "None"), user.pk == actor.pk)
+        (people.active if user.is_active else people.inactive).append(person)
+        if user.is_active and role in ALERTED and not user.email.strip():
+            people.without_email.append(person)
+    return people
+
+
+def account_deactivated(*, username: str, password: str) -> bool:
+    """Whether a refused sign-in was a deactivated account's with its right password: only
+    then is the user told the account is deactivated (a wrong password tells nothing of the
+    account, deactivated or not)."""
+    if not username or not password:
+        return False
+    user = get_user_model().objects.filter(username=username, is_active=False).first()
+    return user is not None and user.check_password(password)

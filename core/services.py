@@ -1,20 +1,47 @@
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
 from core import roles
 from core.errors import InvalidInput
 
 
-def user_create(*, actor, username: str, password: str, role: str):
+def _names(full_name: str) -> tuple[str, str]:
+    """A full name kept in Django's two fields so that get_full_name() gives it back whole:
+    the first word, then the rest."""
+    first, _, rest = " ".join(full_name.split()).partition(" ")
+    return first, rest
+
+
+def user_create(*, actor, username: str, password: str, role: str, email: str = "",
+                full_name: str = ""):  # fmt: skip
+    """A user in one role, with a name (shown to colleagues) and an email (alerts are
+    emailed): both required, for every role (contract: POST /api/users/)."""
     roles.require(actor, roles.MANAGE_USERS, "create users")
+    problems = {}
     if role not in roles.ROLES:
-        raise InvalidInput({"role": f"Unknown role. Known: {', '.join(roles.ROLES)}."})
+        problems["role"] = f"Unknown role. Known: {', '.join(roles.ROLES)}."
+    if not full_name.strip():
+        problems["full_name"] = "Give the person's full name: colleagues see it."
+    email = email.strip()
+    if not email:
+        problems["email"] = "Give an email address: alerts are emailed."
+    else:
+        try:
+            validate_email(email)
+        except ValidationError:
+            problems["email"] = "Enter a valid email address."
+    if problems:
+        raise InvalidInput(problems)
     User = get_user_model()
     if User.objects.filter(username__iexact=username).exists():
         raise InvalidInput({"username": "That username is taken."})
-    user = User(username=username)
+    first_name, last_name = _names(full_name)
+    if len(first_name) > 150 or len(last_name) > 150:
+        raise InvalidInput({"full_name": "A full name is at most 150 characters a part."})
+    user = User(username=username, email=email, first_name=first_name, last_name=last_name)
     try:
         password_validation.validate_password(password, user)
     except ValidationError as exc:
@@ -30,12 +57,6 @@ def user_create(*, actor, username: str, password: str, role: str):
     except ValidationError as exc:
         raise InvalidInput(exc.message_dict) from None
     return user
-
-
-def user_list(*, actor) -> list:
-    """Every user with their groups loaded (role_of reads them), by username."""
-    roles.require(actor, roles.MANAGE_USERS, "see users")
-    return list(get_user_model().objects.prefetch_related("groups").order_by("username"))
 
 
 def _other_user(actor, user_id: int, doing: str):
@@ -68,4 +89,18 @@ def user_set_active(*, actor, user_id: int, active: bool):
         if user.is_active != active:
             user.is_active = active
             user.save(update_fields=["is_active"])
+    return user
+
+
+def user_set_email(*, actor, user_id: int, email: str):
+    """Give a user the address their alerts are emailed to."""
+    email = email.strip()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise InvalidInput({"email": "Enter a valid email address."}) from None
+    with transaction.atomic():
+        user = _other_user(actor, user_id, "change email addresses")
+        user.email = email
+        user.save(update_fields=["email"])
     return user

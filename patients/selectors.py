@@ -1,14 +1,15 @@
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet, Value
+from django.db.models.lookups import Contains, StartsWith
 
 from core import roles
 from core.errors import InvalidInput, NotFound
-from core.text import fold
+from core.text import Folded
 from patients.models import Patient
 
 # A search is an MRN or a few words of a name. Each word adds a join of conditions; bounding
-# them keeps the worst search cheap (bench/search.py), and the trigram indexes of
-# patients/migrations/0005 answer each word without reading every patient. Names are compared
-# folded (core.text.fold: accents and case ignored), on every database the same way.
+# them keeps the worst search cheap (bench/search.py), and the indexes of patients/migrations/0005
+# answer each word without reading every patient. Names are compared folded (core/text.py):
+# accents and case ignored on PostgreSQL and SQLite alike, "zoe" finds "Zoë".
 SEARCH_MAX_WORDS = 5
 SEARCH_MAX_CHARS = 100
 TRIGRAM = 3
@@ -26,8 +27,6 @@ def search_problem(text: str) -> str | None:
 
 
 def patient_search(*, actor, text: str = "") -> QuerySet[Patient]:
-    """Patients whose MRN is a word of `text` or whose names hold every word, accents and case
-    ignored ("zoe" finds Zoë): the one search of the API, the patients page and the worklist."""
     roles.require(actor, roles.VIEW_PATIENTS, "see patients")
     if problem := search_problem(text):
         raise InvalidInput({"search": problem})
@@ -40,12 +39,11 @@ def patient_search(*, actor, text: str = "") -> QuerySet[Patient]:
 def _name_matches(word: str) -> Q:
     """A word of three letters or more is found anywhere in a name (a trigram index answers
     it); a shorter one starts a name ("Li" finds Li and Lim, not Emily), answered by a btree
-    index: inside a name it would match most patients and no index could help. Both sides
-    folded: the stored names by Patient.save, the word here."""
-    folded = fold(word)
-    if len(folded) >= TRIGRAM:
-        return Q(given_folded__contains=folded) | Q(family_folded__contains=folded)
-    return Q(given_folded__startswith=folded) | Q(family_folded__startswith=folded)
+    index: inside a name it would match most patients and no index could help. Both sides are
+    folded by the database, so they are folded alike."""
+    lookup = Contains if len(word) >= TRIGRAM else StartsWith
+    wanted = Folded(Value(word))
+    return Q(lookup(Folded("given_name"), wanted)) | Q(lookup(Folded("family_name"), wanted))
 
 
 def patient_get(*, actor, patient_id: int) -> Patient:
@@ -54,12 +52,3 @@ def patient_get(*, actor, patient_id: int) -> Patient:
         return Patient.objects.get(id=patient_id)
     except Patient.DoesNotExist:
         raise NotFound("No such patient.") from None
-
-
-
-def patient_search_with_episodes(*, actor, text: str) -> QuerySet[Patient]:
-    """patient_search, each patient with their episodes (newest first) to link to."""
-    episodes = Patient._meta.get_field("episodes").related_model.objects.order_by("-id")
-    return patient_search(actor=actor, text=text).prefetch_related(
-        Prefetch("episodes", queryset=episodes)
-    )

@@ -297,7 +297,7 @@ def clinic_list(*, actor, clinic: str, day: dt.date) -> list[FollowUp]:
     rows = (
         FollowUp.objects.filter(kind=CLINICS[clinic], due_on=day, cancelled_at__isnull=True)
         .select_related("episode__patient")
-        .order_by("episode__patient__family_folded", "episode__patient__given_folded", "id")
+        .order_by("episode__patient__family_name", "episode__patient__given_name", "id")
     )
     return list(rows)
 

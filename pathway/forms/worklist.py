@@ -9,11 +9,13 @@ from django.core.exceptions import ValidationError
 from core.errors import DomainError, InvalidInput
 from pathway import labels
 from pathway.codes import State
-from pathway.selectors.worklist import OPEN, Filters
+from pathway.selectors.worklist import EVERY, OPEN, Filters
 from patients.models import Patient
 from patients.selectors import SEARCH_MAX_CHARS, search_problem
 
-STATE_CHOICES = [(OPEN, "All open episodes")] + [(s, labels.state(s)) for s in State.values]
+STATE_CHOICES = [(OPEN, "All open episodes"), (EVERY, "Every state")] + [
+    (s, labels.state(s)) for s in State.values
+]
 
 
 class DateInput(forms.DateInput):
@@ -33,7 +35,7 @@ class FilterForm(forms.Form):
         self.is_valid()  # cleaned_data keeps the valid fields only
         data = self.cleaned_data
         return Filters(
-            state=data.get("state") or OPEN,
+            state=data.get("state") or "",
             mine=bool(data.get("mine")),
             blocked=bool(data.get("blocked")),
             min_days=data.get("min_days"),

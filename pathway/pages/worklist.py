@@ -1,5 +1,6 @@
 """The coordinator's worklist: thin, like the API: parse, call a selector, render. The search
-is posted and kept in the session, so no MRN or name ever reaches a URL or a server log."""
+is posted and kept in the session, so no MRN or name ever reaches a URL or a server log. A new
+search looks in every tab: the tab it was posted from is not kept, the other filters are."""
 
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
@@ -32,8 +33,9 @@ def _filter_query(request, *names) -> str:
     return urlencode({k: v for k, v in request.GET.items() if k in names and v})
 
 
-def _back_to_worklist(request) -> HttpResponseRedirect:
-    query = _filter_query(request, *FilterForm.base_fields)
+def _back_to_worklist(request, *, keep_tab: bool = True) -> HttpResponseRedirect:
+    names = [n for n in FilterForm.base_fields if keep_tab or n != "state"]
+    query = _filter_query(request, *names)
     url = reverse("worklist")
     return redirect(f"{url}?{query}" if query else url)
 
@@ -48,7 +50,7 @@ def worklist(request):
             return _back_to_worklist(request)
         if search.is_valid():
             request.session[SEARCH] = search.cleaned_data["q"]
-            return _back_to_worklist(request)
+            return _back_to_worklist(request, keep_tab=not search.cleaned_data["q"])
     else:
         search = SearchForm(initial={"q": request.session.get(SEARCH, "")})
     filters_form = FilterForm(request.GET)
@@ -64,7 +66,7 @@ def worklist(request):
             "searching": bool(request.session.get(SEARCH)),
             "filters_form": filters_form,
             "kept": kept,
-            "page_query": "&".join(q for q in (kept, urlencode({"state": filters.state})) if q),
+            "page_query": "&".join(q for q in (kept, urlencode({"state": filters.tab})) if q),
             "post_query": _filter_query(request, *FilterForm.base_fields),
         },
         status=400 if search.errors else 200,

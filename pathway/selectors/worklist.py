@@ -1,6 +1,16 @@
 """The coordinator's worklist: counts per state, the filtered page of episodes, and for each row
 the next forward move with the rules that block it, in a fixed number of queries.
 
+The list opens on what needs action (`NEEDS`): an urgent result nobody has acknowledged, a
+stalled wait, a follow-up overdue or due, then the work-up stages (selection to post-op, where
+moves are made and blocked), and only then the rest, surveillance with nothing owed: today's
+work is on page 1, not patients merely "Ready" to finish surveillance after 1,500 days. The
+rank is computed by the database (one CASE over small subqueries: the open alerts and owed
+follow-ups), so ordering and pagination stay one query whatever the number of episodes.
+
+A search looks in every tab (the state tab narrows it only when one is chosen) and the counts
+per state say where its matches lie.
+
 Each row's rules read prefetched rows (pathway/selectors/prefetched.py): one query per relation
 for the whole page, and one for the follow-ups owed.
 """
@@ -11,7 +21,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from core import roles
@@ -26,6 +36,27 @@ from patients.selectors import patient_search
 
 PER_PAGE = 25
 OPEN = "open"
+EVERY = "all"  # every state, closed ones too: where a search looks unless a tab is chosen
+WORK_UP = (State.SELECTION, State.MDT_DISCUSSION, State.IMAGING, State.PROCEDURE, State.POST_OP)
+
+
+class Need:
+    """Why a row needs action, most pressing first (the list's order)."""
+
+    URGENT = 0  # an urgent result nobody has acknowledged
+    STALLED = 1  # a stalled wait (tasks: stalled alerts, resolved by the next move)
+    OVERDUE = 2  # a follow-up whose window has closed
+    DUE = 3  # a follow-up whose window is open
+    WORK_UP = 4  # selection to post-op: moves to make, or blocked
+    REST = 5  # surveillance with nothing owed; closed episodes
+
+
+NEED_WORDS = {
+    Need.URGENT: "Urgent result to acknowledge",
+    Need.STALLED: "Stalled",
+    Need.OVERDUE: "Follow-up overdue",
+    Need.DUE: "Follow-up due",
+}
 
 
 def _forward_moves() -> dict[str, machine.Move]:
@@ -54,11 +85,16 @@ def forward_blockers(episodes: list[Episode]) -> dict[int, tuple[machine.Move | 
 # --- the list --------------------------------------------------------------------------------
 @dataclass
 class Filters:
-    state: str = OPEN
+    state: str = ""  # "": all open episodes, or every state while searching
     mine: bool = False
     blocked: bool = False
     min_days: int | None = None
     search: str = ""
+
+    @property
+    def tab(self) -> str:
+        """The tab shown: the one chosen, else every state while searching, else the open."""
+        return self.state or (EVERY if self.search.strip() else OPEN)
 
 
 @dataclass
@@ -69,10 +105,19 @@ class Row:
     days_in_stage: int
     next_move: str | None
     blockers: list[Unmet] = field(default_factory=list)
+    need: int = Need.REST
 
     @property
     def blocked(self) -> bool:
         return bool(self.blockers)
+
+    @property
+    def need_words(self) -> str:
+        if self.need in NEED_WORDS:
+            return NEED_WORDS[self.need]
+        if self.blockers:
+            return "Blocked"
+        return "To move on" if self.need == Need.WORK_UP else ""
 
 
 @dataclass
@@ -82,6 +127,44 @@ class Worklist:
     page: Page
     rows: list[Row]
     filters: Filters
+
+    @property
+    def searching(self) -> bool:
+        return bool(self.filters.search.strip())
+
+    @property
+    def total(self) -> int:
+        """Episodes in every state under the search and filters."""
+        return sum(self.counts.values())
+
+    @property
+    def elsewhere(self) -> list[tuple[str, int]]:
+        """While searching, the states holding matches, with how many: where they lie."""
+        return [(s, n) for s, n in self.counts.items() if n]
+
+
+def _model(relation: str):
+    return Episode._meta.get_field(relation).related_model
+
+
+def _needs(today: dt.date) -> Case:
+    """Each episode's `Need`, in the database: membership of small sets (the open alerts, the
+    follow-ups owed), each a subquery the planner hashes once."""
+    alerts = _model("alerts").objects.filter(resolved_at__isnull=True)
+    urgent = alerts.filter(kind="urgent_result", escalates__isnull=True,
+                           acknowledged_at__isnull=True).values("episode_id")  # fmt: skip
+    stalled = alerts.filter(kind="stalled").values("episode_id")
+    owed = _model("follow_ups").objects.owed(today=today)
+    overdue = owed.filter(window_closes_on__lt=today).values("episode_id")
+    return Case(
+        When(id__in=urgent, then=Value(Need.URGENT)),
+        When(id__in=stalled, then=Value(Need.STALLED)),
+        When(id__in=overdue, then=Value(Need.OVERDUE)),
+        When(id__in=owed.values("episode_id"), then=Value(Need.DUE)),
+        When(state__in=WORK_UP, then=Value(Need.WORK_UP)),
+        default=Value(Need.REST),
+        output_field=IntegerField(),
+    )
 
 
 def _episodes(actor, filters: Filters) -> QuerySet[Episode]:
@@ -98,8 +181,9 @@ def _episodes(actor, filters: Filters) -> QuerySet[Episode]:
 
 
 def worklist(actor, filters: Filters, *, page: int | str = 1) -> Worklist:
-    """The page of episodes matching `filters`, with counts per state under the same search and
-    filters (all but the state tab and `blocked`, which is known for a page's rows only)."""
+    """The page of episodes matching `filters`, what needs action first, with counts per state
+    under the same search and filters (all but the state tab and `blocked`, which is known for
+    a page's rows only)."""
     roles.require(actor, roles.RUN_TRANSITIONS, "use the coordinator's worklist")
     base = _episodes(actor, filters)
     counts = {s: 0 for s in State.values}
@@ -107,11 +191,12 @@ def worklist(actor, filters: Filters, *, page: int | str = 1) -> Worklist:
         counts[r["state"]] = r["n"]
     open_count = sum(counts[s] for s in ACTIVE)
 
-    qs = base
-    if filters.state == OPEN:
+    today = timezone.localdate()
+    qs = base.annotate(need=_needs(today))
+    if filters.tab == OPEN:
         qs = qs.exclude(state__in=TERMINAL)
-    else:
-        qs = qs.filter(state=filters.state)
+    elif filters.tab != EVERY:
+        qs = qs.filter(state=filters.tab)
     qs = qs.select_related(
         "patient",
         "selection",
@@ -119,7 +204,7 @@ def worklist(actor, filters: Filters, *, page: int | str = 1) -> Worklist:
         "discharge_plan",
         "assigned_nurse",
         "assigned_coordinator",
-    ).order_by("stage_since", "id")  # the longest in their stage first
+    ).order_by("need", "stage_since", "id")  # what needs action, then the longest waiting
 
     if filters.blocked:
         # Which rows are blocked is known only by running the rules: run them for every
@@ -136,7 +221,6 @@ def worklist(actor, filters: Filters, *, page: int | str = 1) -> Worklist:
         page_rows = list(page_obj.object_list)
         blockers = forward_blockers(page_rows)
 
-    today = timezone.localdate()
     rows = []
     for e in page_rows:
         move, unmet = blockers[e.id]
@@ -148,6 +232,7 @@ def worklist(actor, filters: Filters, *, page: int | str = 1) -> Worklist:
                 days_in_stage=(today - e.stage_since).days,
                 next_move=move.name if move else None,
                 blockers=unmet,
+                need=e.need,
             )
         )
     return Worklist(counts, open_count, page_obj, rows, filters)

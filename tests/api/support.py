@@ -60,7 +60,8 @@ def patient_body(**overrides) -> dict:
 
 
 def user_body(**overrides) -> dict:
-    body = {"username": "new-staff", "password": "a-long-secret-pw1", "role": "nurse"}
+    body = {"username": "new-staff", "password": "a-long-secret-pw1", "role": "nurse",
+            "email": "new-staff@unit.example", "full_name": "Nell Staffer"}  # fmt: skip
     return {**body, **overrides}
 
 

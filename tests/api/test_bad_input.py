@@ -80,6 +80,13 @@ USER_CASES = [
     pytest.param({"username": "NURSE-1"}, "username", id="username taken in other case"),
     pytest.param({"username": "new staff!"}, "username", id="username with a space"),
     pytest.param({"username": ""}, "username", id="blank username"),
+    pytest.param({"email": DROP}, "email", id="no email: alerts are emailed"),
+    pytest.param({"email": ""}, "email", id="blank email"),
+    pytest.param({"email": "nell-at-unit"}, "email", id="not an email"),
+    pytest.param({"full_name": DROP}, "full_name", id="no full name"),
+    pytest.param({"full_name": "   "}, "full_name", id="blank full name"),
+    pytest.param({"username": "zoë.ångström", "password": "zoe12345"}, "password",
+                 id="password like the username once accents are set aside"),
 ]
 
 

@@ -2,7 +2,6 @@
 the API (`GET /api/patients/?search=`) and on the patients page every role may open."""
 
 import pytest
-from django.db import connection
 
 from patients import services
 from tests.factories import EpisodeFactory, PatientFactory
@@ -72,16 +71,3 @@ def test_a_stranger_is_sent_to_sign_in(client):
     response = client.get("/patients/", {"q": "zoe"})
 
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the indexes are PostgreSQL's")
-def test_folded_name_words_are_answered_from_the_trigram_index():
-    with connection.cursor() as cursor:
-        cursor.execute("SET enable_seqscan = off")
-        cursor.execute(
-            "EXPLAIN SELECT id FROM patients_patient WHERE family_folded::text LIKE %s",
-            ["%angst%"],
-        )
-        plan = " ".join(row[0] for row in cursor.fetchall())
-        cursor.execute("SET enable_seqscan = on")
-    assert "patient_family_folded_trgm" in plan

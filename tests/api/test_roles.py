@@ -499,9 +499,11 @@ def test_a_superuser_counts_as_admin(call, coordinator, as_superuser):
 def test_an_admin_creates_a_user_in_a_role(role, as_admin, anonymous):
     body = s.ok(as_admin.post("/api/users/", s.user_body(role=role), format="json"), 201)
 
-    assert set(body) == {"id", "username", "role"}
+    assert set(body) == {"id", "username", "role", "email", "full_name"}
     assert (body["username"], body["role"]) == ("new-staff", role)
+    assert (body["email"], body["full_name"]) == ("new-staff@unit.example", "Nell Staffer")
     user = get_user_model().objects.get(id=body["id"])
+    assert (user.email, user.get_full_name()) == ("new-staff@unit.example", "Nell Staffer")
     assert list(user.groups.values_list("name", flat=True)) == [role]
     assert user.check_password("a-long-secret-pw1")
 

@@ -92,3 +92,27 @@ def test_the_api_docs_are_served_by_the_app_itself(admin_user):
     html = client.get("/api/docs/").content.decode()
     assert "cdn" not in html.lower() and "unpkg" not in html.lower()
     assert "/static/drf_spectacular_sidecar/" in html
+
+
+# --- a deactivated account ------------------------------------------------------------------
+def test_a_deactivated_user_is_told_the_account_is_deactivated(nurse):
+    nurse.is_active = False
+    nurse.save()
+
+    response = Client().post("/accounts/login/", {"username": nurse.username,
+                                                  "password": PASSWORD})  # fmt: skip
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "This account is deactivated" in html and "Ask an admin to reactivate it" in html
+    assert "do not match" not in html
+
+
+def test_a_wrong_password_says_only_that_it_does_not_match(nurse):
+    gone = UserFactory(username="gone", is_active=False)
+
+    for username in (nurse.username, gone.username):
+        response = Client().post("/accounts/login/", {"username": username, "password": "x"})
+        html = response.content.decode()
+        assert "That username and password do not match." in html
+        assert "deactivated" not in html

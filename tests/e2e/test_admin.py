@@ -24,6 +24,8 @@ def test_an_admin_sees_the_dashboard_and_creates_a_user(page):
     shot(page, "dashboard")
 
     page.get_by_role("link", name="Users and roles").click()
+    page.get_by_label("Full name").fill("Nell Newton")
+    page.get_by_label(re.compile(r"^Email:?$")).fill("nell@unit.example")
     page.get_by_label("Username").fill("nurse-nell")
     page.get_by_label("Password").fill("password")
     page.get_by_label(re.compile(r"^Role:?$")).select_option("nurse")

@@ -80,7 +80,8 @@ def test_a_huge_sign_in_form_gets_a_400_not_a_500(client):
 )
 def test_an_admin_cannot_give_a_new_user_a_guessable_password(as_admin, password, why):
     response = as_admin.post(
-        "/api/users/", {"username": "coordinator-two", "password": password, "role": "coordinator"},
+        "/api/users/", {"username": "coordinator-two", "password": password, "role": "coordinator",
+                        "email": "two@unit.example", "full_name": "Cody Two"},
         format="json",
     )  # fmt: skip
 
@@ -92,7 +93,8 @@ def test_a_strong_password_is_accepted(as_admin):
     UserFactory(username="someone-else")
     response = as_admin.post(
         "/api/users/",
-        {"username": "coordinator-two", "password": "vein-stent-Harbour-42", "role": "coordinator"},
+        {"username": "coordinator-two", "password": "vein-stent-Harbour-42", "role": "coordinator",
+         "email": "two@unit.example", "full_name": "Cody Two"},
         format="json",
     )
     assert response.status_code == 201

@@ -52,3 +52,19 @@ def test_name_words_are_answered_from_the_trigram_index():
         plan = " ".join(row[0] for row in cursor.fetchall())
         cursor.execute("SET enable_seqscan = on")
     assert "patient_family_trgm" in plan
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the indexes are PostgreSQL's")
+@pytest.mark.parametrize(("pattern", "index"), [("%zoe%", "patient_family_fold_trgm"),
+                                                ("zo%", "patient_family_fold_prefix")])  # fmt: skip
+def test_folded_name_words_are_answered_from_their_indexes(pattern, index):
+    """The accent-insensitive search (core/text.py) reads indexes too, not every patient."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        cursor.execute(
+            "EXPLAIN SELECT id FROM patients_patient WHERE core_fold(family_name) LIKE %s",
+            [pattern],
+        )
+        plan = " ".join(row[0] for row in cursor.fetchall())
+        cursor.execute("SET enable_seqscan = on")
+    assert index in plan
