@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from core.api import SignOutApi, SignOutEverywhereApi, TokenApi, UsersApi
 from core.forms import SignInForm
-from core.views import healthz, home
+from core.views import docs_sign_in_first, favicon, healthz, home, redoc_bundle
 from pathway import api as pathway_api
 from pathway import api_courses, api_handover
 from patients import api as patients_api
@@ -20,6 +20,12 @@ docs_csp = csp_update({"script-src": ["'unsafe-inline'"], "worker-src": ["blob:"
                        "img-src": ["data:", "blob:"]})  # fmt: skip
 sign_in = auth_views.LoginView.as_view(redirect_authenticated_user=True,
                                        authentication_form=SignInForm)  # fmt: skip
+# Strangers reading the docs in a browser are shown how to sign in (a 401 page), API clients
+# keep the API's 401; Redoc's page names no web font (core/templates/core/redoc.html).
+swagger = docs_sign_in_first(SpectacularSwaggerView.as_view(url_name="schema"))
+redoc = docs_sign_in_first(
+    SpectacularRedocView.as_view(url_name="schema", template_name="core/redoc.html")
+)
 
 urlpatterns = [
     path("", home, name="home"),
@@ -30,10 +36,12 @@ urlpatterns = [
     path("", include("tasks.urls")),
     path("", include("patients.urls")),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", docs_csp(SpectacularSwaggerView.as_view(url_name="schema")), name="docs"),
-    path("api/redoc/", docs_csp(SpectacularRedocView.as_view(url_name="schema")), name="redoc"),
+    path("api/docs/", docs_csp(swagger), name="docs"),
+    path("api/redoc/", docs_csp(redoc), name="redoc"),
+    path("assets/redoc.standalone.js", redoc_bundle, name="redoc-bundle"),
     path("api/auth/token/", TokenApi.as_view(), name="token"),
     path("api/auth/logout/", SignOutApi.as_view(), name="token-logout"),
     path("api/auth/logout-all/", SignOutEverywhereApi.as_view(), name="token-logout-all"),

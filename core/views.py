@@ -1,8 +1,12 @@
+from functools import lru_cache, wraps
+
 import redis
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.db import connection
-from django.http import JsonResponse
-from django.shortcuts import render
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 
 
 def broker_status() -> str:
@@ -48,3 +52,62 @@ NO_ROLE = {
     "title": "No role yet",
     "detail": "Your account has no role in the pathway yet. Ask an admin to give you one.",
 }
+
+
+def favicon(request):
+    """/favicon.ico, asked for by browsers on pages that name no icon (the admin, the API's
+    browsable pages): the app's icon, so no page logs a 404."""
+    response = redirect(static("core/favicon.svg"))
+    response["Cache-Control"] = "max-age=86400"
+    return response
+
+
+NOT_SIGNED_IN = "Authentication credentials were not provided."
+
+
+def _wants_html(request) -> bool:
+    accept = request.headers.get("Accept", "")
+    return "text/html" in accept or "application/xhtml+xml" in accept
+
+
+def docs_sign_in_first(view):
+    """The API docs for a stranger: a browser gets a page in words with a sign-in link (still a
+    401, as the contract says), an API client the API's own 401 (contract: no endpoint but the
+    token endpoint and /healthz answers anonymously), in JSON whatever it accepts. Anyone
+    signed in, or sending a token, is answered by the docs' view itself."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        anonymous = not request.user.is_authenticated and "Authorization" not in request.headers
+        if not anonymous:
+            return view(request, *args, **kwargs)
+        if _wants_html(request):
+            response = render(request, "core/docs_sign_in.html",
+                              {"next": request.get_full_path()}, status=401)  # fmt: skip
+        else:  # what the API answers a client without credentials, whatever it accepts
+            response = JsonResponse({"detail": NOT_SIGNED_IN}, status=401)
+        response["WWW-Authenticate"] = "Token"
+        return response
+
+    return wrapper
+
+
+# Redoc's sidebar always shows Redocly's logo from its CDN, which the Content Security Policy
+# refuses (img-src: the app and data: only): served with a blank image in its place, the bundle
+# fetches nothing from elsewhere (its fonts are the system's: settings.REDOC_UI_SETTINGS).
+REDOC_BUNDLE = "drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js"
+REDOCLY_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
+BLANK_IMAGE = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg'/%3E"
+
+
+@lru_cache(maxsize=1)
+def redoc_bundle_text() -> bytes:
+    with open(finders.find(REDOC_BUNDLE), encoding="utf-8") as bundle:
+        return bundle.read().replace(REDOCLY_LOGO, BLANK_IMAGE).encode()
+
+
+def redoc_bundle(request):
+    """Redoc's script (drf-spectacular-sidecar's copy) fetching nothing from elsewhere."""
+    response = HttpResponse(redoc_bundle_text(), content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

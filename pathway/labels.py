@@ -71,16 +71,32 @@ RULES = {
 }
 
 
+def sentence(words: str | None) -> str:
+    """Words starting a sentence: the first letter up, the rest as it is ("INR check", not
+    str.capitalize()'s "Inr check"; "IVC", not "Ivc")."""
+    words = words or ""
+    return words[:1].upper() + words[1:]
+
+
+def days(count) -> str:
+    """A number of days in words: 1 -> "1 day", 1.0 -> "1 day", 2.5 -> "2.5 days"."""
+    if count is None:
+        return "–"
+    number = float(count)
+    shown = f"{number:g}" if number != int(number) else str(int(number))
+    return f"{shown} day" if number == 1 else f"{shown} days"
+
+
 def state(name: str) -> str:
-    return STATES.get(name, name.replace("_", " ").capitalize())
+    return STATES.get(name, sentence(name.replace("_", " ")))
 
 
 def move(name: str) -> str:
-    return MOVES.get(name, name.replace("_", " ").capitalize())
+    return MOVES.get(name, sentence(name.replace("_", " ")))
 
 
 def rule(name: str) -> str:
-    return RULES.get(name, name.replace("_", " ").capitalize())
+    return RULES.get(name, sentence(name.replace("_", " ")))
 
 
 def code(value: str | None) -> str:
@@ -187,7 +203,7 @@ def code_words(value) -> str:
 
 
 def vte_bleed_factor(name: str) -> str:
-    return VTE_BLEED_FACTORS.get(name, name.replace("_", " ").capitalize())
+    return VTE_BLEED_FACTORS.get(name, sentence(name.replace("_", " ")))
 
 
 def field(name: str) -> str:
@@ -195,7 +211,7 @@ def field(name: str) -> str:
 
 
 def record(name: str) -> str:
-    return RECORDS.get(name, name.replace("_", " ").capitalize())
+    return RECORDS.get(name, sentence(name.replace("_", " ")))
 
 
 def words(text: str) -> str:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from pathway.pages import courses, episode, handover, worklist
+from pathway.pages import courses, episode, handover, summary, worklist
 
 urlpatterns = [
     path("episodes/", worklist.worklist, name="worklist"),
@@ -10,7 +10,7 @@ urlpatterns = [
     path("episodes/<int:episode_id>/move/", episode.move, name="episode-move"),
     path("episodes/<int:episode_id>/record/<str:kind>/", episode.record, name="episode-record"),
     path("episodes/<int:episode_id>/assign/", episode.assign, name="episode-assign"),
-    path("episodes/<int:episode_id>/print/", episode.print_view, name="episode-print"),
+    path("episodes/<int:episode_id>/print/", summary.print_view, name="episode-print"),
     path("episodes/<int:episode_id>/handover/", handover.handover, name="episode-handover"),
     path("episodes/<int:episode_id>/courses/", courses.course_add, name="episode-course-add"),
     path(

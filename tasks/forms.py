@@ -131,7 +131,7 @@ class DuplexForm(VillaltaMixin, ResultForm):
         choices = [("", "Not stented then"), *SEGMENT_RESULTS[1:]] if self.late else SEGMENT_RESULTS
         for segment in self.segment_names:
             self.fields[f"segment_{segment}"] = forms.ChoiceField(
-                label=labels.code(segment).capitalize(), choices=choices, required=not self.late
+                label=labels.sentence(labels.code(segment)), choices=choices, required=not self.late
             )
         self.add_villalta_fields()
         self.fields["ceap"] = forms.ChoiceField(

@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import roles
@@ -305,9 +306,17 @@ def _date(value: str | None) -> dt.date | None:
 @require_GET
 def dashboard(request):
     data = selectors.dashboard_get(actor=request.user)
-    by_state = [(labels.state(s), n) for s, n in data["by_state"].items()]
-    follow_ups = [(FOLLOW_UP_STATUSES[k], data["follow_ups"][k]) for k in FOLLOW_UP_STATUSES]
-    alerts = [(ALERT_KINDS[k][0], n) for k, n in data["open_alerts"].items()]
+    # Each number links to the list it counts: a stage to the worklist's tab of that state;
+    # follow-ups and alerts to the inbox, where they are acted on.
+    worklist, inbox = reverse("worklist"), reverse("inbox")
+    by_state = [
+        (labels.state(s), n, f"{worklist}?{urlencode({'state': s})}")
+        for s, n in data["by_state"].items()
+    ]
+    follow_ups = [
+        (FOLLOW_UP_STATUSES[k], data["follow_ups"][k], inbox) for k in FOLLOW_UP_STATUSES
+    ]
+    alerts = [(ALERT_KINDS[k][0], n, inbox) for k, n in data["open_alerts"].items()]
     context = {
         "by_state": by_state,
         "follow_ups": follow_ups,

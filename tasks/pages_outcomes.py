@@ -38,7 +38,8 @@ PTS_WORDS = {
 }
 CAPTIONS = {
     "patency": "Patency at 6, 12 and 24 months (Kaplan-Meier, 95% CI log-log)",
-    "pts": "PTS by Villalta category at the latest assessment 3 months or more after",
+    "pts": "PTS by Villalta category at the latest assessment, 3 months or more after the "
+    "procedure",
     "complications": "Complications: episodes with at least one, per 100 episodes",
     "anticoagulation": "Time in therapeutic range of VKA patients (Rosendaal)",
     "time_in_stage": "Time in each stage, in days",
@@ -77,10 +78,6 @@ class OutcomesFilter(forms.Form):
         }
 
 
-def _sentence(words: str) -> str:
-    return words[:1].upper() + words[1:]
-
-
 def _pct(fraction) -> str:
     return "–" if fraction is None else f"{100 * fraction:.1f}%"
 
@@ -91,16 +88,22 @@ def _ci(row) -> str:
     return f"{100 * row['ci_low']:.1f}–{100 * row['ci_high']:.1f}%"
 
 
+def _percent(fraction) -> float | None:
+    """A share as a percentage, one decimal: 0.6523 -> 65.2 (None stays None)."""
+    return None if fraction is None else round(100 * fraction, 1)
+
+
 def tables(figures: dict) -> dict[str, dict]:
-    """{name: {"caption", "header", "rows"}}: each table of the page as plain values (fractions
-    and numbers as the selector gives them, None for none), the CSV files' content."""
+    """{name: {"caption", "header", "rows"}}: each table of the page as plain values (None for
+    none), the CSV files' content. One unit per kind of figure, named in the header or the
+    measure: shares as percentages (65.2, not 0.652), rates per 100 episodes, times in days."""
     patency = [
         [
             FORM_WORDS[form],
             int(months),
-            row["estimate"],
-            row["ci_low"],
-            row["ci_high"],
+            _percent(row["estimate"]),
+            _percent(row["ci_low"]),
+            _percent(row["ci_high"]),
             row["at_risk"],
             row["events"],
             row["censored"],
@@ -116,9 +119,9 @@ def tables(figures: dict) -> dict[str, dict]:
             "header": [
                 "Patency",
                 "Months",
-                "Estimate",
-                "95% CI low",
-                "95% CI high",
+                "Estimate (%)",
+                "95% CI low (%)",
+                "95% CI high (%)",
                 "At risk",
                 "Events",
                 "Censored",
@@ -133,7 +136,7 @@ def tables(figures: dict) -> dict[str, dict]:
             "header": ["Complication", "Early (per 100)", "Late (per 100)"],
             "rows": [
                 [
-                    _sentence(labels.code(kind)),
+                    labels.sentence(labels.code(kind)),
                     complications["early"][kind],
                     complications["late"].get(kind, 0.0),
                 ]
@@ -143,11 +146,13 @@ def tables(figures: dict) -> dict[str, dict]:
         "anticoagulation": {
             "header": ["Measure", "Value"],
             "rows": [
-                ["VKA patients with a TTR", anticoagulation["patients"]],
+                ["VKA patients with a TTR (patients)", anticoagulation["patients"]],
                 ["Median TTR (%)", anticoagulation["median_ttr"]],
-                ["Share with TTR ≥ 65%", anticoagulation["share_ttr_65"]],
+                ["Share with TTR ≥ 65% (% of VKA patients)",
+                 _percent(anticoagulation["share_ttr_65"])],
                 *(
-                    [f"Patients with TTR {b['from_pct']}–{b['to_pct']}%", b["patients"]]
+                    [f"Patients with TTR {b['from_pct']}–{b['to_pct']}% (patients)",
+                     b["patients"]]
                     for b in anticoagulation["distribution"]
                 ),
             ],
@@ -207,8 +212,9 @@ def outcomes_page(request):
     if figures is None:
         return render(request, "tasks/outcomes.html", context, status=400)
     shown = tables(figures)
-    share = figures["anticoagulation"]["share_ttr_65"]
-    shown["anticoagulation"]["rows"][2][1] = _pct(share) if share is not None else None
+    stages = shown["time_in_stage"]  # on the page, "1 day" and "2.5 days", not "1.0"
+    stages["header"] = ["Stage", "Median", "90th percentile", "Stays"]
+    stages["rows"] = [[n, labels.days(m), labels.days(p), k] for n, m, p, k in stages["rows"]]
     dashboard = selectors.dashboard_get(actor=request.user)
     context |= {
         "figures": figures,
@@ -246,8 +252,25 @@ def outcomes_csv(request, table: str):
     content = tables(figures)[table]
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="outcomes-{table}.csv"'
+    response.write(BOM)
     writer = csv.writer(response)
-    writer.writerow(content["header"])
+    writer.writerow([csv_cell(v) for v in content["header"]])
     for row in content["rows"]:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow([csv_cell(v) for v in row])
     return response
+
+
+# Excel reads a CSV file as UTF-8 (≥, –, µ) only when it starts with a byte order mark.
+BOM = "\ufeff"
+# A text cell starting with one of these is a formula to a spreadsheet (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value):
+    """A value as a CSV cell: None empty, numbers as they are, and text a spreadsheet would run
+    as a formula made inert by a leading apostrophe (OWASP's advice)."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value

@@ -240,7 +240,7 @@ def _add_errors(form, error: InvalidInput) -> None:
         for msg in msgs:
             text = labels.words(msg)
             if target is None and name not in ("non_field_errors", "__all__"):
-                text = f"{labels.field(name).capitalize()}: {text}"
+                text = f"{labels.sentence(labels.field(name))}: {text}"
             form.add_error(target, text)
 
 
@@ -340,22 +340,3 @@ def assign(request, episode_id: int):
             return redirect(_page(episode_id, "assign"))
     return _render(request, episode_id, {"assign": form}, status=400)
 
-
-@require_GET
-@page_for(roles.VIEW_EPISODES, "see episodes")
-def print_view(request, episode_id: int):
-    """One page for the patient and their GP: the procedure, the plan, the follow-ups."""
-    view = episode_view(actor=request.user, episode_id=episode_id)
-    records = episode_records(actor=request.user, episode_id=episode_id)
-    patient_access_record(actor=request.user, patient_id=view.episode.patient_id,
-                          episode_id=episode_id, what="page:print")  # fmt: skip
-    follow_ups = [
-        {"kind": labels.code(f.kind).capitalize(), "due_on": f.due_on,
-         "opens": f.window_opens_on, "closes": f.window_closes_on}
-        for f in view.episode.follow_ups.open().order_by("due_on", "id")
-    ]  # fmt: skip
-    return render(request, "pathway/print.html", {
-        "episode": view.episode, "patient": view.episode.patient, "records": records,
-        "note": records.current_procedure_note, "plan": records.discharge_plan,
-        "follow_ups": follow_ups,
-    })  # fmt: skip

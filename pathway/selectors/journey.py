@@ -15,7 +15,7 @@ from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from core.errors import NotFound
-from pathway import outcomes, rules
+from pathway import labels, outcomes, rules
 from pathway.codes import CourseClass
 from pathway.models import AnticoagulationCourse, Episode
 from pathway.rules import Unmet
@@ -119,7 +119,8 @@ class Bridging:
         said = (
             f"Continue {parenteral} alongside {vka} until at least {BRIDGING_OVERLAP_DAYS} days "
             f"of overlap (not before {_day(self.not_before)}) and two INR readings at least "
-            f"24 hours apart are in range{target}. So far: {self.overlap_days} days of overlap, "
+            f"24 hours apart are in range{target}. "
+            f"So far: {labels.days(self.overlap_days)} of overlap, "
             f"{self.in_range_in_a_row} INR reading{'s' if self.in_range_in_a_row != 1 else ''} "
             "in range in a row."
         )

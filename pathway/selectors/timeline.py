@@ -95,14 +95,14 @@ def episode_timeline(*, actor, episode_id: int) -> list[Entry]:
         status = fu.status_on(today)
         entries.append(Entry(
             at=_start_of(fu.due_on), kind="follow_up", on=fu.due_on, status=status,
-            title=f"{labels.code(fu.kind).capitalize()} due {fu.due_on.isoformat()}",
+            title=f"{labels.sentence(labels.code(fu.kind))} due {fu.due_on.isoformat()}",
             detail=f"window {fu.window_opens_on.isoformat()} to {fu.window_closes_on.isoformat()}",
             reason=fu.cancel_reason,
         ))  # fmt: skip
         if fu.completed_at:
             entries.append(Entry(
                 at=fu.completed_at, kind="result", on=fu.performed_on,
-                title=f"{labels.code(fu.kind).capitalize()} result",
+                title=f"{labels.sentence(labels.code(fu.kind))} result",
                 detail=shown(fu.result) if fu.result else "",
             ))  # fmt: skip
     for visit in episode.visits.all().select_related("recorded_by").order_by("id"):

@@ -237,6 +237,8 @@ EXCLUDED = {
     "schema": "the OpenAPI schema holds no patient data; anonymous 401 in tests/api/test_roles.py",
     "docs": "Swagger UI over the schema; anonymous 401 in tests/api/test_roles.py",
     "redoc": "Redoc over the schema; the same permission as the schema view",
+    "redoc-bundle": "Redoc's script, public like the static files it is read from",
+    "favicon": "the app's icon, public like the static files",
 }
 
 

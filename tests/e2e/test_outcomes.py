@@ -60,8 +60,10 @@ def test_an_admin_filters_the_outcomes_and_downloads_a_csv(page):
         page.get_by_role("link", name="Download patency (CSV)").click()
     download = info.value
     assert download.suggested_filename == "outcomes-patency.csv"
-    lines = open(download.path(), encoding="utf-8").read().splitlines()
-    assert lines[0].startswith("Patency,Months,Estimate")
+    raw = open(download.path(), "rb").read()
+    assert raw.startswith("\ufeff".encode()), "a byte order mark, for Excel"
+    lines = raw.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("Patency,Months,Estimate (%)")
     assert len(lines) == 10
     accessible(page)
     shot(page, "outcomes")

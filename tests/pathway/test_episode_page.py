@@ -291,10 +291,10 @@ def test_print_view_shows_stents_and_follow_up_dates(client, coordinator):
     episode = walk_to(coordinator, PatientFactory(), State.SURVEILLANCE, on=days_ago(20))
     html = signed_in(client, coordinator).get(
         reverse("episode-print", args=[episode.id])).content.decode()  # fmt: skip
-    assert "Wallstent" in html and "16 mm" in html
+    assert "Wallstent 16 × 90 mm" in html
     due = episode.follow_ups.open().order_by("due_on").first().due_on
     assert f"{due.day} {due:%B %Y}" in html
-    assert "Compression stockings: prescribed" in html
+    assert "Compression stockings:</strong> prescribed" in html
 
 
 def test_the_timeline_lists_moves_revisions_and_follow_ups(client, coordinator):

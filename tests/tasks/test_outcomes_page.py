@@ -4,6 +4,7 @@ with the episodes."""
 
 import csv
 import io
+import re
 
 import pytest
 from django.db import connection
@@ -104,7 +105,7 @@ def test_a_bad_filter_is_shown_on_the_form(admin_client, cohort, query, field):
 
 def rows_of(response) -> list[list[str]]:
     body = b"".join(response.streaming_content) if response.streaming else response.content
-    return list(csv.reader(io.StringIO(body.decode())))
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
 
 
 @pytest.mark.parametrize("table", TABLES)
@@ -122,10 +123,9 @@ def test_each_csv_downloads_with_a_header_and_the_figures(admin_client, admin_us
         assert len(rows) == 1 + 9
         primary_12 = figures["patency"]["primary"]["12"]
         row = next(r for r in rows if r[:2] == ["Primary patency", "12"])
-        assert row[2:] == [
-            str(primary_12[k]) if primary_12[k] is not None else ""
-            for k in ("estimate", "ci_low", "ci_high", "at_risk", "events", "censored")
-        ]
+        as_percent = [round(100 * primary_12[k], 1) for k in ("estimate", "ci_low", "ci_high")]
+        assert [float(v) for v in row[2:5]] == as_percent
+        assert row[5:] == [str(primary_12[k]) for k in ("at_risk", "events", "censored")]
     if table == "pts":
         assert [int(r[1]) for r in rows[1:]] == list(figures["pts"].values())
     if table == "complications":
@@ -191,3 +191,64 @@ def test_a_chart_is_an_inline_named_svg_even_without_episodes():
     drawn = km_svg(curve, title="A & B")
     assert 'aria-label="A &amp; B: Kaplan-Meier' in drawn
     assert len(drawn) < 60_000
+
+
+# --- one unit per kind of figure, Excel's BOM, no formulas (issue 18) -------------------------
+def test_every_csv_starts_with_a_byte_order_mark_for_excel(admin_client, cohort):
+    for table in TABLES:
+        body = admin_client.get(f"{URL}{table}.csv").content
+        assert body.startswith("\ufeff".encode()), table
+        assert body.decode("utf-8-sig").splitlines()[0][0] != "\ufeff"
+
+
+def test_shares_are_percentages_with_the_unit_named(admin_client, admin_user, cohort):
+    figures = outcomes_get(actor=admin_user)
+    patency = rows_of(admin_client.get(URL + "patency.csv"))
+    assert patency[0][:5] == ["Patency", "Months", "Estimate (%)", "95% CI low (%)",
+                              "95% CI high (%)"]  # fmt: skip
+    estimates = [float(r[2]) for r in patency[1:] if r[2]]
+    assert estimates and all(0 <= e <= 100 for e in estimates) and max(estimates) > 1
+
+    ttr = {r[0]: r[1] for r in rows_of(admin_client.get(URL + "anticoagulation.csv"))[1:]}
+    share = figures["anticoagulation"]["share_ttr_65"]
+    shown = ttr["Share with TTR ≥ 65% (% of VKA patients)"]
+    assert shown == ("" if share is None else str(round(100 * share, 1)))
+    assert "Median TTR (%)" in ttr and "VKA patients with a TTR (patients)" in ttr
+    stages = rows_of(admin_client.get(URL + "time_in_stage.csv"))
+    assert stages[0] == ["Stage", "Median (days)", "90th percentile (days)", "Stays"]
+
+
+def test_median_ttr_and_the_share_over_65_are_both_percentages(admin_client, monkeypatch):
+    from tasks import pages_outcomes
+
+    real = pages_outcomes.outcomes_get
+
+    def figures(**kwargs):
+        got = real(**kwargs)
+        got["anticoagulation"] |= {"patients": 23, "median_ttr": 81.8, "share_ttr_65": 0.652}
+        return got
+
+    monkeypatch.setattr(pages_outcomes, "outcomes_get", figures)
+    ttr = {r[0]: r[1] for r in rows_of(admin_client.get(URL + "anticoagulation.csv"))[1:]}
+    assert ttr["Median TTR (%)"] == "81.8"
+    assert ttr["Share with TTR ≥ 65% (% of VKA patients)"] == "65.2"
+    html = admin_client.get(URL).content.decode()
+    assert "<td class=\"num\">65.2</td>" in html and "0.652" not in html
+
+
+@pytest.mark.parametrize("text", ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "\tx"])
+def test_a_cell_a_spreadsheet_would_run_as_a_formula_is_made_inert(text):
+    from tasks.pages_outcomes import csv_cell
+
+    assert csv_cell(text) == "'" + text
+    assert csv_cell("Primary patency") == "Primary patency"
+    assert csv_cell(-2) == -2 and csv_cell(None) == ""
+
+
+def test_the_page_shows_days_in_words_and_the_whole_pts_heading(admin_client, cohort):
+    html = admin_client.get(URL).content.decode()
+    assert "at the latest assessment, 3 months or more after the procedure</h2>" in html
+    stages = html[html.index('id="outcomes-time_in_stage"') :]
+    stages = stages[: stages.index("</section>")]
+    assert re.search(r'<td class="num">\d+(\.\d)? days?</td>', stages)
+    assert not re.search(r'<td class="num">\d+\.0', stages)
