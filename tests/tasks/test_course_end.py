@@ -293,4 +293,4 @@ def test_an_end_alert_reads_in_words_in_the_inbox_the_api_the_email_and_the_dash
     client.force_login(admin_user)
     dashboard = client.get("/dashboard/")
     assert dashboard.status_code == 200
-    assert dict(dashboard.context["alerts"])["Course at its end"] == 1
+    assert {row[0]: row[1] for row in dashboard.context["alerts"]}["Course at its end"] == 1

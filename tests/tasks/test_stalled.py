@@ -285,7 +285,7 @@ def test_a_stalled_alert_reads_in_words_in_the_inbox_the_api_the_email_and_the_d
     client.force_login(admin_user)
     dashboard = client.get("/dashboard/")
     assert dashboard.status_code == 200
-    assert dict(dashboard.context["alerts"])["Stalled"] == 1
+    assert {row[0]: row[1] for row in dashboard.context["alerts"]}["Stalled"] == 1
 
 
 def test_an_exclusion_resolves_the_stalled_alert_and_its_correction_reopens_it(
