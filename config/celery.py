@@ -17,7 +17,8 @@ app.autodiscover_tasks(related_name="jobs")
 def daily_jobs(sender, **kwargs):
     """Beside CELERY_BEAT_SCHEDULE (settings), daily in the unit's time zone: the top-up of the
     follow-ups of episodes in surveillance (pathway.md section 4) at 02:30, and the purge of
-    expired API tokens and sessions at 03:15."""
+    expired API tokens and sessions, and of the answers kept for repeats (core/idempotency.py),
+    at 03:15."""
     sender.add_periodic_task(
         crontab(hour=2, minute=30),
         sender.signature("tasks.jobs.top_up_followups"),

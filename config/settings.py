@@ -67,6 +67,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files from the app, in every mode
+    "core.middleware.NoStore",  # every other answer: Cache-Control: no-store (patient data)
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -75,6 +76,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "core.middleware.FormRepeats",  # a form sent twice is answered with its first answer
     "core.web.DomainErrorPages",  # a refused action on a page answers with a page, not a 500
     "axes.middleware.AxesMiddleware",  # last: it answers a locked-out sign-in
 ]

@@ -5,7 +5,8 @@ import logging
 from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, InterfaceError, OperationalError
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError
+from django.http.request import RawPostDataException
 from django_fsm import TransitionNotAllowed
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -17,8 +18,9 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView, set_rollback
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core import roles, selectors, services, tokens
+from core import idempotency, roles, selectors, services, tokens
 from core.errors import DomainError, InvalidInput
+from core.middleware import answered_again, kept_headers
 from core.models import ApiToken
 from core.roles import ROLES
 
@@ -130,13 +132,88 @@ def query_check(request, query) -> None:
 # fields are parameters): the requests are checked against it and the OpenAPI schema documents
 # it (core.schema.AutoSchema), so the two cannot drift. Checked after sign-in and permissions,
 # before the view reads anything.
+#
+# A POST, PUT or PATCH sent with an `Idempotency-Key` header is answered once: a repeat with the
+# same key (same user, 24 hours) gets the first answer again, status and body, and its handler
+# is not called (core/idempotency.py); the key sent with another request is a 422. The key is
+# claimed after sign-in and permissions, so a refused role never holds one.
 class Endpoint(APIView):
     query: tuple = ()
+    _claimed = None
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         if request.method in ("GET", "HEAD") and hasattr(self, "get"):  # else 405, as before
             query_check(request, self.query)
+        if request.method in IDEMPOTENT and IDEMPOTENCY_KEY in request.headers:
+            self._claimed = key_claim(request)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, AnsweredBefore):
+            return exc.response
+        return super().handle_exception(exc)
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            response = super().dispatch(request, *args, **kwargs)
+        except BaseException:
+            if self._claimed is not None:  # a crash: nothing was answered, a repeat may run
+                _settle(self._claimed, None)
+            raise
+        if self._claimed is not None:
+            _settle(self._claimed, response)
+        return response
+
+
+IDEMPOTENT = ("POST", "PUT", "PATCH")
+IDEMPOTENCY_KEY = "Idempotency-Key"
+KEY_PROBLEM = "Send 1 to 255 printable characters (a UUID is best), new for each new request."
+
+
+class AnsweredBefore(Exception):
+    """A repeat: the response is the first answer, given again."""
+
+    def __init__(self, response):
+        super().__init__("answered before")
+        self.response = response
+
+
+def key_claim(request) -> idempotency.Claimed:
+    """Claim this request's key, or answer it with the first answer (AnsweredBefore) or the
+    reason the key cannot serve it."""
+    key = request.headers[IDEMPOTENCY_KEY].strip()
+    if not key or len(key) > 255 or not key.isprintable() or not key.isascii():
+        raise InvalidInput({IDEMPOTENCY_KEY: KEY_PROBLEM})
+    raw = request._request
+    try:
+        sent = raw.body
+    except RawPostDataException:  # a multipart body already read as a stream: its fields
+        sent = repr(sorted((k, request.data.getlist(k)) for k in request.data)).encode()
+    outcome = idempotency.answer_claim(
+        user=request.user,
+        key=f"api:{key}",
+        fingerprint=idempotency.fingerprint(raw.method, raw.get_full_path(), sent),
+    )
+    if isinstance(outcome, idempotency.Repeat):
+        raise AnsweredBefore(answered_again(outcome))
+    if isinstance(outcome, idempotency.Refused):
+        raise AnsweredBefore(Response({"detail": outcome.why}, status=outcome.status))
+    return outcome
+
+
+def _settle(claimed, response) -> None:
+    """Keep the first answer for its repeats; not a crash nor a moment's unavailability (5xx,
+    429), which saved nothing and may be sent again with the same key."""
+    try:
+        if response is None or response.status_code >= 500 or response.status_code == 429:
+            idempotency.answer_release(claimed=claimed)
+            return
+        if hasattr(response, "render"):
+            response.render()
+        idempotency.answer_keep(claimed=claimed, status=response.status_code,
+                                headers=kept_headers(response), body=response.content)  # fmt: skip
+    except DatabaseError as error:
+        log.warning("An API answer was not kept for its repeats: %s", type(error).__name__)
 
 
 def body(serializer_class, request) -> dict:

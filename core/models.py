@@ -1,6 +1,7 @@
 """API tokens (django-rest-knox): stored hashed, expiring, and tied to the password they were
 issued under."""
 
+from django.conf import settings
 from django.db import models
 from knox.models import AbstractAuthToken
 
@@ -14,3 +15,27 @@ class ApiToken(AbstractAuthToken):
 
     class Meta:
         verbose_name = "API token"
+
+
+class SavedAnswer(models.Model):
+    """The first answer to a write sent with a repeat key (core/idempotency.py): a web form's
+    `form_token`, or an API request's `Idempotency-Key` header. A repeat by the same user
+    within 24 hours is answered with it, and the view is not called again. `status` is null
+    while the first request is still running: a repeat arriving then waits for it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=300)
+    fingerprint = models.CharField(max_length=64)  # the method, path and body, hashed
+    created_at = models.DateTimeField(db_index=True)
+    status = models.PositiveSmallIntegerField(null=True)
+    headers = models.JSONField(default=dict)
+    body = models.BinaryField(default=b"")
+    notices = models.JSONField(default=list)  # the flash messages it left, to show again
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="saved_answer_one_per_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Answer {self.status or 'pending'} kept for user {self.user_id}"

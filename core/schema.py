@@ -2,14 +2,28 @@
 
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import OpenApiParameter
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    description="Optional; a new key (a UUID) for each new request. A repeat with the same key "
+    "by the same user within 24 hours is answered with the first answer (status and body, "
+    "with `Idempotent-Replayed: true`) and writes nothing; while the first still runs, the "
+    "repeat waits for it. The key sent with another method, path or body is a 422.",
+)
 
 
 class AutoSchema(openapi.AutoSchema):
     """A GET's query parameters are its view's `query` (core.api.Endpoint), the same list its
-    requests are checked against."""
+    requests are checked against; every signed-in POST, PUT and PATCH takes an
+    `Idempotency-Key` header."""
 
     def get_override_parameters(self):
         declared = list(getattr(self.view, "query", ())) if self.method == "GET" else []
+        if self.method in ("POST", "PUT", "PATCH") and self.view.authentication_classes:
+            declared.append(IDEMPOTENCY_KEY)
         return [*declared, *super().get_override_parameters()]
 
 
@@ -46,6 +60,7 @@ def error_statuses(result, generator, request, public):
     texts = {"400": "Bad input, named field by field.", "401": "No valid token.",
              "403": "The role may not.", "404": "No such record.",
              "409": "The record's state forbids it.",
+             "422": "The Idempotency-Key was used for another request.",
              "503": "The database is unavailable just now; nothing was half-saved."}  # fmt: skip
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
@@ -58,6 +73,8 @@ def error_statuses(result, generator, request, public):
                 statuses.append("404")
             if method in WRITES:
                 statuses.append("409")
+            if any(p.get("name") == "Idempotency-Key" for p in operation.get("parameters", [])):
+                statuses.append("422")
             statuses.append("503")
             responses = operation.setdefault("responses", {})
             for code in statuses:

@@ -10,3 +10,191 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 });
+
+// Saves that are safe and visible (issue 18). Every POST form carries a `form_token`, made when
+// the page shows the form: the server answers a second sending of the same form with the
+// first answer (core/middleware.py FormRepeats), so a double click, a refresh or a retry saves
+// once. The button is also disabled while the form is sent. When a save is refused with field
+// errors, a banner at the top says so and the first invalid field takes the focus.
+(function () {
+  var TOKEN = "form_token";
+
+  function newToken() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);  // randomUUID needs a secure context; this does not
+    return Array.prototype.map.call(bytes, function (b) {
+      return ("0" + b.toString(16)).slice(-2);
+    }).join("");
+  }
+
+  function isPost(form) {
+    return form instanceof HTMLFormElement &&
+      ((form.getAttribute("method") || "").toLowerCase() === "post" || form.hasAttribute("hx-post"));
+  }
+
+  function tokenOf(form, fresh) {
+    var input = form.querySelector("input[name='" + TOKEN + "']");
+    if (!input) {
+      input = document.createElement("input");
+      input.type = "hidden";
+      input.name = TOKEN;
+      form.appendChild(input);
+      fresh = true;
+    }
+    if (fresh || !input.value) { input.value = newToken(); }
+    return input;
+  }
+
+  function tokens(root) {
+    var forms = root.querySelectorAll ? root.querySelectorAll("form") : [];
+    Array.prototype.forEach.call(forms, function (form) { if (isPost(form)) { tokenOf(form); } });
+    if (isPost(root)) { tokenOf(root); }
+  }
+
+  function buttons(form) {
+    var inside = form.querySelectorAll("button:not([type]), button[type='submit'], input[type='submit']");
+    var outside = form.id ? document.querySelectorAll("[form='" + form.id + "'][type='submit']") : [];
+    return Array.prototype.concat.call([], Array.prototype.slice.call(inside), Array.prototype.slice.call(outside));
+  }
+
+  function sending(form) {
+    form.setAttribute("data-sending", "");
+    form.setAttribute("aria-busy", "true");
+    // After this event: the browser reads the fields (the clicked button's name and value
+    // included) once the event is over, and would leave a disabled button out.
+    window.setTimeout(function () {
+      if (!form.hasAttribute("data-sending")) { return; }
+      buttons(form).forEach(function (button) {
+        if (!button.disabled) { button.disabled = true; button.setAttribute("data-sending", ""); }
+      });
+    }, 0);
+    // Should the answer never come (a download, a stopped page), the form works again; a
+    // second sending is still answered with the first answer.
+    window.setTimeout(function () { sent(form, false); }, 15000);
+  }
+
+  function sent(form, fresh) {
+    form.removeAttribute("data-sending");
+    form.removeAttribute("aria-busy");
+    buttons(form).forEach(function (button) {
+      if (button.hasAttribute("data-sending")) { button.disabled = false; button.removeAttribute("data-sending"); }
+    });
+    if (fresh && document.contains(form)) { tokenOf(form, true); }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    tokens(document);
+    showRefused(document);
+  });
+
+  // First, before htmx or the browser send it: a form being sent is not sent again.
+  document.addEventListener("submit", function (event) {
+    if (isPost(event.target) && event.target.hasAttribute("data-sending")) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!isPost(form)) { return; }
+    if (event.defaultPrevented && !form.hasAttribute("hx-post")) { return; }  // stopped by a script
+    tokenOf(form);
+    sending(form);
+  });
+
+  // htmx forms stay on the page: usable again once answered, with a new token for a new save.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail && event.detail.elt;
+    if (isPost(form)) { sent(form, Boolean(event.detail.xhr && event.detail.xhr.status)); }
+  });
+  document.addEventListener("htmx:load", function (event) { tokens(event.target); });
+  document.addEventListener("htmx:afterSwap", function (event) { showRefused(event.detail.target); });
+
+  // Back to a page kept by the browser: its forms work again, with the token they had, so
+  // sending one again unchanged answers with the first answer.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) { return; }
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-sending]"), function (form) {
+      sent(form, false);
+    });
+  });
+
+  function words(element) {
+    return element ? element.textContent.replace(/\s+/g, " ").trim() : "";
+  }
+
+  function labelOf(field) {
+    var set = field.closest("fieldset");
+    if ((field.type === "checkbox" || field.type === "radio") && set && set.querySelector("legend")) {
+      return words(set.querySelector("legend"));
+    }
+    if (field.labels && field.labels.length) { return words(field.labels[0]).replace(/[:\s]+$/, ""); }
+    return field.getAttribute("aria-label") || field.name;
+  }
+
+  function errorOf(field) {
+    var ids = (field.getAttribute("aria-describedby") || "").split(/\s+/);
+    for (var i = 0; i < ids.length; i++) {
+      var described = ids[i] && document.getElementById(ids[i]);
+      if (described && (described.classList.contains("errorlist") || /error/.test(ids[i]))) {
+        return words(described);
+      }
+    }
+    var box = field.closest(".field, fieldset, p, div");
+    return words(box && box.querySelector(".errorlist"));
+  }
+
+  // The page answers a refused save: a banner at the top naming the first invalid field and
+  // what is wrong with it, and the focus on that field.
+  function showRefused(root) {
+    var main = document.getElementById("main");
+    if (!main || !root || !root.querySelectorAll) { return; }
+    var old = document.getElementById("not-saved");
+    var invalid = Array.prototype.filter.call(
+      root.querySelectorAll("[aria-invalid='true']"),
+      function (field) { return isPost(field.form); }
+    );
+    var general = invalid.length ? null : Array.prototype.find.call(
+      root.querySelectorAll("form .errorlist.nonfield, form [role='alert']"),
+      function (box) { return isPost(box.closest("form")) && words(box); }
+    );
+    if (!invalid.length && !general) {
+      if (old && root !== document) { old.remove(); }  // an htmx form answered without errors
+      return;
+    }
+    if (old) { old.remove(); }
+    var banner = document.createElement("div");
+    banner.id = "not-saved";
+    banner.className = "not-saved";
+    banner.setAttribute("role", "alert");
+    var text = document.createElement("p");
+    var names = [];
+    invalid.forEach(function (field) { if (names.indexOf(field.name) < 0) { names.push(field.name); } });
+    if (invalid.length) {
+      var first = invalid[0];
+      var what = errorOf(first).replace(/[.\s]+$/, "");
+      var more = names.length > 1 ? " (and " + (names.length - 1) + " more)" : "";
+      text.textContent = "Not saved: " + labelOf(first) + (what ? ": " + what : "") + more +
+        ". See the highlighted field" + (names.length > 1 ? "s" : "") + ".";
+    } else {
+      text.textContent = "Not saved: " + words(general);
+    }
+    banner.appendChild(text);
+    main.insertBefore(banner, main.firstChild);
+    var target = invalid.length ? invalid[0] : general;
+    if (!invalid.length) { target.setAttribute("tabindex", "-1"); }
+    var show = function () {
+      target.focus({ preventScroll: true });
+      target.scrollIntoView({ block: "center" });
+    };
+    show();
+    if (root === document) {
+      // Not where the page was scrolled before (a reload sends the refused form again).
+      if ("scrollRestoration" in window.history) { window.history.scrollRestoration = "manual"; }
+      window.addEventListener("load", function () {
+        if (document.activeElement === target) { show(); }
+      });
+    }
+  }
+})();

@@ -1,0 +1,137 @@
+"""What every answer shares: patient data never kept by a browser or a proxy, and a web form
+sent twice (a double click, a refresh, a retry) answered with its first answer, never saved
+twice (core/idempotency.py)."""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib import messages
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
+from django.db import DatabaseError
+from django.http import HttpResponse
+from django.http.request import RawPostDataException
+from django.shortcuts import render
+from django.utils.cache import patch_cache_control
+
+from core import idempotency
+
+log = logging.getLogger(__name__)
+
+FORM_TOKEN = "form_token"  # the field core/static/core/app.js adds to every POST form
+NOT_CACHED_EXCEPT = ("/healthz",)
+# What of an answer is given again: its type, where it sends the browser, what htmx is told.
+KEPT_HEADERS = ("content-type", "location", "retry-after")
+
+
+def kept_headers(response) -> dict:
+    return {
+        name: value
+        for name, value in response.items()
+        if name.lower() in KEPT_HEADERS or name.lower().startswith("hx-")
+    }
+
+
+def answered_again(repeat: idempotency.Repeat) -> HttpResponse:
+    response = HttpResponse(repeat.body, status=repeat.status)
+    for name, value in repeat.headers.items():
+        response[name] = value
+    response["Idempotent-Replayed"] = "true"
+    return response
+
+
+class NoStore:
+    """`Cache-Control: no-store` on every page and API answer (the contract: those carrying
+    patient data; telling which do is harder than saying it of all). Static files are answered
+    before this (whitenoise) and keep their long caching; /healthz is for the load balancer."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path not in NOT_CACHED_EXCEPT:
+            patch_cache_control(response, no_store=True)
+        return response
+
+
+class FormRepeats:
+    """A web form posted again with the same `form_token` and the same fields, by the same
+    user, within 24 hours, is answered with the first answer (the same redirect, the same
+    flash message) without calling its view: one row, whatever the number of clicks. Only a
+    success (2xx, 3xx) is kept: a refused form saved nothing and may simply run again. The API
+    has its own key, the `Idempotency-Key` header (core.api.Endpoint)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        claimed = getattr(request, "_form_claimed", None)
+        if claimed is not None:
+            _keep(claimed, response, _notices(request))
+        return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        # After the CSRF check (an earlier middleware's process_view) and the sign-in.
+        if request.method != "POST" or request.path.startswith(("/api/", "/admin/")):
+            return None
+        if not request.user.is_authenticated:
+            return None
+        try:
+            token = request.POST.get(FORM_TOKEN, "")
+            # The fields, not the body: a multipart body differs at each sending (its boundary).
+            fields = sorted(request.POST.lists())
+            files = sorted((name, f.name, f.size) for name, f in request.FILES.items())
+        except (RequestDataTooBig, TooManyFieldsSent, SuspiciousOperation, RawPostDataException):
+            return None  # the view answers it as before
+        if not token:
+            return None
+        sent = repr((fields, files))
+        key = idempotency.fingerprint(token[:200], request.method, request.get_full_path(), sent)
+        outcome = idempotency.answer_claim(user=request.user, key=f"form:{key}", fingerprint=key)
+        if isinstance(outcome, idempotency.Claimed):
+            request._form_claimed = outcome
+            return None
+        if isinstance(outcome, idempotency.Repeat):
+            _notices_again(request, outcome.notices)
+            return answered_again(outcome)
+        detail = (
+            "This form is still being saved. Reload the page in a moment to see whether it was."
+            if outcome.status == 409 and outcome.why == idempotency.STILL_RUNNING
+            else "This form was sent before and did not finish, so whether it was saved is "
+            "not known. Reload the page to check before sending it again."
+        )
+        return render(request, "core/error.html", {"title": "Not saved twice", "detail": detail},
+                      status=409)  # fmt: skip
+
+
+def _keep(claimed, response, notices: list) -> None:
+    try:
+        if 200 <= response.status_code < 400 and not response.streaming:
+            idempotency.answer_keep(
+                claimed=claimed, status=response.status_code, headers=kept_headers(response),
+                body=response.content, notices=notices,
+            )  # fmt: skip
+        else:
+            idempotency.answer_release(claimed=claimed)
+    except DatabaseError as error:  # the answer stands; a repeat will be told in words
+        log.warning("A form's first answer was not kept: %s", type(error).__name__)
+
+
+def _notices(request) -> list:
+    storage = getattr(request, "_messages", None)
+    queued = getattr(storage, "_queued_messages", [])
+    return [[m.level, str(m.message), m.extra_tags or ""] for m in queued]
+
+
+def _notices_again(request, notices: list) -> None:
+    """The first answer's flash messages, unless the browser still holds them (it may have
+    dropped the first answer when the second click replaced it)."""
+    storage = getattr(request, "_messages", None)
+    if storage is None:
+        return
+    pending = {(m.level, str(m.message)) for m in storage._loaded_messages}
+    for level, text, tags in notices:
+        if (level, text) not in pending:
+            messages.add_message(request, level, text, extra_tags=tags)
