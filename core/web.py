@@ -13,13 +13,18 @@ from core import roles
 from core.errors import DomainError, Forbidden, InvalidInput
 
 NAV = {
-    roles.COORDINATOR: [("worklist", "Worklist"), ("inbox", "Inbox")],
+    roles.COORDINATOR: [
+        ("worklist", "Worklist"),
+        ("inbox", "Inbox"),
+        ("stent-recall", "Stent recall"),
+    ],
     roles.NURSE: [("inbox", "Inbox")],
     roles.ADMIN: [
         ("dashboard", "Dashboard"),
         ("worklist", "Worklist"),
         ("inbox", "Inbox"),
         ("users", "Users"),
+        ("stent-recall", "Stent recall"),
     ],
 }
 HOME = {roles.COORDINATOR: "worklist", roles.NURSE: "inbox", roles.ADMIN: "dashboard"}
