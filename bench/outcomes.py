@@ -98,10 +98,13 @@ SELECT now(), e.d, '[{"vein": "popliteal", "side": "left", "ultrasound_guided": 
        e.id, %(actor)s, 'good',
        (ARRAY['none', 'compression', 'post_thrombotic'])[1 + e.id %% 3]
 FROM bench_ep e ORDER BY e.id;
-INSERT INTO pathway_stent (product, diameter_mm, length_mm, segment, note_id)
-SELECT 'Wallstent', 16, 90, s.segment, n.id
+INSERT INTO pathway_stent (product, diameter_mm, length_mm, segment, note_id, lot, udi)
+SELECT 'Wallstent', 16, 90, s.segment, n.id, '', ''
 FROM pathway_procedurenote n, (VALUES ('left_common_iliac'), ('left_external_iliac')) s(segment)
 WHERE s.segment = 'left_common_iliac' OR n.episode_id %% 3 = 0;
+INSERT INTO pathway_stentsegment (stent_id, segment, position)
+SELECT s.id, s.segment, 0 FROM pathway_stent s
+WHERE NOT EXISTS (SELECT 1 FROM pathway_stentsegment x WHERE x.stent_id = s.id);
 INSERT INTO pathway_dischargeplan (recorded_at, anticoagulant, target_inr_low, target_inr_high,
     planned_duration_months, compression_stockings, compression_reason, recorded_by_id,
     episode_id)
@@ -193,9 +196,12 @@ SELECT now(), r.on_ + 1, '[{"vein": "popliteal", "side": "left", "ultrasound_gui
        %(actor)s, t.id, 'good', NULL
 FROM bench_redo r JOIN pathway_transition t ON t.episode_id = r.episode_id
      AND t.name = 'reintervene';
-INSERT INTO pathway_stent (product, diameter_mm, length_mm, segment, note_id)
-SELECT 'Viabahn', 14, 60, 'left_common_iliac', n.id
+INSERT INTO pathway_stent (product, diameter_mm, length_mm, segment, note_id, lot, udi)
+SELECT 'Viabahn', 14, 60, 'left_common_iliac', n.id, '', ''
 FROM pathway_procedurenote n WHERE n.reintervention_id IS NOT NULL;
+INSERT INTO pathway_stentsegment (stent_id, segment, position)
+SELECT s.id, s.segment, 0 FROM pathway_stent s
+WHERE NOT EXISTS (SELECT 1 FROM pathway_stentsegment x WHERE x.stent_id = s.id);
 INSERT INTO pathway_transition (episode_id, name, source, target, actor_id, recorded_at,
                                 effective_on, reason)
 SELECT r.episode_id, m.name, m.source, m.target, %(actor)s, now(), r.on_ + m.shift, ''
@@ -239,7 +245,8 @@ def fill(n: int) -> float:
 
 def counts() -> dict:
     tables = [
-        "pathway_episode", "pathway_procedurenote", "pathway_stent", "pathway_transition",
+        "pathway_episode", "pathway_procedurenote", "pathway_stent", "pathway_stentsegment",
+        "pathway_transition",
         "pathway_reintervention", "pathway_dischargeplan", "pathway_complication",
         "tasks_followup", "tasks_duplexsegmentresult", "tasks_visit",
     ]  # fmt: skip

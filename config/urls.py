@@ -8,7 +8,7 @@ from core.api import SignOutApi, SignOutEverywhereApi, TokenApi, UsersApi
 from core.forms import SignInForm
 from core.views import docs_sign_in_first, favicon, healthz, home, redoc_bundle
 from pathway import api as pathway_api
-from pathway import api_courses, api_handover
+from pathway import api_courses, api_handover, api_stents
 from patients import api as patients_api
 from tasks import api as tasks_api
 from tasks import api_outcomes
@@ -73,6 +73,7 @@ urlpatterns = [
     path(f"{episode}visits/", tasks_api.VisitsApi.as_view(), name="visits"),
     path("api/follow-ups/<int:follow_up_id>/result/", tasks_api.ResultApi.as_view(), name="result"),
     path("api/alerts/", tasks_api.AlertsApi.as_view(), name="alerts"),
+    path("api/stents/", api_stents.StentsApi.as_view(), name="stents"),
     path("api/dashboard/", tasks_api.DashboardApi.as_view(), name="api-dashboard"),
     path("api/dashboard/outcomes/", api_outcomes.OutcomesApi.as_view(), name="api-outcomes"),
     path(

@@ -17,6 +17,7 @@ NAV = {
         ("worklist", "Worklist"),
         ("inbox", "Inbox"),
         ("patient-search", "Patients"),
+        ("stent-recall", "Stent recall"),
     ],
     roles.NURSE: [
         ("inbox", "Inbox"),
@@ -29,6 +30,7 @@ NAV = {
         ("inbox", "Inbox"),
         ("patient-search", "Patients"),
         ("users", "Users"),
+        ("stent-recall", "Stent recall"),
     ],
 }
 HOME = {roles.COORDINATOR: "worklist", roles.NURSE: "inbox", roles.ADMIN: "dashboard"}

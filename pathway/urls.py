@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from pathway.pages import courses, episode, handover, summary, worklist
+from pathway.pages import courses, episode, handover, stents, summary, worklist
 
 urlpatterns = [
     path("episodes/", worklist.worklist, name="worklist"),
@@ -20,4 +20,5 @@ urlpatterns = [
     ),
     path("episodes/new/", worklist.new_episode, name="new-episode"),
     path("patients/new/", worklist.new_patient, name="new-patient"),
+    path("stents/", stents.recall, name="stent-recall"),
 ]

@@ -20,7 +20,7 @@ from core.errors import Conflict, InvalidInput
 from core.web import page_for
 from pathway import labels, outcomes
 from pathway.codes import State
-from pathway.models import Episode, Stent
+from pathway.models import Episode, StentSegment
 from pathway.outcomes import VILLALTA_ITEMS
 from pathway.selectors import episode_left_surveillance_on
 from tasks import selectors, services
@@ -171,8 +171,9 @@ def unacknowledge(request, alert_id: int):
 
 def _segments(episode_id: int) -> list[str]:
     """Every segment stented in any procedure of the episode, in the order they were placed."""
-    stents = Stent.objects.filter(note__episode_id=episode_id).order_by("note_id", "id")
-    return list(dict.fromkeys(stents.values_list("segment", flat=True)))
+    spans = StentSegment.objects.filter(stent__note__episode_id=episode_id)
+    spans = spans.order_by("stent__note_id", "stent_id", "position")
+    return list(dict.fromkeys(spans.values_list("segment", flat=True)))
 
 
 def _record(request, *, kind: str, episode: Episode, write, context: dict):

@@ -4,8 +4,10 @@ one service (pathway.services); the rules stay in the services. Choices are show
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django import forms
+from django.forms.utils import ErrorDict
 from django.utils import timezone
 
 from pathway import codes, labels
@@ -191,7 +193,28 @@ class AnticoagulationForm(RecordForm):
 
 
 ACCESS_ROWS = 2
-STENT_ROWS = 3
+STENT_ROWS = 3  # at least; always one empty row more than the stents written, at most MAX
+MAX_STENT_ROWS = 30
+STENT_PARTS = ("product", "diameter", "length", "segment", "lot", "udi")
+_STENT_KEY = re.compile(r"stent_(\d+)_(?:product|diameter|length|segment|lot|udi)$")
+
+
+def stent_rows(data, prefix: str, written: int = 0) -> tuple[int, bool]:
+    """How many stent rows the form shows: the rows the page showed (one more when "Add
+    another stent" was pressed), and always an empty one below the last filled; and whether a
+    row was asked for."""
+    shown, filled = written, written
+    added = data is not None and bool(data.get(f"{prefix}-add_stent"))
+    if data is not None:
+        posted = data.get(f"{prefix}-stent_rows", "")
+        shown = int(posted) if posted.isdigit() else 0
+        for key in data:
+            match = _STENT_KEY.match(key.removeprefix(f"{prefix}-"))
+            values = data.getlist(key) if hasattr(data, "getlist") else [data[key]]
+            if match and any(str(v).strip() for v in values):
+                filled = max(filled, int(match[1]))
+    rows = max(STENT_ROWS, filled + 1, shown + added)
+    return min(rows, MAX_STENT_ROWS), added
 
 
 class ProcedureForm(RecordForm):
@@ -239,9 +262,12 @@ class ProcedureForm(RecordForm):
                 label=f"Access {i}: side", choices=optional(codes.Side), required=False
             )
             self.fields[f"access_{i}_us"] = yes(f"Access {i}: ultrasound-guided")
-        for i in range(1, STENT_ROWS + 1):
+        written = sum(1 for k in self.initial if _STENT_KEY.match(k) and k.endswith("_product"))
+        self.stent_rows, self.adds_row = stent_rows(self.data if self.is_bound else None,
+                                                    self.prefix, written)  # fmt: skip
+        for i in range(1, self.stent_rows + 1):
             self.fields[f"stent_{i}_product"] = forms.CharField(
-                label=f"Stent {i}: product", required=False
+                label=f"Stent {i}: product", required=False, max_length=100
             )
             self.fields[f"stent_{i}_diameter"] = forms.IntegerField(
                 label=f"Stent {i}: diameter (mm)", required=False, min_value=6, max_value=36
@@ -249,9 +275,19 @@ class ProcedureForm(RecordForm):
             self.fields[f"stent_{i}_length"] = forms.IntegerField(
                 label=f"Stent {i}: length (mm)", required=False, min_value=10, max_value=250
             )
-            self.fields[f"stent_{i}_segment"] = forms.ChoiceField(
-                label=f"Stent {i}: segment", choices=optional(codes.Segment), required=False
+            self.fields[f"stent_{i}_segment"] = forms.MultipleChoiceField(
+                label=f"Stent {i}: segments it spans", choices=words(codes.Segment),
+                required=False, help_text="Choose one or more (Ctrl or ⌘ for more than one).",
+                widget=forms.SelectMultiple(attrs={"size": 6}),
+            )  # fmt: skip
+            self.fields[f"stent_{i}_lot"] = forms.CharField(
+                label=f"Stent {i}: lot number", required=False, max_length=100
             )
+            self.fields[f"stent_{i}_udi"] = forms.CharField(
+                label=f"Stent {i}: UDI", required=False, max_length=100
+            )
+        if self.adds_row:  # the new row is where the coordinator goes on typing
+            self.fields[f"stent_{self.stent_rows}_product"].widget.attrs["autofocus"] = True
         self.groups = [
             (None, ["date"]),
             *[
@@ -260,15 +296,17 @@ class ProcedureForm(RecordForm):
             ],
             ("Thrombus removal", ["technique", "device", "thrombolytic_agent",
                                   "thrombolytic_dose", "thrombolytic_dose_unit", "angioplasty"]),
-            *[
-                (f"Stent {i}", [f"stent_{i}_{p}" for p in ("product", "diameter", "length",
-                                                         "segment")])
-                for i in range(1, STENT_ROWS + 1)
-            ],
+            *[(f"Stent {i}", [f"stent_{i}_{p}" for p in STENT_PARTS])
+              for i in range(1, self.stent_rows + 1)],
             ("Completion venography", ["ivus", "completion_patent", "residual_stenosis_pct",
                                        "dissection"]),
             ("Findings", ["inflow", "underlying_lesion", "complications"]),
         ]  # fmt: skip
+
+    def quiet(self):
+        """The form as typed, without errors: shown again with one more stent row."""
+        self._errors, self.cleaned_data = ErrorDict(), {}
+        return self
 
     def clean(self):
         data = super().clean()
@@ -282,17 +320,17 @@ class ProcedureForm(RecordForm):
                 access.append(
                     {"vein": vein, "side": side, "ultrasound_guided": data.get(f"access_{i}_us")}
                 )
-        for i in range(1, STENT_ROWS + 1):
-            row = {p: data.get(f"stent_{i}_{p}") for p in ("product", "diameter", "length",
-                                                           "segment")}  # fmt: skip
-            if not any(v not in (None, "") for v in row.values()):
+        for i in range(1, self.stent_rows + 1):
+            row = {p: data.get(f"stent_{i}_{p}") for p in STENT_PARTS}
+            if not any(v not in (None, "", []) for v in row.values()):
                 continue  # a blank row is ignored
-            for p, v in row.items():
-                if v in (None, ""):
+            for p in ("product", "diameter", "length", "segment"):
+                if row[p] in (None, "", []):
                     self.add_error(f"stent_{i}_{p}", "Fill in every field of this stent.")
             stents.append(
                 {"product": row["product"], "diameter_mm": row["diameter"],
-                 "length_mm": row["length"], "segment": row["segment"]}
+                 "length_mm": row["length"], "segments": row["segment"] or [],
+                 "lot": row["lot"] or "", "udi": row["udi"] or ""}
             )  # fmt: skip
         data["access"], data["stents"] = access, stents
         return data
@@ -336,9 +374,10 @@ class ProcedureForm(RecordForm):
         for i, a in enumerate(note.access[:ACCESS_ROWS], start=1):
             data.update({f"access_{i}_vein": a.get("vein"), f"access_{i}_side": a.get("side"),
                          f"access_{i}_us": a.get("ultrasound_guided")})  # fmt: skip
-        for i, s in enumerate(list(note.stents.all())[:STENT_ROWS], start=1):
+        for i, s in enumerate(list(note.stents.all())[: MAX_STENT_ROWS - 1], start=1):
             data.update({f"stent_{i}_product": s.product, f"stent_{i}_diameter": s.diameter_mm,
-                         f"stent_{i}_length": s.length_mm, f"stent_{i}_segment": s.segment})
+                         f"stent_{i}_length": s.length_mm, f"stent_{i}_segment": s.segments,
+                         f"stent_{i}_lot": s.lot, f"stent_{i}_udi": s.udi})  # fmt: skip
         return data
 
 

@@ -11,7 +11,7 @@ Every record keeps its revisions (core/revisions.py).
 from pathway.models.anticoagulation import AnticoagulationCourse, Measurement
 from pathway.models.episode import AppendOnlyQuerySet, Episode, Reintervention, Transition
 from pathway.models.events import Complication, PostopCheck
-from pathway.models.procedure import DischargePlan, ProcedureNote, Stent
+from pathway.models.procedure import DischargePlan, ProcedureNote, Stent, StentSegment
 from pathway.models.records import (
     ImagingStudy,
     MdtDecision,
@@ -36,5 +36,6 @@ __all__ = [
     "Reintervention",
     "SelectionAssessment",
     "Stent",
+    "StentSegment",
     "Transition",
 ]

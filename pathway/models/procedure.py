@@ -5,7 +5,14 @@ from django.db import models
 from django.db.models import Q
 
 from core.revisions import revisions
-from pathway.codes import Anticoagulant, Inflow, Technique, Thrombolytic, UnderlyingLesion
+from pathway.codes import (
+    Anticoagulant,
+    Inflow,
+    Segment,
+    Technique,
+    Thrombolytic,
+    UnderlyingLesion,
+)
 from pathway.models.episode import Episode, Transition
 from pathway.models.records import Recorded
 
@@ -54,6 +61,10 @@ class ProcedureNote(Recorded):
 
 
 class Stent(models.Model):
+    """One stent as placed: the segments it spans (its `spans`, in order; `segment` is the
+    first, kept for the clients that know one segment) and its lot number or UDI, so that a
+    recall finds every patient who carries it."""
+
     note = models.ForeignKey(ProcedureNote, on_delete=models.CASCADE, related_name="stents")
     product = models.CharField(max_length=100)
     diameter_mm = models.PositiveSmallIntegerField(
@@ -62,13 +73,38 @@ class Stent(models.Model):
     length_mm = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(10), MaxValueValidator(250)]
     )
-    segment = models.CharField(max_length=24)
+    segment = models.CharField(max_length=24, choices=Segment.choices)  # the first it spans
+    lot = models.CharField(max_length=100, blank=True, db_index=True)
+    udi = models.CharField(max_length=100, blank=True, db_index=True)
 
     class Meta:
         ordering = ["id"]
 
     def __str__(self) -> str:
         return f"{self.product} {self.diameter_mm}x{self.length_mm} mm"
+
+    @property
+    def segments(self) -> list[str]:
+        """The segments it spans, in the order written (prefetch `spans` to read many)."""
+        return [span.segment for span in self.spans.all()]
+
+
+class StentSegment(models.Model):
+    """A segment a stent spans: the rows "stented segments" are read from (a stent across
+    the common and external iliac veins stents both)."""
+
+    stent = models.ForeignKey(Stent, on_delete=models.CASCADE, related_name="spans")
+    segment = models.CharField(max_length=24, choices=Segment.choices)
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["stent_id", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["stent", "segment"], name="one_span_per_segment"),
+        ]
+
+    def __str__(self) -> str:
+        return self.segment
 
 
 class DischargePlan(Recorded):

@@ -12,7 +12,7 @@ import datetime as dt
 from django.db.models import Exists, OuterRef, Q, Subquery
 
 from pathway.models.episode import Episode
-from pathway.models.procedure import Stent
+from pathway.models.procedure import StentSegment
 
 FAILED_RESULTS = ("stenosis", "occluded")
 Failures = tuple[dt.date, list[tuple[str, str]]]
@@ -78,8 +78,9 @@ def latest_duplex_failures(episode_ids) -> dict[int, Failures | None]:
 
     def stented(source: str):
         return Exists(
-            Stent.objects.filter(
-                note__episode_id=OuterRef(f"{source}__episode_id"), segment=OuterRef("segment")
+            StentSegment.objects.filter(
+                stent__note__episode_id=OuterRef(f"{source}__episode_id"),
+                segment=OuterRef("segment"),
             )
         )
 

@@ -146,7 +146,8 @@ def _context(request, episode_id: int, bound: dict | None = None) -> dict:
 
     moves = []
     if can_move:
-        stented = sorted({s.segment for n in records.procedure_notes for s in n.stents.all()})
+        stented = sorted({segment for n in records.procedure_notes for s in n.stents.all()
+                          for segment in s.segments})  # fmt: skip
         duplexes = []
         if episode.state == State.SURVEILLANCE:
             done = episode.follow_ups.filter(kind="duplex", completed_at__isnull=False)
@@ -299,6 +300,8 @@ def record(request, episode_id: int, kind: str):
     if form_class is None:
         raise InvalidInput({"record": "Unknown record."})
     form = form_class(request.POST)
+    if getattr(form, "adds_row", False):  # "Add another stent": shown again, nothing saved
+        return _render(request, episode_id, {kind: form.quiet()})
     if form.is_valid():
         try:
             saved = SERVICES[kind](actor=request.user, episode_id=episode_id,

@@ -23,11 +23,13 @@ from pathway.selectors.measurements import (
     measurement_get,
     with_clearance,
 )
+from pathway.selectors.stents import RecalledStent, stent_recall
 
 __all__ = [
     "EpisodeRecords",
     "EpisodeView",
     "MoveView",
+    "RecalledStent",
     "Revision",
     "course_get",
     "episode_courses",
@@ -41,5 +43,6 @@ __all__ = [
     "episode_ttr",
     "episode_view",
     "measurement_get",
+    "stent_recall",
     "with_clearance",
 ]

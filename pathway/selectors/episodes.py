@@ -159,7 +159,7 @@ def episode_records(*, actor, episode_id: int) -> EpisodeRecords:
         .prefetch_related(
             "mdt_decisions",
             "imaging_studies",
-            "procedure_notes__stents",
+            "procedure_notes__stents__spans",
             "complications",
             "postop_checks",
             "history__corrected_by",

@@ -137,7 +137,30 @@ class StentIn(serializers.Serializer):
     product = serializers.CharField(max_length=100)
     diameter_mm = serializers.IntegerField(min_value=6, max_value=36)
     length_mm = serializers.IntegerField(min_value=10, max_value=250)
-    segment = serializers.ChoiceField(choices=codes.Segment.choices)
+    segment = serializers.ChoiceField(
+        choices=codes.Segment.choices, required=False,
+        help_text="The one segment it covers (or give `segments`).",
+    )  # fmt: skip
+    segments = codes_list(
+        codes.Segment.choices, required=False, allow_empty=False,
+        help_text="The segments it spans, each once, in order (or give one `segment`).",
+    )  # fmt: skip
+    lot = serializers.CharField(
+        required=False, allow_blank=True, max_length=100, default="", help_text="Lot number."
+    )
+    udi = serializers.CharField(
+        required=False, allow_blank=True, max_length=100, default="",
+        help_text="Unique device identifier.",
+    )  # fmt: skip
+
+    def validate(self, attrs):
+        if "segment" in attrs and "segments" in attrs:
+            raise serializers.ValidationError(
+                "Give the segments the stent spans, or one segment, not both."
+            )
+        if "segment" not in attrs and "segments" not in attrs:
+            raise serializers.ValidationError("Name the segment or segments the stent spans.")
+        return attrs
 
 
 class CompletionIn(serializers.Serializer):

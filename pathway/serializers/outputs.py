@@ -212,6 +212,9 @@ class ProcedureOut(serializers.ModelSerializer):
                 "diameter_mm": s.diameter_mm,
                 "length_mm": s.length_mm,
                 "segment": s.segment,
+                "segments": s.segments,
+                "lot": s.lot,
+                "udi": s.udi,
             }
             for s in note.stents.all()
         ]

@@ -16,7 +16,7 @@ from core import roles
 from core.errors import Conflict, InvalidInput, MoveRefused
 from pathway import hooks, machine, rules
 from pathway.codes import DUPLEX_CAUSES, MdtOutcome, ReinterventionCause
-from pathway.models import Episode, Reintervention, Stent, Transition
+from pathway.models import Episode, Reintervention, StentSegment, Transition
 from pathway.services.common import lock
 from pathway.services.course_sync import courses_follow_discharge_plan
 
@@ -72,7 +72,9 @@ def _check_reintervention_shape(spec: machine.Move, details: dict | None) -> Non
 
 def _check_reintervention_facts(episode: Episode, details: dict) -> None:
     """The segments were stented, and the follow-up or visit named is this episode's duplex."""
-    stented = set(Stent.objects.filter(note__episode=episode).values_list("segment", flat=True))
+    stented = set(
+        StentSegment.objects.filter(stent__note__episode=episode).values_list("segment", flat=True)
+    )
     unknown = sorted(set(details.get("segments") or []) - stented)
     if unknown:
         raise InvalidInput(

@@ -5,12 +5,21 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from core.errors import InvalidInput
-from pathway.codes import DEFAULT_TARGET_INR, THROMBOLYTIC_UNIT, Anticoagulant, State, Technique
-from pathway.models import DischargePlan, ProcedureNote, Stent
+from pathway import labels
+from pathway.codes import (
+    DEFAULT_TARGET_INR,
+    THROMBOLYTIC_UNIT,
+    Anticoagulant,
+    Segment,
+    State,
+    Technique,
+)
+from pathway.models import DischargePlan, ProcedureNote, Stent, StentSegment
 from pathway.rules import inr_range_problem
 from pathway.services.common import (
     editable,
@@ -47,9 +56,65 @@ def _check_thrombolysis(technique, agent, dose, unit) -> None:
         raise InvalidInput({"thrombolytic_dose": f"Give a dose above 0 and at most {limit}."})
 
 
+STENT_FACTS = ("product", "diameter_mm", "length_mm", "segment", "segments", "lot", "udi")
+
+
 def _stents_of(note: ProcedureNote) -> dict:
-    fields = ("product", "diameter_mm", "length_mm", "segment")
-    return {"stents": [{f: getattr(s, f) for f in fields} for s in note.stents.all()]}
+    """The stents of a note as its revisions keep them: each with its segments, lot and UDI."""
+    stents = note.stents.prefetch_related("spans")
+    return {"stents": [{f: getattr(s, f) for f in STENT_FACTS} for s in stents]}
+
+
+def _stent_checked(number: int, stent: dict) -> dict:
+    """One stent as written: the segments it spans (`segments`, or the one `segment` of the
+    older clients), each known and named once, in the order given; lot and UDI trimmed."""
+    where = f"Stent {number}"
+    segments = stent.get("segments")
+    if segments is None:
+        segments = [stent["segment"]] if stent.get("segment") else []
+    elif stent.get("segment") and stent["segment"] != (segments[:1] or [None])[0]:
+        raise InvalidInput({"stents": f"{where}: give the segments it spans, or one segment, "
+                                      "not both."})  # fmt: skip
+    if not segments:
+        raise InvalidInput({"stents": f"{where}: name the segment or segments it spans."})
+    unknown = [s for s in segments if s not in Segment.values]
+    if unknown:
+        raise InvalidInput({"stents": f"{where}: unknown segment {', '.join(map(str, unknown))}."})
+    twice = sorted({s for s in segments if segments.count(s) > 1})
+    if twice:
+        named = ", ".join(labels.code(s) for s in twice)
+        raise InvalidInput({"stents": f"{where}: {named} is named more than once."})
+    checked = {
+        "product": stent["product"],
+        "diameter_mm": stent["diameter_mm"],
+        "length_mm": stent["length_mm"],
+        "segment": segments[0],
+        "segments": list(segments),
+        "lot": (stent.get("lot") or "").strip(),
+        "udi": (stent.get("udi") or "").strip(),
+    }
+    try:
+        Stent(**{k: v for k, v in checked.items() if k != "segments"}).full_clean(
+            exclude=["note"]
+        )
+    except ValidationError as error:
+        raise InvalidInput(
+            {"stents": "; ".join(f"{where}: {labels.field(f)}: {' '.join(m)}"
+                                 for f, m in error.message_dict.items())}
+        ) from None  # fmt: skip
+    return checked
+
+
+def _stents_save(note: ProcedureNote, stents: list[dict]) -> None:
+    """The stents' rows, then the rows of the segments each spans (two INSERTs)."""
+    placed = Stent.objects.bulk_create(
+        Stent(note=note, **{k: v for k, v in s.items() if k != "segments"}) for s in stents
+    )
+    StentSegment.objects.bulk_create(
+        StentSegment(stent=stent, segment=segment, position=i)
+        for stent, s in zip(placed, stents, strict=True)
+        for i, segment in enumerate(s["segments"])
+    )
 
 
 def _booked_on(episode, reintervention) -> dt.date | None:
@@ -85,9 +150,7 @@ def procedure_note_record(
     if not access:
         raise InvalidInput({"access": "Record at least one access vein."})
     _check_thrombolysis(technique, thrombolytic_agent, thrombolytic_dose, thrombolytic_dose_unit)
-    stents = [dict(s) for s in stents]
-    for stent in stents:
-        Stent(**stent).full_clean(exclude=["note"])
+    stents = [_stent_checked(i, dict(s)) for i, s in enumerate(stents, start=1)]
     with transaction.atomic():
         episode = editable(
             episode_id,
@@ -115,7 +178,7 @@ def procedure_note_record(
         def save_stents(note):
             if not new:  # a new note has no stents to replace
                 note.stents.all().delete()
-            Stent.objects.bulk_create(Stent(note=note, **s) for s in stents)
+            _stents_save(note, stents)
 
         note, _ = record_write(
             note,

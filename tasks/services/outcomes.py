@@ -23,7 +23,14 @@ from django.utils import timezone
 
 from pathway import outcomes
 from pathway.codes import Anticoagulant
-from pathway.models import DischargePlan, Episode, ProcedureNote, Reintervention, Stent, Transition
+from pathway.models import (
+    DischargePlan,
+    Episode,
+    ProcedureNote,
+    Reintervention,
+    StentSegment,
+    Transition,
+)
 from pathway.outcomes import PatencyFacts, Redo
 from tasks.models import DuplexSegmentResult, EpisodeOutcome, FollowUp, Visit
 
@@ -64,13 +71,13 @@ def _records(episode_ids: list[int]):
 
 
 def _stents(episode_ids: list[int], standing_notes: set[int]) -> dict[int, list]:
-    """{episode: [(the date of the procedure that placed it, segment)]}: the stents of the index
-    procedures and of the standing re-interventions (one undone by a correction placed none).
-    One query."""
+    """{episode: [(the date of the procedure that placed it, segment)]}: every segment spanned by
+    the stents of the index procedures and of the standing re-interventions (one undone by a
+    correction placed none); a stent across two segments stents both. One query."""
     stents = defaultdict(list)
-    for episode, note, on, segment in Stent.objects.filter(
-        note__episode_id__in=episode_ids
-    ).values_list("note__episode_id", "note_id", "note__date", "segment"):
+    for episode, note, on, segment in StentSegment.objects.filter(
+        stent__note__episode_id__in=episode_ids
+    ).values_list("stent__note__episode_id", "stent__note_id", "stent__note__date", "segment"):
         if note in standing_notes:
             stents[episode].append((on, segment))
     return stents

@@ -18,7 +18,13 @@ from django.utils import timezone
 
 from core.errors import Conflict, InvalidInput, NotFound
 from pathway.codes import COURSE_CLASS, TERMINAL, Anticoagulant, CourseClass, State
-from pathway.models import AnticoagulationCourse, DischargePlan, ProcedureNote, Stent, Transition
+from pathway.models import (
+    AnticoagulationCourse,
+    DischargePlan,
+    ProcedureNote,
+    StentSegment,
+    Transition,
+)
 from pathway.outcomes import VILLALTA_ITEMS
 from tasks.models import DuplexSegmentResult, Kind, UnitSettings
 from tasks.services.findings import Urgent, duplex_finding, inr_finding, review_finding
@@ -113,9 +119,9 @@ def episode_facts_load(episode_ids, kinds) -> dict[int, EpisodeFacts]:
             Q(reintervention__isnull=True) | Q(reintervention__in=standing)
         ).values_list("episode_id", "date"):
             facts[episode_id].procedures.append(on)
-        for episode_id, on, segment in Stent.objects.filter(note__episode_id__in=ids).values_list(
-            "note__episode_id", "note__date", "segment"
-        ):
+        for episode_id, on, segment in StentSegment.objects.filter(
+            stent__note__episode_id__in=ids
+        ).values_list("stent__note__episode_id", "stent__note__date", "segment"):
             facts[episode_id].stents.append((on, segment))
     if Kind.INR_CHECK in kinds:
         plans = dict.fromkeys(ids, (None, None))

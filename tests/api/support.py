@@ -118,6 +118,13 @@ def stent(**overrides) -> dict:
     return {**body, **overrides}
 
 
+def stent_kept(written: dict | None = None) -> dict:
+    """A stent written with one segment, as a read or a revision shows it: with the segments
+    it spans, its lot and UDI."""
+    written = written or stent()
+    return {"lot": "", "udi": "", **written, "segments": [written["segment"]]}
+
+
 def procedure_body(**overrides) -> dict:
     body = {
         "date": ago(0),

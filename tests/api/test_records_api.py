@@ -146,8 +146,8 @@ def test_a_procedure_note_revision_carries_its_stents(as_coordinator, coordinato
 
     notes = [r for r in revisions(as_coordinator, ep.id) if r["record"] == "procedure_note"]
 
-    assert [n["after"]["stents"] for n in notes] == [[s.stent()], [longer]]
-    assert notes[1]["before"]["stents"] == [s.stent()]
+    assert [n["after"]["stents"] for n in notes] == [[s.stent_kept()], [s.stent_kept(longer)]]
+    assert notes[1]["before"]["stents"] == [s.stent_kept()]
 
 
 def test_the_same_start_time_sent_in_another_utc_offset_is_no_change(as_coordinator, coordinator):
@@ -552,6 +552,6 @@ def test_a_walked_episode_lists_every_write_and_the_corrected_procedure_date(
     assert corrected["record_id"] == ours[6]["record_id"]
     assert (corrected["before"]["date"], corrected["after"]["date"]) == (s.ago(7), s.ago(6))
     assert corrected["reason"] == "Date copied from the wrong list."
-    assert corrected["before"]["stents"] == corrected["after"]["stents"] == [s.stent()]
+    assert corrected["before"]["stents"] == corrected["after"]["stents"] == [s.stent_kept()]
     assert corrected["before"] == {**corrected["after"], "date": s.ago(7)}
     assert episode(as_coordinator, eid)["edited_after_move"] == ["procedure_note"]

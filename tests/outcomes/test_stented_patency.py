@@ -68,3 +68,25 @@ def test_a_segment_stented_at_a_reintervention_counts_from_that_procedure(coordi
         "assisted_primary": (100, True),  # the day-30 occlusion was of no stent
         "secondary": (100, True),
     }
+
+
+def test_a_stent_spanning_two_segments_loses_patency_on_a_finding_in_either(
+    coordinator, nurse, admin_user
+):
+    start = days_ago(200)
+    spanning, lower = discharged(coordinator, start), discharged(coordinator, start)
+    for episode in (spanning, lower):  # one long stent from the common into the external iliac
+        record_procedure(coordinator, episode, date=start, reason="One long stent.", stents=[
+            {"product": "Venovo", "diameter_mm": 14, "length_mm": 150,
+             "segments": [STENTED, EXTERNAL]},
+        ])  # fmt: skip
+    seen(nurse, spanning, plus(start, 30), **{STENTED: "patent", EXTERNAL: "patent"})
+    seen(nurse, lower, plus(start, 30), **{STENTED: "patent", EXTERNAL: "patent"})
+    # Day 90: the lower end of the stent, in the external iliac, occludes.
+    seen(nurse, spanning, plus(start, 90), **{STENTED: "patent", EXTERNAL: "occluded"})
+    seen(nurse, lower, plus(start, 90), **{STENTED: "patent", EXTERNAL: "patent"})
+
+    assert patency_of(spanning) == dict.fromkeys(FORMS, (90, True))
+    assert patency_of(lower) == dict.fromkeys(FORMS, (90, False))
+    figures = outcomes_get(actor=admin_user)["patency"]
+    assert [figures[form]["6"]["events"] for form in FORMS] == [1, 1, 1]

@@ -129,6 +129,11 @@ def test_changing_the_anticoagulation_before_booking_keeps_both_versions(coordin
     ]
 
 
+def kept(stent: dict) -> dict:
+    """A stent written with one segment, as its revision keeps it (segments, lot, UDI)."""
+    return {"lot": "", "udi": "", **stent, "segments": [stent["segment"]]}
+
+
 def test_a_procedure_note_revision_keeps_the_stents_as_they_were_written(coordinator):
     episode = walk_to(coordinator, PatientFactory(), State.PROCEDURE)
     first = {"product": "Wallstent", "diameter_mm": 16, "length_mm": 90,
@@ -139,8 +144,8 @@ def test_a_procedure_note_revision_keeps_the_stents_as_they_were_written(coordin
     record_procedure(coordinator, episode, stents=[first, {**second, "segment": "ivc"}])
 
     before, after = revisions_of(ProcedureNote, episode)
-    assert before.parts == {"stents": [first]}
-    assert after.parts == {"stents": [first, {**second, "segment": "ivc"}]}
+    assert before.parts == {"stents": [kept(first)]}
+    assert after.parts == {"stents": [kept(first), kept({**second, "segment": "ivc"})]}
     note = ProcedureNote.objects.get(episode=episode)
     assert [s.segment for s in note.stents.all()] == ["left_common_iliac", "ivc"]
 
@@ -160,7 +165,7 @@ def test_changing_only_a_stent_after_completion_is_a_revision_that_needs_a_reaso
 
     revisions = revisions_of(ProcedureNote, episode)
     assert len(revisions) == 2
-    assert revisions[-1].parts == {"stents": [longer]}
+    assert revisions[-1].parts == {"stents": [kept(longer)]}
     assert revisions[-1].history_change_reason == "Stent length misread."
     assert list(note.stents.values_list("length_mm", flat=True)) == [120]
 

@@ -1,0 +1,70 @@
+"""The stent recall: every patient who carries a stent of a given lot or UDI."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from core import roles
+from core.errors import InvalidInput
+from pathway.models import Stent
+
+RECALL_LIMIT = 500  # more than any recall of one unit; the answer says when it was cut
+
+
+@dataclass(frozen=True)
+class RecalledStent:
+    stent: Stent
+    patient_id: int
+    mrn: str
+    patient_name: str
+    episode_id: int
+    episode_state: str
+    procedure_on: dt.date
+    reintervention: bool
+    segments: list[str]
+
+
+def stent_recall(*, actor, lot: str = "", udi: str = "") -> list[RecalledStent]:
+    """Every stent placed (at any procedure, index or re-intervention) whose lot number is `lot`
+    (case and surrounding spaces ignored) or whose UDI contains `udi` (a recall often names the
+    device identifier, the first part of each UDI), with its patient and episode: oldest
+    procedure first. Two queries. Coordinators and admins."""
+    roles.require(actor, roles.RECORD_PATHWAY_DATA, "search stents for a recall")
+    lot, udi = (lot or "").strip(), (udi or "").strip()
+    if not lot and not udi:
+        raise InvalidInput({"lot": "Give the lot number or the UDI of the recalled stents."})
+    for name, value in (("lot", lot), ("udi", udi)):
+        if len(value) > 100:
+            raise InvalidInput({name: "At most 100 characters."})
+    match = Q()
+    if lot:
+        match |= Q(lot__iexact=lot)
+    if udi:
+        match |= Q(udi__icontains=udi)
+    stents = (
+        Stent.objects.filter(match)
+        .select_related("note__episode__patient")
+        .prefetch_related("spans")
+        .order_by("note__date", "note_id", "id")[:RECALL_LIMIT]
+    )
+    rows = []
+    for stent in stents:
+        note = stent.note
+        episode, patient = note.episode, note.episode.patient
+        rows.append(
+            RecalledStent(
+                stent=stent,
+                patient_id=patient.id,
+                mrn=patient.mrn,
+                patient_name=f"{patient.given_name} {patient.family_name}",
+                episode_id=episode.id,
+                episode_state=episode.state,
+                procedure_on=note.date,
+                reintervention=note.reintervention_id is not None,
+                segments=stent.segments,
+            )
+        )
+    return rows
