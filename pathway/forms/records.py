@@ -21,6 +21,19 @@ def optional(choices) -> list[tuple[str, str]]:
     return [("", "—"), *words(choices)]
 
 
+CHOOSE = "— choose —"
+
+
+def choice(label: str, choices, what: str) -> forms.ChoiceField:
+    """A required clinical choice: it starts blank ("— choose —"), so nothing is recorded that
+    nobody chose, and a form saved without it says so in words (`what`: what to choose)."""
+    pairs = words(choices) if hasattr(choices, "values") else list(choices)
+    return forms.ChoiceField(
+        label=label, choices=[("", CHOOSE), *pairs],
+        error_messages={"required": f"Choose {what}; nothing was chosen."},
+    )  # fmt: skip
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 
@@ -153,7 +166,8 @@ class MdtForm(RecordForm):
 
     date = forms.DateField(label="MDT date", widget=DateInput())
     attendees = checks(codes.MdtRole, "Attendees", required=True)
-    decision = forms.ChoiceField(label="Decision", choices=words(codes.MdtOutcome))
+    decision = choice("Decision", codes.MdtOutcome,
+                      "the MDT decision (proceed, anticoagulation alone or defer)")
     rationale = forms.CharField(
         label="Rationale", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -167,7 +181,7 @@ class ImagingForm(RecordForm):
         ("Findings", ["ivc_anomaly", "ivc_filter", "right_heart_strain", "findings"]),
     ]
 
-    modality = forms.ChoiceField(label="Study", choices=words(codes.Modality))
+    modality = choice("Study", codes.Modality, "the kind of study")
     date = forms.DateField(label="Study date", widget=DateInput())
     ivc_anomaly = tri("IVC anomaly")
     ivc_filter = tri("IVC filter in place")
@@ -182,7 +196,7 @@ class AnticoagulationForm(RecordForm):
     kind, title = "anticoagulation", "Pre-procedure anticoagulation"
     groups = [(None, ["agent", "started_at"])]
 
-    agent = forms.ChoiceField(label="Agent", choices=words(codes.PreOpAgent))
+    agent = choice("Agent", codes.PreOpAgent, "the agent (UFH infusion or LMWH)")
     started_at = forms.DateTimeField(label="Started at", widget=DateTimeInput())
 
     @classmethod
@@ -221,8 +235,8 @@ class ProcedureForm(RecordForm):
     kind, title = "procedure", "Procedure note"
 
     date = forms.DateField(label="Procedure date", widget=DateInput())
-    technique = forms.ChoiceField(label="Thrombus removal technique", choices=words(
-        codes.Technique))  # fmt: skip
+    technique = choice("Thrombus removal technique", codes.Technique,
+                       "the thrombus removal technique")
     device = forms.CharField(label="Device (e.g. AngioJet, Trellis)", required=False)
     thrombolytic_agent = forms.ChoiceField(
         label="Thrombolytic agent", choices=optional(codes.Thrombolytic), required=False
@@ -236,8 +250,10 @@ class ProcedureForm(RecordForm):
     angioplasty = yes("Angioplasty")
     ivus = yes("IVUS used")
     completion_patent = forms.TypedChoiceField(
-        label="Completion venogram patent", choices=[("yes", "yes"), ("no", "no")],
+        label="Completion venogram patent", choices=[("", CHOOSE), ("yes", "yes"), ("no", "no")],
         coerce=lambda v: v == "yes",
+        error_messages={"required": "Choose whether the completion venogram is patent; "
+                                    "nothing was chosen."},
     )  # fmt: skip
     residual_stenosis_pct = forms.IntegerField(
         label="Residual stenosis (%)", required=False, min_value=0, max_value=100
@@ -389,7 +405,8 @@ class DischargePlanForm(RecordForm):
         ("Compression", ["compression_stockings", "compression_reason"]),
     ]  # fmt: skip
 
-    anticoagulant = forms.ChoiceField(label="Anticoagulant", choices=words(codes.Anticoagulant))
+    anticoagulant = choice("Anticoagulant", codes.Anticoagulant,
+                           "the long-term anticoagulant")
     target_inr_low = forms.DecimalField(label="Target INR from (VKA)", required=False)
     target_inr_high = forms.DecimalField(label="Target INR to (VKA)", required=False)
     planned_duration_months = forms.IntegerField(
@@ -409,9 +426,9 @@ class ComplicationForm(RecordForm):
     kind, title, submit = "complication", "Complication", "Add the complication"
     groups = [(None, ["kind_code", "occurred_on", "severity", "bleeding_class", "notes"])]
 
-    kind_code = forms.ChoiceField(label="Complication", choices=words(codes.ComplicationKind))
+    kind_code = choice("Complication", codes.ComplicationKind, "the complication")
     occurred_on = forms.DateField(label="Occurred on", widget=DateInput())
-    severity = forms.ChoiceField(label="Severity (SIR)", choices=words(codes.Severity))
+    severity = choice("Severity (SIR)", codes.Severity, "the severity (SIR)")
     bleeding_class = forms.ChoiceField(
         label="Bleeding class (ISTH; every bleeding, and only bleeding)", required=False,
         choices=[("", "—"), *[(v, lab) for v, lab in codes.BleedingClass.choices]],
@@ -453,7 +470,7 @@ class PostopCheckForm(RecordForm):
                       "access_bleeding", "mobilised"])]  # fmt: skip
 
     at = forms.DateTimeField(label="Time of the check", widget=DateTimeInput())
-    limb_perfusion = forms.ChoiceField(label="Limb perfusion", choices=words(codes.LimbPerfusion))
+    limb_perfusion = choice("Limb perfusion", codes.LimbPerfusion, "the limb perfusion")
     pain_score = forms.IntegerField(label="Pain score (0-10)", min_value=0, max_value=10)
     compartment_signs = yes("Signs of compartment syndrome")
     access_bleeding = yes("Access-site bleeding or haematoma")

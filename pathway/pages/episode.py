@@ -24,6 +24,7 @@ from pathway.selectors import (
     episode_view,
     with_clearance,
 )
+from pathway.selectors.episode_summary import episode_summary
 from pathway.selectors.timeline import episode_timeline
 from patients.services import patient_access_record
 
@@ -74,6 +75,18 @@ LATE_RESULTS = [
 ]
 
 DANGER = {"exclude", "withdraw", "record_death", "correct"}
+# The stage each record form belongs to: the current stage's forms come first, then the ones
+# still open from earlier stages (the selection's VTE-BLEED facts, the imaging, ...).
+FORM_STAGE = {
+    "selection": State.SELECTION,
+    "mdt": State.MDT_DISCUSSION,
+    "imaging": State.IMAGING,
+    "anticoagulation": State.IMAGING,
+    "procedure": State.PROCEDURE,
+    "discharge_plan": State.POST_OP,
+    "complication": State.POST_OP,
+    "postop_check": State.POST_OP,
+}
 
 
 def _code(name: str) -> str:
@@ -181,6 +194,7 @@ def _context(request, episode_id: int, bound: dict | None = None) -> dict:
                 form.show_reason = True
             forms.append({"form": form, "record": current,
                           "edited": getattr(current, "edited_after_move", False)})  # fmt: skip
+    forms.sort(key=lambda item: FORM_STAGE.get(item["form"].kind) != episode.state)
 
     late_results = []  # results done in surveillance, entered after the episode moved on
     if user.has_perm(roles.RECORD_RESULTS) and episode.state != State.SURVEILLANCE and (
@@ -211,7 +225,7 @@ def _context(request, episode_id: int, bound: dict | None = None) -> dict:
         "assign": assign,
         "timeline": timeline,
         "journey": journey_context(user, episode, bound),
-        "warnings": [(labels.rule(w.rule), w.message) for w in view.warnings],
+        "summary": episode_summary(view=view, records=records, timeline=timeline),
         "can_move": can_move,
         "can_record": can_record,
         "late_results": late_results,

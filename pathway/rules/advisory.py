@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils import timezone
+
 from pathway.codes import (
     ACTIVE,
     COURSE_CLASS,
@@ -70,7 +72,7 @@ def warnings(episode) -> list[Unmet]:
     if episode.state in (State.PROCEDURE, State.POST_OP, State.SURVEILLANCE):
         later += [completion_venogram, inflow]
     if episode.state in (State.POST_OP, State.SURVEILLANCE):
-        later.append(bridging_complete)
+        later += [bridging_complete, postop_checks_after_procedure]
     found += [u for u in (rule(episode) for rule in later) if u is not None]
     if episode.state in ACTIVE:  # the VKA or DOAC being given: at any course change, discharge
         found += anticoagulant_suitable(episode)
@@ -219,6 +221,30 @@ def postop_checks_recorded(episode) -> Unmet | None:
     if not checks.exists():
         return unmet(postop_checks_recorded, "No post-op check has been recorded.")
     return None
+
+
+def postop_checks_after_procedure(episode) -> Unmet | None:
+    """A warning: a post-op check of the current procedure dated before its (perhaps
+    corrected) date; a check is not refused when the procedure date is corrected later, so the
+    page says which ones no longer fit."""
+    note = episode.current_procedure_note()
+    if note is None:
+        return None
+    booked = episode.last_move_into(State.PROCEDURE)  # the checks since this procedure's booking
+    checks = episode.postop_checks.all()
+    if booked is not None:
+        checks = checks.filter(recorded_at__gte=booked.recorded_at)
+    early = sorted(
+        timezone.localtime(c.at) for c in checks if timezone.localdate(c.at) < note.date
+    )
+    if not early:
+        return None
+    when = ", ".join(f"{at:%Y-%m-%d %H:%M}" for at in early)
+    checks_word = "A post-op check is" if len(early) == 1 else f"{len(early)} post-op checks are"
+    return unmet(postop_checks_after_procedure, (
+        f"{checks_word} dated before the procedure ({note.date.isoformat()}): {when}. "
+        "Correct the procedure date or the check."
+    ))  # fmt: skip
 
 
 RESIDUAL_STENOSIS_LIMIT = 50

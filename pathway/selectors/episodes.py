@@ -75,6 +75,16 @@ def episode_get(*, actor, episode_id: int, related: bool = False) -> Episode:
         raise NotFound("No such episode.") from None
 
 
+def days_in_stage(episode, *, today: dt.date | None = None) -> int:
+    """Days since the episode entered its stage, counted from the effective date of the move
+    into it (Episode.entered_on, kept by the move service; a back-dated move counts from the
+    day it took effect, not the day it was typed). The one derivation the worklist, the
+    episode page and the API's `days_in_state` read."""
+    today = today or timezone.localdate()
+    since = episode.entered_on or timezone.localdate(episode.created_at)
+    return max((today - since).days, 0)
+
+
 def episode_view(*, actor, episode_id: int) -> EpisodeView:
     """The episode with every move leaving its state and the rules that block each now."""
     # Every move's rules and the warnings read the same few relations: prefetched once.
@@ -98,10 +108,8 @@ def episode_view(*, actor, episode_id: int) -> EpisodeView:
                 permitted=actor.has_perm(perm),
             )
         )
-    since = episode.state_since or episode.created_at
-    days = (timezone.now() - since).days
     return EpisodeView(
-        episode.episode, views, rules.warnings(episode), days,
+        episode.episode, views, rules.warnings(episode), days_in_stage(episode.episode),
         vte_bleed_at_selection=rules.vte_bleed_at_selection(episode),
         vte_bleed_at_discharge=rules.vte_bleed_at_discharge(episode),
     )  # fmt: skip

@@ -30,6 +30,7 @@ from pathway.codes import ACTIVE, TERMINAL, State
 from pathway.labels import STAGES
 from pathway.models import Episode
 from pathway.rules import Unmet
+from pathway.selectors.episodes import days_in_stage
 from pathway.selectors.prefetched import prefetched
 from patients.models import Patient
 from patients.selectors import patient_search
@@ -229,7 +230,7 @@ def worklist(actor, filters: Filters, *, page: int | str = 1) -> Worklist:
                 episode=e,
                 patient=e.patient,
                 state=e.state,
-                days_in_stage=(today - e.stage_since).days,
+                days_in_stage=days_in_stage(e, today=today),
                 next_move=move.name if move else None,
                 blockers=unmet,
                 need=e.need,

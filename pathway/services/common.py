@@ -62,13 +62,13 @@ def unique(values) -> list:
 
 
 # --- the timeline (pathway.md section 2) ------------------------------------------------------
-def not_before(limit: dt.date | None, what: str, **dates) -> None:
+def not_before(limit: dt.date | None, what: str, *, hint: str = "", **dates) -> None:
     """Refuse dates before `limit` (a date of the episode's timeline, named by `what`) with a
-    400 naming that date."""
+    400 naming that date; `hint`: what to do when that date itself is wrong."""
     if limit is None:
         return
     errors = {
-        field: f"This date is before {what} ({limit.isoformat()})."
+        field: f"This date is before {what} ({limit.isoformat()}).{' ' + hint if hint else ''}"
         for field, value in dates.items()
         if value is not None and value < limit
     }

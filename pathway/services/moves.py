@@ -38,7 +38,9 @@ def _effective_on(move: machine.Move, value: dt.date | None, episode: Episode) -
         raise InvalidInput(
             {
                 "effective_on": "The effective date cannot be before the previous move's "
-                f"({latest.isoformat()})."
+                f"({latest.isoformat()}). If that move was dated wrong, an admin can correct it "
+                "(“Undo the last move (admin)”, the correct move) and it can be made again "
+                "with the right date."
             }
         )
     return value

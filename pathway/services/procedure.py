@@ -117,6 +117,18 @@ def _stents_save(note: ProcedureNote, stents: list[dict]) -> None:
     )
 
 
+# A procedure dated before its booking: the booking may be what was dated wrong (pathway.md
+# section 2: an admin corrects the last move).
+BOOKING_HINT = {
+    False: "If the booking itself was dated wrong, an admin can correct the booking: “Undo the "
+    "last move (admin)” (the correct move) back to it, then book again with the right "
+    "effective date.",
+    True: "If the re-intervention itself was dated wrong, an admin can correct it: “Undo the "
+    "last move (admin)” (the correct move) back to it, then re-intervene again with the right "
+    "effective date.",
+}
+
+
 def _booked_on(episode, reintervention) -> dt.date | None:
     """When the procedure was booked: the standing schedule_procedure, or the reintervene."""
     if reintervention is not None:
@@ -161,7 +173,8 @@ def procedure_note_record(
         reintervention = episode.current_reintervention()
         booked = _booked_on(episode, reintervention)
         what = "the re-intervention was decided" if reintervention else "it was booked"
-        not_before(booked, f"the date {what}", date=date)
+        not_before(booked, f"the date {what}", date=date, hint=BOOKING_HINT[
+            reintervention is not None])
         completed = relied_on_by(episode, "complete_procedure", since=reintervention)
         discharged = relied_on_by(episode, "discharge", since=reintervention)
         not_after(discharged and discharged.effective_on, "the discharge", date=date)

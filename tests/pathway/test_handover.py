@@ -182,7 +182,8 @@ def test_the_handover_costs_the_same_with_more_courses_and_readings(
     clock, grace, django_assert_max_num_queries
 ):
     episode = case.bridged_to_warfarin(clock, grace, readings=case.READINGS[:1])
-    with django_assert_max_num_queries(14) as few:
+    # 15: 14, and the warning on post-op checks dated before the procedure reads the checks.
+    with django_assert_max_num_queries(15) as few:
         episode_handover(actor=grace, episode_id=episode.id)
 
     for day, inr, _ in case.READINGS[1:]:

@@ -176,7 +176,10 @@ def test_a_procedure_dated_before_it_was_booked_is_refused_naming_the_booking_da
 ):
     message = refused(lambda: record_procedure(coordinator, booked, date=days_ago(12)), "date")
 
-    assert message == f"This date is before the date it was booked ({days_ago(10).isoformat()})."
+    assert message.startswith(
+        f"This date is before the date it was booked ({days_ago(10).isoformat()})."
+    )
+    assert "an admin can correct the booking" in message  # the booking may be what is wrong
     assert not ProcedureNote.objects.filter(episode=booked).exists()
 
 
@@ -224,10 +227,11 @@ def test_a_reintervention_note_dated_before_the_reintervention_was_decided_is_re
 
     message = refused(lambda: record_procedure(coordinator, episode, date=days_ago(6)), "date")
 
-    assert message == (
+    assert message.startswith(
         f"This date is before the date the re-intervention was decided "
         f"({days_ago(5).isoformat()})."
     )
+    assert "an admin can correct it" in message
     assert ProcedureNote.objects.filter(episode=episode).count() == 1  # the index note only
     note = record_procedure(coordinator, episode, date=days_ago(5))
     assert note.reintervention is not None
