@@ -11,9 +11,9 @@ from tests.api import support as s
 pytestmark = pytest.mark.django_db
 
 LIST_BUDGET = 6  # token, permissions (2), count, page; one to spare
-# A VKA episode in surveillance: 25 (one of them the segments its stents span), plus its INR
-# readings for "ttr".
-EPISODE_BUDGET = 26
+# A VKA episode in surveillance: 26 (one of them the segments its stents span, one the post-op
+# checks the "post-op checks after the procedure" warning reads), plus its INR readings for "ttr".
+EPISODE_BUDGET = 27
 HISTORY_BUDGET = 7  # 6, and the access log's row (patients.PatientAccess)
 
 

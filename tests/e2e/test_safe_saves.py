@@ -49,7 +49,7 @@ def check(page, kind: str, name: str, value: str | None = None) -> None:
 
 
 def double_click_save(page, kind: str) -> None:
-    button = page.locator(f"form[action$='/record/{kind}/'] button[type='submit']")
+    button = page.locator(f"form[action$='/record/{kind}/'] button[type='submit']:not([name])")
     with page.expect_navigation():
         button.dblclick()
     page.wait_for_load_state("networkidle")
