@@ -207,9 +207,9 @@ def clients(target, url, groups, seconds, *extra) -> float:
     return sum(n / elapsed for n, elapsed in outcomes)
 
 
-def pgbench(url: str, counts: list[int], seconds: int) -> dict[int, float]:
+def pgbench(url: str, counts: list[int], seconds: int, scale: int = 10) -> dict[int, float]:
     """`pgbench -N` (no updates of the small tables) TPS at each client count, in its own
-    database initialised at scale 10."""
+    database initialised at `scale`."""
     import dj_database_url
 
     from bench.common import ensure_database
@@ -218,7 +218,7 @@ def pgbench(url: str, counts: list[int], seconds: int) -> dict[int, float]:
     ensure_database()
     cfg = dj_database_url.parse(url)
     conn = ["-h", cfg["HOST"], "-p", str(cfg["PORT"] or 5432), "-U", cfg["USER"]]
-    subprocess.run(["pgbench", "-i", "-q", "-s", "10", *conn, cfg["NAME"]], check=True,
+    subprocess.run(["pgbench", "-i", "-q", "-s", str(scale), *conn, cfg["NAME"]], check=True,
                    capture_output=True)  # fmt: skip
     tps = {}
     for n in counts:

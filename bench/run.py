@@ -7,7 +7,9 @@ the machine, to docs/benchmarks.md.
         .venv/bin/python bench/run.py       # a quick run
 
 Databases (created if missing, EMPTIED): BENCH_DATABASE_URL's name for the pages, with
-`_moves` and `_sweep` appended for those phases; pgbench's own in pathway_bench_pgbench.
+`_moves` and `_sweep` appended for those phases; pgbench's own in pathway_bench_pgbench
+(BENCH_PGBENCH_URL, at BENCH_PGBENCH_SCALE, 10). BENCH_REPORT: where the table is written
+instead of docs/benchmarks.md (tests/bench/test_bench_smoke.py runs it all at tiny sizes).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "10000,100000").split(","
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "20"))
 CLIENTS = [int(s) for s in os.environ.get("BENCH_CLIENTS", "1,2,8").split(",")]
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
+PGBENCH_SCALE = int(os.environ.get("BENCH_PGBENCH_SCALE", "10"))
 PER_CLIENT = int(os.environ.get("BENCH_MOVE_EPISODES", "5"))
 SWEEP = int(os.environ.get("BENCH_SWEEP_EPISODES", "100000"))
 OWED = int(os.environ.get("BENCH_SWEEP_OWED", str(SWEEP // 10)))
@@ -46,7 +49,7 @@ def _check(url: str, prefix: str) -> None:
 
 def moves_rows() -> tuple[list, list]:
     seconds = max(1, round(SECONDS))
-    tps = pgbench(PGBENCH_URL, CLIENTS, seconds)
+    tps = pgbench(PGBENCH_URL, CLIENTS, seconds, PGBENCH_SCALE)
     got = in_child(phases.moves, with_name(URL, _name() + "_moves"), CLIENTS, SECONDS, PER_CLIENT)
     rows = []
     for n in CLIENTS:
@@ -127,7 +130,7 @@ def main() -> None:
         "a reason). Raw SQL: the statements captured from one move of each kind, replayed "
         "with psycopg (client-side binding, as Django's backend) on other episodes, the "
         "episode id and timestamps substituted. pgbench -N runs in its own database "
-        "(scale 10) on the same server.",
+        f"(scale {PGBENCH_SCALE}) on the same server.",
         "- Pages: django.test.Client with force_login in a fresh process per size (its peak "
         "RSS is the last row of each size), 3 warm-up requests, then BENCH_REQUESTS each; "
         "outcomes cold: Django's cache and the chart cache emptied before each request.",

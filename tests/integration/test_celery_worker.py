@@ -1,10 +1,14 @@
 """A real Celery worker, on the real Redis and PostgreSQL, delivers each alert's email once:
 after a normal sweep, when the task is sent twice, and when the worker is killed mid-send (its
-claim expires and the email is sent by another worker)."""
+claim expires and the email is sent by another worker).
+
+No step waits a fixed time: each waits, with a generous bound, for what the workers write (the
+database, their logs, a file at the moment of sending, Redis' record of held tasks), and the
+killed worker's claim expires when the test moves its time into the past, not when the clock
+gets there, so a slow machine only makes the tests slower."""
 
 import datetime as dt
 import signal
-import time
 
 import pytest
 from django.utils import timezone
@@ -16,11 +20,12 @@ from tasks.jobs import deliver_alert
 from tasks.models import Alert, Delivery, FollowUp
 from tests.factories import PatientFactory
 from tests.integration.workers import (
-    VISIBILITY_TIMEOUT,
     mails,
     queue_drained,
+    redeliverable,
     start_worker,
     stop,
+    task_results,
     wait_for,
 )
 
@@ -28,8 +33,11 @@ pytestmark = [
     pytest.mark.integration,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-# The killed worker's claim: longer than its 4 s send, short enough to expire within the test.
-CLAIM_SECONDS = 8
+# The killed worker's claim: longer than the test can take, and than the sweep's requeue
+# delay, so it is live until the test says it has expired.
+CLAIM_SECONDS = 3600
+DELIVER = deliver_alert.name
+PATIENCE = 60  # seconds: the most any one step may take on a busy machine
 
 
 @pytest.fixture
@@ -51,15 +59,16 @@ def escalation_owed(coordinator, nurse):
 
 
 def test_a_sweep_escalation_is_emailed_once_by_a_real_worker(escalation_owed, tmp_path):
-    worker = start_worker(tmp_path, name="once")
+    log = tmp_path / "worker.log"
+    worker = start_worker(tmp_path, name="once", log=log)
     try:
         services.followups_sweep()
         escalation = Alert.objects.get(kind="escalation", follow_up=escalation_owed)
         delivery = Delivery.objects.get(alert=escalation)
-        assert wait_for(lambda: Delivery.objects.get(id=delivery.id).sent_at, 30)
+        assert wait_for(lambda: Delivery.objects.get(id=delivery.id).sent_at, PATIENCE)
         assert services.followups_sweep().alerts == 0
-        deliver_alert.delay(delivery.id)  # the same task sent again
-        time.sleep(2)
+        deliver_alert.delay(delivery.id)  # the same task sent again: it runs, and sends nothing
+        assert wait_for(lambda: task_results(log, DELIVER) == ["True", "False"], PATIENCE)
     finally:
         stop(worker)
     assert len(mails(tmp_path)) == 1
@@ -73,33 +82,46 @@ def _row(delivery: Delivery) -> Delivery:
 def test_a_worker_killed_mid_send_still_delivers_the_email_once(
     escalation_owed, tmp_path, own_queue
 ):
-    worker = start_worker(tmp_path, slow_seconds=4, claim_seconds=CLAIM_SECONDS, name="killed")
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    claim = dt.timedelta(seconds=CLAIM_SECONDS)
+    before = timezone.now()
+    worker = start_worker(tmp_path, gate=gate, claim_seconds=CLAIM_SECONDS, name="killed")
     services.followups_sweep()
-    swept = time.monotonic()
     delivery = Delivery.objects.get(alert__kind="escalation")
-    assert wait_for(lambda: _row(delivery).claimed_until, 10)  # claimed, now in the slow send
-    time.sleep(1)
+    # The worker has claimed the delivery and is sending its email: it is killed there.
+    assert wait_for(lambda: (gate / "sending").exists(), PATIENCE)
     stop(worker, signal.SIGKILL)
     row = _row(delivery)
-    assert row.sent_at is None and row.attempts == 1 and row.claimed_until > timezone.now()
+    assert row.sent_at is None and row.attempts == 1
+    assert before + claim <= row.claimed_until <= timezone.now() + claim  # claimed as told
     assert mails(tmp_path) == []
+    dead_workers_claim = row.claimed_until
 
     # Past the visibility timeout, Redis hands the unacknowledged task to a worker starting up.
     # The dead worker's claim is still live: the task sends nothing and is acknowledged.
-    time.sleep(max(0.0, swept + VISIBILITY_TIMEOUT + 0.5 - time.monotonic()))
-    worker = start_worker(tmp_path, claim_seconds=CLAIM_SECONDS, name="rescuer")
+    assert wait_for(lambda: redeliverable(own_queue), PATIENCE)
+    log = tmp_path / "rescuer.log"
+    worker = start_worker(tmp_path, name="rescuer", log=log)
     try:
-        assert wait_for(lambda: queue_drained(own_queue), 10)
+        assert wait_for(lambda: task_results(log, DELIVER) == ["False"], PATIENCE)
+        assert wait_for(lambda: queue_drained(own_queue), PATIENCE)
         row = _row(delivery)
-        assert row.claimed_until > timezone.now(), "the claim expired before the test could see"
+        assert row.claimed_until == dead_workers_claim
         assert row.sent_at is None and row.attempts == 1
         assert mails(tmp_path) == []
+        later = timezone.now() + services.REQUEUE_AFTER
+        assert services.deliveries_requeue_stale(now=later) == 0  # claimed: left alone
 
-        # Once the claim has expired, the sweep's catch-up enqueues it again: sent once.
-        assert wait_for(lambda: _row(delivery).claimed_until < timezone.now(), CLAIM_SECONDS)
+        # The claim expires (its end moved into the past, as time passing would): the sweep's
+        # catch-up enqueues the delivery again, and the email is sent, once.
+        Delivery.objects.filter(id=delivery.id).update(
+            claimed_until=timezone.now() - dt.timedelta(seconds=1)
+        )
         later = timezone.now() + services.REQUEUE_AFTER
         assert services.deliveries_requeue_stale(now=later) == 1
-        assert wait_for(lambda: _row(delivery).sent_at, 20)
+        assert wait_for(lambda: _row(delivery).sent_at, PATIENCE)
+        assert wait_for(lambda: task_results(log, DELIVER) == ["False", "True"], PATIENCE)
         assert services.deliveries_requeue_stale(now=later) == 0  # sent: never again
     finally:
         stop(worker)
@@ -123,7 +145,7 @@ def test_alerts_raised_while_redis_is_down_are_emailed_once_it_is_back(
     try:
         later = timezone.now() + services.REQUEUE_AFTER + dt.timedelta(minutes=1)
         assert services.deliveries_requeue_stale(now=later) == 1  # the next sweep's catch-up
-        assert wait_for(lambda: Delivery.objects.get(id=delivery.id).sent_at, 30)
+        assert wait_for(lambda: Delivery.objects.get(id=delivery.id).sent_at, PATIENCE)
     finally:
         stop(worker)
     assert len(mails(tmp_path)) == 1

@@ -3,6 +3,7 @@ test database and Redis, writing each email they send to a folder."""
 
 import email
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -18,13 +19,23 @@ from config.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parents[2]
 VISIBILITY_TIMEOUT = 3  # seconds before Redis hands a dead worker's task out again
+START_AT_MOST = 60  # seconds a worker may take to start on a busy machine
+# What a worker logs at INFO when a task of its ends: the task's name and what it returned.
+TASK_RESULT = re.compile(r"Task ([\w.]+)\[[\w-]+\] succeeded in [\d.e-]+s: (.*)$", re.MULTILINE)
 
 
 def start_worker(
-    mail_dir: Path, *, name: str, slow_seconds: float = 0, claim_seconds: float | None = None
+    mail_dir: Path,
+    *,
+    name: str,
+    gate: Path | None = None,
+    claim_seconds: float | None = None,
+    log: Path | None = None,
 ) -> subprocess.Popen:
-    """A worker whose emails take `slow_seconds` to send and whose delivery claims last
-    `claim_seconds` (the default, 2 minutes, if None)."""
+    """A worker whose delivery claims last `claim_seconds` (the default, 2 minutes, if None).
+    Given a `gate` folder, each email waits there mid-send until the test opens it
+    (tests/integration/slow_email.py); given a `log` file, the worker writes there the result
+    of each task it runs (see task_results)."""
     db = connection.settings_dict
     env = {
         **os.environ,
@@ -32,26 +43,28 @@ def start_worker(
         "REDIS_URL": settings.REDIS_URL,
         "DJANGO_EMAIL_BACKEND": "tests.integration.slow_email.SlowFileBackend",
         "DJANGO_EMAIL_FILE_PATH": str(mail_dir),
-        "SLOW_EMAIL_SECONDS": str(slow_seconds),
         "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
     }
     if claim_seconds is not None:
         env["PATHWAY_DELIVERY_CLAIM_SECONDS"] = str(claim_seconds)
+    if gate is not None:
+        env["SLOW_EMAIL_GATE"] = str(gate)
+    logging = [f"--logfile={log}", "--loglevel=INFO"] if log else ["--loglevel=WARNING"]
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=prefork",
-         "--concurrency=1", f"--hostname={name}@itest", "--loglevel=WARNING",
+         "--concurrency=1", f"--hostname={name}@itest", *logging,
          "-Q", celery_app.conf.task_default_queue,
          "--without-gossip", "--without-mingle", "--without-heartbeat"],
         cwd=ROOT, env=env, start_new_session=True,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + START_AT_MOST
     while time.monotonic() < deadline:
         if celery_app.control.ping(destination=[f"{name}@itest"], timeout=0.5):
             return proc
         assert proc.poll() is None, "the Celery worker exited at start"
     stop(proc)
-    raise AssertionError("the Celery worker did not start within 30 s")
+    raise AssertionError(f"the Celery worker did not start within {START_AT_MOST} s")
 
 
 def stop(proc: subprocess.Popen, sig=signal.SIGTERM) -> None:
@@ -78,6 +91,28 @@ def queue_drained(queue: str) -> bool:
         return client.llen(queue) == 0 and not held
     finally:
         client.close()
+
+
+def redeliverable(queue: str) -> bool:
+    """A task of `queue` is held unacknowledged (by a worker that died) for longer than the
+    visibility timeout: the next worker to start hands it out again. Judged by the times Redis
+    keeps beside each held task, so a slow machine only waits longer."""
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    try:
+        tags = [tag for tag, value in client.hgetall("unacked").items() if queue.encode() in value]
+        held = [client.zscore("unacked_index", tag) for tag in tags]
+    finally:
+        client.close()
+    return bool(held) and all(
+        since is not None and time.time() - since > VISIBILITY_TIMEOUT + 0.5 for since in held
+    )
+
+
+def task_results(log: Path, task: str) -> list[str]:
+    """What each run of `task` returned, in order, as the worker logging to `log` wrote it."""
+    if not log.exists():
+        return []
+    return [result for name, result in TASK_RESULT.findall(log.read_text()) if name == task]
 
 
 def mails(folder: Path) -> list[Path]:
