@@ -9,22 +9,6 @@ holds no TRUNCATE privilege (core/db_roles.py), so for it the setting changes no
 
 from django.db import migrations
 
-from pathway.migrations import _append_only
-
-TABLES = [
-    "pathway_transition",
-    "pathway_historicalselectionassessment",
-    "pathway_historicalmdtdecision",
-    "pathway_historicalimagingstudy",
-    "pathway_historicalpreprocedureanticoagulation",
-    "pathway_historicalprocedurenote",
-    "pathway_historicaldischargeplan",
-    "pathway_historicalcomplication",
-    "pathway_historicalpostopcheck",
-    "tasks_historicalfollowup",
-    "tasks_historicalvisit",
-]
-
 FUNCTION = """
 CREATE OR REPLACE FUNCTION history_refuses_truncate() RETURNS trigger AS $$
 BEGIN
@@ -39,17 +23,46 @@ $$ LANGUAGE plpgsql;
 """
 
 
+# The SQL is written out here, as it was when this migration was made: a migration never
+# imports the project's code, so it runs the same on a fresh database years from now.
+FORWARDS_TRIGGERS = """
+CREATE TRIGGER pathway_transition_refuses_truncate BEFORE TRUNCATE ON pathway_transition FOR EACH STATEMENT EXECUTE FUNCTION history_refuses_truncate();
+CREATE TRIGGER pathway_historicalselectionassessment_refuses_truncate BEFORE TRUNCATE ON pathway_historicalselectionassessment FOR EACH STATEMENT EXECUTE FUNCTION history_refuses_truncate();
+CREATE TRIGGER pathway_historicalmdtdecision_refuses_truncate BEFORE TRUNCATE ON pathway_historicalmdtdecision FOR EACH STATEMENT EXECUTE FUNCTION history_refuses_truncate();
+CREATE TRIGGER pathway_historicalimagingstudy_refuses_truncate BEFORE TRUNCATE ON pathway_historicalimagingstudy FOR EACH STATEMENT EXECUTE FUNCTION history_refuses_truncate();
+CREATE TRIGGER pathway_historicalpreprocedureanticoagulation_refuses_truncate BEFORE TRUNCATE ON pathway_historicalpreprocedureanticoagulation FOR EACH STATEMENT EXECUTE FUNCTION history_refuses_truncate();
+CREATE TRIGGER pathway_historicalprocedurenote_refuses_truncate BEFORE TRUNCATE ON pathway_historicalprocedurenote FOR EACH STATEMENT EXECUTE FUNCTION history_refuses_truncate();
+CREATE TRIGGER pathway_historicaldischargeplan_refuses_truncate BEFORE TRUNCATE ON pathway_historicaldischargeplan FOR EACH STATEMENT EXECUTE FUNCTION history_refuses_truncate();
+CREATE TRIGGER pathway_historicalcomplication_refuses_truncate BEFORE TRUNCATE ON pathway_historicalcomplication FOR EACH STATEMENT EXECUTE FUNCTION history_refuses_truncate();
+CREATE TRIGGER pathway_historicalpostopcheck_refuses_truncate BEFORE TRUNCATE ON pathway_historicalpostopcheck FOR EACH STATEMENT EXECUTE FUNCTION history_refuses_truncate();
+CREATE TRIGGER tasks_historicalfollowup_refuses_truncate BEFORE TRUNCATE ON tasks_historicalfollowup FOR EACH STATEMENT EXECUTE FUNCTION history_refuses_truncate();
+CREATE TRIGGER tasks_historicalvisit_refuses_truncate BEFORE TRUNCATE ON tasks_historicalvisit FOR EACH STATEMENT EXECUTE FUNCTION history_refuses_truncate();
+"""
+
+BACKWARDS = """
+DROP TRIGGER IF EXISTS pathway_transition_refuses_truncate ON pathway_transition;
+DROP TRIGGER IF EXISTS pathway_historicalselectionassessment_refuses_truncate ON pathway_historicalselectionassessment;
+DROP TRIGGER IF EXISTS pathway_historicalmdtdecision_refuses_truncate ON pathway_historicalmdtdecision;
+DROP TRIGGER IF EXISTS pathway_historicalimagingstudy_refuses_truncate ON pathway_historicalimagingstudy;
+DROP TRIGGER IF EXISTS pathway_historicalpreprocedureanticoagulation_refuses_truncate ON pathway_historicalpreprocedureanticoagulation;
+DROP TRIGGER IF EXISTS pathway_historicalprocedurenote_refuses_truncate ON pathway_historicalprocedurenote;
+DROP TRIGGER IF EXISTS pathway_historicaldischargeplan_refuses_truncate ON pathway_historicaldischargeplan;
+DROP TRIGGER IF EXISTS pathway_historicalcomplication_refuses_truncate ON pathway_historicalcomplication;
+DROP TRIGGER IF EXISTS pathway_historicalpostopcheck_refuses_truncate ON pathway_historicalpostopcheck;
+DROP TRIGGER IF EXISTS tasks_historicalfollowup_refuses_truncate ON tasks_historicalfollowup;
+DROP TRIGGER IF EXISTS tasks_historicalvisit_refuses_truncate ON tasks_historicalvisit;
+DROP FUNCTION IF EXISTS history_refuses_truncate();
+"""
+
+
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FUNCTION + _append_only.truncate_guards(TABLES), params=None)
+        schema_editor.execute(FUNCTION + FORWARDS_TRIGGERS, params=None)
 
 
 def backwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(
-            _append_only.truncate_guards_drop(TABLES)
-            + "DROP FUNCTION IF EXISTS history_refuses_truncate();"
-        )
+        schema_editor.execute(BACKWARDS, params=None)
 
 
 class Migration(migrations.Migration):

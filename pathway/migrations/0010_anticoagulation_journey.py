@@ -7,27 +7,38 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
-from pathway.migrations import _append_only  # noqa: E402
-
 # The new records' revisions are append-only, as every other record's (0005, 0009).
-TABLES = ["pathway_historicalanticoagulationcourse", "pathway_historicalmeasurement"]
+# The SQL is written out here, as it was when this migration was made: a migration never
+# imports the project's code, so it runs the same on a fresh database years from now.
+FORWARDS = """
+CREATE OR REPLACE FUNCTION revisions_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'record revisions are append-only: % refused', TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER pathway_historicalanticoagulationcourse_append_only BEFORE UPDATE OR DELETE ON pathway_historicalanticoagulationcourse FOR EACH ROW EXECUTE FUNCTION revisions_append_only();
+CREATE TRIGGER pathway_historicalmeasurement_append_only BEFORE UPDATE OR DELETE ON pathway_historicalmeasurement FOR EACH ROW EXECUTE FUNCTION revisions_append_only();
+CREATE TRIGGER pathway_historicalanticoagulationcourse_refuses_truncate BEFORE TRUNCATE ON pathway_historicalanticoagulationcourse FOR EACH STATEMENT EXECUTE FUNCTION history_refuses_truncate();
+CREATE TRIGGER pathway_historicalmeasurement_refuses_truncate BEFORE TRUNCATE ON pathway_historicalmeasurement FOR EACH STATEMENT EXECUTE FUNCTION history_refuses_truncate();
+"""
+
+BACKWARDS = """
+DROP TRIGGER IF EXISTS pathway_historicalanticoagulationcourse_append_only ON pathway_historicalanticoagulationcourse;
+DROP TRIGGER IF EXISTS pathway_historicalmeasurement_append_only ON pathway_historicalmeasurement;
+DROP TRIGGER IF EXISTS pathway_historicalanticoagulationcourse_refuses_truncate ON pathway_historicalanticoagulationcourse;
+DROP TRIGGER IF EXISTS pathway_historicalmeasurement_refuses_truncate ON pathway_historicalmeasurement;
+"""
 
 
 def append_only(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(
-            _append_only.FUNCTION
-            + _append_only.triggers(TABLES)
-            + _append_only.truncate_guards(TABLES),
-            params=None,
-        )
+        schema_editor.execute(FORWARDS, params=None)
 
 
 def append_only_undone(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(
-            _append_only.drop(TABLES) + _append_only.truncate_guards_drop(TABLES)
-        )
+        schema_editor.execute(BACKWARDS, params=None)
 
 
 class Migration(migrations.Migration):

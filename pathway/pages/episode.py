@@ -90,12 +90,27 @@ FORM_STAGE = {
 
 
 def _code(name: str) -> str:
-    """A move as the page posts it: its place in the machine, not its machine name."""
-    return str(machine.NAMES.index(name))
+    """A move as the page posts it: its name, hyphenated (`refer-to-mdt`), so that a page left
+    open across a release still names the same move, and no machine identifier is shown."""
+    return name.replace("_", "-")
+
+
+MOVE_OF_CODE = {_code(name): name for name in machine.NAMES}
+OLDER_PAGE = "This form is from an older version of the page: reload it and make the move again."
+NO_SUCH_MOVE = "The form asked for a move that does not exist: reload the page and choose again."
+
+
+def _move_named(code: str) -> str:
+    """The machine name of the move a form posted, or a 400 in words (a page from before moves
+    were named posted a number)."""
+    if code in MOVE_OF_CODE:
+        return MOVE_OF_CODE[code]
+    older = code.isascii() and code.isdigit()
+    raise InvalidInput({"transition": OLDER_PAGE if older else NO_SUCH_MOVE})
 
 
 def _prefix(name: str) -> str:
-    return f"move{_code(name)}"
+    return f"move-{_code(name)}"
 
 
 def _page(episode_id: int, anchor: str = "") -> str:
@@ -280,8 +295,7 @@ def episode(request, episode_id: int):
 @require_POST
 @page_for(roles.RUN_TRANSITIONS, "move patients along the pathway")
 def move(request, episode_id: int):
-    code = request.POST.get("transition", "")
-    name = machine.NAMES[int(code)] if code.isdigit() and int(code) < len(machine.NAMES) else ""
+    name = _move_named(request.POST.get("transition", ""))
     view = episode_view(actor=request.user, episode_id=episode_id)
     mv = next((m for m in view.transitions if m.name == name), None)
     if mv is None:

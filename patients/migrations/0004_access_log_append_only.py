@@ -4,29 +4,34 @@ last only in a transaction that says `pathway.allow_truncate`, as pathway/migrat
 
 from django.db import migrations
 
-from pathway.migrations import _append_only
+# The SQL is written out here, as it was when this migration was made: a migration never
+# imports the project's code, so it runs the same on a fresh database years from now.
+FORWARDS = """
+CREATE OR REPLACE FUNCTION access_log_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'the access log is append-only: % refused', TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER patients_patientaccess_append_only BEFORE UPDATE OR DELETE ON patients_patientaccess FOR EACH ROW EXECUTE FUNCTION access_log_append_only();
+CREATE TRIGGER patients_patientaccess_refuses_truncate BEFORE TRUNCATE ON patients_patientaccess FOR EACH STATEMENT EXECUTE FUNCTION history_refuses_truncate();
+"""
 
-TABLES = ["patients_patientaccess"]
-FUNCTION = "access_log_append_only"
+BACKWARDS = """
+DROP TRIGGER IF EXISTS patients_patientaccess_append_only ON patients_patientaccess;
+DROP TRIGGER IF EXISTS patients_patientaccess_refuses_truncate ON patients_patientaccess;
+DROP FUNCTION IF EXISTS access_log_append_only();
+"""
 
 
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(
-            _append_only.refusing_function(FUNCTION, "the access log is")
-            + _append_only.triggers(TABLES, function=FUNCTION)
-            + _append_only.truncate_guards(TABLES),
-            params=None,
-        )
+        schema_editor.execute(FORWARDS, params=None)
 
 
 def backwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(
-            _append_only.drop(TABLES)
-            + _append_only.truncate_guards_drop(TABLES)
-            + f"DROP FUNCTION IF EXISTS {FUNCTION}();"
-        )
+        schema_editor.execute(BACKWARDS, params=None)
 
 
 class Migration(migrations.Migration):

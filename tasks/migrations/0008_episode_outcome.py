@@ -3,13 +3,10 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-
-def rebuild(apps, schema_editor):
-    """Reduce the episodes already recorded. The service reads the current models: it runs
-    as the latest migration of a deployment, as it is when first applied."""
-    from tasks.services.outcomes import episode_outcomes_rebuild
-
-    episode_outcomes_rebuild()
+# The table is created empty. Its rows are derived from the records: an upgraded database gets
+# them after `migrate` (tasks.services.outcomes.outcomes_after_migrate, on post_migrate), and
+# `python manage.py outcomes_rebuild` writes them all again at any time. This migration once
+# ran the outcomes service itself; a migration never imports the project's code.
 
 
 class Migration(migrations.Migration):
@@ -41,5 +38,4 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['time_zero'], name='outcome_time_zero'), models.Index(fields=['reduced_at'], name='outcome_reduced_at')],
             },
         ),
-        migrations.RunPython(rebuild, migrations.RunPython.noop),
     ]

@@ -4,31 +4,36 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from pathway.migrations import _append_only
-
 # Who acknowledged an alert and who took it back is kept as written (as the access log,
 # patients/migrations/0004): no UPDATE, no DELETE on PostgreSQL.
-TABLES = ["tasks_alertacknowledgement"]
-FUNCTION = "alert_acknowledgement_append_only"
+# The SQL is written out here, as it was when this migration was made: a migration never
+# imports the project's code, so it runs the same on a fresh database years from now.
+FORWARDS = """
+CREATE OR REPLACE FUNCTION alert_acknowledgement_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'the acknowledgements are append-only: % refused', TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER tasks_alertacknowledgement_append_only BEFORE UPDATE OR DELETE ON tasks_alertacknowledgement FOR EACH ROW EXECUTE FUNCTION alert_acknowledgement_append_only();
+CREATE TRIGGER tasks_alertacknowledgement_refuses_truncate BEFORE TRUNCATE ON tasks_alertacknowledgement FOR EACH STATEMENT EXECUTE FUNCTION history_refuses_truncate();
+"""
+
+BACKWARDS = """
+DROP TRIGGER IF EXISTS tasks_alertacknowledgement_append_only ON tasks_alertacknowledgement;
+DROP TRIGGER IF EXISTS tasks_alertacknowledgement_refuses_truncate ON tasks_alertacknowledgement;
+DROP FUNCTION IF EXISTS alert_acknowledgement_append_only();
+"""
 
 
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(
-            _append_only.refusing_function(FUNCTION, "the acknowledgements are")
-            + _append_only.triggers(TABLES, function=FUNCTION)
-            + _append_only.truncate_guards(TABLES),
-            params=None,
-        )
+        schema_editor.execute(FORWARDS, params=None)
 
 
 def backwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(
-            _append_only.drop(TABLES)
-            + _append_only.truncate_guards_drop(TABLES)
-            + f"DROP FUNCTION IF EXISTS {FUNCTION}();"
-        )
+        schema_editor.execute(BACKWARDS, params=None)
 
 
 class Migration(migrations.Migration):

@@ -18,7 +18,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from pathway import outcomes
@@ -235,6 +236,31 @@ def episode_outcomes_rebuild(*, batch_size: int = REBUILD_BATCH, progress=None) 
         if progress is not None:
             progress(len(batch))
     return written
+
+
+def outcomes_after_migrate(*, using: str = DEFAULT_DB_ALIAS, **_) -> None:
+    """After `migrate` (post_migrate): reduce the operated episodes that have no outcome row,
+    as Django writes its own derived rows (content types, permissions) after migrating. A
+    database upgraded across tasks 0008, which creates the table empty, gets its rows here,
+    from today's code on today's schema; a migration never runs today's code. Nothing is done
+    while the table is absent, no row is missing, or migrations remain to be applied."""
+    connection = connections[using]
+    if EpisodeOutcome._meta.db_table not in connection.introspection.table_names():
+        return
+    missing = list(
+        Episode.objects.using(using)
+        .filter(procedure_notes__reintervention__isnull=True, outcome__isnull=True)
+        .order_by("id")
+        .values_list("id", flat=True)
+        .distinct()
+    )
+    if not missing:
+        return
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        return
+    for start in range(0, len(missing), REBUILD_BATCH):
+        _write(missing[start : start + REBUILD_BATCH])
 
 
 def outcomes_after_move(*, episode: Episode, move: Transition) -> None:

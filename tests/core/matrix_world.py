@@ -1,7 +1,7 @@
-"""The ward the permission matrix runs in, built once for the module: a user per role and one
-with none, an episode in each state a write needs, a follow-up and an alert for everyone.
-Clients are made per request from what is kept here, so a sign-out cannot leak into the next
-cell."""
+"""The ward the permission matrix runs in, built once for the module: a user per role, one
+with none and a superuser, an episode in each state a write needs, a follow-up and an alert for
+everyone. Clients are made per request from what is kept here, so a sign-out cannot leak into
+the next cell."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from tests.api import support as s
 from tests.conftest import client_for
 
 PASSWORD = "a-long-test-password"  # UserFactory's
-ROLES = ("anonymous", "no_role", "coordinator", "nurse", "admin")
+ROLES = ("anonymous", "no_role", "coordinator", "nurse", "admin", "superuser")
 
 
 @dataclass
@@ -32,6 +32,8 @@ class World:
     spare: object = None  # a nurse the users page may change
     patient: object = None  # without an episode
     selection: object = None  # ready to be referred to the MDT
+    scheduling: object = None  # in imaging, ready to be scheduled for the procedure
+    discharging: object = None  # post-op, ready to be discharged
     referred: object = None  # in MDT discussion, the referral the last move (to correct)
     imaging: object = None
     procedure: object = None
@@ -52,6 +54,8 @@ class World:
 
 
 def _user(role: str):
+    if role == "superuser":  # in no role group: counts as an admin
+        return f.UserFactory(username="matrix-root", is_superuser=True, is_staff=True)
     user = f.UserFactory(username=f"matrix-{role}", email=f"{role}@unit.example")
     if role != "no_role":
         user.groups.add(Group.objects.get(name=role))
@@ -72,6 +76,8 @@ def build() -> World:
     w.patient = f.PatientFactory()
     w.selection = s.ready_for("refer_to_mdt", actor)
     w.referred = f.prepare_and_move(actor, s.ready_for("refer_to_mdt", actor), "refer_to_mdt")
+    w.scheduling = s.ready_for("schedule_procedure", actor)
+    w.discharging = s.ready_for("discharge", actor)
     w.imaging = f.episode_in(State.IMAGING, actor)
     w.procedure = f.episode_in(State.PROCEDURE, actor)
     w.post_op = f.episode_in(State.POST_OP, actor)

@@ -192,3 +192,20 @@ def test_a_deferred_refresh_writes_the_rows_when_it_flushes_even_after_an_error(
         raise RuntimeError("the loader stopped")
 
     assert set(assert_in_line()) == {first.id, second.id}
+
+
+def test_after_migrate_an_upgraded_database_has_the_rows_a_rebuild_writes(coordinator, nurse):
+    """tasks 0008 creates the table empty (a migration runs no project code); an upgraded
+    database's episodes get their rows once `migrate` is done, from today's code."""
+    from django.core.management.sql import emit_post_migrate_signal
+
+    episode = discharged(coordinator, days_ago(200))
+    duplex(nurse, episode, days_ago(100), "stenosis")
+    inr(nurse, episode, days_ago(90), "2.5")
+    discharged(coordinator, days_ago(300), booked_days_before=2)
+    rebuilt = assert_in_line()
+    EpisodeOutcome.objects.all().delete()  # as tasks 0008 leaves a database that had episodes
+
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+
+    assert rows() == rebuilt and len(rebuilt) == 2

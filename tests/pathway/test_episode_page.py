@@ -57,9 +57,8 @@ def signed_in(client, user):
 
 
 def move_code(name):
-    from pathway import machine
-
-    return str(machine.NAMES.index(name))
+    """A move as the episode page's form names it."""
+    return name.replace("_", "-")
 
 
 def test_a_blocked_move_shows_the_rules_in_words_and_no_machine_names(client, coordinator):
@@ -262,6 +261,44 @@ def test_a_move_is_made_and_a_refused_move_shows_why(client, coordinator):
     r = c.post(reverse("episode-move", args=[episode.id]), {"transition": move_code("exclude")})
     assert r.status_code == 400
     assert "This field is required" in r.content.decode()
+
+
+def test_each_move_form_names_its_move_and_a_coordinator_moves_with_it(client, coordinator):
+    episode = open_episode(coordinator)
+    record_selection(coordinator, episode)
+    c = signed_in(client, coordinator)
+    html = c.get(page_of(episode)).content.decode()
+    posted = re.findall(r'name="transition" value="([^"]*)"', html)
+    assert "refer-to-mdt" in posted and not any(code.isdigit() for code in posted)
+
+    assert c.post(move_url(episode), {"transition": "refer-to-mdt"}).status_code == 302
+    episode.refresh_from_db()
+    assert episode.state == State.MDT_DISCUSSION
+
+
+@pytest.mark.parametrize(
+    "posted, said",
+    [
+        ("3", "older version of the page"),
+        ("0", "older version of the page"),
+        ("²", "does not exist"),
+        ("٣", "does not exist"),
+        ("99999999999999999999999", "older version of the page"),
+        ("refer_to_mdt", "does not exist"),
+        ("", "does not exist"),
+    ],
+    ids=["old-number", "old-zero", "superscript-two", "arabic-digit", "huge", "machine", "none"],
+)
+def test_a_form_that_names_no_move_is_answered_in_words(client, coordinator, posted, said):
+    """A page left open from before moves were named posted a number: the answer says to
+    reload it, and nothing moves."""
+    episode = open_episode(coordinator)
+    record_selection(coordinator, episode)
+    r = signed_in(client, coordinator).post(move_url(episode), {"transition": posted})
+    assert r.status_code == 400
+    assert said in r.content.decode()
+    episode.refresh_from_db()
+    assert episode.state == State.SELECTION
 
 
 def test_a_nurse_sees_no_moves_nor_forms_and_cannot_post(client, coordinator, nurse):
