@@ -119,26 +119,30 @@ class RevisionsApi(Endpoint):
 class RecordApi(Endpoint):
     """One pathway record: GET reads it, PUT replaces it (200) or POST adds one (201)."""
 
-    attribute: str
+    kind: str  # its writer in services.WRITERS: the service called and the record read back
     input_class: type
     output_class: type
-    service = None
     many = False
     permission_classes = writes_need(roles.RECORD_PATHWAY_DATA, "record pathway data")
 
+    @classmethod
+    def writer(cls) -> services.Writer:
+        return services.WRITERS[cls.kind]
+
     def get(self, request, episode_id: int):
         records = selectors.episode_records(actor=request.user, episode_id=episode_id)
-        record = getattr(records, self.attribute)
+        attribute = self.writer().record
+        record = getattr(records, attribute)
         if record is None:
             raise NotFound("Nothing has been recorded yet.")
         services.episode_read_record(
-            actor=request.user, episode_id=episode_id, what=f"api:{self.attribute}"
+            actor=request.user, episode_id=episode_id, what=f"api:{attribute}"
         )
         return Response(self.output_class(record, many=self.many).data)
 
     def _write(self, request, episode_id: int, code: int):
         data = body(self.input_class, request)
-        record = type(self).service(actor=request.user, episode_id=episode_id, **data)
+        record = self.writer().service(actor=request.user, episode_id=episode_id, **data)
         return Response(self.output_class(record).data, status=code)
 
 
@@ -146,7 +150,7 @@ class ReplaceApi(RecordApi):
     def put(self, request, episode_id: int):
         """Write, then answer with the record as a read shows it (edited after a move or not)."""
         data = body(self.input_class, request)
-        type(self).service(actor=request.user, episode_id=episode_id, **data)
+        self.writer().service(actor=request.user, episode_id=episode_id, **data)
         return self.get(request, episode_id)
 
 
@@ -158,44 +162,35 @@ class AddApi(RecordApi):
 
 
 class SelectionApi(ReplaceApi):
-    attribute, input_class, output_class = "selection", s.SelectionIn, s.SelectionOut
-    service = services.selection_record
+    kind, input_class, output_class = "selection", s.SelectionIn, s.SelectionOut
 
 
 class MdtApi(AddApi):
-    attribute, input_class, output_class = "mdt_decisions", s.MdtIn, s.MdtOut
-    service = services.mdt_decision_add
+    kind, input_class, output_class = "mdt", s.MdtIn, s.MdtOut
 
 
 class ImagingApi(AddApi):
-    attribute, input_class, output_class = "imaging_studies", s.ImagingIn, s.ImagingOut
-    service = services.imaging_study_add
+    kind, input_class, output_class = "imaging", s.ImagingIn, s.ImagingOut
 
 
 class AnticoagulationApi(ReplaceApi):
-    attribute, input_class = "anticoagulation", s.AnticoagulationIn
-    output_class = s.AnticoagulationOut
-    service = services.anticoagulation_record
+    kind, input_class, output_class = "anticoagulation", s.AnticoagulationIn, s.AnticoagulationOut
 
 
 class ProcedureApi(ReplaceApi):
-    attribute, input_class, output_class = "current_procedure_note", s.ProcedureIn, s.ProcedureOut
-    service = services.procedure_note_record
+    kind, input_class, output_class = "procedure", s.ProcedureIn, s.ProcedureOut
 
 
 class DischargePlanApi(ReplaceApi):
-    attribute, input_class, output_class = "discharge_plan", s.DischargePlanIn, s.DischargePlanOut
-    service = services.discharge_plan_record
+    kind, input_class, output_class = "discharge_plan", s.DischargePlanIn, s.DischargePlanOut
 
 
 class ComplicationsApi(AddApi):
-    attribute, input_class, output_class = "complications", s.ComplicationIn, s.ComplicationOut
-    service = services.complication_add
+    kind, input_class, output_class = "complication", s.ComplicationIn, s.ComplicationOut
 
 
 class PostopChecksApi(AddApi):
-    attribute, input_class, output_class = "postop_checks", s.PostopCheckIn, s.PostopCheckOut
-    service = services.postop_check_add
+    kind, input_class, output_class = "postop_check", s.PostopCheckIn, s.PostopCheckOut
 
 
 class MeasurementsApi(Endpoint):

@@ -8,7 +8,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import urlencode
@@ -20,9 +20,7 @@ from core.errors import Conflict, InvalidInput
 from core.web import page_for
 from pathway import labels, outcomes
 from pathway.codes import State
-from pathway.models import Episode, StentSegment
 from pathway.outcomes import VILLALTA_ITEMS
-from pathway.selectors import episode_left_surveillance_on
 from tasks import selectors, services
 from tasks.forms import PTS_WORDS, VillaltaForm, form_for
 from tasks.models import Alert, UnitSettings, Visit
@@ -169,17 +167,11 @@ def unacknowledge(request, alert_id: int):
     return redirect("inbox")
 
 
-def _segments(episode_id: int) -> list[str]:
-    """Every segment stented in any procedure of the episode, in the order they were placed."""
-    spans = StentSegment.objects.filter(stent__note__episode_id=episode_id)
-    spans = spans.order_by("stent__note_id", "stent_id", "position")
-    return list(dict.fromkeys(spans.values_list("segment", flat=True)))
-
-
-def _record(request, *, kind: str, episode: Episode, write, context: dict):
+def _record(request, *, kind: str, facts: selectors.ResultForm, write, context: dict):
     """Show the form of a result (a partial for htmx) and record it with `write(**kwargs)`,
-    which returns the follow-up or visit recorded; an alarming one says so, in words."""
-    segments = _segments(episode.id) if kind == "duplex" else []
+    which returns the follow-up or visit recorded; an alarming one says so, in words. `facts`:
+    what the form shows of the rules the result is judged by (the segments a duplex reports)."""
+    episode, segments = facts.episode, facts.segments
     prefix = context["prefix"]
     data = request.POST if request.method == "POST" else None
     # A reason is asked for once the episode has left surveillance, or carried on when the
@@ -223,7 +215,6 @@ def _record(request, *, kind: str, episode: Episode, write, context: dict):
 @require_http_methods(["GET", "POST"])
 def record_result(request, follow_up_id: int):
     follow_up = selectors.followup_get(actor=request.user, follow_up_id=follow_up_id)
-    episode = Episode.objects.select_related("patient").get(id=follow_up.episode_id)
     if follow_up.completed_at or follow_up.cancelled_at:
         raise Conflict("This follow-up is no longer open; it takes no result.")
 
@@ -239,7 +230,10 @@ def record_result(request, follow_up_id: int):
         "action": request.path,
         "prefix": f"fu{follow_up.id}-",
     }
-    return _record(request, kind=follow_up.kind, episode=episode, write=write, context=context)
+    facts = selectors.result_form_get(
+        actor=request.user, episode_id=follow_up.episode_id, kind=follow_up.kind
+    )
+    return _record(request, kind=follow_up.kind, facts=facts, write=write, context=context)
 
 
 @page_for(roles.RECORD_RESULTS, "record visit results")
@@ -247,14 +241,12 @@ def record_result(request, follow_up_id: int):
 def record_visit(request, episode_id: int, kind: str):
     if kind not in Visit.Kind.values:
         return HttpResponse("No such visit.", status=404)
-    episode = get_object_or_404(Episode.objects.select_related("patient"), id=episode_id)
-    left_on = None
-    # INR readings are taken in post-op too (pathway.md section 7: bridging to a VKA).
-    post_op_inr = episode.state == State.POST_OP and kind == Visit.Kind.INR_CHECK
-    if episode.state != State.SURVEILLANCE and not post_op_inr:
-        left_on = episode_left_surveillance_on(actor=request.user, episode_id=episode.id)
-        if left_on is None:
-            raise Conflict("Unscheduled visits are recorded while the episode is in surveillance.")
+    # In surveillance; an INR on the ward in post-op (pathway.md section 7: bridging to a VKA);
+    # or a result of the last stay in surveillance, entered late: the result rules say which.
+    facts = selectors.result_form_get(
+        actor=request.user, episode_id=episode_id, kind=kind, visit=True
+    )
+    episode, post_op_inr, left_on = facts.episode, facts.opening.post_op, facts.opening.late_since
 
     def write(**kwargs):
         return services.visit_record(actor=request.user, episode_id=episode.id, kind=kind, **kwargs)
@@ -270,7 +262,7 @@ def record_visit(request, episode_id: int, kind: str):
         what = f"{LATE_WORDS[kind]} done earlier in surveillance"
         context |= {"what": what, "title": what, "late_since": left_on,
                     "back": reverse("episode-page", args=[episode.id])}  # fmt: skip
-    return _record(request, kind=kind, episode=episode, write=write, context=context)
+    return _record(request, kind=kind, facts=facts, write=write, context=context)
 
 
 @page_for(roles.RECORD_RESULTS, "score the Villalta scale")

@@ -6,7 +6,7 @@ from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Value, 
 from django.utils import timezone
 
 from core import roles
-from core.errors import InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput, NotFound
 from pathway import outcomes
 from pathway.codes import TERMINAL, State
 from pathway.models import Episode
@@ -14,6 +14,7 @@ from pathway.selectors import episode_get
 from patients.models import Patient
 from tasks.models import Alert, CalendarFeed, FollowUp, Kind, Status, Visit
 from tasks.models.nurses import UNDO_MINUTES
+from tasks.services.result_rules import VisitOpening, episode_facts_load, visit_opening
 
 
 def _statuses(text: str) -> set[str]:
@@ -55,6 +56,34 @@ def visit_list(*, actor, episode_id: int) -> list[Visit]:
     episode = episode_get(actor=actor, episode_id=episode_id)
     rows = Visit.objects.filter(episode=episode).prefetch_related("segments")
     return list(rows.order_by("performed_on", "id"))
+
+
+@dataclass(frozen=True)
+class ResultForm:
+    """What the form of a result shows of the rules it will be judged by (result_rules): the
+    episode with its patient; a duplex's `segments`, each stented segment, in the order placed
+    (each is reported); for a visit, how it is recorded now (`opening`)."""
+
+    episode: Episode
+    segments: list[str]
+    opening: VisitOpening | None = None
+
+
+def result_form_get(*, actor, episode_id: int, kind: str, visit: bool = False) -> ResultForm:
+    """The facts a result's form shows, read as the result services read them; `visit`: an
+    unscheduled visit, refused (409) when the episode takes none now."""
+    roles.require(actor, roles.RECORD_RESULTS, "record results")
+    episode = Episode.objects.select_related("patient").filter(id=episode_id).first()
+    if episode is None:
+        raise NotFound("No such episode.")
+    facts = episode_facts_load([episode.id], {kind} & {Kind.DUPLEX}).get(episode.id)
+    segments = facts.stented() if facts is not None and kind == Kind.DUPLEX else []
+    if not visit:
+        return ResultForm(episode, segments)
+    opening = visit_opening(facts, state=episode.state, kind=kind)
+    if opening is None:
+        raise Conflict("Unscheduled visits are recorded while the episode is in surveillance.")
+    return ResultForm(episode, segments, opening)
 
 
 # Where an alert stands in every inbox (pathway.md section 6: critical first, then urgent,

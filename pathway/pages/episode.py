@@ -20,6 +20,7 @@ from pathway.labels import STAGES
 from pathway.pages.journey import journey_context
 from pathway.selectors import (
     episode_left_surveillance_on,
+    episode_move,
     episode_records,
     episode_view,
     with_clearance,
@@ -27,46 +28,6 @@ from pathway.selectors import (
 from pathway.selectors.episode_summary import episode_summary
 from pathway.selectors.timeline import episode_timeline
 from patients.services import patient_access_record
-
-SERVICES = {
-    "selection": services.selection_record,
-    "mdt": services.mdt_decision_add,
-    "imaging": services.imaging_study_add,
-    "anticoagulation": services.anticoagulation_record,
-    "procedure": services.procedure_note_record,
-    "discharge_plan": services.discharge_plan_record,
-    "complication": services.complication_add,
-    "postop_check": services.postop_check_add,
-    "measurement": services.measurement_add,
-}
-# Which record forms make sense in which state (the services have the last word).
-OPEN = [State.SELECTION, State.MDT_DISCUSSION, State.IMAGING, State.PROCEDURE, State.POST_OP,
-        State.SURVEILLANCE]  # fmt: skip
-FORM_STATES = {
-    # Open all along: its VTE-BLEED and pregnancy facts are updated while on treatment.
-    "selection": OPEN,
-    "mdt": [State.MDT_DISCUSSION],
-    "imaging": [State.IMAGING, State.PROCEDURE, State.POST_OP],
-    "anticoagulation": [State.IMAGING, State.PROCEDURE],
-    "procedure": [State.PROCEDURE, State.POST_OP, State.SURVEILLANCE],
-    "discharge_plan": [State.POST_OP, State.SURVEILLANCE],
-    "complication": [State.PROCEDURE, State.POST_OP, State.SURVEILLANCE],
-    "postop_check": [State.POST_OP],
-    "measurement": OPEN,
-}
-# The single records a move relies on, and the states past that move (a change needs a reason).
-RELIED_ON = {
-    "selection": ("selection", OPEN[1:]),
-    "anticoagulation": ("anticoagulation", [State.PROCEDURE]),
-    "procedure": ("current_procedure_note", [State.POST_OP, State.SURVEILLANCE]),
-    "discharge_plan": ("discharge_plan", [State.SURVEILLANCE]),
-}
-SINGLE = {
-    "selection": "selection",
-    "anticoagulation": "anticoagulation",
-    "procedure": "current_procedure_note",
-    "discharge_plan": "discharge_plan",
-}
 
 # The visits a result done earlier in surveillance is recorded as (the record-visit page).
 LATE_RESULTS = [
@@ -165,7 +126,7 @@ def _context(request, episode_id: int, bound: dict | None = None) -> dict:
     records = episode_records(actor=user, episode_id=episode_id)
     timeline = episode_timeline(actor=user, episode_id=episode_id)
     episode = view.episode
-    history = list(episode.history.all().order_by("id"))
+    history = sorted(episode.history.all(), key=lambda m: m.id)  # read with the view
     undone = {m.corrects_id for m in history if m.corrects_id}
     for m in history:
         m._undone = m.id in undone
@@ -197,11 +158,13 @@ def _context(request, episode_id: int, bound: dict | None = None) -> dict:
     forms = []
     if can_record:
         for kind, form_class in RECORD_FORMS.items():
-            if episode.state not in FORM_STATES[kind] and kind not in bound:
+            # Where it is offered, the record it shows and whether a move relied on it: the
+            # writer's own data (services.WRITERS); the service has the last word.
+            writer = services.WRITERS[kind]
+            if episode.state not in writer.offered and kind not in bound:
                 continue
-            current = getattr(records, SINGLE[kind]) if kind in SINGLE else None
-            relied = kind in RELIED_ON and current is not None and (
-                episode.state in RELIED_ON[kind][1])  # fmt: skip
+            current = getattr(records, writer.record) if writer.single else None
+            relied = current is not None and writer.relied_on_in(episode.state)
             form = bound.get(kind)
             if form is None:
                 form = form_class(initial=form_class.initial_from(current), show_reason=relied)
@@ -296,8 +259,8 @@ def episode(request, episode_id: int):
 @page_for(roles.RUN_TRANSITIONS, "move patients along the pathway")
 def move(request, episode_id: int):
     name = _move_named(request.POST.get("transition", ""))
-    view = episode_view(actor=request.user, episode_id=episode_id)
-    mv = next((m for m in view.transitions if m.name == name), None)
+    # The move's rules are the service's to judge, once: the page only finds the move.
+    mv = episode_move(actor=request.user, episode_id=episode_id, name=name)
     if mv is None:
         messages.error(request, "That move is not possible from this stage any more "
                                 "(the episode may just have been moved by someone else).")
@@ -332,8 +295,9 @@ def record(request, episode_id: int, kind: str):
         return _render(request, episode_id, {kind: form.quiet()})
     if form.is_valid():
         try:
-            saved = SERVICES[kind](actor=request.user, episode_id=episode_id,
-                                   **form.service_kwargs())  # fmt: skip
+            saved = services.WRITERS[kind].service(
+                actor=request.user, episode_id=episode_id, **form.service_kwargs()
+            )
         except InvalidInput as error:
             _add_errors(form, error)
         except ValidationError as error:  # a model check the service let through

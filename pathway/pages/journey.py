@@ -5,8 +5,8 @@ the forms to start a course and to change or stop one (posted to pathway.pages.c
 from __future__ import annotations
 
 from core import roles
-from pathway import charts
-from pathway.codes import TERMINAL, CourseAgent, CourseClass
+from pathway import charts, services
+from pathway.codes import CourseAgent, CourseClass
 from pathway.forms.courses import CourseAddForm, CourseChangeForm
 from pathway.selectors.journey import episode_journey
 
@@ -40,7 +40,8 @@ def journey_context(user, episode, bound: dict) -> dict:
     """What the section shows; `bound`: forms posted back with their errors, by key
     ("course_add", "course:<id>")."""
     journey = episode_journey(actor=user, episode_id=episode.id)
-    can_write = user.has_perm(roles.RECORD_PATHWAY_DATA) and episode.state not in TERMINAL
+    open_in = services.WRITERS["course"].open_in  # the course writers' states
+    can_write = user.has_perm(roles.RECORD_PATHWAY_DATA) and episode.state in open_in
     bridging = bridging_ids(journey)
     rows = []
     for course in journey.courses:

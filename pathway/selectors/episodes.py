@@ -92,8 +92,9 @@ def episode_view(*, actor, episode_id: int) -> EpisodeView:
         [episode_get(actor=actor, episode_id=episode_id, related=True)], journey=True
     )
     views = []
-    for move in machine.moves_from(episode.state):
-        unmet = move.unmet(episode)
+    with rules.answered_once(episode):  # each rule once, whichever moves share it
+        judged = [(move, move.unmet(episode)) for move in machine.moves_from(episode.state)]
+    for move, unmet in judged:
         perm = roles.CORRECT_TRANSITIONS if move.admin_only else roles.RUN_TRANSITIONS
         target = move.target
         if move.name == "correct" and not unmet:
@@ -113,6 +114,14 @@ def episode_view(*, actor, episode_id: int) -> EpisodeView:
         vte_bleed_at_selection=rules.vte_bleed_at_selection(episode),
         vte_bleed_at_discharge=rules.vte_bleed_at_discharge(episode),
     )  # fmt: skip
+
+
+def episode_move(*, actor, episode_id: int, name: str) -> machine.Move | None:
+    """The move `name` leaving the episode's state, not judged: a page posting it leaves its
+    rules to the move service, which judges them once under the lock. None: no such move from
+    the state the episode is in now (it may just have been moved by someone else)."""
+    episode = episode_get(actor=actor, episode_id=episode_id)
+    return machine.move_from(episode.state, name)
 
 
 def episode_history(*, actor, episode_id: int) -> QuerySet[Transition]:

@@ -20,7 +20,7 @@ from pathway.codes import (
 )
 from pathway.models import AnticoagulationCourse
 from pathway.rules import inr_range_problem
-from pathway.services.common import after_referral, editable, no_future, record_write
+from pathway.services.common import Writer, after_referral, editable, no_future, record_write
 from pathway.services.course_sync import courses_taken_over
 
 CHANGEABLE = (
@@ -73,7 +73,9 @@ def course_add(
     course an older record made for the same kind is taken over (course_sync)."""
     no_future(started_on=started_on, stopped_on=stopped_on)
     with transaction.atomic():
-        episode = editable(episode_id, actor, dates={"started_on": started_on})
+        episode = editable(
+            episode_id, actor, states=WRITERS["course"].open_in, dates={"started_on": started_on}
+        )
         after_referral(episode, started_on=started_on)
         values = _checked(dict(
             agent=agent, dose=dose, dose_unit=dose_unit or "", frequency=frequency or "",
@@ -110,9 +112,8 @@ def course_change(
         raise InvalidInput({name: "This field cannot be changed here." for name in unknown})
     no_future(**{k: changes[k] for k in ("started_on", "stopped_on") if k in changes})
     with transaction.atomic():
-        episode = editable(episode_id, actor, dates={
-            k: changes[k] for k in ("started_on", "stopped_on") if changes.get(k)
-        })  # fmt: skip
+        dates = {k: changes[k] for k in ("started_on", "stopped_on") if changes.get(k)}
+        episode = editable(episode_id, actor, states=WRITERS["course"].open_in, dates=dates)
         course = AnticoagulationCourse.objects.select_for_update().filter(
             id=course_id, episode=episode
         ).first()
@@ -128,3 +129,8 @@ def course_change(
         values["reason"] = reason
         record, _ = record_write(course, episode=episode, actor=actor, reason=reason, values=values)
     return record
+
+
+# What the journey section reads of these writers (common.Writer): a course is started, changed
+# or stopped at any stage of an open episode (section 7); the changes keep each revision.
+WRITERS = {"course": Writer(course_add)}

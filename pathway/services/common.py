@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.db import models
 from django.utils import timezone
@@ -10,10 +12,46 @@ from django.utils import timezone
 from core import roles
 from core.errors import Conflict, InvalidInput, NotFound
 from core.revisions import facts_of, mark
-from pathway import hooks
-from pathway.codes import TERMINAL
+from pathway import hooks, machine
+from pathway.codes import ACTIVE, TERMINAL
 from pathway.models import Episode, Transition
 from pathway.rules import date_problem
+
+
+@dataclass(frozen=True)
+class Writer:
+    """A record writer, and what the pages and the API read of it instead of restating it;
+    each writer module declares its own (`WRITERS`, beside the functions), and the writer's own
+    checks read the same entry.
+
+    - `open_in`: the states the service accepts a write in (never a closed episode);
+    - `offered_in`: the states the episode page offers its form in, where the record is
+      expected (within `open_in`; the API may write it in any state of `open_in`);
+    - `relied_on_by`: the move that relies on the record: once it stands, a change needs a
+      reason;
+    - `record`: the attribute of `selectors.EpisodeRecords` the API and the page read it from;
+      `single`: one current record, replaced (else records added one by one).
+    """
+
+    service: Callable
+    open_in: tuple[str, ...] = ACTIVE
+    offered_in: tuple[str, ...] | None = None
+    relied_on_by: str | None = None
+    record: str = ""
+    single: bool = False
+
+    @property
+    def offered(self) -> tuple[str, ...]:
+        return self.open_in if self.offered_in is None else self.offered_in
+
+    def relied_on_in(self, state: str) -> bool:
+        """Whether a move relying on the record has been made by the time the episode is in
+        `state`: the states from that move's target on (the page then asks for a reason
+        before the service does)."""
+        if self.relied_on_by is None:
+            return False
+        target = machine.by_name(self.relied_on_by).target
+        return state in ACTIVE[ACTIVE.index(target) :]
 
 
 def lock(episode_id: int, *, patient: bool = True, related: tuple[str, ...] = ()) -> Episode:

@@ -14,7 +14,14 @@ from django.utils import timezone
 from core.errors import Conflict, InvalidInput
 from pathway.codes import BLEEDING_KINDS, State
 from pathway.models import Complication, PostopCheck
-from pathway.services.common import after_referral, editable, no_future, not_before, record_write
+from pathway.services.common import (
+    Writer,
+    after_referral,
+    editable,
+    no_future,
+    not_before,
+    record_write,
+)
 
 AFTER_PROCEDURE = [State.PROCEDURE, State.POST_OP, State.SURVEILLANCE]
 
@@ -41,7 +48,10 @@ def complication_add(
         raise InvalidInput({"bleeding_class": "A bleeding class applies to bleeding only."})
     with transaction.atomic():
         episode = editable(
-            episode_id, actor, states=AFTER_PROCEDURE, dates={"occurred_on": occurred_on}
+            episode_id,
+            actor,
+            states=WRITERS["complication"].open_in,
+            dates={"occurred_on": occurred_on},
         )
         after_referral(episode, occurred_on=occurred_on)
         notes = list(episode.procedure_notes.order_by("date", "id"))
@@ -82,7 +92,9 @@ def postop_check_add(
         raise InvalidInput({"at": "The time of the check cannot be in the future."})
     on = timezone.localdate(at)
     with transaction.atomic():
-        episode = editable(episode_id, actor, states=[State.POST_OP], dates={"at": on})
+        episode = editable(
+            episode_id, actor, states=WRITERS["postop_check"].open_in, dates={"at": on}
+        )
         note = episode.current_procedure_note()
         not_before(note and note.date, "the procedure", at=on)
         record, _ = record_write(
@@ -100,3 +112,10 @@ def postop_check_add(
             ),
         )
         return record
+
+
+# What the page and the API read of these writers (common.Writer): both add a record each time.
+WRITERS = {
+    "complication": Writer(complication_add, open_in=AFTER_PROCEDURE, record="complications"),
+    "postop_check": Writer(postop_check_add, open_in=(State.POST_OP,), record="postop_checks"),
+}

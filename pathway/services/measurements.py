@@ -12,7 +12,7 @@ from django.db import transaction
 
 from core.errors import InvalidInput
 from pathway.models import Measurement
-from pathway.services.common import after_referral, editable, no_future, record_write
+from pathway.services.common import Writer, after_referral, editable, no_future, record_write
 
 VALUES = ("weight_kg", "creatinine_umol_l", "creatinine_clearance_ml_min")
 
@@ -51,7 +51,12 @@ def measurement_add(
         })  # fmt: skip
     no_future(measured_on=measured_on)
     with transaction.atomic():
-        episode = editable(episode_id, actor, dates={"measured_on": measured_on})
+        episode = editable(
+            episode_id,
+            actor,
+            states=WRITERS["measurement"].open_in,
+            dates={"measured_on": measured_on},
+        )
         after_referral(episode, measured_on=measured_on)
         record, _ = record_write(
             Measurement(episode=episode),
@@ -61,3 +66,8 @@ def measurement_add(
             values={"measured_on": measured_on, **given},
         )
     return record
+
+
+# What the page and the API read of this writer (common.Writer): open all along, like the
+# selection (a weight or a creatinine may be updated at any stage).
+WRITERS = {"measurement": Writer(measurement_add)}

@@ -22,6 +22,7 @@ from pathway.codes import (
 from pathway.models import DischargePlan, ProcedureNote, Stent, StentSegment
 from pathway.rules import inr_range_problem
 from pathway.services.common import (
+    Writer,
     editable,
     no_future,
     not_after,
@@ -167,7 +168,7 @@ def procedure_note_record(
         episode = editable(
             episode_id,
             actor,
-            states=[State.PROCEDURE, State.POST_OP, State.SURVEILLANCE],
+            states=WRITERS["procedure"].open_in,
             dates={"date": date},
         )
         reintervention = episode.current_reintervention()
@@ -175,7 +176,7 @@ def procedure_note_record(
         what = "the re-intervention was decided" if reintervention else "it was booked"
         not_before(booked, f"the date {what}", date=date, hint=BOOKING_HINT[
             reintervention is not None])
-        completed = relied_on_by(episode, "complete_procedure", since=reintervention)
+        completed = relied_on_by(episode, WRITERS["procedure"].relied_on_by, since=reintervention)
         discharged = relied_on_by(episode, "discharge", since=reintervention)
         not_after(discharged and discharged.effective_on, "the discharge", date=date)
         if reintervention is None:
@@ -254,14 +255,14 @@ def discharge_plan_record(
             {"planned_duration_months": "Give 1 to 600 months, or null for lifelong."}
         )
     with transaction.atomic():
-        episode = editable(episode_id, actor)
+        episode = editable(episode_id, actor, states=WRITERS["discharge_plan"].open_in)
         record = DischargePlan.objects.filter(episode=episode).first()
         record, _ = record_write(
             record or DischargePlan(episode=episode),
             episode=episode,
             actor=actor,
             reason=reason,
-            relied_on=relied_on_by(episode, "discharge"),
+            relied_on=relied_on_by(episode, WRITERS["discharge_plan"].relied_on_by),
             values=dict(
                 anticoagulant=anticoagulant,
                 target_inr_low=target_inr_low,
@@ -277,3 +278,23 @@ def discharge_plan_record(
                 at_discharge=False, reason=reason,
             )  # fmt: skip
     return record
+
+
+# What the page and the API read of these writers (common.Writer): the note of the current
+# procedure (after a re-intervention, a new one) and the plan, each replaced as a whole.
+WRITERS = {
+    "procedure": Writer(
+        procedure_note_record,
+        open_in=(State.PROCEDURE, State.POST_OP, State.SURVEILLANCE),
+        relied_on_by="complete_procedure",
+        record="current_procedure_note",
+        single=True,
+    ),
+    "discharge_plan": Writer(
+        discharge_plan_record,
+        offered_in=(State.POST_OP, State.SURVEILLANCE),
+        relied_on_by="discharge",
+        record="discharge_plan",
+        single=True,
+    ),
+}

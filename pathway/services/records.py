@@ -20,6 +20,7 @@ from pathway.models import (
     SelectionAssessment,
 )
 from pathway.services.common import (
+    Writer,
     after_referral,
     editable,
     no_future,
@@ -75,7 +76,10 @@ def selection_record(
         )
     with transaction.atomic():
         episode = editable(
-            episode_id, actor, dates={"assessed_on": assessed_on, "symptom_onset": symptom_onset}
+            episode_id,
+            actor,
+            states=WRITERS["selection"].open_in,
+            dates={"assessed_on": assessed_on, "symptom_onset": symptom_onset},
         )
         after_referral(episode, assessed_on=assessed_on)
         mdt = episode.mdt_decisions.order_by("date").first()
@@ -85,7 +89,7 @@ def selection_record(
             episode=episode,
             actor=actor,
             reason=reason,
-            relied_on=relied_on_by(episode, "refer_to_mdt"),
+            relied_on=relied_on_by(episode, WRITERS["selection"].relied_on_by),
             values=dict(
                 assessed_on=assessed_on,
                 symptom_onset=symptom_onset,
@@ -124,7 +128,7 @@ def mdt_decision_add(
     if not attendees:
         raise InvalidInput({"attendees": "List who attended the MDT."})
     with transaction.atomic():
-        episode = editable(episode_id, actor, states=[State.MDT_DISCUSSION], dates={"date": date})
+        episode = editable(episode_id, actor, states=WRITERS["mdt"].open_in, dates={"date": date})
         after_referral(episode, date=date)
         selection = SelectionAssessment.objects.filter(episode=episode).first()
         not_before(selection and selection.assessed_on, "the selection assessment", date=date)
@@ -160,7 +164,9 @@ def imaging_study_add(
     """Imaging may predate the referral: the scan that found the clot."""
     no_future(date=date)
     with transaction.atomic():
-        episode = editable(episode_id, actor, dates={"date": date})
+        episode = editable(
+            episode_id, actor, states=WRITERS["imaging"].open_in, dates={"date": date}
+        )
         record, _ = record_write(
             ImagingStudy(episode=episode),
             episode=episode,
@@ -186,15 +192,42 @@ def anticoagulation_record(
         raise InvalidInput({"started_at": "The start time cannot be in the future."})
     started_on = timezone.localdate(started_at)
     with transaction.atomic():
-        episode = editable(episode_id, actor, dates={"started_at": started_on})
+        episode = editable(
+            episode_id,
+            actor,
+            states=WRITERS["anticoagulation"].open_in,
+            dates={"started_at": started_on},
+        )
         after_referral(episode, started_at=started_on)
         record, _ = record_write(
             _one(PreProcedureAnticoagulation, episode),
             episode=episode,
             actor=actor,
             reason=reason,
-            relied_on=relied_on_by(episode, "schedule_procedure"),
+            relied_on=relied_on_by(episode, WRITERS["anticoagulation"].relied_on_by),
             values=dict(agent=agent, started_at=started_at),
         )
         courses_follow_preop_record(actor=actor, episode=episode, record=record, reason=reason)
     return record
+
+
+# What the page and the API read of these writers (common.Writer). The selection stays open all
+# along: its VTE-BLEED and pregnancy facts are updated while on treatment.
+WRITERS = {
+    "selection": Writer(
+        selection_record, relied_on_by="refer_to_mdt", record="selection", single=True
+    ),
+    "mdt": Writer(mdt_decision_add, open_in=(State.MDT_DISCUSSION,), record="mdt_decisions"),
+    "imaging": Writer(
+        imaging_study_add,
+        offered_in=(State.IMAGING, State.PROCEDURE, State.POST_OP),
+        record="imaging_studies",
+    ),
+    "anticoagulation": Writer(
+        anticoagulation_record,
+        offered_in=(State.IMAGING, State.PROCEDURE),
+        relied_on_by="schedule_procedure",
+        record="anticoagulation",
+        single=True,
+    ),
+}

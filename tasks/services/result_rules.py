@@ -56,7 +56,8 @@ class EpisodeFacts:
     previous_move: tuple[str, dt.date]  # the latest standing move: name, effective date
     # Each stay in surveillance: from the standing move into it to the next one (None: it goes on).
     stays: list[tuple[dt.date, dt.date | None]] = field(default_factory=list)
-    stents: list[tuple[dt.date, str]] = field(default_factory=list)  # (procedure date, segment)
+    # (procedure date, segment), in the order placed
+    stents: list[tuple[dt.date, str]] = field(default_factory=list)
     procedures: list[dt.date] = field(default_factory=list)  # standing procedure notes' dates
     target_inr: tuple[Decimal, Decimal] | None = None
     anticoagulant: str | None = None  # the discharge plan's long-term anticoagulant
@@ -82,6 +83,11 @@ class EpisodeFacts:
         """The segments stented by then: at the index procedure and at any re-intervention
         before that day (a duplex entered late does not report a stent placed after it)."""
         return {segment for on, segment in self.stents if on <= day}
+
+    def stented(self) -> list[str]:
+        """Every segment stented at any procedure, in the order placed: what a duplex reports
+        (one dated before a re-intervention, only those stented by its day: `stented_on`)."""
+        return list(dict.fromkeys(segment for _, segment in self.stents))
 
     def procedure_on(self, day: dt.date) -> dt.date | None:
         """The date of the procedure in force that day: the latest standing one before it."""
@@ -119,9 +125,11 @@ def episode_facts_load(episode_ids, kinds) -> dict[int, EpisodeFacts]:
             Q(reintervention__isnull=True) | Q(reintervention__in=standing)
         ).values_list("episode_id", "date"):
             facts[episode_id].procedures.append(on)
-        for episode_id, on, segment in StentSegment.objects.filter(
-            stent__note__episode_id__in=ids
-        ).values_list("stent__note__episode_id", "stent__note__date", "segment"):
+        for episode_id, on, segment in (
+            StentSegment.objects.filter(stent__note__episode_id__in=ids)
+            .order_by("stent__note_id", "stent_id", "position")  # in the order placed
+            .values_list("stent__note__episode_id", "stent__note__date", "segment")
+        ):
             facts[episode_id].stents.append((on, segment))
     if Kind.INR_CHECK in kinds:
         plans = dict.fromkeys(ids, (None, None))
@@ -269,6 +277,28 @@ def _stays_words(stays) -> str:
     )
 
 
+@dataclass(frozen=True)
+class VisitOpening:
+    """How a visit is recorded now, before its date is known (what its form asks): `post_op`,
+    an INR on the ward; `late_since`, the day the episode left surveillance, for a result done
+    there and entered late, with a reason; neither, in the stay in surveillance going on."""
+
+    post_op: bool = False
+    late_since: dt.date | None = None
+
+
+def visit_opening(facts: EpisodeFacts | None, *, state: str, kind: str) -> VisitOpening | None:
+    """Whether and how a visit of `kind` is recorded in `state` (None: not now); visit_is_late
+    then judges the date given. In post-op an INR is taken on the ward (pathway.md section 7);
+    once the episode has left surveillance, a result of its last stay there may be entered."""
+    if state == State.POST_OP and kind == Kind.INR_CHECK:
+        return VisitOpening(post_op=True)
+    if state == State.SURVEILLANCE:
+        return VisitOpening()
+    left_on = facts.stays[-1][1] if facts is not None and facts.stays else None
+    return None if left_on is None else VisitOpening(late_since=left_on)
+
+
 def visit_is_late(
     facts: EpisodeFacts, *, state: str, kind: str, performed_on: dt.date, reason: str
 ) -> bool:
@@ -278,7 +308,8 @@ def visit_is_late(
     nobody: the episode has moved on); any other day is refused, naming the stays. In post-op
     an INR may be taken on the ward from the day the episode went there (pathway.md section 7:
     bridging to a VKA)."""
-    if state == State.POST_OP and kind == Kind.INR_CHECK:
+    opening = visit_opening(facts, state=state, kind=kind)
+    if opening is not None and opening.post_op:
         name, since = facts.previous_move
         if performed_on < since:
             raise InvalidInput({"performed_on": (

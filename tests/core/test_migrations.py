@@ -25,7 +25,9 @@ def _migrations() -> list[Path]:
     files = []
     for config in apps.get_app_configs():
         folder = Path(config.path) / "migrations"
-        if folder.is_relative_to(ROOT) and folder.is_dir():
+        # The project's apps only: a virtualenv may live inside the checkout (.venv).
+        ours = folder.is_relative_to(ROOT) and "site-packages" not in folder.parts
+        if ours and folder.is_dir():
             files += sorted(folder.glob("*.py"))
     return [f for f in files if f.name != "__init__.py"]
 
