@@ -20,9 +20,9 @@ from core.errors import Conflict, InvalidInput
 from core.web import page_for
 from pathway import labels, outcomes
 from pathway.codes import State
-from pathway.models import Episode, StentSegment
+from pathway.models import Episode
 from pathway.outcomes import VILLALTA_ITEMS
-from pathway.selectors import episode_left_surveillance_on
+from pathway.selectors import episode_left_surveillance_on, stented_segments
 from tasks import selectors, services
 from tasks.forms import PTS_WORDS, VillaltaForm, form_for
 from tasks.models import Alert, UnitSettings, Visit
@@ -171,9 +171,8 @@ def unacknowledge(request, alert_id: int):
 
 def _segments(episode_id: int) -> list[str]:
     """Every segment stented in any procedure of the episode, in the order they were placed."""
-    spans = StentSegment.objects.filter(stent__note__episode_id=episode_id)
-    spans = spans.order_by("stent__note_id", "stent_id", "position")
-    return list(dict.fromkeys(spans.values_list("segment", flat=True)))
+    spans = stented_segments(episode_ids=[episode_id])[episode_id]
+    return list(dict.fromkeys(s.segment for s in spans))
 
 
 def _record(request, *, kind: str, episode: Episode, write, context: dict):

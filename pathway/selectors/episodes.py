@@ -94,7 +94,6 @@ def episode_view(*, actor, episode_id: int) -> EpisodeView:
     views = []
     for move in machine.moves_from(episode.state):
         unmet = move.unmet(episode)
-        perm = roles.CORRECT_TRANSITIONS if move.admin_only else roles.RUN_TRANSITIONS
         target = move.target
         if move.name == "correct" and not unmet:
             target = episode.last_correctable_move().source
@@ -105,7 +104,7 @@ def episode_view(*, actor, episode_id: int) -> EpisodeView:
                 allowed=not unmet,
                 unmet=unmet,
                 reason_required=move.reason_required,
-                permitted=actor.has_perm(perm),
+                permitted=actor.has_perm(move.permission[0]),
             )
         )
     return EpisodeView(
