@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -203,11 +204,22 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
 }
-# Follow-ups due in months are rows in the database, found by this sweep; nothing long waits
-# in the broker.
+# Every periodic job, and only here. Follow-ups due in months are rows in the database, found
+# by the sweep every minute; nothing long waits in the broker. Daily, in the unit's time zone
+# (CELERY_TIMEZONE): the top-up of the follow-ups of episodes in surveillance (pathway.md
+# section 4) at 02:30; the purge of expired API tokens and sessions, and of the answers kept
+# for repeats (core/idempotency.py), at 03:15.
 CELERY_BEAT_SCHEDULE = {
     "sweep-follow-ups": {"task": "tasks.jobs.sweep_followups", "schedule": 60.0},
     "send-digests": {"task": "tasks.jobs.send_digests", "schedule": 15 * 60.0},
+    "top-up-follow-ups": {
+        "task": "tasks.jobs.top_up_followups",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    "purge-expired-credentials": {
+        "task": "core.jobs.purge_expired_credentials",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
 
 REST_FRAMEWORK = {

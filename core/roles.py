@@ -1,7 +1,9 @@
 """The three roles and the permissions each check names. Groups are created, with their
 permissions, by core/migrations/0001_roles.py; a superuser counts as admin."""
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q, QuerySet
 
 from core.errors import Forbidden
 
@@ -22,13 +24,28 @@ MANAGE_USERS = "auth.add_user"
 RECORD_RESULTS = "tasks.record_result"  # every role: results, visits, the inbox
 
 
+# When a user is in several groups, the first of these is the role held.
+PRECEDENCE = (ADMIN, COORDINATOR, NURSE)
+
+
 def role_of(user: AbstractBaseUser) -> str | None:
+    """The one role a user holds: admin for a superuser, else the first group of PRECEDENCE."""
     if not user.is_authenticated:
         return None
     if user.is_superuser:
         return ADMIN
     names = {g.name for g in user.groups.all()}
-    return next((r for r in (ADMIN, COORDINATOR, NURSE) if r in names), None)
+    return next((r for r in PRECEDENCE if r in names), None)
+
+
+def users_in_role(role: str) -> QuerySet:
+    """The active users who hold `role` as role_of says, each once: a superuser counts as admin
+    (and as nothing else), and a user in several groups holds only the first of PRECEDENCE."""
+    users = get_user_model().objects.filter(is_active=True)
+    if role == ADMIN:
+        return users.filter(id__in=users.filter(Q(is_superuser=True) | Q(groups__name=ADMIN)))
+    above = PRECEDENCE[: PRECEDENCE.index(role)]
+    return users.filter(groups__name=role, is_superuser=False).exclude(groups__name__in=above)
 
 
 def require(actor: AbstractBaseUser, perm: str, doing: str) -> None:

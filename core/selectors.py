@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
+from django.db.models import Case, Value, When
 
 from core import roles
 from core.errors import InvalidInput
@@ -25,14 +26,14 @@ def user_list_active(*, actor, role: str | None = None) -> list[dict]:
     roles.require(actor, roles.RUN_TRANSITIONS, "see whom episodes can be assigned to")
     if role is not None and role not in roles.ROLES:
         raise InvalidInput({"role": f"Unknown role. Known: {', '.join(roles.ROLES)}."})
-    users = get_user_model().objects.filter(is_active=True).prefetch_related("groups")
-    rows = []
-    for user in users.order_by("username"):
-        held = roles.role_of(user)
-        if held is not None and role in (None, held):
-            rows.append({"id": user.id, "username": user.username,
-                         "full_name": user.get_full_name(), "role": held})  # fmt: skip
-    return rows
+    wanted = [role] if role is not None else roles.ROLES
+    held = Case(*(When(id__in=roles.users_in_role(r).values("id"), then=Value(r)) for r in wanted))
+    users = get_user_model().objects.annotate(held=held).filter(held__isnull=False)
+    return [
+        {"id": user.id, "username": user.username, "full_name": user.get_full_name(),
+         "role": user.held}
+        for user in users.order_by("username")
+    ]  # fmt: skip
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from core import roles
 from pathway.models import Episode
 from pathway.rules import Unmet, answer
 
@@ -31,6 +32,14 @@ class Move:
     @property
     def admin_only(self) -> bool:
         return bool(self.custom.get("admin_only"))
+
+    @property
+    def permission(self) -> tuple[str, str]:
+        """The permission making this move needs, and what a role without it may not do: an
+        admin-only move (the correction) needs the admin's; every other, the coordinator's."""
+        if self.admin_only:
+            return roles.CORRECT_TRANSITIONS, "correct a transition"
+        return roles.RUN_TRANSITIONS, "move patients along the pathway"
 
     def unmet(self, episode: Episode) -> list[Unmet]:
         return [u for u in (answer(rule, episode) for rule in self.rules) if u is not None]

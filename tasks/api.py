@@ -1,7 +1,6 @@
 """HTTP edges for follow-ups and alerts: parse, call one service or selector, render."""
 
 import datetime as dt
-from decimal import Decimal
 
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -16,6 +15,7 @@ from core import roles
 from core.api import Endpoint, body, writes_need
 from pathway import codes
 from pathway.outcomes import VILLALTA_ITEMS
+from pathway.rules import INR_READING_BOUNDS
 from pathway.services import episode_read_record
 from tasks import selectors, services
 from tasks.models import Alert, DuplexSegmentResult, FollowUp, Kind, Status, Visit
@@ -74,7 +74,8 @@ class DuplexResultIn(serializers.Serializer):
 class InrResultIn(serializers.Serializer):
     performed_on = serializers.DateField()
     inr = serializers.DecimalField(
-        max_digits=4, decimal_places=2, min_value=Decimal("0.5"), max_value=Decimal("15")
+        max_digits=4, decimal_places=2, min_value=INR_READING_BOUNDS[0],
+        max_value=INR_READING_BOUNDS[1],
     )
 
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from pathway import labels
 from pathway.outcomes import VILLALTA_ITEMS
+from pathway.rules import INR_READING_BOUNDS
 from tasks.models import DuplexSegmentResult
 from tasks.services import CEAP_CLASSES
 
@@ -165,7 +166,8 @@ class DuplexForm(VillaltaMixin, ResultForm):
 class InrForm(ResultForm):
     kind = "inr_check"
     inr = forms.DecimalField(
-        label="INR", max_digits=4, decimal_places=2, min_value=0.5, max_value=20,
+        label="INR", max_digits=4, decimal_places=2, min_value=INR_READING_BOUNDS[0],
+        max_value=INR_READING_BOUNDS[1],
         widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
     )  # fmt: skip
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
+from core.bounds import bounds
 from pathway import codes
 from pathway.forms.records import DateInput
+from pathway.models import AnticoagulationCourse
 
 CLASS_WORDS = {codes.CourseClass.PARENTERAL: "Parenteral (heparins, fondaparinux)",
                codes.CourseClass.VKA: "VKA", codes.CourseClass.DOAC: "DOAC"}  # fmt: skip
@@ -19,11 +21,15 @@ DECISIONS = [("", "not decided"), *codes.CourseDecision.choices]
 TARGETS = ("target_inr_low", "target_inr_high")
 
 
+def _bounds(name: str) -> dict:
+    return bounds(AnticoagulationCourse, name)
+
+
 def _fields() -> dict:
     """The fields a course is written with, shared by the two forms."""
     return {
         "dose": forms.DecimalField(
-            label="Dose", required=False, min_value=0, max_digits=9, decimal_places=2
+            label="Dose", required=False, max_digits=9, decimal_places=2, **_bounds("dose")
         ),
         "dose_unit": forms.CharField(
             label="Dose unit", required=False, max_length=16, help_text="mg, IU, mg/kg, units/h"
@@ -43,8 +49,7 @@ def _fields() -> dict:
         "planned_duration_months": forms.IntegerField(
             label="Planned duration (months)",
             required=False,
-            min_value=1,
-            max_value=600,
+            **_bounds("planned_duration_months"),
             help_text="Empty for lifelong.",
         ),
     }

@@ -10,7 +10,9 @@ from django import forms
 from django.forms.utils import ErrorDict
 from django.utils import timezone
 
+from core.bounds import bounds
 from pathway import codes, labels
+from pathway.models import Measurement, PostopCheck, ProcedureNote, Stent
 
 
 def words(choices) -> list[tuple[str, str]]:
@@ -256,7 +258,8 @@ class ProcedureForm(RecordForm):
                                     "nothing was chosen."},
     )  # fmt: skip
     residual_stenosis_pct = forms.IntegerField(
-        label="Residual stenosis (%)", required=False, min_value=0, max_value=100
+        label="Residual stenosis (%)", required=False,
+        **bounds(ProcedureNote, "residual_stenosis_pct"),
     )
     dissection = yes("Dissection")
     inflow = forms.ChoiceField(label="Inflow", choices=optional(codes.Inflow), required=False)
@@ -286,10 +289,10 @@ class ProcedureForm(RecordForm):
                 label=f"Stent {i}: product", required=False, max_length=100
             )
             self.fields[f"stent_{i}_diameter"] = forms.IntegerField(
-                label=f"Stent {i}: diameter (mm)", required=False, min_value=6, max_value=36
+                label=f"Stent {i}: diameter (mm)", required=False, **bounds(Stent, "diameter_mm")
             )
             self.fields[f"stent_{i}_length"] = forms.IntegerField(
-                label=f"Stent {i}: length (mm)", required=False, min_value=10, max_value=250
+                label=f"Stent {i}: length (mm)", required=False, **bounds(Stent, "length_mm")
             )
             self.fields[f"stent_{i}_segment"] = forms.MultipleChoiceField(
                 label=f"Stent {i}: segments it spans", choices=words(codes.Segment),
@@ -449,13 +452,15 @@ class MeasurementForm(RecordForm):
 
     measured_on = forms.DateField(label="Measured on", widget=DateInput())
     weight_kg = forms.DecimalField(
-        label="Weight (kg)", required=False, min_value=1, max_value=400, decimal_places=1
+        label="Weight (kg)", required=False, **bounds(Measurement, "weight_kg"), decimal_places=1
     )
     creatinine_umol_l = forms.DecimalField(
-        label="Creatinine (µmol/L)", required=False, min_value=5, max_value=3000, decimal_places=1
+        label="Creatinine (µmol/L)", required=False, decimal_places=1,
+        **bounds(Measurement, "creatinine_umol_l"),
     )
     creatinine_clearance_ml_min = forms.DecimalField(
-        label="Creatinine clearance (mL/min)", required=False, min_value=0, max_value=300,
+        label="Creatinine clearance (mL/min)", required=False,
+        **bounds(Measurement, "creatinine_clearance_ml_min"),
         decimal_places=1, help_text="Empty: computed by Cockcroft–Gault from the creatinine.",
     )  # fmt: skip
 
@@ -471,7 +476,7 @@ class PostopCheckForm(RecordForm):
 
     at = forms.DateTimeField(label="Time of the check", widget=DateTimeInput())
     limb_perfusion = choice("Limb perfusion", codes.LimbPerfusion, "the limb perfusion")
-    pain_score = forms.IntegerField(label="Pain score (0-10)", min_value=0, max_value=10)
+    pain_score = forms.IntegerField(label="Pain score (0-10)", **bounds(PostopCheck, "pain_score"))
     compartment_signs = yes("Signs of compartment syndrome")
     access_bleeding = yes("Access-site bleeding or haematoma")
     mobilised = yes("Mobilised")

@@ -106,6 +106,16 @@ class StentSegment(models.Model):
     def __str__(self) -> str:
         return self.segment
 
+    @classmethod
+    def of_episode(cls, episode) -> models.QuerySet:
+        """The episode's stented segments, a span a row: every segment spanned by a stent of
+        any of its procedure notes (the index procedure and each re-intervention). `episode`:
+        its id, an OuterRef to one (a subquery), or a list of ids. Read them through
+        pathway.selectors.stented_segments; here for the subqueries that cannot."""
+        if isinstance(episode, list | tuple | set | frozenset):
+            return cls.objects.filter(stent__note__episode_id__in=episode)
+        return cls.objects.filter(stent__note__episode_id=episode)
+
 
 class DischargePlan(Recorded):
     revision_name = "discharge_plan"  # as GET /api/episodes/<id>/revisions/ names it

@@ -77,12 +77,8 @@ def latest_duplex_failures(episode_ids) -> dict[int, Failures | None]:
         found[episode_id] = (on, [])
 
     def stented(source: str):
-        return Exists(
-            StentSegment.objects.filter(
-                stent__note__episode_id=OuterRef(f"{source}__episode_id"),
-                segment=OuterRef("segment"),
-            )
-        )
+        spans = StentSegment.of_episode(OuterRef(f"{source}__episode_id"))
+        return Exists(spans.filter(segment=OuterRef("segment")))
 
     segments = follow_ups._meta.get_field("segments").related_model.objects.filter(
         Q(follow_up_id__in=[p for s, p in by_source if s == "follow_up"]) & stented("follow_up")

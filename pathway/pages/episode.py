@@ -4,7 +4,6 @@ render or redirect. Nurses read it; coordinators and admins also move and record
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -114,8 +113,7 @@ def _undone(move) -> bool:
 
 
 def _staff(role: str) -> list[tuple[int, str]]:
-    users = get_user_model().objects.filter(is_active=True, groups__name=role).order_by(
-        "first_name", "username")  # fmt: skip
+    users = roles.users_in_role(role).order_by("first_name", "username")
     return [(u.id, u.get_full_name() or u.username) for u in users]
 
 

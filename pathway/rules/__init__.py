@@ -24,6 +24,7 @@ from pathway.rules.advisory import (
     warnings,
 )
 from pathway.rules.base import (
+    LATEST_MDT_FIRST,
     Rule,
     Unmet,
     age_on,
@@ -31,6 +32,7 @@ from pathway.rules.base import (
     answered_once,
     date_problem,
     guard,
+    latest_mdt,
     move_day,
     since_onset,
 )
@@ -43,6 +45,7 @@ from pathway.rules.bleeding_risk import (
 )
 from pathway.rules.guards import (
     INR_BOUNDS,
+    INR_READING_BOUNDS,
     SYMPTOM_WINDOW_DAYS,
     SYMPTOM_WINDOW_LATE_DAYS,
     anticoagulated,
@@ -78,6 +81,8 @@ __all__ = [
     "AGE_PLAUSIBLE",
     "IMAGING_CURRENT_DAYS",
     "INR_BOUNDS",
+    "INR_READING_BOUNDS",
+    "LATEST_MDT_FIRST",
     "SYMPTOM_WINDOW_DAYS",
     "SYMPTOM_WINDOW_LATE_DAYS",
     "Clearance",
@@ -108,6 +113,7 @@ __all__ = [
     "inflow",
     "inr_range_problem",
     "ivc_assessed",
+    "latest_mdt",
     "latest_weight",
     "mdt_decision_recorded",
     "mdt_quorum",

@@ -35,9 +35,15 @@ def selection_of(episode):
     return record_of(episode, "selection")
 
 
+# The latest MDT decision: the latest by its date, then the one recorded last. The guards, an
+# exclusion's default reason and the stalled-episode sweep (a subquery) all read it so.
+LATEST_MDT_FIRST = ("-date", "-id")
+
+
 def latest_mdt(episode):
+    """The episode's latest MDT decision, or None."""
     return remembered(
-        episode, "latest_mdt", lambda: episode.mdt_decisions.order_by("-date", "-id").first()
+        episode, "latest_mdt", lambda: episode.mdt_decisions.order_by(*LATEST_MDT_FIRST).first()
     )
 
 

@@ -33,7 +33,10 @@ from pathway.rules.base import (
 
 SYMPTOM_WINDOW_DAYS = 21
 SYMPTOM_WINDOW_LATE_DAYS = 14
-INR_BOUNDS = (Decimal("1.5"), Decimal("4.5"))
+INR_BOUNDS = (Decimal("1.5"), Decimal("4.5"))  # a target range
+# An INR reading: the API and the inbox form take these. Above 15 is a typing slip ('20' for
+# 2.0), not a reading; every INR from 5.0 up is already critical (pathway.md section 6).
+INR_READING_BOUNDS = (Decimal("0.5"), Decimal("15"))
 
 
 # --- selection -> mdt_discussion -----------------------------------------------------------

@@ -25,7 +25,7 @@ from pathway.selectors.measurements import (
     measurement_get,
     with_clearance,
 )
-from pathway.selectors.stents import RecalledStent, stent_recall
+from pathway.selectors.stents import RecalledStent, Stented, stent_recall, stented_segments
 
 __all__ = [
     "EpisodeRecords",
@@ -33,6 +33,7 @@ __all__ = [
     "MoveView",
     "RecalledStent",
     "Revision",
+    "Stented",
     "course_get",
     "days_in_stage",
     "episode_courses",
@@ -48,5 +49,6 @@ __all__ = [
     "episode_view",
     "measurement_get",
     "stent_recall",
+    "stented_segments",
     "with_clearance",
 ]

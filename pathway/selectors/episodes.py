@@ -95,7 +95,6 @@ def episode_view(*, actor, episode_id: int) -> EpisodeView:
     with rules.answered_once(episode):  # each rule once, whichever moves share it
         judged = [(move, move.unmet(episode)) for move in machine.moves_from(episode.state)]
     for move, unmet in judged:
-        perm = roles.CORRECT_TRANSITIONS if move.admin_only else roles.RUN_TRANSITIONS
         target = move.target
         if move.name == "correct" and not unmet:
             target = episode.last_correctable_move().source
@@ -106,7 +105,7 @@ def episode_view(*, actor, episode_id: int) -> EpisodeView:
                 allowed=not unmet,
                 unmet=unmet,
                 reason_required=move.reason_required,
-                permitted=actor.has_perm(perm),
+                permitted=actor.has_perm(move.permission[0]),
             )
         )
     return EpisodeView(

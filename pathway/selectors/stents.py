@@ -1,17 +1,43 @@
-"""The stent recall: every patient who carries a stent of a given lot or UDI."""
+"""The stented segments of episodes, and the stent recall: every patient who carries a stent of a
+given lot or UDI."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Q
 
 from core import roles
 from core.errors import InvalidInput
-from pathway.models import Stent
+from pathway.models import Stent, StentSegment
 
 RECALL_LIMIT = 500  # more than any recall of one unit; the answer says when it was cut
+
+
+@dataclass(frozen=True)
+class Stented:
+    """A segment a stent spans, the day of the procedure that placed it, and its note."""
+
+    segment: str
+    placed_on: dt.date
+    note_id: int
+
+
+def stented_segments(*, episode_ids: Iterable[int]) -> dict[int, list[Stented]]:
+    """Each episode's stented segments: every segment spanned by a stent of any of its
+    procedure notes (the index procedure and each re-intervention; a stent across two segments
+    stents both), in the order placed (note, stent, position in the stent), with the day of the
+    procedure that placed it and its note. Every episode asked for is a key. One query."""
+    ids = sorted(set(episode_ids))
+    found: dict[int, list[Stented]] = {episode_id: [] for episode_id in ids}
+    spans = StentSegment.of_episode(ids).order_by("stent__note_id", "stent_id", "position")
+    for episode_id, note_id, placed_on, segment in spans.values_list(
+        "stent__note__episode_id", "stent__note_id", "stent__note__date", "segment"
+    ):
+        found[episode_id].append(Stented(segment, placed_on, note_id))
+    return found
 
 
 @dataclass(frozen=True)

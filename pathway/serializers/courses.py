@@ -5,6 +5,7 @@ course may be (targets on a VKA only, a stop not before the start, no future dat
 
 from rest_framework import serializers
 
+from core.bounds import bounds
 from pathway.codes import CourseAgent, CourseClass, CourseDecision
 from pathway.models import AnticoagulationCourse
 
@@ -46,7 +47,7 @@ def _agent(**kwargs):
 
 def _dose(**kwargs):
     return serializers.DecimalField(
-        max_digits=9, decimal_places=2, min_value=0, allow_null=True,
+        max_digits=9, decimal_places=2, **bounds(AnticoagulationCourse, "dose"), allow_null=True,
         help_text="How much each time, in dose_unit; 0 or more; null when not recorded.",
         **kwargs,
     )  # fmt: skip
@@ -74,7 +75,7 @@ def _target(bound: str, **kwargs):
 
 def _duration(**kwargs):
     return serializers.IntegerField(
-        min_value=1, max_value=600, allow_null=True,
+        **bounds(AnticoagulationCourse, "planned_duration_months"), allow_null=True,
         help_text="How long the course is planned to run, 1 to 600 months; null: lifelong "
         "(or not decided).", **kwargs,
     )  # fmt: skip

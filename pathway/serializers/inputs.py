@@ -2,7 +2,9 @@
 
 from rest_framework import serializers
 
+from core.bounds import bounds
 from pathway import codes, machine
+from pathway.models import Measurement, PostopCheck, ProcedureNote, Stent
 
 
 def codes_list(choices, **kwargs):
@@ -135,8 +137,8 @@ class AccessIn(serializers.Serializer):
 
 class StentIn(serializers.Serializer):
     product = serializers.CharField(max_length=100)
-    diameter_mm = serializers.IntegerField(min_value=6, max_value=36)
-    length_mm = serializers.IntegerField(min_value=10, max_value=250)
+    diameter_mm = serializers.IntegerField(**bounds(Stent, "diameter_mm"))
+    length_mm = serializers.IntegerField(**bounds(Stent, "length_mm"))
     segment = serializers.ChoiceField(
         choices=codes.Segment.choices, required=False,
         help_text="The one segment it covers (or give `segments`).",
@@ -166,8 +168,9 @@ class StentIn(serializers.Serializer):
 class CompletionIn(serializers.Serializer):
     patent = serializers.BooleanField()
     residual_stenosis_pct = serializers.IntegerField(
-        min_value=0, max_value=100, required=False, allow_null=True, default=None
-    )
+        **bounds(ProcedureNote, "residual_stenosis_pct"), required=False, allow_null=True,
+        default=None,
+    )  # fmt: skip
     dissection = serializers.BooleanField(required=False, default=False)
 
 
@@ -236,15 +239,16 @@ class MeasurementIn(RecordIn):
 
     measured_on = serializers.DateField()
     weight_kg = serializers.DecimalField(
-        max_digits=5, decimal_places=1, min_value=1, max_value=400, required=False,
+        max_digits=5, decimal_places=1, **bounds(Measurement, "weight_kg"), required=False,
         allow_null=True, default=None,
     )  # fmt: skip
     creatinine_umol_l = serializers.DecimalField(
-        max_digits=6, decimal_places=1, min_value=5, max_value=3000, required=False,
+        max_digits=6, decimal_places=1, **bounds(Measurement, "creatinine_umol_l"), required=False,
         allow_null=True, default=None, help_text="Serum creatinine, µmol/L.",
     )  # fmt: skip
     creatinine_clearance_ml_min = serializers.DecimalField(
-        max_digits=5, decimal_places=1, min_value=0, max_value=300, required=False,
+        max_digits=5, decimal_places=1, required=False,
+        **bounds(Measurement, "creatinine_clearance_ml_min"),
         allow_null=True, default=None, help_text="When measured or computed elsewhere; "
         "else computed by Cockcroft–Gault from the creatinine.",
     )  # fmt: skip
@@ -255,5 +259,5 @@ class PostopCheckIn(RecordIn):
     limb_perfusion = serializers.ChoiceField(choices=codes.LimbPerfusion.choices)
     compartment_signs = serializers.BooleanField()
     access_bleeding = serializers.BooleanField()
-    pain_score = serializers.IntegerField(min_value=0, max_value=10)
+    pain_score = serializers.IntegerField(**bounds(PostopCheck, "pain_score"))
     mobilised = serializers.BooleanField()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Subquery
 from django.utils import timezone
@@ -49,7 +48,7 @@ def episode_open(*, actor, patient_id: int, opened_on: dt.date | None = None) ->
 def _staff_in(role: str, user_id: int | None, field: str):
     if user_id is None:
         return None
-    user = get_user_model().objects.filter(id=user_id, is_active=True, groups__name=role).first()
+    user = roles.users_in_role(role).filter(id=user_id).first()
     if user is None:
         raise InvalidInput({field: f"No active user with the {role} role has that id."})
     return user

@@ -16,7 +16,8 @@ from core import roles
 from core.errors import Conflict, InvalidInput, MoveRefused
 from pathway import hooks, machine, rules
 from pathway.codes import DUPLEX_CAUSES, MdtOutcome, ReinterventionCause
-from pathway.models import Episode, Reintervention, StentSegment, Transition
+from pathway.models import Episode, Reintervention, Transition
+from pathway.selectors.stents import stented_segments
 from pathway.services.common import lock
 from pathway.services.course_sync import courses_follow_discharge_plan
 
@@ -48,7 +49,7 @@ def _effective_on(move: machine.Move, value: dt.date | None, episode: Episode) -
 
 def _default_reason(episode: Episode, name: str) -> str:
     if name == "exclude":
-        mdt = episode.mdt_decisions.order_by("-date", "-id").first()
+        mdt = rules.latest_mdt(episode)
         if mdt is not None and mdt.decision == MdtOutcome.ANTICOAGULATION_ALONE:
             return "MDT decision: anticoagulation alone."
     return ""
@@ -74,9 +75,7 @@ def _check_reintervention_shape(spec: machine.Move, details: dict | None) -> Non
 
 def _check_reintervention_facts(episode: Episode, details: dict) -> None:
     """The segments were stented, and the follow-up or visit named is this episode's duplex."""
-    stented = set(
-        StentSegment.objects.filter(stent__note__episode=episode).values_list("segment", flat=True)
-    )
+    stented = {s.segment for s in stented_segments(episode_ids=[episode.id])[episode.id]}
     unknown = sorted(set(details.get("segments") or []) - stented)
     if unknown:
         raise InvalidInput(
@@ -127,10 +126,7 @@ def episode_transition(
         raise InvalidInput(
             {"transition": f"Unknown transition. Known: {', '.join(machine.NAMES)}."}
         )
-    if spec.admin_only:
-        roles.require(actor, roles.CORRECT_TRANSITIONS, "correct a transition")
-    else:
-        roles.require(actor, roles.RUN_TRANSITIONS, "move patients along the pathway")
+    roles.require(actor, *spec.permission)
     reason = (reason or "").strip()
 
     with transaction.atomic():

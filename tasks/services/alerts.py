@@ -23,21 +23,10 @@ from pathway.codes import TERMINAL, State
 from pathway.models import Episode
 from tasks.models import Alert, AlertAcknowledgement, Delivery, UnitSettings
 from tasks.models.nurses import UNDO_MINUTES
+from tasks.services.claims import claimed_batches
 from tasks.services.findings import Urgent
 
 log = logging.getLogger(__name__)
-
-
-def _members(role: str) -> list[int]:
-    users = get_user_model().objects.filter(groups__name=role, is_active=True)
-    return list(users.values_list("id", flat=True).order_by("id"))
-
-
-def _admins() -> list[int]:
-    users = get_user_model().objects.filter(
-        Q(groups__name=roles.ADMIN) | Q(is_superuser=True), is_active=True
-    )
-    return sorted(set(users.values_list("id", flat=True)))
 
 
 @dataclass(frozen=True)
@@ -60,7 +49,8 @@ class Recipients:
 
     def _role(self, role: str) -> list[int]:
         if role not in self._members:
-            self._members[role] = _admins() if role == roles.ADMIN else _members(role)
+            users = roles.users_in_role(role).order_by("id")
+            self._members[role] = list(users.values_list("id", flat=True))
         return self._members[role]
 
     def of(self, kind: str, nurse_id: int | None, coordinator_id: int | None) -> Route:
@@ -231,49 +221,49 @@ def urgent_results_escalate(*, now: dt.datetime | None = None, batch_size: int =
     alerts were written."""
     now = now or timezone.now()
     recipients = Recipients()
-    written, stuck = 0, set()
-    while True:
-        with transaction.atomic():
-            claimed = list(
-                Alert.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(escalate_after__lte=now)
-                .exclude(id__in=stuck)
-                .annotate(silent=ExpressionWrapper(silenced(), output_field=BooleanField()))
-                .order_by("escalate_after", "id")[:batch_size]
-            )
+    written = 0
+
+    def escalate(claimed: list[Alert]) -> list[int]:
+        nonlocal written
+        # A closed episode's or a dead patient's urgent result is escalated to nobody.
+        quiet = [a.id for a in claimed if a.silent]
+        if quiet:
+            Alert.objects.filter(id__in=quiet).update(escalate_after=None)
+            claimed = [a for a in claimed if not a.silent]
             if not claimed:
-                return written
-            # A closed episode's or a dead patient's urgent result is escalated to nobody.
-            quiet = [a.id for a in claimed if a.silent]
-            if quiet:
-                Alert.objects.filter(id__in=quiet).update(escalate_after=None)
-                claimed = [a for a in claimed if not a.silent]
-                if not claimed:
-                    continue
-            senior = recipients.senior()
-            if not senior:
-                log.error("Urgent results to escalate, and no active coordinator or admin.")
-                stuck.update(a.id for a in claimed)
-                continue
-            escalations = Alert.objects.bulk_create(
-                Alert(
-                    episode_id=urgent.episode_id,
-                    follow_up_id=urgent.follow_up_id,
-                    visit_id=urgent.visit_id,
-                    postop_check_id=urgent.postop_check_id,
-                    kind=Alert.Kind.ESCALATION,
-                    grade=urgent.grade,
-                    finding=urgent.finding,
-                    escalates=urgent,
-                    recipient_id=user_id,
-                    created_at=now,
-                )
-                for urgent in claimed
-                for user_id in senior
+                return []
+        senior = recipients.senior()
+        if not senior:
+            log.error("Urgent results to escalate, and no active coordinator or admin.")
+            return [a.id for a in claimed]
+        escalations = Alert.objects.bulk_create(
+            Alert(
+                episode_id=urgent.episode_id,
+                follow_up_id=urgent.follow_up_id,
+                visit_id=urgent.visit_id,
+                postop_check_id=urgent.postop_check_id,
+                kind=Alert.Kind.ESCALATION,
+                grade=urgent.grade,
+                finding=urgent.finding,
+                escalates=urgent,
+                recipient_id=user_id,
+                created_at=now,
             )
-            Alert.objects.filter(id__in=[a.id for a in claimed]).update(escalate_after=None)
-            enqueue(_immediate(escalations, now))
-            written += len(escalations)
+            for urgent in claimed
+            for user_id in senior
+        )
+        Alert.objects.filter(id__in=[a.id for a in claimed]).update(escalate_after=None)
+        enqueue(_immediate(escalations, now))
+        written += len(escalations)
+        return []
+
+    unseen = Alert.objects.filter(escalate_after__lte=now).annotate(
+        silent=ExpressionWrapper(silenced(), output_field=BooleanField())
+    )
+    claimed_batches(
+        unseen, order_by=("escalate_after", "id"), batch_size=batch_size, handle=escalate
+    )
+    return written
 
 
 def alerts_resolve(*, follow_ups, reason: str, move=None, now: dt.datetime | None = None) -> int:

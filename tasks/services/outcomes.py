@@ -29,10 +29,10 @@ from pathway.models import (
     Episode,
     ProcedureNote,
     Reintervention,
-    StentSegment,
     Transition,
 )
 from pathway.outcomes import PatencyFacts, Redo
+from pathway.selectors.stents import stented_segments
 from tasks.models import DuplexSegmentResult, EpisodeOutcome, FollowUp, Visit
 
 # Moves after which an episode's outcome facts may have changed: a re-intervention (primary
@@ -76,11 +76,8 @@ def _stents(episode_ids: list[int], standing_notes: set[int]) -> dict[int, list]
     the stents of the index procedures and of the standing re-interventions (one undone by a
     correction placed none); a stent across two segments stents both. One query."""
     stents = defaultdict(list)
-    for episode, note, on, segment in StentSegment.objects.filter(
-        stent__note__episode_id__in=episode_ids
-    ).values_list("stent__note__episode_id", "stent__note_id", "stent__note__date", "segment"):
-        if note in standing_notes:
-            stents[episode].append((on, segment))
+    for episode, spans in stented_segments(episode_ids=episode_ids).items():
+        stents[episode] += [(s.placed_on, s.segment) for s in spans if s.note_id in standing_notes]
     return stents
 
 

@@ -22,10 +22,10 @@ from pathway.models import (
     AnticoagulationCourse,
     DischargePlan,
     ProcedureNote,
-    StentSegment,
     Transition,
 )
 from pathway.outcomes import VILLALTA_ITEMS
+from pathway.selectors.stents import stented_segments
 from tasks.models import DuplexSegmentResult, Kind, UnitSettings
 from tasks.services.findings import Urgent, duplex_finding, inr_finding, review_finding
 
@@ -125,12 +125,9 @@ def episode_facts_load(episode_ids, kinds) -> dict[int, EpisodeFacts]:
             Q(reintervention__isnull=True) | Q(reintervention__in=standing)
         ).values_list("episode_id", "date"):
             facts[episode_id].procedures.append(on)
-        for episode_id, on, segment in (
-            StentSegment.objects.filter(stent__note__episode_id__in=ids)
-            .order_by("stent__note_id", "stent_id", "position")  # in the order placed
-            .values_list("stent__note__episode_id", "stent__note__date", "segment")
-        ):
-            facts[episode_id].stents.append((on, segment))
+        for episode_id, spans in stented_segments(episode_ids=ids).items():
+            if spans:
+                facts[episode_id].stents += [(s.placed_on, s.segment) for s in spans]
     if Kind.INR_CHECK in kinds:
         plans = dict.fromkeys(ids, (None, None))
         for episode_id, agent, low, high in DischargePlan.objects.filter(

@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from pathway.codes import MdtOutcome, State, Thrombophilia
 from pathway.models import Episode, MdtDecision, SelectionAssessment, Transition
+from pathway.rules import LATEST_MDT_FIRST
 from tasks.models import Alert, Delivery, UnitSettings
 from tasks.services.alerts import Recipients, enqueue, silenced
 
@@ -65,7 +66,7 @@ def _stalled_episodes(today: dt.date, limits: dict[str, int]):
     def before(stall: str) -> dt.date:  # waiting since before this day: longer than the limit
         return today - dt.timedelta(days=limits[stall])
 
-    latest_mdt = MdtDecision.objects.filter(episode=OuterRef("pk")).order_by("-date", "-id")
+    latest_mdt = MdtDecision.objects.filter(episode=OuterRef("pk")).order_by(*LATEST_MDT_FIRST)
     # Each wait's cheap conditions first (PostgreSQL evaluates them in order): the latest
     # decision is read only for the episodes in MDT discussion long enough.
     deferred = (

@@ -22,6 +22,7 @@ from tasks.services.alerts import (
     silenced,
     urgent_results_escalate,
 )
+from tasks.services.claims import claimed_batches
 from tasks.services.course_end import course_endings_alert
 from tasks.services.delivery import deliveries_requeue_stale
 from tasks.services.escalation import escalation_days_by_kind, overdue_escalations_redate
@@ -125,49 +126,47 @@ def followups_sweep(*, today: dt.date | None = None, batch_size: int = 1000) -> 
     result.escalations = urgent_results_escalate()
     result.stalled = stalled_episodes_alert(today=today, unit=unit)
     result.course_endings = course_endings_alert(today=today)
-    stuck: set[int] = set()  # owed alerts nobody could be given: left owed for the next sweep
-    while True:
-        with transaction.atomic():
-            claimed = list(
-                FollowUp.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(next_alert_on__lte=today)
-                .exclude(id__in=stuck)
-                .exclude(silenced())
-                .order_by("next_alert_on", "id")
-                .values(
-                    "id",
-                    "episode_id",
-                    "kind",
-                    "window_opens_on",
-                    "window_closes_on",
-                    "alert_stage",
-                    "episode__assigned_nurse_id",
-                    "episode__assigned_coordinator_id",
-                )[:batch_size]
+    owing = (
+        FollowUp.objects.filter(next_alert_on__lte=today)
+        .exclude(silenced())
+        .values(
+            "id",
+            "episode_id",
+            "kind",
+            "window_opens_on",
+            "window_closes_on",
+            "alert_stage",
+            "episode__assigned_nurse_id",
+            "episode__assigned_coordinator_id",
+        )
+    )
+
+    def raise_owed(claimed: list[dict]) -> list[int]:
+        now = timezone.now()
+        alerts, updates, stuck = [], [], []
+        for row in claimed:
+            delay = escalation_days[row["kind"]]
+            stage = windows.stage_on(today, row["window_opens_on"], row["window_closes_on"], delay)
+            owed, reached = _owed(row, stage, recipients)
+            alerts += owed
+            if reached < stage:
+                # Nobody at all to tell (no active user in the role, nor an admin): left owed
+                # for the next sweep.
+                log.error("Follow-up %s owes an alert and nobody can be given it.", row["id"])
+                stuck.append(row["id"])
+            stage = max(reached, row["alert_stage"])
+            next_on = windows.next_alert_on(
+                row["window_opens_on"], row["window_closes_on"], stage, delay
             )
-            if not claimed:
-                return result
-            now = timezone.now()
-            alerts, updates = [], []
-            for row in claimed:
-                delay = escalation_days[row["kind"]]
-                stage = windows.stage_on(
-                    today, row["window_opens_on"], row["window_closes_on"], delay
-                )
-                owed, reached = _owed(row, stage, recipients)
-                alerts += owed
-                if reached < stage:
-                    # Nobody at all to tell (no active user in the role, nor an admin).
-                    log.error("Follow-up %s owes an alert and nobody can be given it.", row["id"])
-                    stuck.add(row["id"])
-                stage = max(reached, row["alert_stage"])
-                next_on = windows.next_alert_on(
-                    row["window_opens_on"], row["window_closes_on"], stage, delay
-                )
-                updates.append((row["id"], stage, next_on))
-            if updates:
-                _set_stages(updates)
-            enqueue(insert_alerts(alerts, now))
-            result.follow_ups += len(claimed)
-            result.alerts += len(alerts)
-            result.batches += 1
+            updates.append((row["id"], stage, next_on))
+        if updates:
+            _set_stages(updates)
+        enqueue(insert_alerts(alerts, now))
+        result.follow_ups += len(claimed)
+        result.alerts += len(alerts)
+        return stuck
+
+    result.batches = claimed_batches(
+        owing, order_by=("next_alert_on", "id"), batch_size=batch_size, handle=raise_owed
+    )
+    return result

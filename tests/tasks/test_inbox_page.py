@@ -239,3 +239,23 @@ def test_the_inbox_costs_the_same_for_3_or_30_alerts(
 
     assert len(response.context["rows"]) == 30
     assert len(re.findall(r'class="inbox-item"', response.content.decode())) == 30
+
+
+def test_the_inbox_form_takes_the_inr_the_api_takes_and_refuses_what_it_refuses(
+    coordinator, signed_in, clock
+):
+    """One range (pathway.rules.INR_READING_BOUNDS, 0.5 to 15): '20' is refused on the form as
+    in the API (a slip for 2.0), where the form once took up to 20."""
+    episode = discharge(coordinator, clock)
+    clock.move_to(at(D(2024, 2, 5), 11))
+    url = f"/inbox/episodes/{episode.id}/visits/inr_check/"
+
+    refused = signed_in.post(url, {"performed_on": "2024-02-05", "inr": "20"})
+    assert refused.status_code == 400
+    assert "less than or equal to 15" in refused.content.decode()
+    assert not Visit.objects.filter(episode=episode).exists()
+
+    taken = signed_in.post(url, {"performed_on": "2024-02-05", "inr": "15"})
+
+    assert taken.status_code == 302
+    assert Visit.objects.get(episode=episode).result["inr"] in ("15", "15.00")
