@@ -288,11 +288,17 @@ def villalta(request):
     return render(request, "tasks/_villalta.html", context)
 
 
+# No date of this pathway lies beyond this year; a later one is a typing slip (and months added
+# to 9999-12-01 would leave the calendar).
+LAST_YEAR = 2999
+
+
 def _date(value: str | None) -> dt.date | None:
     try:
-        return dt.date.fromisoformat(value) if value else None
+        day = dt.date.fromisoformat(value) if value else None
     except ValueError:
         return None
+    return day if day is None or day.year <= LAST_YEAR else None
 
 
 @page_for(roles.VIEW_DASHBOARD, "see the dashboard")

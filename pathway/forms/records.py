@@ -223,7 +223,7 @@ def stent_rows(data, prefix: str, written: int = 0) -> tuple[int, bool]:
     added = data is not None and bool(data.get(f"{prefix}-add_stent"))
     if data is not None:
         posted = data.get(f"{prefix}-stent_rows", "")
-        shown = int(posted) if posted.isdigit() else 0
+        shown = int(posted) if posted.isascii() and posted.isdigit() else 0  # "²" is a digit
         for key in data:
             match = _STENT_KEY.match(key.removeprefix(f"{prefix}-"))
             values = data.getlist(key) if hasattr(data, "getlist") else [data[key]]
@@ -501,7 +501,9 @@ def state_code(state: str) -> str:
 
 def state_of(code: str | None) -> str | None:
     values = codes.State.values
-    return values[int(code)] if code and code.isdigit() and int(code) < len(values) else None
+    if not (code and code.isascii() and code.isdigit()):  # "²" passes isdigit() alone
+        return None
+    return values[int(code)] if int(code) < len(values) else None
 
 
 class MoveForm(forms.Form):

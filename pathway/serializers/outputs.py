@@ -99,7 +99,7 @@ class HistoryOut(serializers.ModelSerializer):
     transition = serializers.CharField(source="name")
     actor = serializers.CharField(source="actor.username")
     at = serializers.DateTimeField(source="recorded_at")
-    corrects = serializers.PrimaryKeyRelatedField(read_only=True)
+    corrects = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = Transition
