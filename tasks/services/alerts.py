@@ -371,15 +371,22 @@ def enqueue(delivery_ids: list[int]) -> None:
     transaction.on_commit(send_later, robust=True)
 
 
+def _own_alert_locked(actor, alert_id: int) -> Alert:
+    """One of the caller's own alerts, locked; others' alerts are not found (nobody else sees
+    them)."""
+    alert = Alert.objects.select_for_update().filter(id=alert_id, recipient=actor).first()
+    if alert is None:
+        raise NotFound("No such alert in your inbox.")
+    return alert
+
+
 def alert_acknowledge(*, actor, alert_id: int, now: dt.datetime | None = None) -> Alert:
     """The recipient has seen the alert: it leaves her inbox, and the acknowledgement is kept
     (AlertAcknowledgement). An urgent finding seen by anyone needs no escalation."""
     roles.require(actor, roles.RECORD_RESULTS, "acknowledge alerts")
     now = now or timezone.now()
     with transaction.atomic():
-        alert = Alert.objects.select_for_update().filter(id=alert_id, recipient=actor).first()
-        if alert is None:
-            raise NotFound("No such alert in your inbox.")
+        alert = _own_alert_locked(actor, alert_id)
         if alert.acknowledged_at is None:
             alert.acknowledged_at = now
             alert.save(update_fields=["acknowledged_at"])
@@ -400,9 +407,7 @@ def alert_unacknowledge(*, actor, alert_id: int, now: dt.datetime | None = None)
     roles.require(actor, roles.RECORD_RESULTS, "acknowledge alerts")
     now = now or timezone.now()
     with transaction.atomic():
-        alert = Alert.objects.select_for_update().filter(id=alert_id, recipient=actor).first()
-        if alert is None:
-            raise NotFound("No such alert in your inbox.")
+        alert = _own_alert_locked(actor, alert_id)
         if alert.acknowledged_at is None:
             raise Conflict("This alert is not acknowledged: there is nothing to undo.")
         if now - alert.acknowledged_at > dt.timedelta(minutes=UNDO_MINUTES):
