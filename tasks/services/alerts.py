@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.utils import timezone
 
@@ -23,10 +23,18 @@ from pathway.codes import TERMINAL, State
 from pathway.models import Episode
 from tasks.models import Alert, AlertAcknowledgement, Delivery, UnitSettings
 from tasks.models.nurses import UNDO_MINUTES
+from tasks.services.alert_rows import alerts_with_deliveries_insert
 from tasks.services.claims import claimed_batches
 from tasks.services.findings import Urgent
 
 log = logging.getLogger(__name__)
+FOLLOW_UP_ALERT_COLUMNS = (
+    ("episode_id", "bigint"),
+    ("follow_up_id", "bigint"),
+    ("kind", "varchar"),
+    ("recipient_id", "int"),
+    ("unrouted", "boolean"),
+)
 
 
 @dataclass(frozen=True)
@@ -84,49 +92,13 @@ def silenced(prefix: str = "episode__") -> Q:
 def insert_alerts(rows: list[tuple[int, int, str, int, bool]], now: dt.datetime) -> list[int]:
     """Insert (episode, follow-up, kind, recipient, unrouted) alerts, skipping any that exist,
     with a pending delivery each. Returns the ids of deliveries to send at once (not digests)."""
-    if not rows:
-        return []
-    if connection.vendor == "postgresql":
-        return _insert_alerts_postgresql(rows, now)
-    values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(rows))
-    params = [p for row in rows for p in (*row, now)]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {Alert._meta.db_table} "  # noqa: S608 - fixed table name
-            "(episode_id, follow_up_id, kind, recipient_id, unrouted, created_at) "
-            f"VALUES {values} "
-            "ON CONFLICT (follow_up_id, kind, recipient_id) WHERE escalates_id IS NULL "
-            "DO NOTHING RETURNING id, kind",
-            params,
-        )
-        created = cursor.fetchall()
-    deliveries = Delivery.objects.bulk_create(
-        Delivery(alert_id=alert_id, digest=kind in Alert.ROUTINE, created_at=now)
-        for alert_id, kind in created
+    return alerts_with_deliveries_insert(
+        columns=FOLLOW_UP_ALERT_COLUMNS,
+        rows=rows,
+        conflict="ON CONFLICT (follow_up_id, kind, recipient_id) WHERE escalates_id IS NULL "
+        "DO NOTHING",
+        now=now,
     )
-    return [d.id for d in deliveries if not d.digest]
-
-
-def _insert_alerts_postgresql(rows, now: dt.datetime) -> list[int]:
-    """The alerts and their deliveries in one statement: the alerts from arrays (five
-    parameters, not five per alert), each inserted one's delivery from what it returned."""
-    episodes, follow_ups, kinds, recipients, unrouted = (list(c) for c in zip(*rows, strict=True))
-    routine = [str(kind) for kind in Alert.ROUTINE]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH inserted AS (INSERT INTO {Alert._meta.db_table} "  # noqa: S608 - fixed names
-            "(episode_id, follow_up_id, kind, recipient_id, unrouted, created_at) "
-            "SELECT a.*, %s FROM unnest(%s::bigint[], %s::bigint[], %s::varchar[], %s::int[], "
-            "%s::boolean[]) AS a "
-            "ON CONFLICT (follow_up_id, kind, recipient_id) WHERE escalates_id IS NULL "
-            "DO NOTHING RETURNING id, kind) "
-            f"INSERT INTO {Delivery._meta.db_table} "
-            "(alert_id, digest, created_at, channel, attempts, last_error) "
-            "SELECT id, kind = ANY(%s::varchar[]), %s, 'email', 0, '' FROM inserted "
-            "RETURNING id, digest",
-            [now, episodes, follow_ups, kinds, recipients, unrouted, routine, now],
-        )
-        return [delivery_id for delivery_id, digest in cursor.fetchall() if not digest]
 
 
 def _immediate(alerts: list[Alert], now: dt.datetime) -> list[int]:

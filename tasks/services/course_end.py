@@ -17,18 +17,28 @@ import datetime as dt
 import json
 import logging
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from pathway.codes import CourseAgent
 from pathway.models import AnticoagulationCourse
-from tasks.models import Alert, Delivery
+from tasks.models import Alert
+from tasks.services.alert_rows import alerts_with_deliveries_insert
 from tasks.services.alerts import Recipients, enqueue, silenced
 from tasks.services.topup import AddMonths
 
 log = logging.getLogger(__name__)
 KIND = Alert.Kind.COURSE_ENDING
+# Each row: (episode, course, recipient, unrouted, finding); once per course and recipient.
+COLUMNS = (
+    ("episode_id", "bigint"),
+    ("course_id", "bigint"),
+    ("recipient_id", "int"),
+    ("unrouted", "boolean"),
+    ("finding", "jsonb"),
+)
+ONCE = "ON CONFLICT (course_id, recipient_id) WHERE kind = 'course_ending' DO NOTHING"
 
 
 def course_end_words(agent: str, started_on: dt.date, months: int, ends_on: dt.date) -> str:
@@ -65,43 +75,6 @@ def _courses_at_their_end(today: dt.date):
     )
 
 
-def _insert(rows: list[tuple], now: dt.datetime) -> list[int]:
-    """Insert (episode, course, recipient, unrouted, finding) course_ending alerts, skipping
-    those already written, each with an immediate delivery. Returns the deliveries to send."""
-    table, deliveries = Alert._meta.db_table, Delivery._meta.db_table
-    conflict = "ON CONFLICT (course_id, recipient_id) WHERE kind = 'course_ending' DO NOTHING"
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            episodes, courses, recipients, unrouted, findings = (
-                list(column) for column in zip(*rows, strict=True)
-            )
-            cursor.execute(
-                f"WITH inserted AS (INSERT INTO {table} "  # noqa: S608 - fixed table names
-                "(episode_id, kind, course_id, recipient_id, unrouted, finding, created_at) "
-                "SELECT a.episode, 'course_ending', a.course, a.recipient, a.unrouted, "
-                "a.finding::jsonb, %s FROM unnest(%s::bigint[], %s::bigint[], %s::int[], "
-                "%s::boolean[], %s::text[]) AS a(episode, course, recipient, unrouted, finding) "
-                f"{conflict} RETURNING id) "
-                f"INSERT INTO {deliveries} "
-                "(alert_id, digest, created_at, channel, attempts, last_error) "
-                "SELECT id, false, %s, 'email', 0, '' FROM inserted RETURNING id",
-                [now, episodes, courses, recipients, unrouted, findings, now],
-            )
-            return [delivery_id for (delivery_id,) in cursor.fetchall()]
-        values = ", ".join(["(%s, 'course_ending', %s, %s, %s, %s, %s)"] * len(rows))
-        cursor.execute(
-            f"INSERT INTO {table} "  # noqa: S608 - fixed table name
-            "(episode_id, kind, course_id, recipient_id, unrouted, finding, created_at) "
-            f"VALUES {values} {conflict} RETURNING id",
-            [p for row in rows for p in (*row, now)],
-        )
-        created = [alert_id for (alert_id,) in cursor.fetchall()]
-    made = Delivery.objects.bulk_create(
-        Delivery(alert_id=alert_id, digest=False, created_at=now) for alert_id in created
-    )
-    return [d.id for d in made]
-
-
 def course_endings_alert(*, today: dt.date, now: dt.datetime | None = None) -> int:
     """Alert the coordinator (the assigned one, else every active coordinator, else the admins,
     unrouted) of every finite course at its planned end with no decision recorded, once, with
@@ -125,7 +98,9 @@ def course_endings_alert(*, today: dt.date, now: dt.datetime | None = None) -> i
                 for uid in route.ids
             ]
         if rows:
-            sent = _insert(rows, now)
+            sent = alerts_with_deliveries_insert(
+                kind=KIND, columns=COLUMNS, rows=rows, conflict=ONCE, now=now
+            )
             enqueue(sent)
     return len(sent)
 

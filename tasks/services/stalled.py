@@ -23,17 +23,29 @@ import datetime as dt
 import json
 import logging
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from pathway.codes import MdtOutcome, State, Thrombophilia
 from pathway.models import Episode, MdtDecision, SelectionAssessment, Transition
 from pathway.rules import LATEST_MDT_FIRST
-from tasks.models import Alert, Delivery, UnitSettings
+from tasks.models import Alert, UnitSettings
+from tasks.services.alert_rows import alerts_with_deliveries_insert
 from tasks.services.alerts import Recipients, enqueue, silenced
 
 log = logging.getLogger(__name__)
+# Each row: (episode, stall, stall move, recipient, unrouted, finding); once per stall and
+# recipient.
+COLUMNS = (
+    ("episode_id", "bigint"),
+    ("stall", "varchar"),
+    ("stall_move_id", "bigint"),
+    ("recipient_id", "int"),
+    ("unrouted", "boolean"),
+    ("finding", "jsonb"),
+)
+ONCE = "ON CONFLICT (stall_move_id, stall, recipient_id) WHERE kind = 'stalled' DO NOTHING"
 
 STALL_OF = {
     State.MDT_DISCUSSION: Alert.Stall.MDT_DEFER,
@@ -106,48 +118,6 @@ def _stalled_episodes(today: dt.date, limits: dict[str, int]):
     )
 
 
-def _insert(rows: list[tuple], now: dt.datetime) -> list[int]:
-    """Insert (episode, stall, stall move, recipient, unrouted, finding) stalled alerts, skipping
-    those already written for the stall, each with an immediate delivery. Returns the ids of
-    the deliveries to send."""
-    table, deliveries = Alert._meta.db_table, Delivery._meta.db_table
-    conflict = (
-        "ON CONFLICT (stall_move_id, stall, recipient_id) WHERE kind = 'stalled' DO NOTHING"
-    )
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            episodes, stalls, moves, recipients, unrouted, findings = (
-                list(column) for column in zip(*rows, strict=True)
-            )
-            cursor.execute(
-                f"WITH inserted AS (INSERT INTO {table} "  # noqa: S608 - fixed table names
-                "(episode_id, kind, stall, stall_move_id, recipient_id, unrouted, finding, "
-                "created_at) "
-                "SELECT a.episode, 'stalled', a.stall, a.move, a.recipient, a.unrouted, "
-                "a.finding::jsonb, %s FROM unnest(%s::bigint[], %s::varchar[], %s::bigint[], "
-                "%s::int[], %s::boolean[], %s::text[]) "
-                "AS a(episode, stall, move, recipient, unrouted, finding) "
-                f"{conflict} RETURNING id) "
-                f"INSERT INTO {deliveries} "
-                "(alert_id, digest, created_at, channel, attempts, last_error) "
-                "SELECT id, false, %s, 'email', 0, '' FROM inserted RETURNING id",
-                [now, episodes, stalls, moves, recipients, unrouted, findings, now],
-            )
-            return [delivery_id for (delivery_id,) in cursor.fetchall()]
-        values = ", ".join(["(%s, 'stalled', %s, %s, %s, %s, %s, %s)"] * len(rows))
-        cursor.execute(
-            f"INSERT INTO {table} "  # noqa: S608 - fixed table name
-            "(episode_id, kind, stall, stall_move_id, recipient_id, unrouted, finding, "
-            f"created_at) VALUES {values} {conflict} RETURNING id",
-            [p for row in rows for p in (*row, now)],
-        )
-        created = [alert_id for (alert_id,) in cursor.fetchall()]
-    made = Delivery.objects.bulk_create(
-        Delivery(alert_id=alert_id, digest=False, created_at=now) for alert_id in created
-    )
-    return [d.id for d in made]
-
-
 def stalled_episodes_alert(
     *, today: dt.date, unit: UnitSettings | None = None, now: dt.datetime | None = None
 ) -> int:
@@ -177,6 +147,8 @@ def stalled_episodes_alert(
                 for uid in route.ids
             ]
         if rows:
-            sent = _insert(rows, now)
+            sent = alerts_with_deliveries_insert(
+                kind=Alert.Kind.STALLED, columns=COLUMNS, rows=rows, conflict=ONCE, now=now
+            )
             enqueue(sent)
     return len(sent)
