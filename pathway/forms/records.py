@@ -495,15 +495,17 @@ RECORD_FORMS = {
 
 # --- moves and assignment ---------------------------------------------------------------------
 def state_code(state: str) -> str:
-    """The state the page showed, as the page posts it back (not its machine name)."""
-    return str(codes.State.values.index(state))
+    """The state the page showed, as its move forms post it back: its name, hyphenated
+    (`mdt-discussion`), as the moves are named, never an index, so that a page left open across
+    a release still names the same state and no machine identifier is shown."""
+    return state.replace("_", "-")
 
 
-def state_of(code: str | None) -> str | None:
-    values = codes.State.values
-    if not (code and code.isascii() and code.isdigit()):  # "²" passes isdigit() alone
-        return None
-    return values[int(code)] if int(code) < len(values) else None
+STATE_OF_CODE = {state_code(state): state for state in codes.State.values}
+OLDER_STATE = "This form is from an older version of the page: reload it and make the move again."
+NO_SUCH_STATE = (
+    "The form named a stage that does not exist: reload the page and make the move again."
+)
 
 
 class MoveForm(forms.Form):
@@ -536,11 +538,22 @@ class MoveForm(forms.Form):
                 self.fields["effective_on"].label = "Date of death"
                 self.fields["effective_on"].required = True
 
+    def clean_expected_state(self) -> str | None:
+        """The state the page showed (None: not said, nothing to compare); an index posted by
+        a page from before states were named, or any other stranger, is refused in words."""
+        code = self.cleaned_data["expected_state"]
+        if not code:
+            return None
+        if code in STATE_OF_CODE:
+            return STATE_OF_CODE[code]
+        older = code.isascii() and code.isdigit()  # "²" passes isdigit() alone
+        raise forms.ValidationError(OLDER_STATE if older else NO_SUCH_STATE)
+
     def service_kwargs(self) -> dict:
         d = self.cleaned_data
         kwargs = dict(
             name=self.move.name, reason=d["reason"], effective_on=d["effective_on"],
-            expected_state=state_of(d["expected_state"]),
+            expected_state=d["expected_state"],
         )  # fmt: skip
         if self.move.name == "reintervene":
             kwargs["reintervention"] = {

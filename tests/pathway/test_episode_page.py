@@ -301,6 +301,63 @@ def test_a_form_that_names_no_move_is_answered_in_words(client, coordinator, pos
     assert episode.state == State.SELECTION
 
 
+def test_each_move_form_posts_back_the_stage_it_was_shown_in_by_name(client, coordinator):
+    episode = open_episode(coordinator)
+    record_selection(coordinator, episode)
+    c = signed_in(client, coordinator)
+    html = c.get(page_of(episode)).content.decode()
+    shown = re.findall(r'name="move-[a-z-]+-expected_state" value="([^"]*)"', html)
+    assert shown and set(shown) == {"selection"}
+
+    posted = {"transition": "refer-to-mdt", "move-refer-to-mdt-expected_state": "selection"}
+    assert c.post(move_url(episode), posted).status_code == 302
+    episode.refresh_from_db()
+    assert episode.state == State.MDT_DISCUSSION
+
+
+def test_a_move_posted_from_a_page_showing_an_earlier_stage_is_refused(client, coordinator):
+    """Someone else moved the patient since the page was opened: nothing moves again."""
+    episode = open_episode(coordinator)
+    record_selection(coordinator, episode)
+    c = signed_in(client, coordinator)
+    posted = {"transition": "exclude", "move-exclude-reason": "Not a candidate.",
+              "move-exclude-expected_state": "mdt-discussion"}  # fmt: skip
+
+    r = c.post(move_url(episode), posted, follow=True)
+
+    assert "The episode changed" in r.content.decode()
+    episode.refresh_from_db()
+    assert episode.state == State.SELECTION
+
+
+@pytest.mark.parametrize(
+    "posted, said",
+    [
+        ("0", "older version of the page"),
+        ("3", "older version of the page"),
+        ("99999999999999999999999", "older version of the page"),
+        ("²", "stage that does not exist"),
+        ("٣", "stage that does not exist"),
+        ("selection_", "stage that does not exist"),
+        ("mdt_discussion", "stage that does not exist"),
+    ],
+    ids=["old-zero", "old-number", "huge", "superscript-two", "arabic-digit", "unknown", "machine"],
+)
+def test_a_move_form_naming_no_stage_is_answered_in_words(client, coordinator, posted, said):
+    """A page from before stages were named posted an index: a 400 saying to reload, never a
+    500, and nothing moves."""
+    episode = open_episode(coordinator)
+    record_selection(coordinator, episode)
+    body = {"transition": "refer-to-mdt", "move-refer-to-mdt-expected_state": posted}
+
+    r = signed_in(client, coordinator).post(move_url(episode), body)
+
+    assert r.status_code == 400
+    assert said in r.content.decode()
+    episode.refresh_from_db()
+    assert episode.state == State.SELECTION
+
+
 def test_a_nurse_sees_no_moves_nor_forms_and_cannot_post(client, coordinator, nurse):
     episode = episode_in(State.POST_OP, coordinator)
     c = signed_in(client, nurse)

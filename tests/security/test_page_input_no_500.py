@@ -31,6 +31,19 @@ def test_a_superscript_digit_posted_by_a_record_form_is_not_a_500(coordinator, c
     assert response.status_code < 500
 
 
+def test_a_superscript_digit_posted_as_a_move_forms_stage_is_a_400_in_words(coordinator, client):
+    """`"²".isdigit()` is True but int("²") fails: the stage is looked up by name, never parsed."""
+    episode = walk_to(coordinator, PatientFactory(), State.PROCEDURE)
+    client.force_login(coordinator)
+    body = {"transition": "withdraw", "move-withdraw-reason": "Moved away.",
+            "move-withdraw-expected_state": "²"}  # fmt: skip
+
+    response = client.post(f"/episodes/{episode.id}/move/", body)
+
+    assert response.status_code == 400
+    assert "stage that does not exist" in response.content.decode()
+
+
 def test_the_schema_says_a_move_may_correct_nothing(as_nurse):
     schema = as_nurse.get("/api/schema/?format=json").json()
 
