@@ -19,11 +19,11 @@ from core.dates import add_months
 from core.errors import Conflict, InvalidInput
 from core.web import page_for
 from pathway import labels, outcomes
-from pathway.codes import State
 from pathway.outcomes import VILLALTA_ITEMS
 from tasks import selectors, services
 from tasks.forms import PTS_WORDS, VillaltaForm, form_for
 from tasks.models import Alert, UnitSettings, Visit
+from tasks.services.result_rules import followup_closed, takes_unscheduled_visits
 
 ALERT_KINDS = {
     Alert.Kind.DUE: ("Due", "ok"),
@@ -84,8 +84,10 @@ def _row(alert: Alert) -> dict:
         "grade": GRADES.get(alert.grade),
         "critical": alert.grade == Alert.Grade.CRITICAL,
         "finding": finding_words(alert.finding),
-        "follow_up": fu if fu and not fu.completed_at and not fu.cancelled_at else None,
-        "surveillance": alert.episode.state == State.SURVEILLANCE,
+        # What the card offers, by the result rules: the follow-up's result while it takes one,
+        # unscheduled visits while the episode takes them.
+        "follow_up": fu if fu and followup_closed(fu) is None else None,
+        "surveillance": takes_unscheduled_visits(alert.episode.state),
     }
 
 
@@ -214,9 +216,7 @@ def _record(request, *, kind: str, facts: selectors.ResultForm, write, context: 
 @page_for(roles.RECORD_RESULTS, "record follow-up results")
 @require_http_methods(["GET", "POST"])
 def record_result(request, follow_up_id: int):
-    follow_up = selectors.followup_get(actor=request.user, follow_up_id=follow_up_id)
-    if follow_up.completed_at or follow_up.cancelled_at:
-        raise Conflict("This follow-up is no longer open; it takes no result.")
+    follow_up = selectors.followup_for_result(actor=request.user, follow_up_id=follow_up_id)
 
     def write(**kwargs):
         return services.followup_record_result(

@@ -14,7 +14,12 @@ from pathway.selectors import episode_get
 from patients.models import Patient
 from tasks.models import Alert, CalendarFeed, FollowUp, Kind, Status, Visit
 from tasks.models.nurses import UNDO_MINUTES
-from tasks.services.result_rules import VisitOpening, episode_facts_load, visit_opening
+from tasks.services.result_rules import (
+    VisitOpening,
+    episode_facts_load,
+    followup_takes_result,
+    visit_opening,
+)
 
 
 def _statuses(text: str) -> set[str]:
@@ -48,6 +53,14 @@ def followup_get(*, actor, follow_up_id: int) -> FollowUp:
     follow_up = FollowUp.objects.filter(id=follow_up_id).first()
     if follow_up is None:
         raise NotFound("No such follow-up.")
+    return follow_up
+
+
+def followup_for_result(*, actor, follow_up_id: int) -> FollowUp:
+    """The follow-up whose result is about to be recorded: a 404 when there is none, a 409 in
+    the result rule's words when it takes none (completed or cancelled)."""
+    follow_up = followup_get(actor=actor, follow_up_id=follow_up_id)
+    followup_takes_result(follow_up)
     return follow_up
 
 

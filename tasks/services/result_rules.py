@@ -284,13 +284,19 @@ class VisitOpening:
     late_since: dt.date | None = None
 
 
+def takes_unscheduled_visits(state: str) -> bool:
+    """An episode in surveillance takes unscheduled visits of every kind, as usual (a patient
+    back with symptoms): what the inbox offers beside an alert."""
+    return state == State.SURVEILLANCE
+
+
 def visit_opening(facts: EpisodeFacts | None, *, state: str, kind: str) -> VisitOpening | None:
     """Whether and how a visit of `kind` is recorded in `state` (None: not now); visit_is_late
     then judges the date given. In post-op an INR is taken on the ward (pathway.md section 7);
     once the episode has left surveillance, a result of its last stay there may be entered."""
     if state == State.POST_OP and kind == Kind.INR_CHECK:
         return VisitOpening(post_op=True)
-    if state == State.SURVEILLANCE:
+    if takes_unscheduled_visits(state):
         return VisitOpening()
     left_on = facts.stays[-1][1] if facts is not None and facts.stays else None
     return None if left_on is None else VisitOpening(late_since=left_on)
@@ -357,11 +363,18 @@ def followup_result_check(follow_up, facts: EpisodeFacts, performed_on: dt.date,
     return result_of(facts, follow_up.kind, performed_on, data)
 
 
+def followup_closed(follow_up) -> str | None:
+    """Why a follow-up takes no result, in words (None: it is open and takes one, once)."""
+    if follow_up.completed_at:
+        return "A result has already been recorded for this follow-up."
+    if follow_up.cancelled_at:
+        return "This follow-up was cancelled; it takes no result."
+    return None
+
+
 def followup_takes_result(follow_up) -> None:
     """Only an open follow-up takes a result, and only once."""
     if follow_up is None:
         raise NotFound("No such follow-up.")
-    if follow_up.completed_at:
-        raise Conflict("A result has already been recorded for this follow-up.")
-    if follow_up.cancelled_at:
-        raise Conflict("This follow-up was cancelled; it takes no result.")
+    if closed := followup_closed(follow_up):
+        raise Conflict(closed)

@@ -188,6 +188,48 @@ def test_an_unscheduled_visit_is_recorded(coordinator, signed_in, clock):
     assert Visit.objects.filter(episode=episode, kind="duplex").exists()
 
 
+def test_a_follow_up_already_recorded_or_cancelled_offers_no_form_saying_why(
+    coordinator, signed_in, clock
+):
+    """The page asks the result rule, so it says what the service would: a 409 in its words."""
+    episode = discharge(coordinator, clock)
+    sweep_on(clock, D(2024, 2, 7))
+    clock.move_to(at(D(2024, 2, 10), 11))
+    inr = follow_up(episode, Kind.INR_CHECK, D(2024, 2, 10))
+    url = f"/inbox/follow-ups/{inr.id}/record/"
+    assert signed_in.post(url, {"performed_on": "2024-02-10", "inr": "2.5"}).status_code == 302
+    review = follow_up(episode, Kind.ANTICOAGULATION_REVIEW, D(2024, 2, 14))
+    FollowUp.objects.filter(id=review.id).update(cancelled_at=at(D(2024, 2, 10)))
+
+    recorded = signed_in.get(url)
+    cancelled = signed_in.get(f"/inbox/follow-ups/{review.id}/record/")
+
+    assert recorded.status_code == 409
+    assert "A result has already been recorded" in recorded.content.decode()
+    assert cancelled.status_code == 409
+    assert "was cancelled; it takes no result" in cancelled.content.decode()
+
+
+def test_an_alert_card_offers_unscheduled_visits_only_while_the_episode_takes_them(
+    coordinator, nurse, client, clock
+):
+    """In surveillance, an alert's card offers an unscheduled duplex and INR; an open alert of
+    an episode elsewhere (here put back in post-op by hand, as a re-intervention would) offers
+    none."""
+    episode = discharge(coordinator, clock)
+    sweep_on(clock, D(2024, 2, 7))
+    client.force_login(nurse)
+    assert "Unscheduled duplex" in client.get("/inbox/").content.decode()
+    alert = Alert.objects.filter(recipient=nurse, episode=episode).first()
+    Alert.objects.filter(id=alert.id).update(resolved_at=None, acknowledged_at=None)
+    type(episode).objects.filter(id=episode.id).update(state="post_op")
+
+    html = client.get("/inbox/").content.decode()
+
+    assert f'id="alert-{alert.id}"' in html
+    assert "Unscheduled duplex" not in html and "Unscheduled INR" not in html
+
+
 def test_errors_are_shown_on_the_form(coordinator, signed_in, clock):
     episode = discharge(coordinator, clock)
     sweep_on(clock, D(2024, 2, 7))
