@@ -14,7 +14,6 @@ from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from rest_framework.views import APIView, set_rollback
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -22,6 +21,8 @@ from core import idempotency, roles, selectors, services, tokens
 from core.errors import DomainError, InvalidInput
 from core.middleware import answered_again, kept_headers
 from core.models import ApiToken
+from core.query import PAGE as PAGE  # re-exported: the lists declare it from here
+from core.query import query_check
 from core.roles import ROLES
 
 log = logging.getLogger(__name__)
@@ -103,31 +104,10 @@ def page_of(item) -> serializers.Serializer:
     )
 
 
-PAGE = OpenApiParameter("page", int, description="1 on; a page past the last is a 404.")
-
-
-def query_names(query) -> list[str]:
-    """The names of the query parameters a GET declares: each OpenApiParameter's, and each
-    field of a Serializer of parameters."""
-    names = []
-    for item in query:
-        names += [item.name] if isinstance(item, OpenApiParameter) else list(item().fields)
-    return names
-
-
-def query_check(request, query) -> None:
-    """A query parameter the GET does not declare in `query` is a 400 naming it, with what it
-    does know; DRF's `format` (?format=json) is always known."""
-    known = query_names(query)
-    unknown = sorted(set(request.query_params) - {*known, api_settings.URL_FORMAT_OVERRIDE})
-    if unknown:
-        takes = f"Known: {', '.join(known)}." if known else "This takes no query parameters."
-        raise InvalidInput({name[:60]: f"Unknown query parameter. {takes}" for name in unknown})
-
-
 # The base of every API view (no docstring: the schema would show it on every operation). A
 # GET answers 400 naming a query parameter it does not know instead of ignoring it: DRF would
-# ignore it silently, and `?stauts=overdue` would then list every follow-up as if filtered.
+# ignore it silently, and `?stauts=overdue` would then list every follow-up as if filtered;
+# likewise an empty filter (`?state=`) and a page that is no page number (core/query.py).
 # What a GET takes is declared once, in `query` (OpenApiParameters, or a Serializer whose
 # fields are parameters): the requests are checked against it and the OpenAPI schema documents
 # it (core.schema.AutoSchema), so the two cannot drift. Checked after sign-in and permissions,

@@ -307,6 +307,7 @@ class FollowUpsApi(Endpoint):
             str,
             description="Only follow-ups with this derived status, or one of several, comma "
             f"separated ({', '.join(Status.values)}).",
+            allow_blank=False,  # `?status=` filters nothing: a 400, not every follow-up
         ),
     )
 

@@ -6,8 +6,10 @@ import re
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
+from drf_spectacular.utils import OpenApiParameter
 
 from core.api import Endpoint
+from core.query import query_names
 from pathway.codes import State
 from tests import factories as f
 from tests.api import support as s
@@ -93,7 +95,7 @@ def test_the_documented_parameters_page_and_format_still_work(as_admin, coordina
     patients = s.ok(as_admin.get("/api/patients/?search=Okafor&page=1"))
     users = s.ok(as_admin.get("/api/users/?role=coordinator&format=json"))
     follow_ups = s.ok(as_admin.get(f"/api/episodes/{episode.id}/follow-ups/?status=scheduled"))
-    outcomes = as_admin.get("/api/dashboard/outcomes/?procedure_from=2020-01-01&lesion=")
+    outcomes = as_admin.get("/api/dashboard/outcomes/?procedure_from=2020-01-01")
 
     assert [e["id"] for e in episodes["results"]] == [episode.id]
     assert [p["mrn"] for p in patients["results"]] == ["RX-1001"]
@@ -114,3 +116,75 @@ def test_a_write_is_not_refused_for_its_query_string(as_admin):
     response = as_admin.post("/api/patients/?utm_source=mail", s.patient_body(), format="json")
 
     assert response.status_code == 201, response.content
+
+
+# Issue 21's "twelve invalid requests accepted": an empty filter or a page that is no page
+# number was taken for no filter or the first page; each is a 400 naming the parameter.
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("/api/episodes/?state=", "state"),
+        ("/api/users/?role=", "role"),
+        ("/api/episodes/{id}/follow-ups/?status=", "status"),
+        ("/api/dashboard/outcomes/?procedure_from=", "procedure_from"),
+        ("/api/dashboard/outcomes/?procedure_to=", "procedure_to"),
+        ("/api/dashboard/outcomes/?lesion=", "lesion"),
+        ("/api/episodes/?page=abc", "page"),
+        ("/api/episodes/?page=0", "page"),
+        ("/api/episodes/?page=-1", "page"),
+        ("/api/patients/?page=abc", "page"),
+        ("/api/patients/?page=0", "page"),
+        ("/api/patients/?page=-1", "page"),
+        ("/api/patients/?page=", "page"),
+        ("/api/patients/?page=1.5", "page"),
+        ("/api/patients/?page=%C2%B2", "page"),  # "²": isdigit() says yes, int() says no
+        ("/api/episodes/?state=selection&state=", "state"),
+    ],
+)  # fmt: skip
+def test_an_empty_filter_or_a_page_that_is_no_number_is_refused_naming_it(
+    path, name, as_admin, episode
+):
+    response = as_admin.get(path.format(id=episode.id))
+
+    assert response.status_code == 400, (response.status_code, response.content)
+    said = " ".join(response.json()[name])
+    assert "Empty" in said or "whole number from 1" in said
+
+
+def _needing_a_value():
+    """Every (route, parameter) of the API whose GET declares a parameter that an empty value
+    means nothing for: a choice, a number, a date, a text declared not blank."""
+    found = []
+    for route, view in API_ROUTES:
+        if not (view and hasattr(view, "get")):
+            continue
+        for item in view.query:
+            if isinstance(item, OpenApiParameter):
+                if item.enum or item.type is not str or not item.allow_blank:
+                    found.append((route, item.name))
+            else:
+                found += [(route, name) for name, field in item().fields.items()
+                          if not getattr(field, "allow_blank", False)]  # fmt: skip
+    return found
+
+
+def test_every_list_filter_and_page_is_covered_by_the_refusals_above():
+    covered = {(route, name) for route, name in _needing_a_value()}
+    assert ("api/episodes/", "page") in covered and ("api/users/", "role") in covered
+    assert len(covered) >= 8
+
+
+@pytest.mark.parametrize(("route", "name"), _needing_a_value())
+def test_every_get_refuses_an_empty_value_where_it_needs_one(route, name, as_admin, episode):
+    assert name in query_names(dict(API_ROUTES)[route].query)
+
+    response = as_admin.get(url_of(route, episode.id) + f"?{name}=")
+
+    assert response.status_code == 400, (response.status_code, response.content)
+    assert list(response.json()) == [name]
+
+
+def test_a_page_is_a_whole_number_from_1_or_last_and_one_past_the_last_is_a_404(as_admin, episode):
+    assert s.ok(as_admin.get("/api/episodes/?page=1"))["count"] == 1
+    assert s.ok(as_admin.get("/api/episodes/?page=last"))["count"] == 1
+    assert as_admin.get("/api/episodes/?page=2").status_code == 404
