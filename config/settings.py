@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files from the app, in every mode
     "core.middleware.NoStore",  # every other answer: Cache-Control: no-store (patient data)
     "csp.middleware.CSPMiddleware",
+    "core.uploads.RefuseFiles",  # no page or endpoint takes a file: refused before it is read
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -152,6 +153,10 @@ AUTH_PASSWORD_VALIDATORS = [
 # Bodies of web forms and the API: Django answers a larger one with a 400.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
+# No page or endpoint takes a file (core/uploads.py): the one upload handler refuses a file part
+# at its headers, so no file is held in memory or spooled to disk.
+FILE_UPLOAD_HANDLERS = ["core.uploads.NoFiles"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = 0
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("PATHWAY_TIME_ZONE", "Europe/London")
@@ -232,12 +237,10 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",  # documents each GET's `query`
     "EXCEPTION_HANDLER": "core.api.exception_handler",
-    # JSON bodies are bounded in size and depth (core/parsers.py): a 400 in words, never a 500.
-    "DEFAULT_PARSER_CLASSES": [
-        "core.parsers.LimitedJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON in, as the contract says, and only JSON: bounded in size and depth
+    # (core/parsers.py), a 400 in words, never a 500; any other body is a 415 (core/uploads.py).
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.LimitedJSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",

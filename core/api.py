@@ -11,7 +11,7 @@ from django_fsm import TransitionNotAllowed
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authtoken.serializers import AuthTokenSerializer
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import UnsupportedMediaType, ValidationError
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView, set_rollback
@@ -24,6 +24,7 @@ from core.models import ApiToken
 from core.query import PAGE as PAGE  # re-exported: the lists declare it from here
 from core.query import query_check
 from core.roles import ROLES
+from core.uploads import JSON_ONLY
 
 log = logging.getLogger(__name__)
 UNAVAILABLE = (
@@ -38,6 +39,8 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         body = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         return Response(body, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, UnsupportedMediaType):
+        return Response({"detail": JSON_ONLY}, status=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE)
     if isinstance(exc, RequestDataTooBig):
         return Response({"detail": "The request body is larger than 1024 KB."}, status=400)
     if isinstance(exc, SuspiciousOperation):
