@@ -127,17 +127,23 @@ def desired_schedule(
     return list(slots.values())
 
 
-def _row(episode: Episode, move: Transition, slot: Slot) -> FollowUp:
+def followup_of(slot: Slot, **made) -> FollowUp:
+    """The follow-up row a slot of the schedule becomes (its place in the schedule, its
+    window), on discharge, on a correction and in the top-up; `made`: its episode and the move
+    that made it (`episode=`, `created_by=`, or their `_id`s)."""
     return FollowUp(
-        episode=episode,
+        **made,
         kind=slot.kind,
         anchor=slot.anchor,
         course_id=slot.course_id,
         offset_months=slot.offset.months,
         offset_days=slot.offset.days,
-        created_by=move,
         **window_fields(slot.due_on, slot.window_days),
     )
+
+
+def _row(episode: Episode, move: Transition, slot: Slot) -> FollowUp:
+    return followup_of(slot, episode=episode, created_by=move)
 
 
 def followups_schedule(*, episode: Episode, move: Transition) -> list[FollowUp]:

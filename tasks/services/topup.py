@@ -61,7 +61,7 @@ from tasks import windows
 from tasks.anchors import VKA_AGENTS, VKA_START, Anchor, rule_anchors
 from tasks.models import FollowUp, ScheduleRule, UnitSettings
 from tasks.schedule import parse, positions
-from tasks.services.schedule import Slot, window_fields
+from tasks.services.schedule import Slot, followup_of
 
 log = logging.getLogger(__name__)
 
@@ -322,15 +322,8 @@ def _top_up_batch(
                     lead=lead,
                 ):
                     rows.append(
-                        FollowUp(
-                            episode_id=episode_id,
-                            kind=slot.kind,
-                            anchor=slot.anchor,
-                            course_id=slot.course_id,
-                            offset_months=slot.offset.months,
-                            offset_days=slot.offset.days,
-                            created_by_id=facts.discharge_id,
-                            **window_fields(slot.due_on, slot.window_days),
+                        followup_of(
+                            slot, episode_id=episode_id, created_by_id=facts.discharge_id
                         )
                     )
         FollowUp.objects.bulk_create(rows)
