@@ -34,7 +34,6 @@ urlpatterns = [
     path("", include("core.urls")),
     path("", include("pathway.urls")),
     path("", include("tasks.urls")),
-    path("", include("patients.urls")),
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),

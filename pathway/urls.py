@@ -1,8 +1,8 @@
-"""Web pages of the pathway: the coordinator's worklist and the episode page."""
+"""Web pages of the pathway: the coordinator's worklist, the episode page, the patient search."""
 
 from django.urls import path
 
-from pathway.pages import courses, episode, handover, stents, summary, worklist
+from pathway.pages import courses, episode, handover, patients, stents, summary, worklist
 
 urlpatterns = [
     path("episodes/", worklist.worklist, name="worklist"),
@@ -20,5 +20,6 @@ urlpatterns = [
     ),
     path("episodes/new/", worklist.new_episode, name="new-episode"),
     path("patients/new/", worklist.new_patient, name="new-patient"),
+    path("patients/", patients.patient_search, name="patient-search"),
     path("stents/", stents.recall, name="stent-recall"),
 ]

@@ -1,4 +1,4 @@
-from django.db.models import Prefetch, Q, QuerySet, Value
+from django.db.models import Q, QuerySet, Value
 from django.db.models.lookups import Contains, StartsWith
 
 from core import roles
@@ -52,11 +52,3 @@ def patient_get(*, actor, patient_id: int) -> Patient:
         return Patient.objects.get(id=patient_id)
     except Patient.DoesNotExist:
         raise NotFound("No such patient.") from None
-
-
-def patient_search_with_episodes(*, actor, text: str) -> QuerySet[Patient]:
-    """patient_search, each patient with their episodes (newest first) to link to."""
-    episodes = Patient._meta.get_field("episodes").related_model.objects.order_by("-id")
-    return patient_search(actor=actor, text=text).prefetch_related(
-        Prefetch("episodes", queryset=episodes)
-    )

@@ -12,7 +12,6 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('pathway', '0002_history_append_only'),
-        ('tasks', '0004_kind_labels'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -305,7 +304,9 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('cause', models.CharField(choices=[('stenosis', 'Stenosis'), ('occlusion', 'Occlusion'), ('symptoms', 'Symptoms'), ('other', 'Other')], max_length=12)),
                 ('segments', models.JSONField(default=list)),
-                ('follow_up', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tasks.followup')),
+                # The duplex follow-up's id; its foreign key to the tasks app's table is that
+                # app's (tasks 0014): pathway's migrations depend on no tasks migration.
+                ('follow_up_id', models.BigIntegerField(blank=True, db_index=True, null=True)),
                 ('move', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='reintervention', to='pathway.transition')),
             ],
         ),

@@ -1,6 +1,8 @@
 """PostgreSQL refuses TRUNCATE of the move history and of every record's revisions, even from
 the tables' owner: the row triggers (0002, 0005, tasks 0006) refuse UPDATE and DELETE, but
 TRUNCATE fires no row trigger, and `TRUNCATE pathway_episode CASCADE` would empty the history.
+The tasks app's revision tables get the same trigger from its own migration (tasks 0014), so
+this app's migrations depend on none of that app's.
 
 One way through, for a deliberate act and never by accident: a transaction that first says
 `SET LOCAL pathway.allow_truncate = 'on'` (the test runner's flush does, tests/conftest.py).
@@ -35,8 +37,6 @@ CREATE TRIGGER pathway_historicalprocedurenote_refuses_truncate BEFORE TRUNCATE 
 CREATE TRIGGER pathway_historicaldischargeplan_refuses_truncate BEFORE TRUNCATE ON pathway_historicaldischargeplan FOR EACH STATEMENT EXECUTE FUNCTION history_refuses_truncate();
 CREATE TRIGGER pathway_historicalcomplication_refuses_truncate BEFORE TRUNCATE ON pathway_historicalcomplication FOR EACH STATEMENT EXECUTE FUNCTION history_refuses_truncate();
 CREATE TRIGGER pathway_historicalpostopcheck_refuses_truncate BEFORE TRUNCATE ON pathway_historicalpostopcheck FOR EACH STATEMENT EXECUTE FUNCTION history_refuses_truncate();
-CREATE TRIGGER tasks_historicalfollowup_refuses_truncate BEFORE TRUNCATE ON tasks_historicalfollowup FOR EACH STATEMENT EXECUTE FUNCTION history_refuses_truncate();
-CREATE TRIGGER tasks_historicalvisit_refuses_truncate BEFORE TRUNCATE ON tasks_historicalvisit FOR EACH STATEMENT EXECUTE FUNCTION history_refuses_truncate();
 """
 
 BACKWARDS = """
@@ -49,8 +49,6 @@ DROP TRIGGER IF EXISTS pathway_historicalprocedurenote_refuses_truncate ON pathw
 DROP TRIGGER IF EXISTS pathway_historicaldischargeplan_refuses_truncate ON pathway_historicaldischargeplan;
 DROP TRIGGER IF EXISTS pathway_historicalcomplication_refuses_truncate ON pathway_historicalcomplication;
 DROP TRIGGER IF EXISTS pathway_historicalpostopcheck_refuses_truncate ON pathway_historicalpostopcheck;
-DROP TRIGGER IF EXISTS tasks_historicalfollowup_refuses_truncate ON tasks_historicalfollowup;
-DROP TRIGGER IF EXISTS tasks_historicalvisit_refuses_truncate ON tasks_historicalvisit;
 DROP FUNCTION IF EXISTS history_refuses_truncate();
 """
 
@@ -68,6 +66,5 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("pathway", "0008_transition_stays_index"),
-        ("tasks", "0006_revisions_append_only"),
     ]
     operations = [migrations.RunPython(forwards, backwards)]

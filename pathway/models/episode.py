@@ -5,13 +5,15 @@ writes the history row in one transaction. `custom` on each transition says what
 must ask for.
 """
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
-from pathway import rules
+from pathway import hooks, rules
 from pathway.codes import ACTIVE, TERMINAL, ReinterventionCause, State
 from pathway.rules import guard
 from patients.models import Patient
@@ -94,29 +96,28 @@ class Episode(FSMModelMixin, models.Model):
         """The referral date: the effective date of the opening."""
         return self.history.get(name="open").effective_on
 
+    # What the rules read of the rows the tasks app keeps: facts from the readers it registers
+    # (pathway/hooks.py), so this app reads none of its tables.
     def follow_ups_owed(self, *, today) -> int:
-        """How many follow-ups are due or overdue (rows of the tasks app, read through their
-        reverse relation so this module never imports it)."""
-        return self.follow_ups.owed(today=today).count()
+        """How many follow-ups are due or overdue."""
+        return hooks.read("follow_ups_owed", episode_ids=[self.id], today=today)[self.id]
 
-    def urgent_result_alerts(self) -> list:
-        """Its unresolved urgent-result alerts (tasks rows, through the reverse relation)."""
-        from pathway.models.surveillance import urgent_result_alerts
-
-        return urgent_result_alerts([self.id])[self.id]
+    def urgent_findings(self) -> list:
+        """Its unresolved urgent-result alerts, as `hooks.UrgentFinding`s, oldest first."""
+        return hooks.read("urgent_findings", episode_ids=[self.id])[self.id]
 
     def latest_duplex_failures(self):
         """The latest duplex's day and the stented segments it shows failing, or None."""
-        from pathway.models.surveillance import latest_duplex_failures
-
-        return latest_duplex_failures([self.id])[self.id]
+        return hooks.read("duplex_failures", episode_ids=[self.id])[self.id]
 
     def inr_readings(self) -> list:
-        """Its INR readings taken on a VKA, (day, INR) in the order done (tasks rows, through
-        the reverse relations)."""
-        from pathway.models.readings import inr_readings
-
-        return inr_readings([self.id])[self.id]
+        """Its INR readings taken on a VKA (those carrying a target range), (day, INR) in the
+        order done."""
+        return sorted(
+            (r.performed_on, Decimal(r.result["inr"]))
+            for r in hooks.read("inr_results", episode_ids=[self.id])[self.id]
+            if (r.result or {}).get("target") and (r.result or {}).get("inr")
+        )
 
     # --- the state machine (pathway.md section 2) ----------------------------------------
     @transition(
@@ -301,12 +302,11 @@ class Reintervention(models.Model):
     move = models.OneToOneField(Transition, on_delete=models.PROTECT, related_name="reintervention")
     cause = models.CharField(max_length=12, choices=ReinterventionCause.choices)
     segments = models.JSONField(default=list)
-    follow_up = models.ForeignKey(
-        "tasks.FollowUp", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    visit = models.ForeignKey(
-        "tasks.Visit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    # The duplex that showed it: a follow-up's or a visit's id. Those rows are the tasks app's;
+    # its migration 0014 holds these columns to them with foreign keys, so the database refuses
+    # an id of no row while the pathway names none of that app's tables.
+    follow_up_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    visit_id = models.BigIntegerField(null=True, blank=True, db_index=True)
 
     def __str__(self) -> str:
         return f"re-intervention for {self.cause}"

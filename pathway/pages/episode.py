@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core import roles
 from core.errors import Conflict, InvalidInput, MoveRefused
 from core.web import page_for
-from pathway import labels, machine, services
+from pathway import hooks, labels, machine, services
 from pathway.codes import TERMINAL, State
 from pathway.forms.records import RECORD_FORMS, AssignForm, MoveForm, state_code
 from pathway.labels import STAGES
@@ -137,8 +137,7 @@ def _context(request, episode_id: int, bound: dict | None = None) -> dict:
                           for segment in s.segments})  # fmt: skip
         duplexes = []
         if episode.state == State.SURVEILLANCE:
-            done = episode.follow_ups.filter(kind="duplex", completed_at__isnull=False)
-            duplexes = [(f.id, f"Duplex of {f.performed_on or f.due_on}") for f in done]
+            duplexes = hooks.read("completed_duplexes", episode_id=episode.id)
         for mv in view.transitions:
             if not mv.permitted:
                 continue

@@ -271,27 +271,17 @@ def discharge_plan_recorded(episode) -> Unmet | None:
 def _unseen_urgent_findings(episode) -> list[str]:
     """What each urgent finding of the episode that nobody has acknowledged found, in words: a
     finding (a follow-up's, a visit's or a post-op check's) is seen once any of its alerts is
-    acknowledged; resolved ones (by an exit since corrected) are moot."""
+    acknowledged; resolved ones (by an exit since corrected) are moot. The facts come from the
+    tasks app's reader (pathway/hooks.py), the episode's or the prefetched ones."""
     findings: dict[tuple, list] = {}
-    for alert in episode.urgent_result_alerts():
-        key = (alert.follow_up_id, alert.visit_id, alert.postop_check_id)
-        findings.setdefault(key, []).append(alert)
+    for alert in episode.urgent_findings():
+        findings.setdefault(alert.finding, []).append(alert)
     unseen = []
     for same in findings.values():
-        if any(a.acknowledged_at for a in same):
+        if any(a.acknowledged for a in same):
             continue
         alert = same[0]
-        text = (alert.finding or {}).get("text")
-        if alert.follow_up_id:
-            fu = alert.follow_up
-            source = f"{fu.get_kind_display()} of {fu.performed_on or fu.due_on}"
-        elif alert.visit_id:
-            visit = alert.visit
-            source = f"{visit.get_kind_display()} of {visit.performed_on}, unscheduled"
-        else:
-            at = timezone.localtime(alert.postop_check.at)
-            source = f"Post-op check at {at:%Y-%m-%d %H:%M}"
-        unseen.append(f"{text} ({source})" if text else source)
+        unseen.append(f"{alert.text} ({alert.source})" if alert.text else alert.source)
     return unseen
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from core import roles
 from core.errors import InvalidInput, NotFound
 from core.revisions import facts_of
-from pathway import machine, outcomes, rules
+from pathway import hooks, machine, outcomes, rules
 from pathway.codes import State
 from pathway.models import Episode, Transition
 from pathway.rules import Unmet
@@ -226,16 +226,11 @@ def episode_ttr(plan) -> float | None:
     outcomes.vka_readings, as for the kept outcome row the dashboard reads. None with fewer than
     two of them (a patient never on a VKA has none; one switched to a DOAC keeps the VKA
     period's). `plan`: the episode's discharge plan, or None (not discharged: no INR reading
-    yet); one query (a UNION ALL over follow-ups and visits)."""
+    yet); one query (the tasks app's reader: a UNION ALL over follow-ups and visits)."""
     if plan is None:
         return None
-    episode = plan.episode  # cached by select_related("discharge_plan")
-    fields = ("performed_on", "result")
-    follow_ups = episode.follow_ups.filter(
-        kind="inr_check", performed_on__isnull=False, cancelled_at__isnull=True
-    ).values_list(*fields)
-    visits = episode.visits.filter(kind="inr_check").values_list(*fields)
-    ttr = outcomes.vka_ttr(follow_ups.order_by().union(visits.order_by(), all=True))
+    results = hooks.read("inr_results", episode_ids=[plan.episode_id])[plan.episode_id]
+    ttr = outcomes.vka_ttr([(r.performed_on, r.result) for r in results])
     return None if ttr is None else round(ttr, 1)
 
 
@@ -259,11 +254,12 @@ class Revision:
 
 
 def _revised_models() -> list:
-    """Every record kept with revisions that belongs to an episode, whichever app holds it."""
+    """Every record kept with revisions that belongs to an episode: the pathway's own, and those
+    the apps above it list (hooks.keep_revisions_of)."""
     return [
-        m for m in apps.get_models()
+        m for m in apps.get_app_config("pathway").get_models()
         if getattr(m, "revision_name", None) and hasattr(m, "history")
-    ]  # fmt: skip
+    ] + hooks.revised_records  # fmt: skip
 
 
 def episode_revisions(*, actor, episode_id: int) -> list[Revision]:

@@ -2,7 +2,7 @@
 readings, the INR checks and reviews still open, bridging, and the handover to the
 anticoagulation clinic or GP built from them. Each read costs a fixed number of queries whatever
 the number of courses, readings and follow-ups. Follow-ups and visits are rows of the tasks app,
-read through their reverse relations so this module never imports it."""
+whose facts its readers hand over (pathway/hooks.py), so this module reads none of its tables."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from core.errors import NotFound
-from pathway import labels, outcomes, rules
+from pathway import hooks, labels, outcomes, rules
 from pathway.codes import CourseClass
 from pathway.models import AnticoagulationCourse, Episode
 from pathway.rules import Unmet
@@ -59,29 +59,23 @@ class InrReading:
         return low <= value <= high
 
 
-def _reading(source: str, row_id: int, performed_on, result) -> InrReading:
-    result = result or {}
+def _reading(found: hooks.InrResult) -> InrReading:
+    result = found.result or {}
     target = result.get("target")
     inr = result.get("inr")
     return InrReading(
-        performed_on=performed_on,
+        performed_on=found.performed_on,
         inr=None if inr is None else str(inr),
         target=tuple(str(v) for v in target) if target else None,
-        source=source,
-        source_id=row_id,
+        source=found.source,
+        source_id=found.id,
     )
 
 
 def _readings(episode: Episode) -> list[InrReading]:
     """Every INR of the episode, oldest first: performed, uncancelled INR checks and INR
-    visits (two queries)."""
-    fields = ("id", "performed_on", "result")
-    checks = episode.follow_ups.filter(
-        kind=INR_CHECK, performed_on__isnull=False, cancelled_at__isnull=True
-    ).values_list(*fields)
-    visits = episode.visits.filter(kind=INR_CHECK).values_list(*fields)
-    rows = [_reading("follow_up", *row) for row in checks]
-    rows += [_reading("visit", *row) for row in visits]
+    visits (one query, the tasks app's reader)."""
+    rows = [_reading(r) for r in hooks.read("inr_results", episode_ids=[episode.id])[episode.id]]
     return sorted(rows, key=lambda r: (r.performed_on, r.source, r.source_id))
 
 
@@ -221,7 +215,7 @@ def _journey(episode: Episode) -> Journey:
 
 
 def episode_journey(*, actor, episode_id: int) -> Journey:
-    """The episode's courses and INR readings, for its page's journey section (4 queries)."""
+    """The episode's courses and INR readings, for its page's journey section (3 queries)."""
     return _journey(_episode(actor, episode_id))
 
 
@@ -268,9 +262,7 @@ def episode_handover(*, actor, episode_id: int) -> Handover:
     episode = _episode(actor, episode_id)
     (seen,) = prefetched([episode])  # the rules read these relations once
     journey = _journey(episode)
-    owed = list(
-        episode.follow_ups.open().filter(kind__in=(INR_CHECK, REVIEW)).order_by("due_on", "id")
-    )
+    owed, _ = hooks.read("open_follow_ups", episode_id=episode.id, kinds=(INR_CHECK, REVIEW))
     discharge = seen.standing_move("discharge")  # the latest that stands
     discharger = None
     if discharge is not None:

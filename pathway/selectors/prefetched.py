@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import operator
 
-from django.db.models import Count, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
+from pathway import hooks
 from pathway.codes import State
-from pathway.models import Episode, surveillance
+from pathway.models import Episode
 
 # `courses`: the anticoagulated guard reads them (pathway.md section 7).
 PREFETCH = ("mdt_decisions", "imaging_studies", "procedure_notes", "history", "courses")
@@ -127,7 +128,7 @@ class Prefetched:
     def follow_ups_owed(self, *, today) -> int:
         return self._owed
 
-    def urgent_result_alerts(self) -> list:
+    def urgent_findings(self) -> list:
         return self._urgent
 
     def latest_duplex_failures(self):
@@ -135,17 +136,11 @@ class Prefetched:
 
 
 def owed_counts(episodes: list[Episode]) -> dict[int, int]:
+    """The follow-ups owed by each episode in surveillance (the tasks app's reader)."""
     ids = [e.id for e in episodes if e.state == State.SURVEILLANCE]
     if not ids:
         return {}
-    follow_ups = Episode._meta.get_field("follow_ups").related_model.objects
-    rows = (
-        follow_ups.owed(today=timezone.localdate())
-        .filter(episode_id__in=ids)
-        .values("episode_id")
-        .annotate(n=Count("id"))
-    )
-    return {r["episode_id"]: r["n"] for r in rows}
+    return hooks.read("follow_ups_owed", episode_ids=ids, today=timezone.localdate())
 
 
 def prefetched(episodes: list[Episode], *, journey: bool = False) -> list[Prefetched]:
@@ -157,8 +152,8 @@ def prefetched(episodes: list[Episode], *, journey: bool = False) -> list[Prefet
     prefetch_related_objects(episodes, *PREFETCH, *(JOURNEY if journey else ()))
     owed = owed_counts(episodes)
     watched = [e.id for e in episodes if e.state == State.SURVEILLANCE]
-    urgent = surveillance.urgent_result_alerts(watched) if watched else {}
-    failures = surveillance.latest_duplex_failures(watched) if watched else {}
+    urgent = hooks.read("urgent_findings", episode_ids=watched) if watched else {}
+    failures = hooks.read("duplex_failures", episode_ids=watched) if watched else {}
     return [
         Prefetched(e, owed.get(e.id, 0), urgent.get(e.id, ()), failures.get(e.id))
         for e in episodes

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.db.models import prefetch_related_objects
 
-from pathway import labels
+from pathway import hooks, labels
 from pathway.codes import CourseClass, Segment
 from pathway.models import AnticoagulationCourse
 from pathway.selectors.journey import Contact, _contact, _episode, _journey
@@ -149,10 +149,8 @@ def episode_patient_summary(*, actor, episode_id: int) -> PatientSummary:
         for c in journey.current
     ]
     medicines.sort(key=lambda m: m.bridging)  # the long-term one first
-    owed = list(episode.follow_ups.open().order_by("due_on", "id")[: APPOINTMENTS_SHOWN + 1])
-    more = 0
-    if len(owed) > APPOINTMENTS_SHOWN:
-        more = episode.follow_ups.open().count() - APPOINTMENTS_SHOWN
+    owed, total = hooks.read("open_follow_ups", episode_id=episode.id, limit=APPOINTMENTS_SHOWN)
+    more = max(total - APPOINTMENTS_SHOWN, 0)
     contact, role = _contact(episode.assigned_coordinator), "coordinator"
     if contact is None and discharge is not None:
         user = get_user_model().objects.filter(id=discharge.actor_id).first()
@@ -178,7 +176,7 @@ def episode_patient_summary(*, actor, episode_id: int) -> PatientSummary:
             Appointment(APPOINTMENT_WORDS.get(f.kind, labels.sentence(labels.code(f.kind))),
                         f.due_on, f.window_opens_on, f.window_closes_on,
                         overdue=f.window_closes_on < journey.today)
-            for f in owed[:APPOINTMENTS_SHOWN]
+            for f in owed
         ],  # fmt: skip
         more_appointments=more,
         contact=contact,

@@ -1,18 +1,17 @@
 """The episode's timeline, oldest first: its moves, every revision of its records (who, when,
 why, what changed), its follow-ups (due dates and status), their results, unscheduled visits
 and alerts. A fixed number of queries whatever the number of rows: the history, one per kind of
-record (episode_revisions), and the follow-ups, visits and alerts read through the episode's
-reverse relations, so pathway never imports the tasks app."""
+record (episode_revisions), and the follow-ups, visits and alerts, whose entries the tasks app's
+reader makes (pathway/hooks.py), so pathway reads none of its tables."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Q
 from django.utils import timezone
 
-from pathway import labels, wording
+from pathway import hooks, labels, wording
 from pathway.selectors.episodes import episode_get, episode_revisions
 
 
@@ -39,24 +38,7 @@ class Entry:
     window: tuple[dt.date, dt.date] | None = None  # a follow-up's window
 
 
-def _segment_results(episode) -> dict[tuple[str, int], list[dict]]:
-    """The duplex segment results of the episode's follow-ups and visits, in one query (there
-    may be none: a prefetch would cost nothing then and one query later, and the page's count
-    would grow), keyed by ("follow_up", id) or ("visit", id)."""
-    follow_up = type(episode)._meta.get_field("follow_ups").related_model
-    model = follow_up._meta.get_field("segments").related_model
-    rows = model.objects.filter(
-        Q(follow_up__episode_id=episode.id) | Q(visit__episode_id=episode.id)
-    ).order_by("id").values("follow_up_id", "visit_id", "segment", "result")
-    found: dict[tuple[str, int], list[dict]] = {}
-    for row in rows:
-        key = ("follow_up", row["follow_up_id"]) if row["follow_up_id"] else (
-            "visit", row["visit_id"])  # fmt: skip
-        found.setdefault(key, []).append(row)
-    return found
-
-
-def _start_of(day: dt.date) -> dt.datetime:
+def start_of(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time()))
 
 
@@ -136,37 +118,6 @@ def episode_timeline(*, actor, episode_id: int) -> list[Entry]:
             at=rev.at, kind="revision", title=f"{labels.record(rev.record)} {what}",
             who=rev.actor or "", reason=rev.reason, changes=_changes(rev.before, rev.after),
         ))  # fmt: skip
-    today = timezone.localdate()
-    segments = _segment_results(episode)
-    for fu in episode.follow_ups.all().order_by("due_on", "id"):
-        status = fu.status_on(today)
-        entries.append(Entry(
-            at=_start_of(fu.due_on), kind="follow_up", on=fu.due_on, status=status,
-            title=f"{labels.sentence(labels.code(fu.kind))} due {fu.due_on.isoformat()}",
-            detail=f"window {fu.window_opens_on.isoformat()} to {fu.window_closes_on.isoformat()}",
-            reason=fu.cancel_reason, what=wording.kind(fu.kind),
-            window=(fu.window_opens_on, fu.window_closes_on),
-        ))  # fmt: skip
-        if fu.completed_at:
-            entries.append(Entry(
-                at=fu.completed_at, kind="result", on=fu.performed_on,
-                title=f"{wording.kind(fu.kind)} result", what=wording.kind(fu.kind),
-                detail=wording.result(fu.kind, fu.result, segments.get(("follow_up", fu.id))),
-            ))  # fmt: skip
-    for visit in episode.visits.all().select_related("recorded_by").order_by("id"):
-        entries.append(Entry(
-            at=visit.recorded_at, kind="visit", on=visit.performed_on,
-            title=f"Unscheduled {labels.code(visit.kind)} visit",
-            who=visit.recorded_by.username, what=wording.kind(visit.kind),
-            detail=wording.result(visit.kind, visit.result, segments.get(("visit", visit.id))),
-            late_reason=visit.late_reason,
-        ))  # fmt: skip
-    for alert in episode.alerts.all().select_related("recipient").order_by("id"):
-        state = "resolved" if alert.resolved_at else (
-            "acknowledged" if alert.acknowledged_at else "open")  # fmt: skip
-        entries.append(Entry(
-            at=alert.created_at, kind="alert", status=state,
-            title=f"Alert: {labels.code(alert.kind)}", who=alert.recipient.username,
-        ))  # fmt: skip
+    entries += hooks.read("timeline", episode_id=episode.id)
     entries.sort(key=lambda e: e.at)
     return entries

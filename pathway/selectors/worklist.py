@@ -25,7 +25,7 @@ from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, W
 from django.utils import timezone
 
 from core import roles
-from pathway import machine
+from pathway import hooks, machine
 from pathway.codes import ACTIVE, TERMINAL, State
 from pathway.labels import STAGES
 from pathway.models import Episode
@@ -144,24 +144,17 @@ class Worklist:
         return [(s, n) for s, n in self.counts.items() if n]
 
 
-def _model(relation: str):
-    return Episode._meta.get_field(relation).related_model
-
-
 def _needs(today: dt.date) -> Case:
     """Each episode's `Need`, in the database: membership of small sets (the open alerts, the
-    follow-ups owed), each a subquery the planner hashes once."""
-    alerts = _model("alerts").objects.filter(resolved_at__isnull=True)
-    urgent = alerts.filter(kind="urgent_result", escalates__isnull=True,
-                           acknowledged_at__isnull=True).values("episode_id")  # fmt: skip
-    stalled = alerts.filter(kind="stalled").values("episode_id")
-    owed = _model("follow_ups").objects.owed(today=today)
-    overdue = owed.filter(window_closes_on__lt=today).values("episode_id")
+    follow-ups owed: subqueries the tasks app's reader hands over), each a subquery the planner
+    hashes once."""
+    sets = hooks.read("needs", today=today)
+    urgent, stalled, overdue, owed = (sets[k] for k in ("urgent", "stalled", "overdue", "owed"))
     return Case(
         When(id__in=urgent, then=Value(Need.URGENT)),
         When(id__in=stalled, then=Value(Need.STALLED)),
         When(id__in=overdue, then=Value(Need.OVERDUE)),
-        When(id__in=owed.values("episode_id"), then=Value(Need.DUE)),
+        When(id__in=owed, then=Value(Need.DUE)),
         When(state__in=WORK_UP, then=Value(Need.WORK_UP)),
         default=Value(Need.REST),
         output_field=IntegerField(),

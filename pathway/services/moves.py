@@ -82,16 +82,13 @@ def _check_reintervention_facts(episode: Episode, details: dict) -> None:
             {"reintervention": f"These segments were not stented: {', '.join(unknown)}."}
         )
     follow_up, visit = details.get("follow_up"), details.get("visit")
-    if (
-        follow_up is not None
-        and not episode.follow_ups.filter(
-            id=follow_up, kind="duplex", completed_at__isnull=False
-        ).exists()
+    if follow_up is not None and not hooks.read(
+        "is_duplex", episode_id=episode.id, follow_up=follow_up
     ):
         raise InvalidInput(
             {"reintervention": "The follow-up named is not a completed duplex of this episode."}
         )
-    if visit is not None and not episode.visits.filter(id=visit, kind="duplex").exists():
+    if visit is not None and not hooks.read("is_duplex", episode_id=episode.id, visit=visit):
         raise InvalidInput(
             {"reintervention": "The visit named is not a duplex visit of this episode."}
         )

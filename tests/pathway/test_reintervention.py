@@ -82,7 +82,9 @@ def test_a_reintervention_for_symptoms_is_kept_coded_with_its_move(coordinator, 
         "Leg swollen.",
         coordinator,
     )
-    assert (kept.cause, kept.segments, kept.follow_up, kept.visit) == ("symptoms", [], None, None)
+    assert (kept.cause, kept.segments, kept.follow_up_id, kept.visit_id) == (
+        "symptoms", [], None, None
+    )
 
 
 def test_a_reintervention_for_occlusion_names_the_completed_duplex_that_showed_it(

@@ -1,5 +1,7 @@
-"""The patient search page, for every role: a nurse finds a patient who is not in her inbox.
-Thin: parse, call the one search (patients.selectors.patient_search, the API's too), render."""
+"""The patient search page, for every role: a nurse finds a patient who is not in her inbox,
+with each patient's episodes to open. Thin: parse, call the one search (patients.selectors'
+patient_search, the API's too, with the episodes: pathway.selectors.patients), render. The
+pathway's, not the patients app's: it lists episodes, and that app knows none."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from django.views.decorators.http import require_GET
 from core import roles
 from core.web import page_for
 from pathway import labels
+from pathway.selectors.patients import patient_search_with_episodes
 from patients import selectors
 
 PER_PAGE = 25
@@ -28,13 +31,13 @@ def patient_search(request):
         if problem := selectors.search_problem(text):
             context["problem"], status = problem, 400
         else:
-            found = selectors.patient_search_with_episodes(actor=request.user, text=text)
+            found = patient_search_with_episodes(actor=request.user, text=text)
             page = Paginator(found, PER_PAGE).get_page(request.GET.get("page"))
             for patient in page.object_list:
                 patient.episode_rows = [
                     (episode, labels.state(episode.state)) for episode in patient.episodes.all()
                 ]
             context["page"] = page
-    response = render(request, "patients/search.html", context, status=status)
+    response = render(request, "pathway/patient_search.html", context, status=status)
     add_never_cache_headers(response)  # patient data: never kept by a browser or a proxy
     return response
