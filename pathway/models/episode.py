@@ -5,9 +5,13 @@ writes the history row in one transaction. `custom` on each transition says what
 must ask for.
 """
 
+import datetime as dt
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
@@ -15,6 +19,10 @@ from pathway import rules
 from pathway.codes import ACTIVE, TERMINAL, ReinterventionCause, State
 from pathway.rules import guard
 from patients.models import Patient
+
+if TYPE_CHECKING:
+    from pathway.models.procedure import ProcedureNote
+    from pathway.models.surveillance import Failures
 
 REASON = {"reason_required": True}
 
@@ -61,14 +69,14 @@ class Episode(FSMModelMixin, models.Model):
         return f"Episode {self.pk}"
 
     # --- derived facts read by rules -----------------------------------------------------
-    def effective_history(self):
+    def effective_history(self) -> "QuerySet[Transition]":
         """Moves that stand: not corrections, and not undone by one."""
         return self.history.filter(corrects__isnull=True, corrected_by__isnull=True)
 
-    def last_move_into(self, state: str):
+    def last_move_into(self, state: str) -> "Transition | None":
         return self.effective_history().filter(target=state).order_by("-id").first()
 
-    def standing_move(self, name: str, *, since=None):
+    def standing_move(self, name: str, *, since: "Transition | None" = None) -> "Transition | None":
         """The latest standing move `name` (made after the move `since`, when given): the move
         that relies on the records it checked."""
         moves = self.effective_history().filter(name=name)
@@ -76,25 +84,25 @@ class Episode(FSMModelMixin, models.Model):
             moves = moves.filter(id__gt=since.id)
         return moves.order_by("-id").first()
 
-    def latest_standing_move(self):
+    def latest_standing_move(self) -> "Transition | None":
         """The latest move that stands (the opening at the earliest): the one the next move
         follows, so a corrected move never bounds the next one's date."""
         return self.effective_history().order_by("-id").first()
 
-    def last_correctable_move(self):
+    def last_correctable_move(self) -> "Transition | None":
         return self.effective_history().exclude(name="open").order_by("-id").first()
 
-    def current_reintervention(self):
+    def current_reintervention(self) -> "Transition | None":
         return self.effective_history().filter(name="reintervene").order_by("-id").first()
 
-    def current_procedure_note(self):
+    def current_procedure_note(self) -> "ProcedureNote | None":
         return self.procedure_notes.filter(reintervention=self.current_reintervention()).first()
 
-    def opened_on(self):
+    def opened_on(self) -> dt.date:
         """The referral date: the effective date of the opening."""
         return self.history.get(name="open").effective_on
 
-    def follow_ups_owed(self, *, today) -> int:
+    def follow_ups_owed(self, *, today: dt.date) -> int:
         """How many follow-ups are due or overdue (rows of the tasks app, read through their
         reverse relation so this module never imports it)."""
         return self.follow_ups.owed(today=today).count()
@@ -105,13 +113,13 @@ class Episode(FSMModelMixin, models.Model):
 
         return urgent_result_alerts([self.id])[self.id]
 
-    def latest_duplex_failures(self):
+    def latest_duplex_failures(self) -> "Failures | None":
         """The latest duplex's day and the stented segments it shows failing, or None."""
         from pathway.models.surveillance import latest_duplex_failures
 
         return latest_duplex_failures([self.id])[self.id]
 
-    def inr_readings(self) -> list:
+    def inr_readings(self) -> "list[tuple[dt.date, Decimal]]":
         """Its INR readings taken on a VKA, (day, INR) in the order done (tasks rows, through
         the reverse relations)."""
         from pathway.models.readings import inr_readings
