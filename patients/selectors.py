@@ -56,7 +56,7 @@ def patient_get(*, actor, patient_id: int) -> Patient:
 
 def patient_search_with_episodes(*, actor, text: str) -> QuerySet[Patient]:
     """patient_search, each patient with their episodes (newest first) to link to."""
-    episodes = Patient._meta.get_field("episodes").related_model.objects.order_by("-id")
+    episodes = Patient._meta.get_field("episodes").related_model._default_manager.order_by("-id")
     return patient_search(actor=actor, text=text).prefetch_related(
         Prefetch("episodes", queryset=episodes)
     )

@@ -44,7 +44,7 @@ class Episode(FSMModelMixin, models.Model):
     # Transient: the reason given with the move being attempted, read by surveillance_finished,
     # and its effective date, read by the rules measured on the move's day (thrombus_age).
     pending_reason: str | None = None
-    pending_effective_on = None
+    pending_effective_on: dt.date | None = None
 
     class Meta:
         ordering = ["-id"]
@@ -261,6 +261,8 @@ class AppendOnlyQuerySet(models.QuerySet):
 class Transition(models.Model):
     """One move of an episode: who, when recorded, when effective, from, to and why.
     Append-only; in PostgreSQL a trigger rejects UPDATE and DELETE as well."""
+
+    _undone: bool  # transient: the episode page marks the moves a correction undid
 
     episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="history")
     name = models.CharField(max_length=40)

@@ -8,6 +8,8 @@ worklist and the episode view read them for every episode in surveillance they s
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any, cast
 
 from django.db.models import Exists, OuterRef, Q, Subquery
 
@@ -31,7 +33,7 @@ def urgent_result_alerts(episode_ids) -> dict[int, list]:
         escalates__isnull=True,
         resolved_at__isnull=True,
     )
-    found = {episode_id: [] for episode_id in episode_ids}
+    found: dict[int, list] = {episode_id: [] for episode_id in episode_ids}
     for alert in alerts.select_related("follow_up", "visit", "postop_check").order_by("id"):
         found[alert.episode_id].append(alert)
     return found
@@ -61,7 +63,7 @@ def latest_duplex_failures(episode_ids) -> dict[int, Failures | None]:
         **_latest(duplex_follow_ups, "completed_at"), **_latest(duplex_visits, "recorded_at")
     )
     latest: dict[int, tuple] = {}
-    for row in picks.values():
+    for row in cast("Iterable[Mapping[str, Any]]", picks.values()):  # annotations, read by name
         done = [
             (row[f"{prefix}_on"], row[f"{prefix}_time"], source, row[f"{prefix}_id"])
             for prefix, source in (("completed_at", "follow_up"), ("recorded_at", "visit"))
@@ -89,5 +91,5 @@ def latest_duplex_failures(episode_ids) -> dict[int, Failures | None]:
         "follow_up_id", "visit_id", "segment", "result"
     ):
         key = ("follow_up", follow_up_id) if follow_up_id else ("visit", visit_id)
-        found[by_source[key]][1].append((segment, result))
+        found[by_source[key]][1].append((segment, result))  # type: ignore[index]  # set above
     return found
