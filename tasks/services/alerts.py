@@ -36,6 +36,7 @@ class Silenced(TypedDict):
 
     silent: bool
 
+
 log = logging.getLogger(__name__)
 
 
