@@ -33,6 +33,7 @@ test: export DATABASE_URL = $(TEST_DATABASE_URL)
 test: export REDIS_URL = $(TEST_REDIS_URL)
 test: export TEST_AS_APP_ROLE := $(TEST_AS_APP_ROLE)
 test: install lint browser
+	$(VENV)/bin/mypy
 	$(PY) manage.py check --fail-level WARNING
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null

@@ -74,7 +74,7 @@ class Capture:
     """The statements one move sends, with their parameters. execute_wrapper sees the
     savepoints too; BEGIN and COMMIT go through the driver, so the replay adds them."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.statements: list[tuple[str, tuple]] = []
 
     def __call__(self, execute, sql, params, many, context):
@@ -101,7 +101,7 @@ def capture(first: int, second: int) -> dict[str, list]:
     for episode_id in (first, second):  # warm-up: the loop once round
         state = _states([episode_id])[episode_id]
         move(actor, episode_id, move(actor, episode_id, state))
-    captured = {}
+    captured: dict[str, list] = {}
     for episode_id in (first, second):
         state = _states([episode_id])[episode_id]
         for _ in range(2):
@@ -113,7 +113,7 @@ def capture(first: int, second: int) -> dict[str, list]:
     templates = {}
     for name, (one, two) in captured.items():
         assert len(one) == len(two), name
-        steps = [("BEGIN", [], [], [])]
+        steps: list[tuple[str, list, list, list]] = [("BEGIN", [], [], [])]
         for (sql, a), (_, b) in zip(one, two, strict=True):
             pairs = enumerate(zip(a, b, strict=True))
             ids = [j for j, pair in pairs if pair == (first, second)]
@@ -226,7 +226,9 @@ def pgbench(url: str, counts: list[int], seconds: int, scale: int = 10) -> dict[
             ["pgbench", "-N", "-c", str(n), "-j", str(n), "-T", str(seconds), *conn,
              cfg["NAME"]], check=True, capture_output=True, text=True,
         ).stdout  # fmt: skip
-        tps[n] = float(re.search(r"tps = ([\d.]+)", out).group(1))
+        found = re.search(r"tps = ([\d.]+)", out)
+        assert found is not None, out  # pgbench reports its tps
+        tps[n] = float(found.group(1))
     return tps
 
 

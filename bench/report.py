@@ -27,7 +27,9 @@ def machine(url: str) -> dict:
     kib = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
                if line.startswith("MemTotal"))  # fmt: skip
     with psycopg.connect(url) as conn:
-        pg = conn.execute("SHOW server_version").fetchone()[0]
+        row = conn.execute("SHOW server_version").fetchone()
+        assert row is not None  # SHOW answers one row
+        pg = row[0]
     return {"CPU": cpu, "cores": str(os.cpu_count()), "memory": f"{kib / 1024 / 1024:.1f} GiB",
             "PostgreSQL": pg, "Python": platform.python_version()}  # fmt: skip
 

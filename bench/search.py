@@ -13,7 +13,9 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pathway_bench_search")
@@ -101,7 +103,11 @@ def main() -> None:
     for name, text in SEARCHES.items():
         matches = patient_search(actor=person, text=text).count()
         figures = []
-        for measure, target in ((selector_ms, person), (api_ms, client)):
+        measures: list[tuple[Callable[[Any, str], float], Any]] = [
+            (selector_ms, person),
+            (api_ms, client),
+        ]
+        for measure, target in measures:
             for _ in range(3):
                 measure(target, text)
             samples = sorted(measure(target, text) for _ in range(REQUESTS))

@@ -14,7 +14,7 @@ def bounds(model: type[models.Model], name: str) -> dict[str, Any]:
     field has one, as DRF's and Django's number fields take them: the tightest of its
     validators (a positive integer field's floor, 0, included)."""
     lows, highs = [], []
-    for validator in model._meta.get_field(name).validators:
+    for validator in model._meta.get_field(name).validators:  # type: ignore[union-attr]  # a number field
         if isinstance(validator, MinValueValidator):
             lows.append(validator.limit_value)
         elif isinstance(validator, MaxValueValidator):

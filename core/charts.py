@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import io
 import re
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
+
 matplotlib.use("Agg")
 
-STYLE = {
+STYLE: dict[RcKeyType, Any] = {
     "svg.fonttype": "none",  # text stays text: smaller, and selectable
     "svg.hashsalt": None,  # ids unique to each chart, several on a page
     "font.size": 9,

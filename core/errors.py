@@ -1,6 +1,8 @@
 """Domain errors. Services raise them; the API turns each into its status code with the
 reason in words. Messages never carry patient details, only field and rule names."""
 
+from collections.abc import Mapping
+
 
 class DomainError(Exception):
     status = 400
@@ -16,7 +18,7 @@ class DomainError(Exception):
 class InvalidInput(DomainError):
     """Bad values, by field name: answered with 400."""
 
-    def __init__(self, errors: dict[str, str | list[str]]):
+    def __init__(self, errors: Mapping[str, str | list[str]]):
         self.errors = {k: [v] if isinstance(v, str) else list(v) for k, v in errors.items()}
         super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in self.errors.items()))
 

@@ -2,7 +2,7 @@
 permissions, by core/migrations/0001_roles.py; a superuser counts as admin."""
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
 
 from core.errors import Forbidden
@@ -28,7 +28,7 @@ RECORD_RESULTS = "tasks.record_result"  # every role: results, visits, the inbox
 PRECEDENCE = (ADMIN, COORDINATOR, NURSE)
 
 
-def role_of(user: AbstractBaseUser) -> str | None:
+def role_of(user: User | AnonymousUser) -> str | None:
     """The one role a user holds: admin for a superuser, else the first group of PRECEDENCE."""
     if not user.is_authenticated:
         return None
@@ -48,7 +48,7 @@ def users_in_role(role: str) -> QuerySet:
     return users.filter(groups__name=role, is_superuser=False).exclude(groups__name__in=above)
 
 
-def require(actor: AbstractBaseUser, perm: str, doing: str) -> None:
+def require(actor: User | AnonymousUser, perm: str, doing: str) -> None:
     """Raise Forbidden, saying what the role may not do, unless the actor holds `perm`."""
     if not actor.has_perm(perm):
         raise Forbidden(f"Your role may not {doing}.")

@@ -14,7 +14,11 @@ from core.errors import InvalidInput
 DEACTIVATED = (
     "This account is deactivated, so it cannot sign in. Ask an admin to reactivate it."
 )
-ROLE_WORDS = {roles.NURSE: "Nurse", roles.COORDINATOR: "Coordinator", roles.ADMIN: "Admin"}
+ROLE_WORDS: dict[str | None, str] = {
+    roles.NURSE: "Nurse",
+    roles.COORDINATOR: "Coordinator",
+    roles.ADMIN: "Admin",
+}
 # Alerts go to nurses and coordinators by email (admins get the unrouted ones too, but have
 # the dashboard): without an address they never hear of an overdue follow-up.
 ALERTED = (roles.NURSE, roles.COORDINATOR)

@@ -102,7 +102,9 @@ BLANK_IMAGE = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg'/%3E"
 
 @lru_cache(maxsize=1)
 def redoc_bundle_text() -> bytes:
-    with open(finders.find(REDOC_BUNDLE), encoding="utf-8") as bundle:
+    path = finders.find(REDOC_BUNDLE)
+    assert isinstance(path, str), REDOC_BUNDLE  # shipped by drf-spectacular-sidecar
+    with open(path, encoding="utf-8") as bundle:
         return bundle.read().replace(REDOCLY_LOGO, BLANK_IMAGE).encode()
 
 

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from core import roles
 from core.errors import DomainError, Forbidden, InvalidInput
 
-NAV = {
+NAV: dict[str | None, list[tuple[str, str]]] = {
     roles.COORDINATOR: [
         ("worklist", "Worklist"),
         ("inbox", "Inbox"),

@@ -125,7 +125,7 @@ def prepare_and_move(actor, episode, name: str, on: dt.date | None = None) -> Ep
     )
 
 
-ROUTE = {
+ROUTE: dict[str, list[str]] = {
     State.SELECTION: [],
     State.MDT_DISCUSSION: ["refer_to_mdt"],
     State.IMAGING: ["refer_to_mdt", "approve"],

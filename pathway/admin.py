@@ -10,7 +10,7 @@ class HistoryInline(LookUpInline):
     model = models.Transition
     fk_name = "episode"
     fields = ["name", "source", "target", "actor", "recorded_at", "effective_on", "reason"]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # plain names, as fields
 
 
 class MdtInline(LookUpInline):

@@ -79,7 +79,8 @@ def _journey_svg(bars: tuple[Bar, ...], dots: tuple[Dot, ...], today: dt.date) -
             )
         for dot in dots:
             lane = _lane_of(dot, bars)
-            colour = {True: IN_RANGE, False: OUT_OF_RANGE}.get(dot.in_range, UNJUDGED)
+            judged = {True: IN_RANGE, False: OUT_OF_RANGE}
+            colour = UNJUDGED if dot.in_range is None else judged[dot.in_range]
             face = colour if dot.in_range else "white"
             marker = "s" if dot.in_range is None else "o"
             x = mdates.date2num(dot.on)

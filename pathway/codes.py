@@ -42,7 +42,7 @@ class Contraindication(models.TextChoices):
 
 
 _VEINS = ("common_iliac", "external_iliac", "common_femoral", "femoral", "popliteal")
-Segment = models.TextChoices(
+Segment = models.TextChoices(  # type: ignore[call-overload]  # the stubs want a literal list
     "Segment",
     [("IVC", "ivc")]
     + [(f"{s}_{v}".upper(), f"{s}_{v}") for s in ("left", "right") for v in _VEINS],
@@ -138,7 +138,7 @@ class CourseClass(models.TextChoices):
     DOAC = "doac", "DOAC"
 
 
-COURSE_CLASS = {
+COURSE_CLASS: dict[str, str] = {
     **{a: CourseClass.PARENTERAL for a in ("ufh_infusion", "enoxaparin", "dalteparin",
                                            "tinzaparin", "fondaparinux", "lmwh")},
     **{a: CourseClass.VKA for a in ("warfarin", "acenocoumarol", "phenprocoumon", "vka")},

@@ -56,6 +56,10 @@ readers: dict[str, Callable[..., object]] = {}
 revised_records: list[type] = []
 
 
+# The latest duplex's day and the stented segments it shows failing, (segment, result).
+Failures = tuple[dt.date, list[tuple[str, str]]]
+
+
 @dataclass(frozen=True)
 class UrgentFinding:
     """An unresolved urgent-result alert as the `surveillance_finished` guard judges it: the same

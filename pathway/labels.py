@@ -3,7 +3,7 @@ Pages show these, never machine names like `refer_to_mdt` or `active_bleeding`."
 
 from pathway.codes import State
 
-STATES = {
+STATES: dict[str, str] = {
     State.SELECTION: "Selection",
     State.MDT_DISCUSSION: "MDT discussion",
     State.IMAGING: "Imaging and work-up",

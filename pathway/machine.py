@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 from core import roles
 from pathway.models import Episode
 from pathway.rules import Unmet, answer
+from pathway.rules.base import Guard
 
 
 @dataclass(frozen=True)
@@ -50,8 +52,8 @@ def _moves() -> list[Move]:
     moves = []
     for t in state_field.get_all_transitions(Episode):
         target = t.target if isinstance(t.target, str) else None
-        rules = tuple(c.rule for c in t.conditions)
-        moves.append(Move(t.name, t.source, target, rules, dict(t.custom)))
+        rules = tuple(cast(Guard, c).rule for c in t.conditions)  # every condition is a guard()
+        moves.append(Move(t.name, cast(str, t.source), target, rules, dict(t.custom)))
     return moves
 
 

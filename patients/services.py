@@ -1,6 +1,7 @@
 import datetime as dt
 
 from django.db import IntegrityError, transaction
+from django.db.models import Subquery
 from django.utils import timezone
 
 from core import roles
@@ -18,7 +19,10 @@ def _check(*, mrn: str, birth_date: dt.date, exclude_id: int | None = None) -> N
         raise InvalidInput(
             {"birth_date": f"Birth date cannot be before {EARLIEST_BIRTH_DATE.isoformat()}."}
         )
-    if Patient.objects.filter(mrn=mrn).exclude(id=exclude_id).exists():
+    same_mrn = Patient.objects.filter(mrn=mrn)
+    if exclude_id is not None:
+        same_mrn = same_mrn.exclude(id=exclude_id)
+    if same_mrn.exists():
         raise InvalidInput({"mrn": "A patient with this MRN already exists."})
 
 
@@ -53,7 +57,9 @@ def patient_update(*, actor, patient_id: int, **fields) -> Patient:
     return patient
 
 
-def patient_access_record(*, actor, patient_id: int, what: str, episode_id=None) -> None:
+def patient_access_record(
+    *, actor, patient_id: int | Subquery, what: str, episode_id: int | None = None
+) -> None:
     """One row per read of a patient's record by a signed-in user (after the read was allowed:
     a refused read reaches no record)."""
     PatientAccess.objects.create(

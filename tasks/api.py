@@ -1,6 +1,7 @@
 """HTTP edges for follow-ups and alerts: parse, call one service or selector, render."""
 
 import datetime as dt
+from typing import Any
 
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -91,7 +92,7 @@ class ReviewResultIn(serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-RESULT_IN = {
+RESULT_IN: dict[str, type[serializers.Serializer[Any]]] = {
     Kind.DUPLEX: DuplexResultIn,
     Kind.INR_CHECK: InrResultIn,
     Kind.ANTICOAGULATION_REVIEW: ReviewResultIn,

@@ -3,6 +3,8 @@ tasks.services.followup_record_result and visit_record; the services judge it.""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.utils import timezone
 
@@ -88,7 +90,13 @@ class ResultForm(forms.Form):
         return kwargs
 
 
-class VillaltaMixin:
+if TYPE_CHECKING:
+    _Form = forms.Form  # to the type checker, the mixin is the form it is mixed into
+else:
+    _Form = object
+
+
+class VillaltaMixin(_Form):
     """The 11 Villalta items 0-3 and ulcer; all scored or none (the score is optional)."""
 
     def add_villalta_fields(self) -> None:
@@ -106,7 +114,7 @@ class VillaltaMixin:
 
     def villalta(self) -> dict | None:
         data = self.cleaned_data
-        scored = {i: data.get(f"villalta_{i}") for i in VILLALTA_ITEMS}
+        scored: dict[str, Any] = {i: data.get(f"villalta_{i}") for i in VILLALTA_ITEMS}
         if not any(v not in (None, "") for v in scored.values()) and not data.get("villalta_ulcer"):
             return None
         return {**{i: int(v) for i, v in scored.items()}, "ulcer": bool(data.get("villalta_ulcer"))}

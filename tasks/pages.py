@@ -5,6 +5,7 @@ admin dashboard."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpResponse
@@ -25,7 +26,7 @@ from tasks.forms import PTS_WORDS, VillaltaForm, form_for
 from tasks.models import Alert, UnitSettings, Visit
 from tasks.services.result_rules import followup_closed, takes_unscheduled_visits
 
-ALERT_KINDS = {
+ALERT_KINDS: dict[str, tuple[str, str]] = {
     Alert.Kind.DUE: ("Due", "ok"),
     Alert.Kind.OVERDUE: ("Overdue", "warn"),
     Alert.Kind.ESCALATION: ("Escalated", "bad"),
@@ -33,7 +34,7 @@ ALERT_KINDS = {
     Alert.Kind.STALLED: ("Stalled", "warn"),
     Alert.Kind.COURSE_ENDING: ("Course at its end", "warn"),
 }
-GRADES = {
+GRADES: dict[str | None, tuple[str, str]] = {
     Alert.Grade.CRITICAL: ("Critical", "bad"),
     Alert.Grade.OUT_OF_RANGE: ("Out of range", "warn"),
 }
@@ -46,7 +47,8 @@ FOLLOW_UP_STATUSES = {
 
 
 PER_PAGE = 50
-LATE_WORDS = {Visit.Kind.DUPLEX: "Duplex", Visit.Kind.INR_CHECK: "INR"}  # a result entered late
+# a result entered late
+LATE_WORDS: dict[str, str] = {Visit.Kind.DUPLEX: "Duplex", Visit.Kind.INR_CHECK: "INR"}
 
 
 def _upper_first(text: str) -> str:
@@ -96,7 +98,7 @@ def _rows(actor, page_number=1) -> tuple[list[dict], list[dict], object]:
     the patients in the order of their most urgent alert, critical findings first), with what
     each card shows and offers; and the same rows as one list, in that order."""
     groups, page = selectors.alert_inbox_by_patient(actor=actor, page_number=page_number)
-    cards = []
+    cards: list[dict[str, Any]] = []
     for group in groups:
         rows = [_row(alert) for alert in group.alerts]
         cards.append({"patient": group.patient, "rows": rows,
@@ -246,7 +248,9 @@ def record_visit(request, episode_id: int, kind: str):
     facts = selectors.result_form_get(
         actor=request.user, episode_id=episode_id, kind=kind, visit=True
     )
-    episode, post_op_inr, left_on = facts.episode, facts.opening.post_op, facts.opening.late_since
+    opening = facts.opening
+    assert opening is not None  # result_form_get(visit=True) refuses a visit with none
+    episode, post_op_inr, left_on = facts.episode, opening.post_op, opening.late_since
 
     def write(**kwargs):
         return services.visit_record(actor=request.user, episode_id=episode.id, kind=kind, **kwargs)

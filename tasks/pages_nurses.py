@@ -78,7 +78,10 @@ def clinic(request, clinic: str):
         raise Http404("No such clinic.")
     day = _day(request.GET.get("day"))
     if day is None:
-        context = {"title": "Please check", "detail": "Write the day as YYYY-MM-DD."}
+        context: dict[str, object] = {
+            "title": "Please check",
+            "detail": "Write the day as YYYY-MM-DD.",
+        }
         return render(request, "core/error.html", context, status=400)
     rows = selectors.clinic_list(actor=request.user, clinic=clinic, day=day)
     context = {

@@ -7,18 +7,18 @@ did, a fixed number whatever the number of rows."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db.models import CharField, Count, Exists, OuterRef, Q, Subquery, Value
 from django.utils import timezone
 
 from pathway import hooks, labels, wording
-from pathway.hooks import InrResult, OpenFollowUp, UrgentFinding
+from pathway.hooks import Failures, InrResult, OpenFollowUp, UrgentFinding
 from pathway.models import Episode, StentSegment
 from pathway.selectors.timeline import Entry, start_of
 from tasks.models import Alert, DuplexSegmentResult, FollowUp, Kind, Visit
 
 FAILED_RESULTS = ("stenosis", "occluded")
-Failures = tuple[dt.date, list[tuple[str, str]]]
 
 
 @hooks.provides("follow_ups_owed")
@@ -39,11 +39,15 @@ def _source(alert: Alert) -> str:
     """Where an urgent finding was made, in words."""
     if alert.follow_up_id:
         fu = alert.follow_up
+        assert fu is not None  # the id says so
         return f"{fu.get_kind_display()} of {fu.performed_on or fu.due_on}"
     if alert.visit_id:
         visit = alert.visit
+        assert visit is not None  # the id says so
         return f"{visit.get_kind_display()} of {visit.performed_on}, unscheduled"
-    at = timezone.localtime(alert.postop_check.at)
+    check = alert.postop_check
+    assert check is not None  # an urgent finding is a follow-up's, a visit's or a check's
+    at = timezone.localtime(check.at)
     return f"Post-op check at {at:%Y-%m-%d %H:%M}"
 
 
@@ -96,9 +100,9 @@ def latest_duplex_failures(*, episode_ids) -> dict[int, Failures | None]:
     latest: dict[int, tuple] = {}
     for row in picks.values():
         done = [
-            (row[f"{prefix}_on"], row[f"{prefix}_time"], source, row[f"{prefix}_id"])
+            (row[f"{prefix}_on"], row[f"{prefix}_time"], source, row[f"{prefix}_id"])  # type: ignore[literal-required]  # annotated names
             for prefix, source in (("completed_at", "follow_up"), ("recorded_at", "visit"))
-            if row[f"{prefix}_id"] is not None
+            if row[f"{prefix}_id"] is not None  # type: ignore[literal-required]
         ]
         if done:
             latest[row["id"]] = max(done)
@@ -122,7 +126,9 @@ def latest_duplex_failures(*, episode_ids) -> dict[int, Failures | None]:
         "follow_up_id", "visit_id", "segment", "result"
     ):
         key = ("follow_up", follow_up_id) if follow_up_id else ("visit", visit_id)
-        found[by_source[key]][1].append((segment, result))
+        failures = found[by_source[key]]
+        assert failures is not None  # set above for every latest duplex
+        failures[1].append((segment, result))
     return found
 
 
@@ -199,6 +205,7 @@ def is_duplex(*, episode_id: int, follow_up: int | None = None, visit: int | Non
         return FollowUp.objects.filter(
             episode_id=episode_id, id=follow_up, kind="duplex", completed_at__isnull=False
         ).exists()
+    assert visit is not None  # one of them
     return Visit.objects.filter(episode_id=episode_id, id=visit, kind="duplex").exists()
 
 
@@ -225,7 +232,7 @@ def _segment_results(episode_id: int) -> dict[tuple[str, int], list[dict]]:
     rows = DuplexSegmentResult.objects.filter(
         Q(follow_up__episode_id=episode_id) | Q(visit__episode_id=episode_id)
     ).order_by("id").values("follow_up_id", "visit_id", "segment", "result")
-    found: dict[tuple[str, int], list[dict]] = {}
+    found: dict[tuple[str, int], list[Any]] = {}
     for row in rows:
         key = ("follow_up", row["follow_up_id"]) if row["follow_up_id"] else (
             "visit", row["visit_id"])  # fmt: skip

@@ -40,8 +40,8 @@ def followup_list(
     them."""
     episode = episode_get(actor=actor, episode_id=episode_id)
     wanted = _statuses(status) if status else None
-    rows = FollowUp.objects.filter(episode=episode).prefetch_related("segments")
-    rows = list(rows.order_by("due_on", "id"))
+    found = FollowUp.objects.filter(episode=episode).prefetch_related("segments")
+    rows = list(found.order_by("due_on", "id"))
     if wanted is None:
         return rows
     today = today or timezone.localdate()
@@ -144,14 +144,13 @@ def alert_subject(alert: Alert) -> str:
         return wait or f"Waiting too long: {alert.get_stall_display() or 'stalled'}"
     if alert.kind == Alert.Kind.COURSE_ENDING:  # the course at its end, in words
         return (alert.finding or {}).get("text") or COURSE_ENDING_WORDS
-    if alert.follow_up_id:
-        fu = alert.follow_up
+    # (a relation whose id is None is None, read without a query)
+    if (fu := alert.follow_up) is not None:
         return f"{fu.get_kind_display()} due {fu.due_on.isoformat()}"
-    if alert.visit_id:
-        visit = alert.visit
-        return f"Unscheduled {visit.get_kind_display()} on {visit.performed_on.isoformat()}"
-    if alert.postop_check_id:
-        at = timezone.localtime(alert.postop_check.at)
+    if (visit := alert.visit) is not None:
+        return f"Unscheduled {visit.get_kind_display()} on {visit.performed_on}"
+    if (check := alert.postop_check) is not None:
+        at = timezone.localtime(check.at)
         return f"Post-op check at {at:%Y-%m-%d %H:%M}"
     return "Alert"
 
@@ -164,7 +163,7 @@ def villalta_of(record: FollowUp | Visit) -> dict | None:
         return None
     procedure_on = (record.result or {}).get("procedure_on")
     assessable = procedure_on is None or outcomes.pts_assessable(
-        dt.date.fromisoformat(procedure_on), record.performed_on
+        dt.date.fromisoformat(procedure_on), record.performed_on  # type: ignore[arg-type]  # done
     )
     return {
         "score": outcomes.villalta_score(items),

@@ -30,7 +30,12 @@ def window(due_on: dt.date, days: int) -> Window:
 
 
 def status_on(
-    today: dt.date, opens_on: dt.date, closes_on: dt.date, *, completed=False, cancelled=False
+    today: dt.date,
+    opens_on: dt.date,
+    closes_on: dt.date,
+    *,
+    completed: bool = False,
+    cancelled: bool = False,
 ) -> str:
     if completed:
         return COMPLETED

@@ -132,12 +132,11 @@ def patient_write(
 ) -> None:
     """One patient, from referral to today, in one transaction."""
     rng = random.Random(f"{seed}:{number}")
-    story = Story(rng=rng, actors=actors, today=today, fate=fate)
+    referred = _referred_on(rng, fate, today, years)
+    story = Story(rng=rng, actors=actors, today=today, fate=fate, on=referred)
     story.journey = Journey(
         rng=random.Random(f"{seed}:{number}:anticoagulation"), undecided=fate == "undecided"
     )
-    referred = _referred_on(rng, fate, today, years)
-    story.on = referred
     patient = steps.patient_register(
         story=story, mrn=patient_mrn(seed, number), number=number, referred_on=referred
     )

@@ -4,10 +4,14 @@ values (no database), so the same seed gives the same cohort whatever the databa
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import TypeVar
 
 from pathway.codes import Contraindication
 from pathway.outcomes import VILLALTA_ITEMS
+
+T = TypeVar("T")
 
 GIVEN = (
     "Alex", "Billie", "Casey", "Dana", "Eden", "Frankie", "Gale", "Harper", "Indy", "Jules",
@@ -33,7 +37,7 @@ PRODUCTS = ("Wallstent", "Venovo", "Vici", "Abre", "Sinus-Venous", "Zilver Vena"
 LESIONS = {"compression": (0.45, 0.12), "none": (0.35, 0.15), "post_thrombotic": (0.20, 0.35)}
 
 
-def pick(rng: random.Random, weighted) -> object:
+def pick(rng: random.Random, weighted: Iterable[tuple[T, float]]) -> T:
     """One of `weighted`, a sequence of (value, weight)."""
     values, weights = zip(*weighted, strict=True)
     return rng.choices(values, weights=weights)[0]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -159,12 +160,12 @@ def _course_add(story, agent: str, on: dt.date, months: int | None, reason: str)
         dose, unit, frequency = dose, "mg", "twice daily" if bridging else "once daily"
     else:
         dose, unit, frequency = DOSES[agent]
-    course = services.course_add(
+    added = services.course_add(
         actor=story.actors.coordinator, episode_id=story.episode_id, agent=agent,
         started_on=on, dose=dose, dose_unit=unit, frequency=frequency,
         planned_duration_months=months, reason=reason,
     )  # fmt: skip
-    course = Course(course.id, agent, on, months)
+    course = Course(added.id, agent, on, months)
     if not reason.startswith("Bridging"):
         j.courses.append(course)
     return course
@@ -338,7 +339,7 @@ def surveillance_events(story, since: dt.date) -> list[tuple[dt.date, str, objec
     course = j.long_term
     if course is None:
         return []
-    events = []
+    events: list[tuple[dt.date, str, Callable[..., object]]] = []
     if j.switch == "to_warfarin":
         day = story.discharged_on + dt.timedelta(days=j.rng.randint(42, 120))
         events.append((day, "switch", _switch_event))

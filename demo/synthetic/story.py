@@ -8,8 +8,12 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 from demo.synthetic import draws, journey
 from pathway import services
@@ -27,9 +31,9 @@ class Actors:
     """Who writes what: the coordinator moves and records, the nurse records results, the admin
     reads the outcomes."""
 
-    coordinator: object
-    nurse: object
-    admin: object
+    coordinator: User
+    nurse: User
+    admin: User
 
 
 @dataclass
@@ -38,8 +42,8 @@ class Story:
     actors: Actors
     today: dt.date
     fate: str
-    on: dt.date = None  # the cursor: the date of the latest move or record
-    episode_id: int | None = None
+    on: dt.date  # the cursor: the date of the latest move or record
+    episode_id: int = 0  # set as the episode is opened (cohort.patient_write)
     state: str = "selection"
     side: str = "left"
     stented: list[str] = field(default_factory=list)
@@ -57,7 +61,7 @@ class Story:
     selection: dict = field(default_factory=dict)  # as recorded, to record it again
     # the anticoagulation journey (demo/synthetic/journey.py)
     journey: journey.Journey | None = None
-    born: dt.date | None = None
+    born: dt.date = dt.date.min  # set as the patient is registered (patient_register)
     sex: str = ""
     ward_until: dt.date | None = None  # a bridged patient stays on the ward until then
     discharged_on: dt.date | None = None  # the first discharge
@@ -237,7 +241,7 @@ def procedure_note_write(story: Story, stents: list[dict], *, redo: bool = False
     agent = rng.choice(("alteplase", "urokinase")) if technique == "pharmacomechanical" else None
     dose = {"alteplase": Decimal(rng.choice((10, 15, 20))), "urokinase": Decimal(250000)}
     story.procedure_on = story.later(0, 3)
-    access = {"vein": rng.choice(("popliteal", "femoral")), "side": story.side}
+    access: dict[str, object] = {"vein": rng.choice(("popliteal", "femoral")), "side": story.side}
     access["ultrasound_guided"] = True
     services.procedure_note_record(
         actor=story.actors.coordinator,
@@ -250,7 +254,7 @@ def procedure_note_write(story: Story, stents: list[dict], *, redo: bool = False
         ],
         thrombolytic_agent=agent,
         thrombolytic_dose=dose[agent] if agent else None,
-        thrombolytic_dose_unit={"alteplase": "mg", "urokinase": "IU"}.get(agent),
+        thrombolytic_dose_unit={"alteplase": "mg", "urokinase": "IU"}.get(agent or ""),
         angioplasty=True,
         stents=stents,
         ivus=rng.random() < 0.7,
@@ -285,8 +289,10 @@ def postop_write(story: Story) -> None:
     """Ward checks, sometimes an early complication, then the pre-discharge duplex, the plan
     and the discharge (which creates the follow-up schedule)."""
     rng, coordinator, episode_id = story.rng, story.actors.coordinator, story.episode_id
+    procedure_on = story.procedure_on
+    assert procedure_on is not None  # procedure_write ran
     for n in range(rng.randint(1, 3)):
-        day = min(story.procedure_on + dt.timedelta(days=n), story.today)
+        day = min(procedure_on + dt.timedelta(days=n), story.today)
         impaired = rng.random() < 0.02
         check = services.postop_check_add(
             actor=coordinator, episode_id=episode_id, at=story.at(day, 8 + 6 * (n % 2)),
@@ -302,7 +308,7 @@ def postop_write(story: Story) -> None:
         bleeding = kind in ("access_site_bleeding", "haematoma")
         services.complication_add(
             actor=coordinator, episode_id=episode_id, kind=kind,
-            occurred_on=min(story.procedure_on + dt.timedelta(days=rng.randint(0, 1)), story.today),
+            occurred_on=min(procedure_on + dt.timedelta(days=rng.randint(0, 1)), story.today),
             severity=rng.choice(("mild", "mild", "moderate")),
             bleeding_class=rng.choice(("minor", "crnm")) if bleeding else None,
         )  # fmt: skip

@@ -28,7 +28,7 @@ def cohort_summary(*, seed: int) -> dict:
     follow-ups completed and open by kind; re-interventions, complications and visits."""
     episodes = Episode.objects.filter(patient__mrn__startswith=mrn_prefix(seed))
     follow_ups = FollowUp.objects.filter(episode__in=episodes)
-    moves = {}
+    moves: dict[str, list] = {}
     for mrn, name, on in (
         Transition.objects.filter(episode__in=episodes)
         .order_by("episode__patient__mrn", "id")
@@ -68,7 +68,7 @@ def journey_summary(*, seed: int, today: dt.date | None = None) -> dict:
     courses = AnticoagulationCourse.objects.filter(episode__in=episodes).select_related("episode")
     for course in courses.order_by("started_on", "id"):
         by_episode[course.episode_id].append(course)
-    found = defaultdict(int)
+    found: defaultdict[str, int] = defaultdict(int)
     for episode_courses in by_episode.values():
         entered = [c for c in episode_courses if c.origin == "entered"]
         warfarin = [c for c in entered if c.agent == "warfarin"]

@@ -50,6 +50,7 @@ def _failure_draw(story: Story) -> Failure:
     rng = story.rng
     risk = draws.LESIONS[story.lesion][1] * (1.8 if story.inflow == "poor" else 1.0)
     occluded = rng.random() < 0.35
+    assert story.procedure_on is not None  # operated
     return Failure(
         on=story.procedure_on + dt.timedelta(days=draws.failure_day(rng, risk)),
         segment=rng.choice(story.stented),
@@ -81,7 +82,8 @@ def _segments(story: Story, failure: Failure, day: dt.date) -> list[dict]:
 
 
 def _duplex_data(story: Story, failure: Failure, day: dt.date) -> dict:
-    data = {"segments": _segments(story, failure, day)}
+    data: dict[str, object] = {"segments": _segments(story, failure, day)}
+    assert story.index_on is not None  # in surveillance
     if (day - story.index_on).days >= 90:  # PTS is diagnosed from 3 months
         data["villalta"] = draws.villalta_draw(story.rng, story.pts_propensity)
     return data
@@ -176,7 +178,7 @@ def _period_write(story: Story, failure: Failure, exit_: Exit | None) -> dt.date
             urgent_seen(story, visit=visit)
             redo_on = _found(story, failure, day, visit=visit.id) or redo_on
             continue
-        data = {"adherent": story.rng.random() < 0.9}
+        data: dict[str, object] = {"adherent": story.rng.random() < 0.9}
         if row.kind == "duplex":
             data = _duplex_data(story, failure, day)
         elif row.kind == "inr_check":
@@ -195,6 +197,7 @@ def _period_write(story: Story, failure: Failure, exit_: Exit | None) -> dt.date
 def _reintervention_write(story: Story, on: dt.date) -> None:
     story.on = on
     story.move("reintervene", reason="Duplex finding.", reintervention=story.pending)
+    assert story.pending is not None  # a failure found
     segment = story.pending["segments"][0]
     stents = []
     if story.rng.random() < 0.4:  # a new stent inside the failed one; else angioplasty alone

@@ -110,7 +110,7 @@ def tri(label):
 
 
 def tri_initial(value: bool | None) -> str:
-    return {True: "yes", False: "no"}.get(value, "")
+    return "" if value is None else {True: "yes", False: "no"}[value]
 
 
 class SelectionForm(RecordForm):

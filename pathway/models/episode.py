@@ -5,11 +5,13 @@ writes the history row in one transaction. `custom` on each transition says what
 must ask for.
 """
 
+import datetime as dt
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
@@ -17,6 +19,10 @@ from pathway import hooks, rules
 from pathway.codes import ACTIVE, TERMINAL, ReinterventionCause, State
 from pathway.rules import guard
 from patients.models import Patient
+
+if TYPE_CHECKING:
+    from pathway.hooks import Failures
+    from pathway.models.procedure import ProcedureNote
 
 REASON = {"reason_required": True}
 
@@ -38,7 +44,7 @@ class Episode(FSMModelMixin, models.Model):
     # Transient: the reason given with the move being attempted, read by surveillance_finished,
     # and its effective date, read by the rules measured on the move's day (thrombus_age).
     pending_reason: str | None = None
-    pending_effective_on = None
+    pending_effective_on: dt.date | None = None
 
     class Meta:
         ordering = ["-id"]
@@ -63,14 +69,14 @@ class Episode(FSMModelMixin, models.Model):
         return f"Episode {self.pk}"
 
     # --- derived facts read by rules -----------------------------------------------------
-    def effective_history(self):
+    def effective_history(self) -> "QuerySet[Transition]":
         """Moves that stand: not corrections, and not undone by one."""
         return self.history.filter(corrects__isnull=True, corrected_by__isnull=True)
 
-    def last_move_into(self, state: str):
+    def last_move_into(self, state: str) -> "Transition | None":
         return self.effective_history().filter(target=state).order_by("-id").first()
 
-    def standing_move(self, name: str, *, since=None):
+    def standing_move(self, name: str, *, since: "Transition | None" = None) -> "Transition | None":
         """The latest standing move `name` (made after the move `since`, when given): the move
         that relies on the records it checked."""
         moves = self.effective_history().filter(name=name)
@@ -78,27 +84,27 @@ class Episode(FSMModelMixin, models.Model):
             moves = moves.filter(id__gt=since.id)
         return moves.order_by("-id").first()
 
-    def latest_standing_move(self):
+    def latest_standing_move(self) -> "Transition | None":
         """The latest move that stands (the opening at the earliest): the one the next move
         follows, so a corrected move never bounds the next one's date."""
         return self.effective_history().order_by("-id").first()
 
-    def last_correctable_move(self):
+    def last_correctable_move(self) -> "Transition | None":
         return self.effective_history().exclude(name="open").order_by("-id").first()
 
-    def current_reintervention(self):
+    def current_reintervention(self) -> "Transition | None":
         return self.effective_history().filter(name="reintervene").order_by("-id").first()
 
-    def current_procedure_note(self):
+    def current_procedure_note(self) -> "ProcedureNote | None":
         return self.procedure_notes.filter(reintervention=self.current_reintervention()).first()
 
-    def opened_on(self):
+    def opened_on(self) -> dt.date:
         """The referral date: the effective date of the opening."""
         return self.history.get(name="open").effective_on
 
     # What the rules read of the rows the tasks app keeps: facts from the readers it registers
     # (pathway/hooks.py), so this app reads none of its tables.
-    def follow_ups_owed(self, *, today) -> int:
+    def follow_ups_owed(self, *, today: dt.date) -> int:
         """How many follow-ups are due or overdue."""
         return hooks.read("follow_ups_owed", episode_ids=[self.id], today=today)[self.id]
 
@@ -106,11 +112,11 @@ class Episode(FSMModelMixin, models.Model):
         """Its unresolved urgent-result alerts, as `hooks.UrgentFinding`s, oldest first."""
         return hooks.read("urgent_findings", episode_ids=[self.id])[self.id]
 
-    def latest_duplex_failures(self):
+    def latest_duplex_failures(self) -> "Failures | None":
         """The latest duplex's day and the stented segments it shows failing, or None."""
         return hooks.read("duplex_failures", episode_ids=[self.id])[self.id]
 
-    def inr_readings(self) -> list:
+    def inr_readings(self) -> "list[tuple[dt.date, Decimal]]":
         """Its INR readings taken on a VKA (those carrying a target range), (day, INR) in the
         order done."""
         return sorted(
@@ -254,6 +260,8 @@ class AppendOnlyQuerySet(models.QuerySet):
 class Transition(models.Model):
     """One move of an episode: who, when recorded, when effective, from, to and why.
     Append-only; in PostgreSQL a trigger rejects UPDATE and DELETE as well."""
+
+    _undone: bool  # transient: the episode page marks the moves a correction undid
 
     episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="history")
     name = models.CharField(max_length=40)

@@ -3,6 +3,8 @@ render or redirect. Nurses read it; coordinators and admins also move and record
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -131,7 +133,7 @@ def _context(request, episode_id: int, bound: dict | None = None) -> dict:
     can_move = user.has_perm(roles.RUN_TRANSITIONS)
     can_record = user.has_perm(roles.RECORD_PATHWAY_DATA)
 
-    moves = []
+    moves: list[dict[str, Any]] = []
     if can_move:
         stented = sorted({segment for n in records.procedure_notes for s in n.stents.all()
                           for segment in s.segments})  # fmt: skip
@@ -152,7 +154,7 @@ def _context(request, episode_id: int, bound: dict | None = None) -> dict:
     order = list(labels.MOVES)
     moves.sort(key=lambda m: (m["danger"], order.index(m["view"].name)))  # the way on, first
 
-    forms = []
+    forms: list[dict[str, Any]] = []
     if can_record:
         for kind, form_class in RECORD_FORMS.items():
             # Where it is offered, the record it shows and whether a move relied on it: the
@@ -289,7 +291,7 @@ def record(request, episode_id: int, kind: str):
         raise InvalidInput({"record": "Unknown record."})
     form = form_class(request.POST)
     if getattr(form, "adds_row", False):  # "Add another stent": shown again, nothing saved
-        return _render(request, episode_id, {kind: form.quiet()})
+        return _render(request, episode_id, {kind: form.quiet()})  # type: ignore[union-attr]
     if form.is_valid():
         try:
             saved = services.WRITERS[kind].service(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
@@ -41,11 +44,20 @@ from pathway.rules.guards import (
 )
 from pathway.rules.suitability import anticoagulant_suitable
 
+if TYPE_CHECKING:
+    from pathway.models import (
+        AnticoagulationCourse,
+        Episode,
+        ImagingStudy,
+        MdtDecision,
+        PostopCheck,
+    )
+
 BEFORE_THE_PROCEDURE = (State.SELECTION, State.MDT_DISCUSSION, State.IMAGING, State.PROCEDURE)
 
 
 # --- warnings: allowed, but worth seeing -----------------------------------------------------
-def warnings(episode) -> list[Unmet]:
+def warnings(episode: Episode) -> list[Unmet]:
     found = []
     sel = selection_of(episode)
     if sel is not None and episode.state == "selection":
@@ -95,7 +107,7 @@ FINDINGS = (
     ("ivc_filter", "an IVC filter"),
     ("right_heart_strain", "right-heart strain"),
 )
-MODALITY_WORDS = {
+MODALITY_WORDS: dict[str, str] = {
     Modality.DUPLEX: "venous duplex",
     Modality.CT_VENOGRAPHY: "CT venography",
     Modality.MR_VENOGRAPHY: "MR venography",
@@ -103,7 +115,7 @@ MODALITY_WORDS = {
 }
 
 
-def _reviewed(study, decisions) -> bool:
+def _reviewed(study: ImagingStudy, decisions: Iterable[MdtDecision]) -> bool:
     """An MDT decision dated after the study, or the same day and recorded after it."""
     return any(
         d.date > study.date or (d.date == study.date and d.recorded_at > study.recorded_at)
@@ -111,7 +123,7 @@ def _reviewed(study, decisions) -> bool:
     )
 
 
-def imaging_findings_reviewed(episode) -> Unmet | None:
+def imaging_findings_reviewed(episode: Episode) -> Unmet | None:
     """A warning: imaging showed an IVC anomaly, an IVC filter or right-heart strain and no MDT
     decision has been made since that study."""
     decisions = list(episode.mdt_decisions.all())
@@ -133,7 +145,7 @@ def imaging_findings_reviewed(episode) -> Unmet | None:
 IMAGING_CURRENT_DAYS = 14
 
 
-def imaging_current(episode) -> Unmet | None:
+def imaging_current(episode: Episode) -> Unmet | None:
     """A warning at booking: the latest study counting for an imaging guard is older than 14
     days on the move's date (the clot may have changed since)."""
     sel = selection_of(episode)
@@ -162,7 +174,7 @@ def imaging_current(episode) -> Unmet | None:
     )
 
 
-def thrombus_age_warning(episode) -> Unmet | None:
+def thrombus_age_warning(episode: Episode) -> Unmet | None:
     """A warning under the name thrombus_age: booked 14-21 days after the symptom onset, or
     beyond 21 days on the strength of the override recorded on the selection."""
     sel = selection_of(episode)
@@ -186,7 +198,7 @@ def thrombus_age_warning(episode) -> Unmet | None:
 AGE_PLAUSIBLE = (16, 100)
 
 
-def plausible_age(episode) -> Unmet | None:
+def plausible_age(episode: Episode) -> Unmet | None:
     """A warning: an age at referral under 16 or over 100 is more often a mistyped birth date
     than a patient of this pathway."""
     born = episode.patient.birth_date
@@ -201,7 +213,7 @@ def plausible_age(episode) -> Unmet | None:
     return None
 
 
-def thrombophilia_assessed(episode) -> Unmet | None:
+def thrombophilia_assessed(episode: Episode) -> Unmet | None:
     """A warning before discharge: failing to identify thrombophilia is a common mistake."""
     sel = selection_of(episode)
     if sel is None or sel.thrombophilia == Thrombophilia.NOT_TESTED:
@@ -212,7 +224,7 @@ def thrombophilia_assessed(episode) -> Unmet | None:
     return None
 
 
-def postop_checks_recorded(episode) -> Unmet | None:
+def postop_checks_recorded(episode: Episode) -> Unmet | None:
     """A warning before discharge: no vital-sign and limb check since the procedure."""
     completed = episode.last_move_into("post_op")
     checks = episode.postop_checks.all()
@@ -223,7 +235,7 @@ def postop_checks_recorded(episode) -> Unmet | None:
     return None
 
 
-def postop_checks_after_procedure(episode) -> Unmet | None:
+def postop_checks_after_procedure(episode: Episode) -> Unmet | None:
     """A warning: a post-op check of the current procedure dated before its (perhaps
     corrected) date; a check is not refused when the procedure date is corrected later, so the
     page says which ones no longer fit."""
@@ -234,9 +246,7 @@ def postop_checks_after_procedure(episode) -> Unmet | None:
     checks = episode.postop_checks.all()
     if booked is not None:
         checks = checks.filter(recorded_at__gte=booked.recorded_at)
-    early = sorted(
-        timezone.localtime(c.at) for c in checks if timezone.localdate(c.at) < note.date
-    )
+    early = sorted(timezone.localtime(c.at) for c in checks if timezone.localdate(c.at) < note.date)
     if not early:
         return None
     when = ", ".join(f"{at:%Y-%m-%d %H:%M}" for at in early)
@@ -250,7 +260,7 @@ def postop_checks_after_procedure(episode) -> Unmet | None:
 RESIDUAL_STENOSIS_LIMIT = 50
 
 
-def completion_venogram(episode) -> Unmet | None:
+def completion_venogram(episode: Episode) -> Unmet | None:
     """A warning: the completion venogram of the current procedure is not satisfactory."""
     note = episode.current_procedure_note()
     if note is None:
@@ -267,7 +277,7 @@ def completion_venogram(episode) -> Unmet | None:
     return None
 
 
-def inflow(episode) -> Unmet | None:
+def inflow(episode: Episode) -> Unmet | None:
     """A warning: poor inflow to the stented segment is a known cause of stent failure."""
     note = episode.current_procedure_note()
     if note is not None and note.inflow == Inflow.POOR:
@@ -283,12 +293,14 @@ def _agent_words(agent: str) -> str:
     return "the VKA" if agent == CourseAgent.VKA else CourseAgent(agent).label.lower()
 
 
-def _alongside(parenteral, vka) -> bool:
+def _alongside(parenteral: AnticoagulationCourse, vka: AnticoagulationCourse) -> bool:
     """The parenteral course ran on at least one day of the (running) VKA course."""
     return parenteral.stopped_on is None or parenteral.stopped_on >= vka.started_on
 
 
-def _in_range_24h_apart(readings, vka, until) -> bool:
+def _in_range_24h_apart(
+    readings: Iterable[tuple[dt.date, Decimal]], vka: AnticoagulationCourse, until: dt.date
+) -> bool:
     """Two INR readings in the VKA's target range, from its start to `until`, on different
     days (a reading is dated, not timed: a day apart is at least 24 hours)."""
     low, high = vka.target_inr_low, vka.target_inr_high
@@ -298,7 +310,7 @@ def _in_range_24h_apart(readings, vka, until) -> bool:
     return len(days) >= 2
 
 
-def bridging_complete(episode) -> Unmet | None:
+def bridging_complete(episode: Episode) -> Unmet | None:
     """A warning: a VKA started while a parenteral course (UFH, LMWH, fondaparinux) runs needs
     that course for at least 5 days alongside and until two INR readings at least 24 hours
     apart are in the VKA's range; one stopped earlier, or a VKA started before discharge with
@@ -311,7 +323,8 @@ def bridging_complete(episode) -> Unmet | None:
         return None
     parenteral = [c for c in courses if COURSE_CLASS[c.agent] == CourseClass.PARENTERAL]
     discharge = episode.last_move_into(State.SURVEILLANCE)
-    readings, problems = None, []
+    readings: list[tuple[dt.date, Decimal]] | None = None
+    problems = []
     for vka in vkas:
         name = _agent_words(vka.agent)
         alongside = [p for p in parenteral if _alongside(p, vka)]
@@ -322,15 +335,18 @@ def bridging_complete(episode) -> Unmet | None:
                     "no parenteral anticoagulant alongside"
                 )
             continue
-        if any(p.stopped_on is None for p in alongside):
+        stops = [p.stopped_on for p in alongside if p.stopped_on is not None]
+        if len(stops) < len(alongside):
             continue  # still bridging
-        stopped = max(p.stopped_on for p in alongside)
+        stopped = max(stops)
         together = (stopped - max(vka.started_on, min(p.started_on for p in alongside))).days
-        if together + 1 >= BRIDGING_DAYS and readings is None:  # read only when they decide
-            readings = episode.inr_readings()
-        if together + 1 < BRIDGING_DAYS or not _in_range_24h_apart(readings, vka, stopped):
-            day = (stopped - vka.started_on).days + 1
-            problems.append(f"Bridging stopped on day {day} of {name}")
+        if together + 1 >= BRIDGING_DAYS:
+            if readings is None:  # read only when they decide
+                readings = episode.inr_readings()
+            if _in_range_24h_apart(readings, vka, stopped):
+                continue
+        day = (stopped - vka.started_on).days + 1
+        problems.append(f"Bridging stopped on day {day} of {name}")
     if not problems:
         return None
     return unmet(
@@ -340,7 +356,7 @@ def bridging_complete(episode) -> Unmet | None:
     )
 
 
-def postop_check_alarming(check) -> bool:
+def postop_check_alarming(check: PostopCheck) -> bool:
     """An impaired limb, compartment signs or bleeding: the coordinator is told at once."""
     return (
         check.limb_perfusion == LimbPerfusion.IMPAIRED

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Model, QuerySet
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from pathway.models import Episode, ImagingStudy, MdtDecision, SelectionAssessment
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -17,22 +24,33 @@ class Unmet:
     message: str
 
 
-Rule = Callable[..., "Unmet | None"]
+Rule = Callable[["Episode"], "Unmet | None"]
 
 
-def record_of(episode, name):
+class Guard(Protocol):
+    """A rule wrapped as an FSM condition (guard()), keeping the rule it wraps."""
+
+    __name__: str
+    rule: Rule
+
+    def __call__(self, instance: Model) -> bool: ...
+
+
+def record_of(read: Callable[[], T]) -> T | None:
+    """The one-to-one record `read()` returns (`lambda: episode.selection`), or None when none
+    is recorded."""
     try:
-        return getattr(episode, name)
+        return read()
     except ObjectDoesNotExist:
         return None
 
 
-def unmet(rule: Rule, message: str) -> Unmet:
+def unmet(rule: Callable[..., object], message: str) -> Unmet:
     return Unmet(rule.__name__, message)
 
 
-def selection_of(episode):
-    return record_of(episode, "selection")
+def selection_of(episode: Episode) -> SelectionAssessment | None:
+    return record_of(lambda: episode.selection)
 
 
 # The latest MDT decision: the latest by its date, then the one recorded last. The guards, an
@@ -40,28 +58,29 @@ def selection_of(episode):
 LATEST_MDT_FIRST = ("-date", "-id")
 
 
-def latest_mdt(episode):
+def latest_mdt(episode: Episode) -> MdtDecision | None:
     """The episode's latest MDT decision, or None."""
     return remembered(
         episode, "latest_mdt", lambda: episode.mdt_decisions.order_by(*LATEST_MDT_FIRST).first()
     )
 
 
-def studies(episode, *modalities):
+def studies(episode: Episode, *modalities: str) -> QuerySet[ImagingStudy]:
     return episode.imaging_studies.filter(modality__in=modalities)
 
 
-def since_onset(episode, found):
+def since_onset(episode: Episode, found: QuerySet[ImagingStudy]) -> QuerySet[ImagingStudy]:
     """The studies of `found` done on or after the symptom onset (imaging_current): a scan from
     before the clot began cannot show it."""
     sel = selection_of(episode)
     return found if sel is None else found.filter(date__gte=sel.symptom_onset)
 
 
-def move_day(episode) -> dt.date:
+def move_day(episode: Episode) -> dt.date:
     """The day the move being judged takes effect: the effective date given with it (set by the
     move service, like `pending_reason`), else today."""
-    return getattr(episode, "pending_effective_on", None) or timezone.localdate()
+    given: dt.date | None = getattr(episode, "pending_effective_on", None)
+    return given or timezone.localdate()
 
 
 NO_SELECTION = "No selection assessment has been recorded."
@@ -75,40 +94,43 @@ def age_on(born: dt.date, day: dt.date) -> int:
 # --- asking each rule once per move ----------------------------------------------------------
 # The move service asks a move's rules to explain a refusal, then django-fsm asks them again as
 # the transition's conditions: within answered_once() both get the same answers, read once.
-def remembered(episode, key, read: Callable[[], object]):
+def remembered(episode: Episode, key: object, read: Callable[[], T]) -> T:
     """`read()`, once per key within answered_once(episode); every time outside it."""
-    memo = getattr(episode, "_answers", None)
+    memo: dict[object, object] | None = getattr(episode, "_answers", None)
     if memo is None:
         return read()
     if key not in memo:
         memo[key] = read()
-    return memo[key]
+    return cast(T, memo[key])  # stored by this function under this key, from `read`
 
 
-def answer(rule: Rule, episode) -> Unmet | None:
+def answer(rule: Rule, episode: Episode) -> Unmet | None:
     return remembered(episode, rule, lambda: rule(episode))
 
 
 @contextmanager
-def answered_once(episode):
+def answered_once(episode: Episode) -> Iterator[None]:
     """Within it, each rule (and each record the rules share) is read once for the episode:
     for one move under the episode's lock, where nothing else can change what they read."""
-    episode._answers = {}
+    carrier = cast(Any, episode)  # the memo is transient, not a field of the model
+    carrier._answers = {}
     try:
         yield
     finally:
-        del episode._answers
+        del carrier._answers
 
 
-def guard(rule: Rule) -> Callable[..., bool]:
+def guard(rule: Rule) -> Guard:
     """Wrap a rule as an FSM condition; the wrapper keeps the rule so it can be explained."""
 
-    def condition(episode) -> bool:
-        return answer(rule, episode) is None
+    def condition(instance: Model) -> bool:
+        # django-fsm types a condition for any model; it passes the Episode it guards.
+        return answer(rule, cast("Episode", instance)) is None
 
-    condition.__name__ = rule.__name__
-    condition.rule = rule
-    return condition
+    wrapped = cast(Guard, condition)
+    wrapped.__name__ = rule.__name__
+    wrapped.rule = rule
+    return wrapped
 
 
 def date_problem(value: dt.date | None) -> str | None:

@@ -6,9 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from pathway.rules.base import age_on, selection_of
 from pathway.rules.renal import clearance_on
+
+if TYPE_CHECKING:
+    from pathway.models import Episode
 
 VTE_BLEED_POINTS = {
     "active_cancer": Decimal("2"),
@@ -82,7 +86,7 @@ def vte_bleed(
     )
 
 
-def vte_bleed_on(episode, day: dt.date, at: str) -> VteBleed | None:
+def vte_bleed_on(episode: Episode, day: dt.date, at: str) -> VteBleed | None:
     """VTE-BLEED on `day`: the selection's facts as recorded now, the age on `day`, the sex
     from the patient and the latest renal function measured on or before `day`. None without
     a selection assessment."""
@@ -100,18 +104,18 @@ def vte_bleed_on(episode, day: dt.date, at: str) -> VteBleed | None:
         uncontrolled_hypertension=sel.uncontrolled_hypertension,
         anaemia=sel.anaemia,
         prior_bleeding=sel.prior_bleeding,
-        creatinine_clearance=renal and renal.value,
+        creatinine_clearance=None if renal is None else renal.value,
     )
     return replace(score, at=at, on=day)
 
 
-def vte_bleed_at_selection(episode) -> VteBleed | None:
+def vte_bleed_at_selection(episode: Episode) -> VteBleed | None:
     """On the day of the selection assessment."""
     sel = selection_of(episode)
     return None if sel is None else vte_bleed_on(episode, sel.assessed_on, "selection")
 
 
-def vte_bleed_at_discharge(episode) -> VteBleed | None:
+def vte_bleed_at_discharge(episode: Episode) -> VteBleed | None:
     """On the effective date of the discharge that stands (the latest, after a
     re-intervention); None before the patient is discharged."""
     move = episode.standing_move("discharge")

@@ -8,7 +8,9 @@ transitions and also explain, on the episode view, what blocks each move.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from pathway.codes import (
@@ -31,6 +33,9 @@ from pathway.rules.base import (
     unmet,
 )
 
+if TYPE_CHECKING:
+    from pathway.models import Episode, ImagingStudy, SelectionAssessment
+
 SYMPTOM_WINDOW_DAYS = 21
 SYMPTOM_WINDOW_LATE_DAYS = 14
 INR_BOUNDS = (Decimal("1.5"), Decimal("4.5"))  # a target range
@@ -40,7 +45,7 @@ INR_READING_BOUNDS = (Decimal("0.5"), Decimal("15"))
 
 
 # --- selection -> mdt_discussion -----------------------------------------------------------
-def indication_documented(episode) -> Unmet | None:
+def indication_documented(episode: Episode) -> Unmet | None:
     sel = selection_of(episode)
     if sel is None:
         return unmet(indication_documented, NO_SELECTION)
@@ -49,7 +54,7 @@ def indication_documented(episode) -> Unmet | None:
     return None
 
 
-def no_absolute_contraindication(episode) -> Unmet | None:
+def no_absolute_contraindication(episode: Episode) -> Unmet | None:
     sel = selection_of(episode)
     if sel is None:
         return unmet(no_absolute_contraindication, NO_SELECTION)
@@ -59,7 +64,7 @@ def no_absolute_contraindication(episode) -> Unmet | None:
     return None
 
 
-def fit_for_procedure(episode) -> Unmet | None:
+def fit_for_procedure(episode: Episode) -> Unmet | None:
     sel = selection_of(episode)
     if sel is None:
         return unmet(fit_for_procedure, NO_SELECTION)
@@ -68,11 +73,11 @@ def fit_for_procedure(episode) -> Unmet | None:
     return None
 
 
-def symptom_days(sel) -> int:
+def symptom_days(sel: SelectionAssessment) -> int:
     return (sel.assessed_on - sel.symptom_onset).days
 
 
-def symptom_window(episode) -> Unmet | None:
+def symptom_window(episode: Episode) -> Unmet | None:
     sel = selection_of(episode)
     if sel is None:
         return unmet(symptom_window, NO_SELECTION)
@@ -87,7 +92,7 @@ def symptom_window(episode) -> Unmet | None:
 
 
 # --- mdt_discussion -> imaging ---------------------------------------------------------------
-def mdt_decision_recorded(episode) -> Unmet | None:
+def mdt_decision_recorded(episode: Episode) -> Unmet | None:
     mdt = latest_mdt(episode)
     if mdt is None:
         return unmet(mdt_decision_recorded, "No MDT decision has been recorded.")
@@ -99,7 +104,7 @@ def mdt_decision_recorded(episode) -> Unmet | None:
     return None
 
 
-def mdt_quorum(episode) -> Unmet | None:
+def mdt_quorum(episode: Episode) -> Unmet | None:
     mdt = latest_mdt(episode)
     if mdt is None:
         return unmet(mdt_quorum, "No MDT decision has been recorded.")
@@ -113,7 +118,7 @@ def mdt_quorum(episode) -> Unmet | None:
 
 
 # --- imaging -> procedure --------------------------------------------------------------------
-def _none_current(none: str, what: str, episode, found) -> str:
+def _none_current(none: str, what: str, episode: Episode, found: QuerySet[ImagingStudy]) -> str:
     """Why no study counts: none at all (`none`), or only ones from before the symptom onset."""
     sel = selection_of(episode)
     older = found.order_by("-date").first()
@@ -126,7 +131,7 @@ def _none_current(none: str, what: str, episode, found) -> str:
     )
 
 
-def duplex_done(episode) -> Unmet | None:
+def duplex_done(episode: Episode) -> Unmet | None:
     found = studies(episode, Modality.DUPLEX)
     if not since_onset(episode, found).exists():
         return unmet(
@@ -141,7 +146,7 @@ def duplex_done(episode) -> Unmet | None:
     return None
 
 
-def cross_sectional_done(episode) -> Unmet | None:
+def cross_sectional_done(episode: Episode) -> Unmet | None:
     found = studies(episode, *CROSS_SECTIONAL)
     if not since_onset(episode, found).exists():
         return unmet(
@@ -153,7 +158,7 @@ def cross_sectional_done(episode) -> Unmet | None:
     return None
 
 
-def ivc_assessed(episode) -> Unmet | None:
+def ivc_assessed(episode: Episode) -> Unmet | None:
     found = episode.imaging_studies.filter(ivc_anomaly__isnull=False, ivc_filter__isnull=False)
     if not since_onset(episode, found).exists():
         none = "No imaging study records whether there is an IVC anomaly or filter."
@@ -162,7 +167,7 @@ def ivc_assessed(episode) -> Unmet | None:
     return None
 
 
-def echo_if_pe(episode) -> Unmet | None:
+def echo_if_pe(episode: Episode) -> Unmet | None:
     sel = selection_of(episode)
     if sel is None or not sel.pe_suspected:
         return None
@@ -174,7 +179,7 @@ def echo_if_pe(episode) -> Unmet | None:
     return None
 
 
-def thrombus_age(episode) -> Unmet | None:
+def thrombus_age(episode: Episode) -> Unmet | None:
     """The symptom window measured again at booking, from the onset to the move's date."""
     sel = selection_of(episode)
     if sel is None:
@@ -191,7 +196,7 @@ def thrombus_age(episode) -> Unmet | None:
     return None
 
 
-def anticoagulated(episode) -> Unmet | None:
+def anticoagulated(episode: Episode) -> Unmet | None:
     """An anticoagulant course running today (pathway.md section 7: the courses, which the
     pre-procedure anticoagulation record also writes)."""
     today = timezone.localdate()
@@ -206,7 +211,7 @@ def anticoagulated(episode) -> Unmet | None:
 
 
 # --- procedure -> post_op --------------------------------------------------------------------
-def procedure_recorded(episode) -> Unmet | None:
+def procedure_recorded(episode: Episode) -> Unmet | None:
     note = episode.current_procedure_note()
     if note is None:
         return unmet(procedure_recorded, "No procedure note has been recorded.")
@@ -223,7 +228,7 @@ def procedure_recorded(episode) -> Unmet | None:
 
 
 # --- post_op -> surveillance -----------------------------------------------------------------
-def predischarge_duplex(episode) -> Unmet | None:
+def predischarge_duplex(episode: Episode) -> Unmet | None:
     note = episode.current_procedure_note()
     completed = episode.last_move_into("post_op")
     if note is None or completed is None:
@@ -251,8 +256,8 @@ def inr_range_problem(low: Decimal | None, high: Decimal | None) -> str | None:
     return None
 
 
-def discharge_plan_recorded(episode) -> Unmet | None:
-    plan = record_of(episode, "discharge_plan")
+def discharge_plan_recorded(episode: Episode) -> Unmet | None:
+    plan = record_of(lambda: episode.discharge_plan)
     if plan is None:
         return unmet(discharge_plan_recorded, "No discharge anticoagulation plan is recorded.")
     if plan.anticoagulant == Anticoagulant.VKA:
@@ -268,12 +273,12 @@ def discharge_plan_recorded(episode) -> Unmet | None:
 
 
 # --- surveillance -> completed ---------------------------------------------------------------
-def _unseen_urgent_findings(episode) -> list[str]:
+def _unseen_urgent_findings(episode: Episode) -> list[str]:
     """What each urgent finding of the episode that nobody has acknowledged found, in words: a
     finding (a follow-up's, a visit's or a post-op check's) is seen once any of its alerts is
     acknowledged; resolved ones (by an exit since corrected) are moot. The facts come from the
     tasks app's reader (pathway/hooks.py), the episode's or the prefetched ones."""
-    findings: dict[tuple, list] = {}
+    findings: dict[tuple[object, ...], list[Any]] = {}
     for alert in episode.urgent_findings():
         findings.setdefault(alert.finding, []).append(alert)
     unseen = []
@@ -285,7 +290,7 @@ def _unseen_urgent_findings(episode) -> list[str]:
     return unseen
 
 
-def _failed_stents_unanswered(episode) -> str | None:
+def _failed_stents_unanswered(episode: Episode) -> str | None:
     """The latest duplex's stenosed or occluded stented segments, in words, unless a
     re-intervention that stands was made on or after the day of that duplex."""
     latest = episode.latest_duplex_failures()
@@ -298,7 +303,7 @@ def _failed_stents_unanswered(episode) -> str | None:
     return ", ".join(f"{segment.replace('_', ' ')} {result}" for segment, result in failed)
 
 
-def surveillance_finished(episode) -> Unmet | None:
+def surveillance_finished(episode: Episode) -> Unmet | None:
     """Ending surveillance is a decision (the move always takes a reason; lifelong surveillance
     is the default), never taken over an urgent finding nobody has seen nor over a failing
     stent nobody has treated (pathway.md section 6). Follow-ups live in the tasks app; the
@@ -327,7 +332,7 @@ def surveillance_finished(episode) -> Unmet | None:
 
 
 # --- correct ---------------------------------------------------------------------------------
-def correctable_move(episode) -> Unmet | None:
+def correctable_move(episode: Episode) -> Unmet | None:
     if episode.last_correctable_move() is None:
         return unmet(correctable_move, "There is no move left to correct.")
     return None

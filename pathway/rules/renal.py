@@ -6,10 +6,15 @@ view), so nothing here queries."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
 from pathway.rules.base import age_on
+
+if TYPE_CHECKING:
+    from pathway.models import Measurement
 
 # Cockcroft–Gault with the creatinine in µmol/L: (140 − age) × weight × factor / creatinine.
 COCKCROFT_GAULT_FACTOR = {"male": Decimal("1.23"), "female": Decimal("1.04")}
@@ -36,21 +41,23 @@ class Clearance:
 
     value: Decimal | None
     method: str | None
-    on: dt.date | None
+    on: dt.date
     note: str = ""
 
 
-def in_order(measurements) -> list:
+def in_order(measurements: Iterable[Measurement]) -> list[Measurement]:
     return sorted(measurements, key=lambda m: (m.measured_on, m.id or 0))
 
 
-def latest_weight(measurements, day: dt.date):
+def latest_weight(measurements: Iterable[Measurement], day: dt.date) -> Measurement | None:
     """The latest measurement on or before `day` with a weight, or None."""
     known = [m for m in in_order(measurements) if m.weight_kg is not None and m.measured_on <= day]
     return known[-1] if known else None
 
 
-def clearance_of(measurement, *, measurements, birth_date: dt.date, sex: str) -> Clearance:
+def clearance_of(
+    measurement: Measurement, *, measurements: Iterable[Measurement], birth_date: dt.date, sex: str
+) -> Clearance:
     """The clearance of one measurement: the one given, else Cockcroft–Gault from its
     creatinine, the age in whole years on its date and the latest weight known on or before
     that date (from any of `measurements`)."""
@@ -63,7 +70,7 @@ def clearance_of(measurement, *, measurements, birth_date: dt.date, sex: str) ->
         return Clearance(None, None, day, "Not computed: Cockcroft–Gault needs the patient's sex "
                          "recorded as male or female; give the creatinine clearance.")  # fmt: skip
     weighed = latest_weight([*measurements, measurement], day)
-    if weighed is None:
+    if weighed is None or weighed.weight_kg is None:  # latest_weight finds only weighed ones
         return Clearance(None, None, day, "Not computed: no weight is recorded on or before "
                          f"{day.isoformat()}; Cockcroft–Gault needs it.")  # fmt: skip
     value = cockcroft_gault(
@@ -73,7 +80,9 @@ def clearance_of(measurement, *, measurements, birth_date: dt.date, sex: str) ->
     return Clearance(value, COCKCROFT_GAULT, day)
 
 
-def clearance_on(measurements, day: dt.date, *, birth_date: dt.date, sex: str) -> Clearance | None:
+def clearance_on(
+    measurements: Iterable[Measurement], day: dt.date, *, birth_date: dt.date, sex: str
+) -> Clearance | None:
     """The renal function known on `day`: the clearance of the latest measurement on or before
     it that has a creatinine or a clearance (its value None when it cannot be computed), or
     None when nothing of the kind is recorded by then."""

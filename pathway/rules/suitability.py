@@ -6,11 +6,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from pathway.codes import CourseClass, Pregnancy, Thrombophilia
 from pathway.rules.base import Unmet, age_on, move_day, selection_of, unmet
 from pathway.rules.renal import Clearance, clearance_on, latest_weight
+
+if TYPE_CHECKING:
+    from pathway.models import AnticoagulationCourse, Episode, Measurement
 
 APS = re.compile(r"antiphospholipid|\bAPS\b", re.IGNORECASE)
 DOAC_MIN_CLEARANCE = Decimal("30")  # mL/min: a DOAC below it is a warning
@@ -27,11 +32,17 @@ def names_aps(thrombophilia: str, finding: str) -> bool:
 UNNAMED = {"lmwh": "LMWH", "vka": "a VKA", "doac": "a DOAC"}  # the product not named
 
 
-def _agents(courses) -> str:
+def _agents(courses: Iterable[AnticoagulationCourse]) -> str:
     return ", ".join(sorted({UNNAMED.get(c.agent, c.agent) for c in courses}))
 
 
-def doac_problems(doacs, *, aps: bool, clearance: Clearance | None, weighed) -> list[str]:
+def doac_problems(
+    doacs: list[AnticoagulationCourse],
+    *,
+    aps: bool,
+    clearance: Clearance | None,
+    weighed: Measurement | None,
+) -> list[str]:
     """What makes the running DOAC course(s) a concern: APS, a clearance below 30 mL/min, a
     weight below 50 or above 120 kg (the latest of each)."""
     if not doacs:
@@ -48,7 +59,7 @@ def doac_problems(doacs, *, aps: bool, clearance: Clearance | None, weighed) -> 
                 f"{on} with a creatinine clearance of {clearance.value} mL/min "
                 f"({clearance.on.isoformat()}), below {DOAC_MIN_CLEARANCE} mL/min."
             )
-    if weighed is not None:
+    if weighed is not None and weighed.weight_kg is not None:  # latest_weight: only weighed ones
         low, high = DOAC_WEIGHT_KG
         kg, on_day = weighed.weight_kg, weighed.measured_on.isoformat()
         if kg < low:
@@ -59,7 +70,12 @@ def doac_problems(doacs, *, aps: bool, clearance: Clearance | None, weighed) -> 
 
 
 def pregnancy_problem(
-    oral, *, sex: str, age: int, pregnancy: str, contraception: bool | None
+    oral: list[AnticoagulationCourse],
+    *,
+    sex: str,
+    age: int,
+    pregnancy: str,
+    contraception: bool | None,
 ) -> str | None:
     """A woman aged 16-50 on a VKA or a DOAC whose pregnancy and contraception status is not
     recorded, who is recorded as pregnant, or as using no contraception."""
@@ -83,11 +99,13 @@ def pregnancy_problem(
     return None
 
 
-def running_on(courses, day: dt.date) -> list:
+def running_on(
+    courses: Iterable[AnticoagulationCourse], day: dt.date
+) -> list[AnticoagulationCourse]:
     return [c for c in courses if c.running_on(day)]
 
 
-def anticoagulant_suitable(episode) -> list[Unmet]:
+def anticoagulant_suitable(episode: Episode) -> list[Unmet]:
     """The warnings about the VKA or DOAC courses running on the day judged (today on the
     episode view), one per concern, each named anticoagulant_suitable."""
     day = move_day(episode)

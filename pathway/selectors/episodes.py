@@ -15,7 +15,7 @@ from core.errors import InvalidInput, NotFound
 from core.revisions import facts_of
 from pathway import hooks, machine, outcomes, rules
 from pathway.codes import State
-from pathway.models import Episode, Transition
+from pathway.models import Episode, PreProcedureAnticoagulation, SelectionAssessment, Transition
 from pathway.rules import Unmet
 from pathway.selectors.prefetched import RELATED, Prefetched, prefetched
 
@@ -97,7 +97,7 @@ def episode_view(*, actor, episode_id: int) -> EpisodeView:
     for move, unmet in judged:
         target = move.target
         if move.name == "correct" and not unmet:
-            target = episode.last_correctable_move().source
+            target = episode.last_correctable_move().source  # type: ignore[union-attr]  # allowed
         views.append(
             MoveView(
                 name=move.name,
@@ -130,10 +130,10 @@ def episode_history(*, actor, episode_id: int) -> QuerySet[Transition]:
 
 @dataclass
 class EpisodeRecords:
-    selection: object | None
+    selection: SelectionAssessment | None
     mdt_decisions: list
     imaging_studies: list
-    anticoagulation: object | None
+    anticoagulation: PreProcedureAnticoagulation | None
     procedure_notes: list
     current_procedure_note: object | None
     discharge_plan: object | None
@@ -247,7 +247,7 @@ class Revision:
     record: str
     record_id: int
     actor: str | None
-    at: object
+    at: dt.datetime
     reason: str
     before: dict | None
     after: dict | None
@@ -269,7 +269,7 @@ def episode_revisions(*, actor, episode_id: int) -> list[Revision]:
     rows = []
     for model in _revised_models():
         history = model.history.filter(episode_id=episode.id).select_related("history_user")
-        previous = {}
+        previous: dict[int, dict | None] = {}
         for h in history.order_by("history_date", "history_id"):
             after = None if h.history_type == "-" else facts_of(h, fields=h.tracked_fields)
             rows.append(

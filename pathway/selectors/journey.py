@@ -66,7 +66,7 @@ def _reading(found: hooks.InrResult) -> InrReading:
     return InrReading(
         performed_on=found.performed_on,
         inr=None if inr is None else str(inr),
-        target=tuple(str(v) for v in target) if target else None,
+        target=(str(target[0]), str(target[1])) if target else None,
         source=found.source,
         source_id=found.id,
     )
@@ -164,7 +164,7 @@ class Journey:
         return [c for c in self.current if c.agent_class == agent_class]
 
     @property
-    def target(self) -> tuple[Decimal, Decimal] | None:
+    def target(self) -> tuple[Decimal | None, Decimal | None] | None:
         """The target INR range of the VKA taken now (the latest started), if any."""
         vkas = self.current_of(CourseClass.VKA)
         if not vkas:

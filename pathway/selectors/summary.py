@@ -16,6 +16,7 @@ from pathway.codes import CourseClass, Segment
 from pathway.models import AnticoagulationCourse
 from pathway.selectors.journey import Contact, _contact, _episode, _journey
 from pathway.selectors.prefetched import prefetched
+from patients.models import Patient
 
 APPOINTMENTS_SHOWN = 3  # the next few, not five years of follow-ups
 
@@ -104,7 +105,7 @@ class Appointment:
 @dataclass
 class PatientSummary:
     episode: object
-    patient: object
+    patient: Patient
     extent: str  # "" when no selection is recorded
     symptom_onset: dt.date | None
     procedure_on: dt.date | None  # the index procedure

@@ -18,6 +18,7 @@ for the whole page, and one for the follow-ups owed.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
@@ -63,7 +64,7 @@ NEED_WORDS = {
 def _forward_moves() -> dict[str, machine.Move]:
     """The move that takes each stage one step along the pathway (surveillance → completed)."""
     order = [*STAGES, State.COMPLETED]
-    found = {}
+    found: dict[str, machine.Move] = {}
     for here, there in zip(order, order[1:], strict=False):
         move = next(m for m in machine.MOVES if m.source == here and m.target == there)
         found[here] = move
@@ -73,11 +74,11 @@ def _forward_moves() -> dict[str, machine.Move]:
 FORWARD = _forward_moves()
 
 
-def forward_blockers(episodes: list[Episode]) -> dict[int, tuple[machine.Move | None, list]]:
+def forward_blockers(episodes: Sequence[Episode]) -> dict[int, tuple[machine.Move | None, list]]:
     """For each episode, its next forward move and the rules that block it now, in a fixed
     number of queries (one per prefetched relation and one for follow-ups owed)."""
     found = {}
-    for episode in prefetched(episodes):
+    for episode in prefetched(list(episodes)):
         move = FORWARD.get(episode.state)
         found[episode.id] = (move, move.unmet(episode) if move else [])
     return found
@@ -198,7 +199,7 @@ def worklist(actor, filters: Filters, *, page: int | str = 1) -> Worklist:
         "discharge_plan",
         "assigned_nurse",
         "assigned_coordinator",
-    ).order_by("need", "stage_since", "id")  # what needs action, then the longest waiting
+    ).order_by("need", "stage_since", "id")  # type: ignore[misc]  # need, then the longest waiting
 
     if filters.blocked:
         # Which rows are blocked is known only by running the rules: run them for every
@@ -226,7 +227,7 @@ def worklist(actor, filters: Filters, *, page: int | str = 1) -> Worklist:
                 days_in_stage=days_in_stage(e, today=today),
                 next_move=move.name if move else None,
                 blockers=unmet,
-                need=e.need,
+                need=e.need,  # type: ignore[attr-defined]  # annotated above
             )
         )
     return Worklist(counts, open_count, page_obj, rows, filters)

@@ -56,7 +56,9 @@ class HandoverReadingOut(serializers.Serializer):
     target_low = serializers.CharField(allow_null=True)
     target_high = serializers.CharField(allow_null=True)
     in_range = serializers.BooleanField(allow_null=True)
-    source = serializers.CharField(help_text="follow_up (an INR check) or visit")
+    source = serializers.CharField(  # type: ignore[assignment]  # a field named `source`
+        help_text="follow_up (an INR check) or visit"
+    )
     source_id = serializers.IntegerField()
 
 

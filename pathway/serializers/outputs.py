@@ -99,7 +99,9 @@ class HistoryOut(serializers.ModelSerializer):
     transition = serializers.CharField(source="name")
     actor = serializers.CharField(source="actor.username")
     at = serializers.DateTimeField(source="recorded_at")
-    corrects = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    corrects: "serializers.PrimaryKeyRelatedField[Transition]" = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Transition
@@ -138,7 +140,7 @@ DischargePlanOut = _model_out(DischargePlan)
 PostopCheckOut = _model_out(PostopCheck)
 
 
-class ComplicationOut(_model_out(Complication)):
+class ComplicationOut(_model_out(Complication)):  # type: ignore[misc]  # made by _model_out
     early = serializers.BooleanField(
         read_only=True, help_text="Within 30 days of the procedure it follows (derived)."
     )

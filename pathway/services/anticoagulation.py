@@ -120,7 +120,7 @@ def course_change(
         if course is None:
             raise NotFound("No such course in this episode.")
         values = {name: getattr(course, name) for name in CHANGEABLE}
-        if COURSE_CLASS.get(changes.get("agent")) not in (None, CourseClass.VKA):
+        if COURSE_CLASS.get(changes.get("agent") or "") not in (None, CourseClass.VKA):
             values["target_inr_low"] = values["target_inr_high"] = None  # no longer a VKA
         values.update(changes)
         if "started_on" in changes:

@@ -50,7 +50,7 @@ class Writer:
         before the service does)."""
         if self.relied_on_by is None:
             return False
-        target = machine.by_name(self.relied_on_by).target
+        target = machine.by_name(self.relied_on_by).target  # type: ignore[union-attr]  # a move
         return state in ACTIVE[ACTIVE.index(target) :]
 
 
@@ -136,9 +136,9 @@ def after_referral(episode: Episode, **dates) -> None:
 UNCHECKED = (models.JSONField, models.ForeignKey)  # checked by the writers themselves
 
 
-def relied_on_by(episode: Episode, move: str, *, since: Transition | None = None):
+def relied_on_by(episode: Episode, move: str | None, *, since: Transition | None = None):
     """The standing move `move` that relied on a record (made after `since`, when given)."""
-    return episode.standing_move(move, since=since)
+    return episode.standing_move(move, since=since) if move else None
 
 
 def record_write(
@@ -153,7 +153,7 @@ def record_write(
     creating = record._state.adding
     before = None if creating else facts_of(record)
     if parts is not None and not creating:
-        before.update(record.revision_parts)
+        before.update(record.revision_parts)  # type: ignore[union-attr]  # not creating: read
     for name, value in values.items():
         setattr(record, name, value)
     if parts is not None:

@@ -23,7 +23,7 @@ from pathway.services.common import (
     record_write,
 )
 
-AFTER_PROCEDURE = [State.PROCEDURE, State.POST_OP, State.SURVEILLANCE]
+AFTER_PROCEDURE = (State.PROCEDURE, State.POST_OP, State.SURVEILLANCE)
 
 
 def complication_add(
@@ -37,7 +37,6 @@ def complication_add(
     notes: str = "",
     reason: str = "",
 ) -> Complication:
-    text = notes
     """A coded complication; whether it is early is derived from the procedure it follows."""
     no_future(occurred_on=occurred_on)
     if kind in BLEEDING_KINDS and not bleeding_class:
@@ -54,10 +53,10 @@ def complication_add(
             dates={"occurred_on": occurred_on},
         )
         after_referral(episode, occurred_on=occurred_on)
-        notes = list(episode.procedure_notes.order_by("date", "id"))
-        if not notes:
+        procedures = list(episode.procedure_notes.order_by("date", "id"))
+        if not procedures:
             raise Conflict("Record the procedure note first: a complication follows a procedure.")
-        not_before(notes[0].date, "the procedure", occurred_on=occurred_on)
+        not_before(procedures[0].date, "the procedure", occurred_on=occurred_on)
         record, _ = record_write(
             Complication(episode=episode),
             episode=episode,
@@ -68,10 +67,10 @@ def complication_add(
                 occurred_on=occurred_on,
                 severity=severity,
                 bleeding_class=bleeding_class,
-                notes=text,
+                notes=notes,
             ),
         )
-        record.early = record.early_after(notes)
+        record.early = record.early_after(procedures)
         return record
 
 
@@ -96,7 +95,7 @@ def postop_check_add(
             episode_id, actor, states=WRITERS["postop_check"].open_in, dates={"at": on}
         )
         note = episode.current_procedure_note()
-        not_before(note and note.date, "the procedure", at=on)
+        not_before(note.date if note else None, "the procedure", at=on)
         record, _ = record_write(
             PostopCheck(episode=episode),
             episode=episode,

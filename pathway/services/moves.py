@@ -34,7 +34,7 @@ def _effective_on(move: machine.Move, value: dt.date | None, episode: Episode) -
         return today
     if value > today:
         raise InvalidInput({"effective_on": "The effective date cannot be in the future."})
-    latest = episode.latest_standing_move().effective_on
+    latest = episode.latest_standing_move().effective_on  # type: ignore[union-attr]  # opened
     if value < latest:
         raise InvalidInput(
             {
@@ -98,7 +98,7 @@ def _entered_before(undone: Transition) -> dt.date:
     """Undoing `undone` resumes the stay it ended: the effective date of the standing move
     before it (the opening at the latest, which is never undone)."""
     return (
-        Transition.objects.filter(
+        Transition.objects.filter(  # type: ignore[return-value]  # the opening, at the latest
             episode_id=undone.episode_id, id__lt=undone.id, corrects__isnull=True,
             corrected_by__isnull=True,
         )
@@ -160,11 +160,12 @@ def episode_transition(
             left, undone, stay_days = episode.state, None, None
             if name == "correct":
                 undone = episode.last_correctable_move()
+                assert undone is not None  # the correctable_move rule passed above
                 episode.correct(undone.source)
                 episode.entered_on = _entered_before(undone)
             else:
                 getattr(episode, name)()
-                stay_days = (effective - episode.entered_on).days
+                stay_days = (effective - episode.entered_on).days  # type: ignore[operator]  # kept
                 episode.entered_on = effective
         if undone is None:
             episode.save(update_fields=["state", "entered_on"])

@@ -181,13 +181,15 @@ def procedure_note_record(
         not_after(discharged and discharged.effective_on, "the discharge", date=date)
         if reintervention is None:
             first = episode.complications.order_by("occurred_on").first()
-            not_after(first and first.occurred_on, "a complication that followed it", date=date)
+            not_after(
+                first.occurred_on if first else None, "a complication that followed it", date=date
+            )
         note = ProcedureNote.objects.filter(episode=episode, reintervention=reintervention).first()
         new = note is None
         if new:
             note = ProcedureNote(episode=episode, reintervention=reintervention)
         else:
-            note.revision_parts = _stents_of(note)
+            note.revision_parts = _stents_of(note)  # type: ignore[union-attr, arg-type]  # not new
 
         def save_stents(note):
             if not new:  # a new note has no stents to replace

@@ -83,7 +83,7 @@ def selection_record(
         )
         after_referral(episode, assessed_on=assessed_on)
         mdt = episode.mdt_decisions.order_by("date").first()
-        not_after(mdt and mdt.date, "the MDT that discussed it", assessed_on=assessed_on)
+        not_after(mdt.date if mdt else None, "the MDT that discussed it", assessed_on=assessed_on)
         record, _ = record_write(
             _one(SelectionAssessment, episode),
             episode=episode,
@@ -131,7 +131,9 @@ def mdt_decision_add(
         episode = editable(episode_id, actor, states=WRITERS["mdt"].open_in, dates={"date": date})
         after_referral(episode, date=date)
         selection = SelectionAssessment.objects.filter(episode=episode).first()
-        not_before(selection and selection.assessed_on, "the selection assessment", date=date)
+        not_before(
+            selection.assessed_on if selection else None, "the selection assessment", date=date
+        )
         record, _ = record_write(
             MdtDecision(episode=episode),
             episode=episode,

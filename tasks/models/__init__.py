@@ -5,6 +5,7 @@ status (scheduled, due, overdue) is derived from the dates whenever it is read.
 """
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -15,6 +16,9 @@ from django.utils import timezone
 from core.revisions import revisions
 from pathway.models import Episode, PostopCheck, Transition
 from tasks import windows
+
+if TYPE_CHECKING:
+    from tasks.services.findings import Urgent
 
 INTERVAL = RegexValidator(r"^[1-9][0-9]*[dwm]$", "Write an interval as 14d, 6w or 3m.")
 
@@ -126,6 +130,7 @@ class FollowUpQuerySet(models.QuerySet):
 
 class FollowUp(models.Model):
     revision_name = "follow_up"  # as GET /api/episodes/<id>/revisions/ names it
+    urgent: "Urgent | None"  # transient: what its result raised, set by the result services
     episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="follow_ups")
     kind = models.CharField(max_length=24, choices=Kind.choices)
     # Where in the schedule it stands: `offset` after its anchor date (the procedure, or the
@@ -246,6 +251,7 @@ class Visit(models.Model):
     schedule. Same result fields as a follow-up; it counts for outcomes, raises the same urgent
     alerts and completes no scheduled follow-up."""
     revision_name = "visit"  # as GET /api/episodes/<id>/revisions/ names it
+    urgent: "Urgent | None"  # transient: what its result raised, set by the result services
 
     class Kind(models.TextChoices):
         DUPLEX = "duplex", "Duplex ultrasound"

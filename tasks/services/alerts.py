@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypedDict
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -26,6 +27,16 @@ from tasks.models.nurses import UNDO_MINUTES
 from tasks.services.alert_rows import alerts_with_deliveries_insert
 from tasks.services.claims import claimed_batches
 from tasks.services.findings import Urgent
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class Silenced(TypedDict):
+    """What the escalation's claim annotates: nobody is left to tell (a closed episode)."""
+
+    silent: bool
+
 
 log = logging.getLogger(__name__)
 FOLLOW_UP_ALERT_COLUMNS = (
@@ -195,7 +206,7 @@ def urgent_results_escalate(*, now: dt.datetime | None = None, batch_size: int =
     recipients = Recipients()
     written = 0
 
-    def escalate(claimed: list[Alert]) -> list[int]:
+    def escalate(claimed: list[WithAnnotations[Alert, Silenced]]) -> list[int]:
         nonlocal written
         # A closed episode's or a dead patient's urgent result is escalated to nobody.
         quiet = [a.id for a in claimed if a.silent]
@@ -313,7 +324,7 @@ def _escalation_resume(ids: list[int]) -> None:
     """Of the reopened alerts, each urgent finding nobody has acknowledged and that was never
     escalated gets its escalation time back (its first alert carries it, as when raised)."""
     urgent = Alert.objects.filter(id__in=ids, kind=Alert.Kind.URGENT_RESULT, escalates__isnull=True)
-    firsts = {}
+    firsts: dict[tuple[int | None, int | None, int | None], Alert] = {}
     for alert in urgent.order_by("id"):
         firsts.setdefault((alert.follow_up_id, alert.visit_id, alert.postop_check_id), alert)
     if not firsts:

@@ -37,10 +37,11 @@ def postop_check_alert(*, episode: Episode, check: PostopCheck) -> list[int]:
     at once, graded (critical unless bleeding alone), its email sent after commit. Returns the
     alert deliveries enqueued; the check carries `urgent` (what was found, who was alerted)."""
     check.urgent = None
-    if not rules.postop_check_alarming(check):
+    finding = postop_check_finding(check)
+    if not rules.postop_check_alarming(check) or finding is None:  # alarming: a finding
         return []
     raised = urgent_alerts_insert(
-        episode=episode, now=timezone.now(), urgent=postop_check_finding(check), postop_check=check
+        episode=episode, now=timezone.now(), urgent=finding, postop_check=check
     )
     enqueue(raised.deliveries)
     check.urgent = raised.told[0]

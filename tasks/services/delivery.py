@@ -41,7 +41,7 @@ CLAIM_FOR = dt.timedelta(seconds=float(os.environ.get("PATHWAY_DELIVERY_CLAIM_SE
 NO_ADDRESS = "No email address: in-app inbox only."
 
 
-KIND_TEXT = {
+KIND_TEXT: dict[str, str] = {
     Alert.Kind.DUE: "is due",
     Alert.Kind.OVERDUE: "is overdue",
     Alert.Kind.ESCALATION: "is badly overdue (escalated)",
@@ -72,16 +72,17 @@ def _line(alert: Alert) -> str:
         words = (alert.finding or {}).get("text")
         return f"{episode}: {words or 'an anticoagulation course reached its planned end'}."
     source = alert
-    if alert.escalates_id and not any(getattr(alert, f"{s}_id") for s in SOURCES):
-        source = alert.escalates
+    escalates = alert.escalates if alert.escalates_id else None
+    if escalates is not None and not any(getattr(alert, f"{s}_id") for s in SOURCES):
+        source = escalates
     verb = UNACKNOWLEDGED_TEXT if alert.escalates_id else KIND_TEXT[alert.kind]
-    if source.follow_up_id:
-        fu = source.follow_up
+    # (a relation whose id is None is None, read without a query)
+    if (fu := source.follow_up) is not None:
         what = f"{fu.get_kind_display()} follow-up due {fu.due_on}"
-    elif source.visit_id:
-        what = f"unscheduled {VISIT_TEXT[source.visit.kind]} visit on {source.visit.performed_on}"
-    elif source.postop_check_id:
-        at = timezone.localtime(source.postop_check.at).strftime("%Y-%m-%d %H:%M")
+    elif (visit := source.visit) is not None:
+        what = f"unscheduled {VISIT_TEXT[visit.kind]} visit on {visit.performed_on}"
+    elif (check := source.postop_check) is not None:
+        at = timezone.localtime(check.at).strftime("%Y-%m-%d %H:%M")
         if not alert.escalates_id:
             return f"{episode}: post-op check at {at} has an urgent finding."
         what = f"post-op check at {at}"

@@ -15,10 +15,11 @@ def escalation_days_by_kind(*, unit: UnitSettings | None = None) -> dict[str, in
     """Each kind of follow-up and its escalation delay: one query (two without `unit`)."""
     unit = unit or UnitSettings.current()
     days = dict.fromkeys(Kind.values, unit.escalation_days)
+    rules = ScheduleRule.objects.filter(escalation_days__isnull=False)
     days.update(
-        ScheduleRule.objects.filter(escalation_days__isnull=False).values_list(
-            "kind", "escalation_days"
-        )
+        (kind, delay)
+        for kind, delay in rules.values_list("kind", "escalation_days")
+        if delay is not None  # the filter's promise, told to the type checker
     )
     return days
 
@@ -29,7 +30,8 @@ def overdue_escalations_redate(*, days: dict[str, int]) -> int:
     overdue = FollowUp.objects.open().filter(alert_stage=windows.OVERDUE_STAGE)
     return sum(
         overdue.filter(kind=kind).update(
-            next_alert_on=windows.escalation_from(F("window_closes_on"), delay)
+            # an F expression: the same arithmetic, done in SQL
+            next_alert_on=windows.escalation_from(F("window_closes_on"), delay)  # type: ignore[arg-type]
         )
         for kind, delay in days.items()
     )

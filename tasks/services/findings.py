@@ -61,7 +61,8 @@ def _sentence(parts: list[str]) -> str:
 def inr_words(value: Decimal) -> str:
     """4.60 -> "4.6", 5 -> "5.0", 1.99 -> "1.99": as a clinician writes an INR."""
     value = Decimal(value).normalize()
-    return str(value.quantize(Decimal("0.1")) if value.as_tuple().exponent > -1 else value)
+    exponent = value.as_tuple().exponent  # an int: an INR is finite
+    return str(value.quantize(Decimal("0.1")) if exponent > -1 else value)  # type: ignore[operator]
 
 
 def inr_finding(inr: Decimal, low: Decimal, high: Decimal) -> Urgent | None:
@@ -69,14 +70,14 @@ def inr_finding(inr: Decimal, low: Decimal, high: Decimal) -> Urgent | None:
     if low <= inr <= high:
         return None
     critical = inr >= CRITICAL_INR_HIGH or inr <= CRITICAL_INR_LOW
-    value, low, high = inr_words(inr), str(low), str(high)
+    value, floor, ceiling = inr_words(inr), str(low), str(high)
     return Urgent(
         grade=Alert.Grade.CRITICAL if critical else Alert.Grade.OUT_OF_RANGE,
         finding={
-            "text": f"INR {value} (target {low}–{high})",
+            "text": f"INR {value} (target {floor}–{ceiling})",
             "inr": value,
-            "target_low": low,
-            "target_high": high,
+            "target_low": floor,
+            "target_high": ceiling,
         },
     )
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
@@ -26,7 +27,7 @@ from pathway.models import (
 )
 from pathway.outcomes import VILLALTA_ITEMS
 from pathway.selectors.stents import stented_segments
-from tasks.models import DuplexSegmentResult, Kind, UnitSettings
+from tasks.models import DuplexSegmentResult, FollowUp, Kind, UnitSettings
 from tasks.services.findings import Urgent, duplex_finding, inr_finding, review_finding
 
 # The revised Venous Clinical Severity Score: ten attributes, each 0-3.
@@ -96,7 +97,7 @@ class EpisodeFacts:
 
 def _moves_load(ids: list[int]) -> dict[int, EpisodeFacts]:
     """Each episode's latest standing move and its stays in surveillance, from one query."""
-    facts = {}
+    facts: dict[int, EpisodeFacts] = {}
     moves = Transition.objects.filter(
         episode_id__in=ids, corrects__isnull=True, corrected_by__isnull=True
     ).values_list("episode_id", "id", "name", "target", "effective_on")
@@ -129,7 +130,8 @@ def episode_facts_load(episode_ids, kinds) -> dict[int, EpisodeFacts]:
             if spans:
                 facts[episode_id].stents += [(s.placed_on, s.segment) for s in spans]
     if Kind.INR_CHECK in kinds:
-        plans = dict.fromkeys(ids, (None, None))
+        # (anticoagulant, target range): a range is stored whole or not at all
+        plans: dict[int, tuple[Any, Any]] = dict.fromkeys(ids, (None, None))
         for episode_id, agent, low, high in DischargePlan.objects.filter(
             episode_id__in=ids
         ).values_list("episode_id", "anticoagulant", "target_inr_low", "target_inr_high"):
@@ -217,7 +219,7 @@ def _inr_result(
     anticoagulant, target = facts.inr_judged_by(performed_on)
     if anticoagulant in NOT_JUDGED_BY_INR or anticoagulant == CourseClass.PARENTERAL:
         return {"inr": str(inr), "target": None, "anticoagulant": anticoagulant}, None
-    low, high = target or facts.target_inr
+    low, high = target or facts.target_inr  # type: ignore[misc]  # loaded for INR checks
     return {"inr": str(inr), "target": [str(low), str(high)]}, inr_finding(inr, low, high)
 
 
@@ -363,7 +365,7 @@ def followup_result_check(follow_up, facts: EpisodeFacts, performed_on: dt.date,
     return result_of(facts, follow_up.kind, performed_on, data)
 
 
-def followup_closed(follow_up) -> str | None:
+def followup_closed(follow_up: FollowUp) -> str | None:
     """Why a follow-up takes no result, in words (None: it is open and takes one, once)."""
     if follow_up.completed_at:
         return "A result has already been recorded for this follow-up."
@@ -372,9 +374,10 @@ def followup_closed(follow_up) -> str | None:
     return None
 
 
-def followup_takes_result(follow_up) -> None:
+def followup_takes_result(follow_up: FollowUp | None) -> FollowUp:
     """Only an open follow-up takes a result, and only once."""
     if follow_up is None:
         raise NotFound("No such follow-up.")
     if closed := followup_closed(follow_up):
         raise Conflict(closed)
+    return follow_up

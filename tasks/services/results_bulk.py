@@ -62,13 +62,15 @@ def followup_results_record_bulk(*, actor, results: list[dict]) -> list[FollowUp
             {row.episode_id for row in rows.values()}, {row.kind for row in rows.values()}
         )
         now = timezone.now()
-        written, segments, urgent_ones = [], [], []
+        written: list[FollowUp] = []
+        segments: list[DuplexSegmentResult] = []
+        urgent_ones: list[FollowUp] = []
         for item in results:
             data = dict(item)
             follow_up_id, performed_on = data.pop("follow_up_id"), data.pop("performed_on")
             not_in_future(performed_on)
-            follow_up = rows.get(follow_up_id)
-            followup_takes_result(follow_up)  # completed earlier in this batch too
+            # completed earlier in this batch too
+            follow_up = followup_takes_result(rows.get(follow_up_id))
             result, parts, follow_up.urgent = followup_result_check(
                 follow_up, facts[follow_up.episode_id], performed_on, data
             )

@@ -101,7 +101,7 @@ def desired_schedule(
     today = today or timezone.localdate()
     horizon = UnitSettings.current().horizon_months
     rules = list(ScheduleRule.objects.order_by("id"))
-    slots = {}
+    slots: dict[tuple, Slot] = {}
     for rule in (r for r in rules if r.active):
         anchors = rule_anchors(
             rule, procedure_on=procedure_on, discharged_on=discharged_on, courses=courses,
@@ -150,7 +150,7 @@ def followups_schedule(*, episode: Episode, move: Transition) -> list[FollowUp]:
     """The follow-ups of pathway.md sections 4 and 7, from the unit's schedule rules and the
     courses running at discharge (INR checks from the VKA course's start)."""
     slots = desired_schedule(
-        procedure_on=episode.current_procedure_note().date,
+        procedure_on=episode.current_procedure_note().date,  # type: ignore[union-attr]  # discharged
         discharged_on=move.effective_on,
         plan=DischargePlan.objects.filter(episode=episode).first(),
         courses=list(episode.courses.all()),
@@ -163,7 +163,7 @@ def _cancel(rows, *, move: Transition | None = None, reason: str = "") -> int:
     ids = list(rows.open().values_list("id", flat=True))
     if not ids:
         return 0
-    why = reason or f"Cancelled by the move '{move.name}'."
+    why = reason or f"Cancelled by the move '{move.name}'."  # type: ignore[union-attr]  # or a move
     alerts_resolve(follow_ups=ids, reason=why, move=move)
     return FollowUp.objects.filter(id__in=ids).update(
         cancelled_at=timezone.now(), cancelled_by=move, cancel_reason=reason, next_alert_on=None
@@ -225,7 +225,7 @@ def followups_after_move(*, episode: Episode, move: Transition) -> None:
     if move.name == "discharge":
         followups_replace(episode=episode, move=move)
     elif move.name == "correct":
-        followups_undo(undone=move.corrects, correction=move)
+        followups_undo(undone=move.corrects, correction=move)  # type: ignore[arg-type]  # a correction
     elif move.target in TERMINAL:
         followups_cancel_open(episode=episode, move=move)
         alerts_resolve_episode(episode=episode, move=move)
@@ -265,7 +265,7 @@ def _reconcile(
     desired = {
         slot.key: slot
         for slot in desired_schedule(
-            procedure_on=episode.current_procedure_note().date,
+            procedure_on=episode.current_procedure_note().date,  # type: ignore[union-attr]  # discharged
             discharged_on=discharge.effective_on,
             plan=DischargePlan.objects.filter(episode=episode).first(),
             courses=list(episode.courses.all()),

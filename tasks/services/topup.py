@@ -42,6 +42,7 @@ import logging
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
 from django.db.models import DateField, Exists, F, Func, Max, OuterRef, Q, Subquery, Value
@@ -62,6 +63,9 @@ from tasks.anchors import VKA_AGENTS, VKA_START, Anchor, rule_anchors
 from tasks.models import FollowUp, ScheduleRule, UnitSettings
 from tasks.schedule import parse, positions
 from tasks.services.schedule import Slot, followup_of
+
+if TYPE_CHECKING:
+    from django.db.models.expressions import NegatedExpression
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +150,7 @@ def _episodes_running_low(*, rules: list[ScheduleRule], today: dt.date, lead: in
     (else it would be found every day)."""
     low = add_months(today, lead)
     episodes = Episode.objects.filter(state=State.SURVEILLANCE)
-    conditions = []
+    conditions: list[Q | Exists | NegatedExpression[Any]] = []
     for rule in rules:
         kind_rows = FollowUp.objects.filter(
             episode=OuterRef("pk"), kind=rule.kind, course__isnull=True, cancelled_at__isnull=True
@@ -223,7 +227,7 @@ def next_slots(
     that is due before today + lead; else every position of the series due after it, from the
     discharge on, up to today + horizon and not beyond the anchor's end (a VKA course's stop or
     planned end), leaving out those whose window has already closed."""
-    slots = {}
+    slots: dict[tuple, Slot] = {}
     for anchor in anchors:
         last = latest.get(anchor.course_id)
         if last is not None and last >= add_months(today, lead):
@@ -254,7 +258,7 @@ def _facts_of(episode_ids: list[int]) -> dict[int, _Facts]:
     last: dict[tuple[int, str], tuple[int, dt.date]] = {}
     for episode_id, name, move_id, effective_on in moves.order_by("id"):
         last[(episode_id, name)] = (move_id, effective_on)
-    notes = {
+    notes: dict[tuple[int, int | None], dt.date] = {
         (episode_id, reintervention_id): date
         for episode_id, reintervention_id, date in ProcedureNote.objects.filter(
             episode_id__in=episode_ids
