@@ -7,7 +7,7 @@ import random
 from decimal import Decimal
 
 from pathway.codes import Contraindication
-from pathway.outcomes import VILLALTA_ITEMS
+from pathway.villalta import VILLALTA_ITEMS
 
 GIVEN = (
     "Alex", "Billie", "Casey", "Dana", "Eden", "Frankie", "Gale", "Harper", "Indy", "Jules",

@@ -13,9 +13,10 @@ from django.utils import timezone
 from core import roles
 from core.errors import InvalidInput, NotFound
 from core.revisions import facts_of
-from pathway import machine, outcomes, rules
+from pathway import machine, rules, ttr
 from pathway.codes import State
 from pathway.models import Episode, Transition
+from pathway.models.readings import vka_readings_of
 from pathway.rules import Unmet
 from pathway.selectors.prefetched import RELATED, Prefetched, prefetched
 
@@ -223,20 +224,14 @@ def episode_ttr(plan) -> float | None:
     """The Rosendaal TTR (a percentage, 1 decimal) of the episode's VKA readings among its
     performed, uncancelled inr_check follow-ups and its INR visits, each interval judged against
     the target stored on the reading at its start; which readings count is decided by
-    outcomes.vka_readings, as for the kept outcome row the dashboard reads. None with fewer than
-    two of them (a patient never on a VKA has none; one switched to a DOAC keeps the VKA
-    period's). `plan`: the episode's discharge plan, or None (not discharged: no INR reading
-    yet); one query (a UNION ALL over follow-ups and visits)."""
+    pathway.ttr, as for the kept outcome row the dashboard reads. None with fewer than two of
+    them (a patient never on a VKA has none; one switched to a DOAC keeps the VKA period's).
+    `plan`: the episode's discharge plan, or None (not discharged: no INR reading yet); one
+    query (pathway.models.readings.vka_readings_of)."""
     if plan is None:
         return None
-    episode = plan.episode  # cached by select_related("discharge_plan")
-    fields = ("performed_on", "result")
-    follow_ups = episode.follow_ups.filter(
-        kind="inr_check", performed_on__isnull=False, cancelled_at__isnull=True
-    ).values_list(*fields)
-    visits = episode.visits.filter(kind="inr_check").values_list(*fields)
-    ttr = outcomes.vka_ttr(follow_ups.order_by().union(visits.order_by(), all=True))
-    return None if ttr is None else round(ttr, 1)
+    found = ttr.rosendaal_ttr(vka_readings_of([plan.episode_id])[plan.episode_id])
+    return None if found is None else round(found, 1)
 
 
 def _corrected(move: Transition) -> bool:

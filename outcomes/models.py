@@ -1,13 +1,14 @@
 """Each operated episode's outcome facts, reduced once per change instead of once per request.
 
-A row is derived, never entered: tasks.services.outcomes writes it from the recorded facts (the
+A row is derived, never entered: outcomes.services writes it from the recorded facts (the
 procedure notes, duplex results, re-interventions, INR readings, the discharge plan) in the
-transaction that changes any of them, with the same pure functions of pathway.outcomes that the
+transaction that changes any of them, with the same pure functions of outcomes.maths that the
 figures use, and `manage.py outcomes_rebuild` writes every row again from scratch. The admin's
 outcome figures then aggregate one narrow row per episode in SQL.
 """
 
 from django.db import models
+from django.db.models import Q
 
 from pathway.codes import UnderlyingLesion
 from pathway.models import Episode
@@ -22,7 +23,7 @@ class EpisodeOutcome(models.Model):
         max_length=20, choices=UnderlyingLesion.choices, null=True, blank=True
     )
     # Patency, per form: days from time zero to the event or the censoring, and whether the
-    # event happened (pathway.outcomes.patency).
+    # event happened (outcomes.maths.patency).
     primary_days = models.IntegerField()
     primary_event = models.BooleanField()
     assisted_primary_days = models.IntegerField()
@@ -36,13 +37,18 @@ class EpisodeOutcome(models.Model):
     vka = models.BooleanField(default=False, help_text="Discharged on a VKA.")
     ttr = models.FloatField(null=True, blank=True, help_text="Rosendaal TTR, a percentage.")
     # When the row was last written: the cached figures are those of the newest (with the
-    # newest rows of the fact tables, tasks.selectors_outcomes.facts_version).
+    # newest rows of the fact tables, outcomes.selectors.kept.facts_version).
     reduced_at = models.DateTimeField(editable=False)
 
     class Meta:
+        # The table was tasks_episodeoutcome until the model moved here (tasks 0014 renames it).
         indexes = [
             models.Index(fields=["time_zero"], name="outcome_time_zero"),
             models.Index(fields=["reduced_at"], name="outcome_reduced_at"),
+            # The median TTR reads the middle one or two (outcomes.selectors.groups).
+            models.Index(
+                fields=["ttr"], name="outcome_vka_ttr", condition=Q(vka=True, ttr__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:

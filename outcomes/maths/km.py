@@ -11,23 +11,27 @@ at or before t, so the three add up to the number of episodes.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
+Observation = tuple[int, bool, int]  # days, event, how many episodes
 HORIZONS = {"6": 182, "12": 365, "24": 730}
 FORMS = ("primary", "assisted_primary", "secondary")
 
 
-def _number(value) -> float | None:
-    value = float(value)
-    return None if math.isnan(value) else round(value, 4)
+def number(value: Any) -> float | None:
+    """A fraction of lifelines' (a numpy float) as a plain one, 4 decimals; NaN as None."""
+    exact = float(value)
+    return None if math.isnan(exact) else round(exact, 4)
 
 
-def weighted(observations) -> list[tuple[int, bool, int]]:
+def weighted(observations: Iterable[Sequence[Any]]) -> list[Observation]:
     """(days, event) pairs or (days, event, count) triples -> (days, event, count) triples: the
     figures read episodes already grouped by day in SQL, the tests single episodes."""
-    return [(o[0], bool(o[1]), o[2] if len(o) > 2 else 1) for o in observations]
+    return [(int(o[0]), bool(o[1]), int(o[2]) if len(o) > 2 else 1) for o in observations]
 
 
-def fitted(observations):
+def fitted(observations: Sequence[Observation]) -> Any:
     """lifelines' KaplanMeierFitter fitted on (days, event, count) triples, the counts as
     weights: one row of weight n is n episodes, with the same estimate and interval."""
     from lifelines import KaplanMeierFitter  # heavy: only when figures are asked for
@@ -39,43 +43,44 @@ def fitted(observations):
     )
 
 
-def km_table(observations, horizons: dict[str, int] = HORIZONS) -> dict[str, dict]:
+def km_table(
+    observations: Iterable[Sequence[Any]], horizons: Mapping[str, int] = HORIZONS
+) -> dict[str, dict[str, Any]]:
     """observations: (days, event) pairs, or (days, event, count) triples. {label: {estimate,
     ci_low, ci_high, at_risk, events, censored}} at each horizon. Estimates are fractions; null
     beyond the longest observation while the curve is above 0 (nobody followed that long), or
     with no episodes at all."""
-    observations = [o for o in weighted(observations) if o[2] > 0]
+    kept = [o for o in weighted(observations) if o[2] > 0]
     counts = {
         label: {
-            "at_risk": sum(n for days, _, n in observations if days > t),
-            "events": sum(n for days, event, n in observations if event and days <= t),
-            "censored": sum(n for days, event, n in observations if not event and days <= t),
+            "at_risk": sum(n for days, _, n in kept if days > t),
+            "events": sum(n for days, event, n in kept if event and days <= t),
+            "censored": sum(n for days, event, n in kept if not event and days <= t),
         }
         for label, t in horizons.items()
     }
-    if not observations:
-        return {
-            label: {"estimate": None, "ci_low": None, "ci_high": None} | counts[label]
-            for label in horizons
-        }
-    fitter = fitted(observations)
+    unknown: dict[str, float | None] = {"estimate": None, "ci_low": None, "ci_high": None}
+    if not kept:
+        return {label: unknown | counts[label] for label in horizons}
+    fitter = fitted(kept)
     curve = fitter.survival_function_.iloc[:, 0]
     band = fitter.confidence_interval_
-    longest = max(days for days, _, _ in observations)
-    table = {}
+    longest = max(days for days, _, _ in kept)
+    table: dict[str, dict[str, Any]] = {}
     for label, t in horizons.items():
-        row = {"estimate": None, "ci_low": None, "ci_high": None}
+        row = unknown
         if t <= longest or curve.iloc[-1] == 0:  # beyond the end only once the curve is at 0
             at = curve.index[curve.index <= t].max()
             row = {
-                "estimate": _number(curve.loc[at]),
-                "ci_low": _number(band.loc[at].iloc[0]),
-                "ci_high": _number(band.loc[at].iloc[1]),
+                "estimate": number(curve.loc[at]),
+                "ci_low": number(band.loc[at].iloc[0]),
+                "ci_high": number(band.loc[at].iloc[1]),
             }
         table[label] = row | counts[label]
     return table
 
 
-def km_summary(per_episode: list[dict[str, tuple[int, bool]]]) -> dict[str, dict]:
+def km_summary(per_episode: Iterable[Mapping[str, tuple[int, bool]]]) -> dict[str, dict[str, Any]]:
     """{form: km_table} from patency()'s answers, one per episode."""
-    return {form: km_table([p[form] for p in per_episode]) for form in FORMS}
+    episodes = list(per_episode)
+    return {form: km_table([p[form] for p in episodes]) for form in FORMS}

@@ -5,15 +5,16 @@ complications and the stays (rows in the hundreds, whatever the number of episod
 from __future__ import annotations
 
 import datetime as dt
-import math
+import statistics
 from collections import defaultdict
 
-from django.db.models import Count, F, OuterRef, Subquery, Value
+from django.db.models import Count, F, OuterRef, Q, Subquery, Value
 
-from pathway import outcomes
-from pathway.codes import TERMINAL
+from outcomes import maths
+from outcomes.models import EpisodeOutcome
+from pathway.codes import ACTIVE, EARLY_DAYS, TERMINAL, ComplicationKind
 from pathway.models import Complication, Episode, ProcedureNote, Transition
-from tasks.models import EpisodeOutcome
+from pathway.villalta import PTS_CATEGORIES
 
 TTR_BANDS = tuple(range(0, 100, 10))  # 0-10, 10-20, ... 90-100 (100 falls in the last)
 
@@ -42,31 +43,44 @@ def patency_groups(cohort) -> dict[str, list[tuple[int, bool, int]]]:
             .order_by()
         )
 
-    first, *rest = (grouped(form) for form in outcomes.FORMS)
+    first, *rest = (grouped(form) for form in maths.FORMS)
     groups = defaultdict(list)
     for row in first.union(*rest, all=True):
         groups[row["form"]].append((row["days"], bool(row["event"]), row["n"]))
-    return {form: sorted(groups[form]) for form in outcomes.FORMS}
+    return {form: sorted(groups[form]) for form in maths.FORMS}
 
 
-def pts_counts(cohort) -> dict[str, int]:
-    counts = dict.fromkeys(outcomes.pts.CATEGORIES, 0)
-    for row in cohort.exclude(pts=None).values("pts").annotate(n=Count("pk")).order_by():
-        counts[row["pts"]] = row["n"]
-    return counts
+def _ttr_band(start: int) -> Q:
+    """The TTRs of the band from `start`: 10 points wide, the first from below 0 and the last
+    up to 100 and beyond (as min(90, 10 floor(ttr / 10)))."""
+    band = Q(ttr__gte=start) if start > TTR_BANDS[0] else Q()
+    return band & Q(ttr__lt=start + 10) if start < TTR_BANDS[-1] else band
 
 
-def anticoagulation(cohort) -> dict:
-    """The VKA episodes' TTRs: median, share >= 65%, and how many fall in each 10% band."""
-    known = list(cohort.filter(vka=True).exclude(ttr=None).values_list("ttr", flat=True))
-    summary = outcomes.ttr_figures(known)
-    bands = dict.fromkeys(TTR_BANDS, 0)
-    for ttr in known:
-        bands[min(90, 10 * math.floor(ttr / 10))] += 1
-    summary["distribution"] = [
-        {"from_pct": start, "to_pct": start + 10, "patients": n} for start, n in bands.items()
+def pts_and_ttr(cohort) -> tuple[dict[str, int], dict]:
+    """PTS by category, and the VKA episodes' TTRs (median, share >= 65%, how many fall in each
+    10% band): the counts in one scan of the rows, the median from the TTR index (the middle
+    one or two of them). Two queries, none returning more than two rows."""
+    known = Q(vka=True, ttr__isnull=False)
+    counts = cohort.aggregate(
+        **{f"pts_{c}": Count("pk", filter=Q(pts=c)) for c in PTS_CATEGORIES},
+        patients=Count("pk", filter=known),
+        good=Count("pk", filter=known & Q(ttr__gte=maths.GOOD_TTR)),
+        **{f"band_{start}": Count("pk", filter=known & _ttr_band(start)) for start in TTR_BANDS},
+    )
+    patients = counts["patients"]
+    middle = []
+    if patients:
+        ordered = cohort.filter(known).order_by("ttr").values_list("ttr", flat=True)
+        middle = list(ordered[(patients - 1) // 2 : patients // 2 + 1])
+    ttr = maths.ttr_figures_of(
+        patients, statistics.median(middle) if middle else None, counts["good"]
+    )
+    ttr["distribution"] = [
+        {"from_pct": start, "to_pct": start + 10, "patients": counts[f"band_{start}"]}
+        for start in TTR_BANDS
     ]
-    return summary
+    return {c: counts[f"pts_{c}"] for c in PTS_CATEGORIES}, ttr
 
 
 def complication_rates(cohort, episodes: int) -> dict:
@@ -88,7 +102,9 @@ def complication_rates(cohort, episodes: int) -> dict:
         dates, complications = per_episode[episode]
         dates.extend([after] if after else [])
         complications.append((kind, on))
-    return outcomes.complication_rates(per_episode.values(), n=episodes)
+    return maths.complication_rates(
+        per_episode.values(), n=episodes, kinds=ComplicationKind.values, early_days=EARLY_DAYS
+    )
 
 
 def time_in_stage(cohort, filtered: bool, today: dt.date) -> dict:
@@ -108,4 +124,4 @@ def time_in_stage(cohort, filtered: bool, today: dt.date) -> dict:
         stays[row["source"]][row["stay_days"]] += row["n"]
     for row in open_.values("state", "entered_on").annotate(n=Count("id")).order_by():
         stays[row["state"]][(today - row["entered_on"]).days] += row["n"]
-    return outcomes.time_in_stage_of_counts(stays)
+    return maths.time_in_stage_of_counts(stays, [state.value for state in ACTIVE])

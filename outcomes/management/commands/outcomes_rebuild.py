@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from tasks.services.outcomes import episode_outcomes_rebuild
+from outcomes.services import episode_outcomes_rebuild
 
 
 class Command(BaseCommand):

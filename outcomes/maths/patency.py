@@ -16,7 +16,7 @@ venogram showing the stent reopened counts too), or at time zero when there is n
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 REOPEN_DAYS = 30
@@ -72,7 +72,9 @@ def _days(facts: PatencyFacts, day: dt.date) -> int:
     return (day - facts.time_zero).days
 
 
-def _censor(facts: PatencyFacts, patent, also=()) -> tuple[int, bool]:
+def _censor(
+    facts: PatencyFacts, patent: Callable[[Duplex], bool], also: Iterable[dt.date] = ()
+) -> tuple[int, bool]:
     shown = [d.on for d in facts.duplexes if patent(d)] + list(also)
     return (_days(facts, max(shown)) if shown else 0), False
 

@@ -1,4 +1,4 @@
-"""Time in therapeutic range by Rosendaal's linear interpolation (pathway.md section 5).
+"""Time in therapeutic range by Rosendaal's linear interpolation (pathway.md sections 5 and 7).
 
 Between consecutive INR readings the INR is taken to change linearly; TTR is the share of that
 time it lies inside the target range, bounds included, computed exactly (rational arithmetic,
@@ -6,22 +6,25 @@ not whole days). An interval longer than 56 days counts in neither numerator nor
 Target ranges are dated: each reading keeps the range in force when it was taken, and an
 interval is judged against the range at its start, so a new range never rewrites the past.
 
-Which readings count is decided here once (`vka_readings`), for the kept outcome row (hence the
-dashboard) and the episode view alike.
+Which readings count is decided here once (`vka_readings`): for the episode view and the
+handover, the bridging rule's readings in range (pathway.models.readings) and each episode's
+kept outcome row (hence the outcomes' figures). Pure, and in pathway because the episode's own
+pages show its TTR; the outcomes app only gathers the episodes' TTRs.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import statistics
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 MAX_GAP_DAYS = 56
-GOOD_TTR = 65
+Reading = tuple[dt.date, Any, tuple[Any, ...]]  # as stored: (performed_on, INR, (low, high))
 
 
-def _exact(value) -> Fraction:
+def _exact(value: object) -> Fraction:
     return Fraction(Decimal(str(value)))
 
 
@@ -34,7 +37,12 @@ def _in_range_share(v0: Fraction, v1: Fraction, low: Fraction, high: Fraction) -
     return max(Fraction(0), end - start)
 
 
-def rosendaal_ttr(readings, low=None, high=None, max_gap_days: int = MAX_GAP_DAYS) -> float | None:
+def rosendaal_ttr(
+    readings: Sequence[tuple[Any, ...]],
+    low: object = None,
+    high: object = None,
+    max_gap_days: int = MAX_GAP_DAYS,
+) -> float | None:
     """readings: (date or day number, INR) pairs in any order, judged against `low`-`high`; or
     (date or day number, INR, (low, high)) triples, each interval judged against the range of
     the reading at its start. The TTR as a percentage, or None with fewer than two readings or
@@ -43,10 +51,10 @@ def rosendaal_ttr(readings, low=None, high=None, max_gap_days: int = MAX_GAP_DAY
         return None
     origin = min(reading[0] for reading in readings)
 
-    def day_of(day) -> Fraction:
+    def day_of(day: object) -> Fraction:
         return Fraction((day - origin).days) if isinstance(day, dt.date) else _exact(day)
 
-    def target(reading) -> tuple[Fraction, Fraction]:
+    def target(reading: tuple[Any, ...]) -> tuple[Fraction, Fraction]:
         start, end = reading[2] if len(reading) > 2 else (low, high)
         return _exact(start), _exact(end)
 
@@ -63,43 +71,27 @@ def rosendaal_ttr(readings, low=None, high=None, max_gap_days: int = MAX_GAP_DAY
     return float(100 * inside / total)
 
 
-def vka_readings(records) -> list[tuple[dt.date, str, tuple[str, str]]]:
-    """The INR readings that count for TTR, oldest first, as (date, INR, (low, high)).
+def counts_for_ttr(result: Mapping[str, Any] | None) -> bool:
+    """Whether an INR result counts: it has an INR and the target range it was taken against
+    (`result["target"]`), so it was taken on a VKA. One taken while not on a VKA
+    (`"target": null`) does not, and whatever the episode's anticoagulant is now, the VKA
+    readings still count (a switch to a DOAC keeps the VKA period's TTR)."""
+    return bool(result) and result.get("inr") not in (None, "") and bool(result.get("target"))
 
-    `records`: (performed_on, result) of an episode's performed INR checks and INR visits, in
-    any order. A reading counts when it has an INR and the target range it was taken against
-    (`result["target"]`): taken on a VKA. One taken while not on a VKA (`"target": null`) does
-    not, and whatever the episode's anticoagulant is now, the VKA readings still count (a switch
-    to a DOAC keeps the VKA period's TTR)."""
+
+def vka_readings(records: Iterable[tuple[dt.date, Mapping[str, Any] | None]]) -> list[Reading]:
+    """The INR readings that count for TTR (`counts_for_ttr`), oldest first, as (date, INR,
+    (low, high)). `records`: (performed_on, result) of an episode's performed INR checks and
+    INR visits, in any order."""
     counted = [
         (on, result["inr"], tuple(result["target"]))
         for on, result in records
-        if result and result.get("inr") is not None and result.get("target")
+        if result is not None and counts_for_ttr(result)
     ]
     return sorted(counted, key=lambda reading: reading[0])
 
 
-def vka_ttr(records) -> float | None:
+def vka_ttr(records: Iterable[tuple[dt.date, Mapping[str, Any] | None]]) -> float | None:
     """The episode's Rosendaal TTR over its VKA readings (`vka_readings`), each interval judged
     against the target range stored on the reading at its start; None without two of them."""
     return rosendaal_ttr(vka_readings(records))
-
-
-def ttr_figures(known: list[float]) -> dict:
-    """The TTRs of the VKA patients who have one -> how many, their median TTR (a percentage,
-    1 decimal) and the share (a fraction) with TTR >= 65%."""
-    return {
-        "patients": len(known),
-        "median_ttr": round(statistics.median(known), 1) if known else None,
-        "share_ttr_65": round(sum(v >= GOOD_TTR for v in known) / len(known), 3) if known else None,
-    }
-
-
-def ttr_summary(ttrs: dict[int, float | None]) -> dict:
-    """{episode: TTR} of the VKA episodes -> ttr_figures of those with a TTR, and each one's."""
-    return ttr_figures([v for v in ttrs.values() if v is not None]) | {
-        "ttr": [
-            {"episode": episode, "ttr": None if v is None else round(v, 1)}
-            for episode, v in sorted(ttrs.items())
-        ],
-    }

@@ -8,10 +8,11 @@ import pytest
 from django.db import connection
 
 from core.errors import Conflict
+from outcomes.models import EpisodeOutcome
 from pathway import services
 from pathway.models import Episode
 from tasks import services as task_services
-from tasks.models import EpisodeOutcome, FollowUp
+from tasks.models import FollowUp
 from tests.factories import days_ago
 from tests.outcomes.support import discharged
 from tests.pathway.test_concurrency import held, race

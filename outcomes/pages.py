@@ -1,6 +1,8 @@
-"""The admin's outcomes page (pathway.md section 5) and a CSV of each of its tables: thin views.
-The filters are parsed by a small form, the figures come from the selectors, the charts from
-tasks.charts; the page and the CSV files show the same tables, built once in `tables()`."""
+"""The admin's outcomes page (pathway.md section 5), a CSV of each of its tables and a chart of
+each patency form: thin views. The filters are parsed by a small form, the figures come from
+the selectors; the page and the CSV files show the same tables, built once in `tables()`. The
+page names its charts by URL (<img>): each is drawn in a request of its own, kept while the
+outcome rows stand, so the figures show at once and a chart already drawn is not drawn again."""
 
 from __future__ import annotations
 
@@ -9,16 +11,19 @@ import csv
 from django import forms
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from core import roles
+from core.middleware import may_be_cached
 from core.web import page_for
+from outcomes import charts
+from outcomes.maths import FORMS
+from outcomes.selectors import CHART_KEEP_SECONDS, outcome_chart_get, outcomes_get
 from pathway import labels
 from pathway.codes import UnderlyingLesion
-from pathway.outcomes import FORMS
-from pathway.outcomes.pts import CATEGORIES
-from tasks import charts, selectors
-from tasks.selectors_outcomes import outcomes_get
+from pathway.villalta import PTS_CATEGORIES, PTS_SCORES, PTS_WORDS
+from tasks import selectors
 
 FORM_WORDS = {
     "primary": "Primary patency",
@@ -29,12 +34,6 @@ LESION_WORDS = {
     UnderlyingLesion.NONE: "No underlying lesion",
     UnderlyingLesion.COMPRESSION: "Compression (e.g. May-Thurner)",
     UnderlyingLesion.POST_THROMBOTIC: "Post-thrombotic",
-}
-PTS_WORDS = {
-    "none": "No PTS (0-4)",
-    "mild": "Mild (5-9)",
-    "moderate": "Moderate (10-14)",
-    "severe": "Severe (15 or more, or an ulcer)",
 }
 CAPTIONS = {
     "patency": "Patency at 6, 12 and 24 months (Kaplan-Meier, 95% CI log-log)",
@@ -130,7 +129,10 @@ def tables(figures: dict) -> dict[str, dict]:
         },
         "pts": {
             "header": ["Villalta category", "Episodes"],
-            "rows": [[PTS_WORDS[c], figures["pts"].get(c, 0)] for c in CATEGORIES],
+            "rows": [
+                [f"{PTS_WORDS[c]} ({PTS_SCORES[c]})", figures["pts"].get(c, 0)]
+                for c in PTS_CATEGORIES
+            ],
         },
         "complications": {
             "header": ["Complication", "Early (per 100)", "Late (per 100)"],
@@ -168,12 +170,12 @@ def tables(figures: dict) -> dict[str, dict]:
 
 
 def _patency_forms(figures: dict) -> list[dict]:
-    """Per patency form: its chart, its estimates and its KMunicate table."""
+    """Per patency form: its chart's name, its estimates and its KMunicate table."""
     return [
         {
             "key": form,
             "title": FORM_WORDS[form],
-            "svg": charts.km_svg(figures["curves"][form], title=FORM_WORDS[form]),
+            "chart_label": charts.km_label(FORM_WORDS[form]),
             "rows": [
                 {
                     "months": months,
@@ -201,7 +203,7 @@ def _filtered(request):
     if request.GET and not form.is_valid():
         return form, None
     kwargs = form.selector_kwargs() if form.is_bound else {}
-    return form, outcomes_get(actor=request.user, curves=True, **kwargs)
+    return form, outcomes_get(actor=request.user, version=True, **kwargs)
 
 
 @page_for(roles.VIEW_DASHBOARD, "see the outcomes")
@@ -210,7 +212,7 @@ def outcomes_page(request):
     form, figures = _filtered(request)
     context = {"form": form, "query": request.GET.urlencode(), "tables_names": TABLES}
     if figures is None:
-        return render(request, "tasks/outcomes.html", context, status=400)
+        return render(request, "outcomes/outcomes.html", context, status=400)
     shown = tables(figures)
     stages = shown["time_in_stage"]  # on the page, "1 day" and "2.5 days", not "1.0"
     stages["header"] = ["Stage", "Median", "90th percentile", "Stays"]
@@ -219,6 +221,11 @@ def outcomes_page(request):
     context |= {
         "figures": figures,
         "patency_forms": _patency_forms(figures),
+        # The charts' URLs name the outcome rows they are drawn from: new rows, a new URL.
+        "chart_query": urlencode(
+            [*((k, v) for k, v in request.GET.lists() if k != "v"), ("v", figures["version"])],
+            doseq=True,
+        ),
         "tables": [
             {
                 "name": name,
@@ -237,7 +244,30 @@ def outcomes_page(request):
             ("Unrouted alerts", dashboard["unrouted_alerts"]),
         ],
     }
-    return render(request, "tasks/outcomes.html", context)
+    return render(request, "outcomes/outcomes.html", context)
+
+
+@page_for(roles.VIEW_DASHBOARD, "see the outcomes")
+@require_GET
+def outcomes_chart(request, form_name: str):
+    """One patency form's Kaplan-Meier chart as an SVG document, for the page's <img>. Aggregate
+    figures only, so the browser may keep it while the page's figures stand
+    (CHART_KEEP_SECONDS); the URL changes with the outcome rows (`v`)."""
+    if form_name not in FORMS:
+        raise Http404("No such patency form.")
+    form = OutcomesFilter(request.GET or None)
+    if request.GET and not form.is_valid():
+        errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+        return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
+    kwargs = form.selector_kwargs() if form.is_bound else {}
+    svg = outcome_chart_get(
+        actor=request.user,
+        form=form_name,
+        title=FORM_WORDS[form_name],
+        **kwargs,
+    )
+    response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+    return may_be_cached(response, max_age=CHART_KEEP_SECONDS)
 
 
 @page_for(roles.VIEW_DASHBOARD, "see the outcomes")

@@ -20,8 +20,8 @@ from collections.abc import Callable
 from django.core.cache import cache
 from django.db import connection
 
+from outcomes.models import EpisodeOutcome
 from pathway.models import Complication, ProcedureNote, Transition
-from tasks.models import EpisodeOutcome
 
 KEEP_SECONDS = 60
 NEWEST = {
@@ -40,12 +40,17 @@ def facts_version() -> dict:
         return dict(zip(NEWEST, cursor.fetchone(), strict=True))
 
 
-def kept(part: str, state: tuple, compute: Callable[[], object]):
-    """The value of `part` for this state of its facts: from the cache, else computed and kept.
-    A copy: callers may change what they get."""
-    key = f"outcomes:{part}:" + hashlib.sha256(repr(state).encode()).hexdigest()
+def state_name(state: tuple) -> str:
+    """A state of the facts as a short name (a cache key's, a chart URL's)."""
+    return hashlib.sha256(repr(state).encode()).hexdigest()
+
+
+def kept(part: str, state: tuple, compute: Callable[[], object], seconds: int = KEEP_SECONDS):
+    """The value of `part` for this state of its facts: from the cache, else computed and kept
+    for `seconds`. A copy: callers may change what they get."""
+    key = f"outcomes:{part}:{state_name(state)}"
     value = cache.get(key)
     if value is None:
         value = compute()
-        cache.set(key, value, KEEP_SECONDS)
+        cache.set(key, value, seconds)
     return copy.deepcopy(value)

@@ -3,24 +3,30 @@ time zero (pathway.md section 5)."""
 
 from __future__ import annotations
 
-from pathway import outcomes
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
 
-CATEGORIES = ("none", "mild", "moderate", "severe")
+from pathway.villalta import PTS_CATEGORIES, pts_assessable, villalta_category
+
+CATEGORIES = PTS_CATEGORIES
+Assessment = tuple[dt.date, Mapping[str, Any] | None]
 
 
-def pts_category(time_zero, assessments) -> str | None:
+def pts_category(time_zero: dt.date, assessments: Iterable[Assessment]) -> str | None:
     """assessments: (examined_on, villalta items) pairs. The category of the latest one made 3
     months or more after time zero, or None when there is none."""
     assessable = [
-        (on, items) for on, items in assessments if items and outcomes.pts_assessable(time_zero, on)
+        (on, items) for on, items in assessments if items and pts_assessable(time_zero, on)
     ]
     if not assessable:
         return None
     _, items = max(assessable, key=lambda a: a[0])
-    return outcomes.villalta_category(items)
+    assert items is not None  # kept above
+    return villalta_category(items)
 
 
-def pts_counts(episodes) -> dict[str, int]:
+def pts_counts(episodes: Iterable[tuple[dt.date, Iterable[Assessment]]]) -> dict[str, int]:
     """episodes: (time_zero, [(examined_on, villalta items)]) pairs. Episodes with no assessable
     assessment are not counted."""
     counts = dict.fromkeys(CATEGORIES, 0)

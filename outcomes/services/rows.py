@@ -1,10 +1,11 @@
-"""Keeping each operated episode's outcome facts (tasks.models.EpisodeOutcome) in line with the
-records they are reduced from.
+"""Keeping each operated episode's outcome facts (outcomes.models.EpisodeOutcome) in line with
+the records they are reduced from.
 
 The admin's figures aggregate one row per episode; reducing 2 million rows of results per
 request took 45 s at 100,000 episodes. A row is refreshed in the transaction that changes any
-fact it is reduced from: a procedure note or discharge plan (after-record hook), a
-re-intervention or a correction (after-move hook), a duplex or INR result (the results writer).
+fact it is reduced from: a procedure note or discharge plan (pathway's after-record hook), a
+re-intervention or a correction (pathway's after-move hook), a duplex or INR result (tasks'
+after-results hook); OutcomesConfig.ready() registers the three.
 `episode_outcomes_rebuild` writes every row again from scratch (`manage.py outcomes_rebuild`),
 and a test proves the refreshed rows equal to the rebuilt ones. A bulk load that commits patient
 by patient (the synthetic cohort) defers the refreshes with `outcomes_deferred` and reduces the
@@ -22,7 +23,10 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from pathway import outcomes
+from outcomes import maths
+from outcomes.maths import PatencyFacts, Redo
+from outcomes.models import EpisodeOutcome
+from pathway import ttr
 from pathway.codes import Anticoagulant
 from pathway.models import (
     DischargePlan,
@@ -31,9 +35,8 @@ from pathway.models import (
     Reintervention,
     Transition,
 )
-from pathway.outcomes import PatencyFacts, Redo
 from pathway.selectors.stents import stented_segments
-from tasks.models import DuplexSegmentResult, EpisodeOutcome, FollowUp, Visit
+from tasks.models import DuplexSegmentResult, FollowUp, Visit
 
 # Moves after which an episode's outcome facts may have changed: a re-intervention (primary
 # patency ends, a new note follows) and a correction (which may undo one).
@@ -83,7 +86,7 @@ def _stents(episode_ids: list[int], standing_notes: set[int]) -> dict[int, list]
 
 def _reduced(episode_ids: list[int]) -> list[EpisodeOutcome]:
     """The outcome rows of those episodes that have an index procedure, from their facts in a
-    fixed number of queries (eight), through the pure functions of pathway.outcomes."""
+    fixed number of queries (eight), through the pure functions of outcomes.maths."""
     notes = defaultdict(list)  # episode -> its procedure notes, oldest first
     for row in ProcedureNote.objects.filter(episode_id__in=episode_ids).values(
         "episode_id", "id", "date", "reintervention_id", "completion_patent", "underlying_lesion"
@@ -118,7 +121,7 @@ def _reduced(episode_ids: list[int]) -> list[EpisodeOutcome]:
     for record in sorted(_records(episode_ids), key=lambda r: (r["performed_on"], r["id"])):
         episode, result = record["episode_id"], record["result"] or {}
         if "findings" in record:
-            duplex = outcomes.duplex_of(record["performed_on"], record["findings"], stents[episode])
+            duplex = maths.duplex_of(record["performed_on"], record["findings"], stents[episode])
             if duplex is not None:
                 duplexes[episode].append(duplex)
         if result.get("villalta"):
@@ -135,13 +138,13 @@ def _reduced(episode_ids: list[int]) -> list[EpisodeOutcome]:
     rows = []
     for episode, note in sorted(index.items()):
         time_zero = note["date"]
-        patency = outcomes.patency(
+        patency = maths.patency(
             PatencyFacts(time_zero, tuple(duplexes[episode]), tuple(redos[episode]))
         )
-        pts = outcomes.pts_category(time_zero, villalta[episode])
+        pts = maths.pts_category(time_zero, villalta[episode])
         # A VKA patient: discharged on one, or with readings taken on one (kept after a switch).
-        vka = episode in on_vka or bool(outcomes.vka_readings(inr[episode]))
-        ttr = outcomes.vka_ttr(inr[episode])
+        readings = ttr.vka_readings(inr[episode])
+        vka = episode in on_vka or bool(readings)
         rows.append(
             EpisodeOutcome(
                 episode_id=episode,
@@ -154,7 +157,7 @@ def _reduced(episode_ids: list[int]) -> list[EpisodeOutcome]:
                 },
                 pts=pts,
                 vka=vka,
-                ttr=ttr,
+                ttr=ttr.rosendaal_ttr(readings),
             )
         )
     return rows
@@ -239,7 +242,8 @@ def outcomes_after_migrate(*, using: str = DEFAULT_DB_ALIAS, **_) -> None:
     """After `migrate` (post_migrate): reduce the operated episodes that have no outcome row,
     as Django writes its own derived rows (content types, permissions) after migrating. A
     database upgraded across tasks 0008, which creates the table empty, gets its rows here,
-    from today's code on today's schema; a migration never runs today's code. Nothing is done
+    from today's code on today's schema; a migration never runs today's code (OutcomesConfig
+    connects it). Nothing is done
     while the table is absent, no row is missing, or migrations remain to be applied."""
     connection = connections[using]
     if EpisodeOutcome._meta.db_table not in connection.introspection.table_names():
@@ -271,3 +275,10 @@ OUTCOME_RECORDS = (ProcedureNote, DischargePlan)
 def outcomes_after_record_change(*, episode: Episode, record, before, actor, reason) -> None:
     if isinstance(record, OUTCOME_RECORDS):
         episode_outcomes_refresh(episode_ids=[episode.id])
+
+
+def outcomes_after_results(*, results: Iterable[tuple[int, str]]) -> None:
+    """tasks' after-results hook: (episode, kind) of each result written; a duplex or an INR
+    changes the episode's outcome facts."""
+    if changed := {episode for episode, kind in results if kind in OUTCOME_KINDS}:
+        episode_outcomes_refresh(episode_ids=changed)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import math
-
-from pathway import outcomes
+from outcomes.maths.km import fitted, number, weighted
 
 CURVE_POINTS = 300  # at most this many steps per curve: charts stay small
 
@@ -13,20 +11,16 @@ def km_curve(observations, points: int = CURVE_POINTS) -> dict[str, list]:
     """The step curve of lifelines' KaplanMeierFitter with its 95% log-log band, as plain lists
     {"days", "estimate", "ci_low", "ci_high"} (fractions), thinned to at most `points` steps
     (the first and last kept); empty lists with no episodes. Observations as km_table's."""
-    observations = [o for o in outcomes.km.weighted(observations) if o[2] > 0]
+    observations = [o for o in weighted(observations) if o[2] > 0]
     if not observations:
         return {"days": [], "estimate": [], "ci_low": [], "ci_high": []}
-    fitter = outcomes.fitted(observations)
+    fitter = fitted(observations)
     curve = fitter.survival_function_.iloc[:, 0]
     band = fitter.confidence_interval_
     index = list(range(len(curve)))
     if len(index) > points:
         step = len(index) / (points - 1)
         index = sorted({int(i * step) for i in range(points - 1)} | {len(curve) - 1})
-
-    def number(value):
-        value = float(value)
-        return None if math.isnan(value) else round(value, 4)
 
     return {
         "days": [float(curve.index[i]) for i in index],

@@ -6,10 +6,10 @@ from rest_framework.response import Response
 
 from core import roles
 from core.api import Endpoint, role_needed
+from outcomes.maths import FORMS, HORIZONS
+from outcomes.selectors import outcomes_get
 from pathway.codes import UnderlyingLesion
-from pathway.outcomes import FORMS, HORIZONS
-from pathway.outcomes.pts import CATEGORIES
-from tasks.selectors_outcomes import outcomes_get
+from pathway.villalta import PTS_CATEGORIES
 
 
 class OutcomesQueryIn(serializers.Serializer):
@@ -57,7 +57,7 @@ class PatencyOut(serializers.Serializer):
 
 class PtsOut(serializers.Serializer):
     def get_fields(self):
-        return {category: serializers.IntegerField() for category in CATEGORIES}
+        return {category: serializers.IntegerField() for category in PTS_CATEGORIES}
 
 
 class ComplicationRatesOut(serializers.Serializer):

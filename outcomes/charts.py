@@ -1,9 +1,8 @@
 """Charts of the outcomes page, drawn on the server as SVG with matplotlib from the selectors'
-plain data: no database here, no request."""
+plain data: no database here, no request. Each is an SVG document of its own (the page shows
+it as an <img>; outcomes.selectors keeps it drawn while the outcome rows stand)."""
 
 from __future__ import annotations
-
-import functools
 
 import matplotlib
 from matplotlib.figure import Figure
@@ -20,16 +19,16 @@ BAND = "#9dbbd8"
 CURVE_KEYS = ("days", "estimate", "ci_low", "ci_high")
 
 
+def km_label(title: str) -> str:
+    """What the chart shows, in words: its name for assistive technology (the <img>'s alt)."""
+    return f"{title}: Kaplan-Meier curve with its 95% confidence band"
+
+
 def km_svg(curve: dict, *, title: str) -> str:
     """A Kaplan-Meier step curve (days -> fraction) with its 95% band, over 0-24 months and
-    0-100%, the 6/12/24-month marks dashed. An empty curve says so inside the chart. The same
-    curve draws the same chart: drawing takes about 90 ms, so the last few are kept."""
-    return _km_svg(title, *(tuple(curve.get(k, ())) for k in CURVE_KEYS))
-
-
-@functools.lru_cache(maxsize=24)
-def _km_svg(title: str, *columns: tuple) -> str:
-    curve = dict(zip(CURVE_KEYS, (list(c) for c in columns), strict=True))
+    0-100%, the 6/12/24-month marks dashed. An empty curve says so inside the chart. Drawing
+    takes about 90 ms."""
+    curve = {k: list(curve.get(k, ())) for k in CURVE_KEYS}
     with matplotlib.rc_context(STYLE):
         fig = Figure(figsize=(4.4, 2.6), dpi=72)
         ax = fig.subplots()
@@ -69,4 +68,4 @@ def _km_svg(title: str, *columns: tuple) -> str:
         ax.spines[["top", "right"]].set_visible(False)
         # fixed margins: tight_layout would draw the figure twice (half the time of a chart)
         fig.subplots_adjust(left=0.13, right=0.97, bottom=0.19, top=0.89)
-    return _svg(fig, f"{title}: Kaplan-Meier curve with its 95% confidence band")
+    return _svg(fig, km_label(title))
