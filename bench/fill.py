@@ -62,8 +62,8 @@ def fill(n: int) -> dict:
     from django.utils import timezone
 
     from bench import outcomes
+    from outcomes.services import episode_outcomes_rebuild
     from tasks.services import followups_sweep
-    from tasks.services.outcomes import episode_outcomes_rebuild
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)

@@ -29,10 +29,7 @@ def _forget() -> None:
     """What a change of the facts does to the outcomes figures: nothing kept."""
     from django.core.cache import cache
 
-    from tasks import charts
-
-    cache.clear()
-    charts._km_svg.cache_clear()
+    cache.clear()  # the figures and the drawn charts
 
 
 def timed(client, url: str, requests: int, cold: bool = False) -> dict:

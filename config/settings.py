@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "patients",
     "pathway",
     "tasks",
+    "outcomes",
     "demo",
 ]
 

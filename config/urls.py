@@ -7,11 +7,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from core.api import SignOutApi, SignOutEverywhereApi, TokenApi, UsersApi
 from core.forms import SignInForm
 from core.views import docs_sign_in_first, favicon, healthz, home, redoc_bundle
+from outcomes import api as outcomes_api
 from pathway import api as pathway_api
 from pathway import api_courses, api_handover, api_stents
 from patients import api as patients_api
 from tasks import api as tasks_api
-from tasks import api_outcomes
 
 episode = "api/episodes/<int:episode_id>/"
 # Swagger UI and Redoc start from an inline script and Redoc runs a worker from a blob: the docs
@@ -34,6 +34,7 @@ urlpatterns = [
     path("", include("core.urls")),
     path("", include("pathway.urls")),
     path("", include("tasks.urls")),
+    path("", include("outcomes.urls")),
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
@@ -74,7 +75,7 @@ urlpatterns = [
     path("api/alerts/", tasks_api.AlertsApi.as_view(), name="alerts"),
     path("api/stents/", api_stents.StentsApi.as_view(), name="stents"),
     path("api/dashboard/", tasks_api.DashboardApi.as_view(), name="api-dashboard"),
-    path("api/dashboard/outcomes/", api_outcomes.OutcomesApi.as_view(), name="api-outcomes"),
+    path("api/dashboard/outcomes/", outcomes_api.OutcomesApi.as_view(), name="api-outcomes"),
     path(
         "api/alerts/<int:alert_id>/acknowledge/",
         tasks_api.AcknowledgeApi.as_view(),

@@ -40,17 +40,27 @@ def answered_again(repeat: idempotency.Repeat) -> HttpResponse:
     return response
 
 
+def may_be_cached(response: HttpResponse, *, max_age: int) -> HttpResponse:
+    """Let the signed-in browser alone keep this answer for `max_age` seconds: for a view
+    whose answer carries no patient's data, only figures over many (the outcomes' charts);
+    NoStore leaves it be."""
+    patch_cache_control(response, private=True, max_age=max_age)
+    response.may_be_cached = True  # type: ignore[attr-defined]  # a mark NoStore reads
+    return response
+
+
 class NoStore:
     """`Cache-Control: no-store` on every page and API answer (the contract: those carrying
     patient data; telling which do is harder than saying it of all). Static files are answered
-    before this (whitenoise) and keep their long caching; /healthz is for the load balancer."""
+    before this (whitenoise) and keep their long caching; /healthz is for the load balancer;
+    a view answering aggregate figures alone may say so (`may_be_cached`)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
-        if request.path not in NOT_CACHED_EXCEPT:
+        if request.path not in NOT_CACHED_EXCEPT and not getattr(response, "may_be_cached", False):
             patch_cache_control(response, no_store=True)
         return response
 

@@ -7,7 +7,7 @@ imports the tasks app."""
 from __future__ import annotations
 
 from pathway import labels
-from pathway.outcomes import VILLALTA_ITEMS, villalta_category, villalta_score
+from pathway.villalta import PTS_WORDS, VILLALTA_ITEMS, villalta_category, villalta_score
 
 SEGMENT_RESULTS = {"patent": "patent", "stenosis": "stenosis ≥ 50%", "occluded": "occluded"}
 
@@ -71,8 +71,8 @@ def result(kind_name: str, data: dict | None, segments=()) -> str:
         scored = sum(1 for name in VILLALTA_ITEMS if name in villalta)
         if scored == len(VILLALTA_ITEMS):
             score = villalta_score(villalta)
-            category = villalta_category(villalta)
-            words = "no PTS" if category == "none" else f"{category} PTS"
+            words = PTS_WORDS[villalta_category(villalta)]
+            words = words[:1].lower() + words[1:]  # "no PTS", "mild PTS"
             ulcer = ", venous ulcer" if villalta.get("ulcer") else ""
             parts.append(f"Villalta score {score} ({words}{ulcer})")
         else:

@@ -15,9 +15,9 @@ from rest_framework.response import Response
 from core import roles
 from core.api import Endpoint, body, writes_need
 from pathway import codes
-from pathway.outcomes import VILLALTA_ITEMS
 from pathway.rules import INR_READING_BOUNDS
 from pathway.services import episode_read_record
+from pathway.villalta import VILLALTA_ITEMS
 from tasks import selectors, services
 from tasks.models import Alert, DuplexSegmentResult, FollowUp, Kind, Status, Visit
 

@@ -9,8 +9,8 @@ from django import forms
 from django.utils import timezone
 
 from pathway import labels
-from pathway.outcomes import VILLALTA_ITEMS
 from pathway.rules import INR_READING_BOUNDS
+from pathway.villalta import VILLALTA_ITEMS
 from tasks.models import DuplexSegmentResult
 from tasks.services import CEAP_CLASSES
 
@@ -36,8 +36,6 @@ VILLALTA_LABELS = {
 VILLALTA_SYMPTOMS = ("pain", "cramps", "heaviness", "paraesthesia", "pruritus")
 VILLALTA_POINTS = [("", "—"), ("0", "0 none"), ("1", "1 mild"), ("2", "2 moderate"),
                    ("3", "3 severe")]  # fmt: skip
-PTS_WORDS = {"none": "No PTS", "mild": "Mild PTS", "moderate": "Moderate PTS",
-             "severe": "Severe PTS"}  # fmt: skip
 
 
 def _today():

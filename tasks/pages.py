@@ -19,10 +19,17 @@ from core import roles
 from core.dates import add_months
 from core.errors import Conflict, InvalidInput
 from core.web import page_for
-from pathway import labels, outcomes
-from pathway.outcomes import VILLALTA_ITEMS
+from pathway import labels
+from pathway.villalta import (
+    PTS_FROM_MONTHS,
+    PTS_WORDS,
+    VILLALTA_ITEMS,
+    pts_assessable,
+    villalta_category,
+    villalta_score,
+)
 from tasks import selectors, services
-from tasks.forms import PTS_WORDS, VillaltaForm, form_for
+from tasks.forms import VillaltaForm, form_for
 from tasks.models import Alert, UnitSettings, Visit
 from tasks.services.result_rules import followup_closed, takes_unscheduled_visits
 
@@ -281,14 +288,14 @@ def villalta(request):
     context = {
         "scored": len(given),
         "of": len(VILLALTA_ITEMS),
-        "score": outcomes.villalta_score(items),
-        "category": PTS_WORDS[outcomes.villalta_category(items)],
+        "score": villalta_score(items),
+        "category": PTS_WORDS[villalta_category(items)],
         "pts_from": None,
     }
     procedure_on = _date(request.POST.get("procedure_on") or request.GET.get("procedure_on"))
     performed_on = _date(request.POST.get("performed_on") or request.GET.get("performed_on"))
-    if procedure_on and performed_on and not outcomes.pts_assessable(procedure_on, performed_on):
-        context["pts_from"] = add_months(procedure_on, outcomes.PTS_FROM_MONTHS)
+    if procedure_on and performed_on and not pts_assessable(procedure_on, performed_on):
+        context["pts_from"] = add_months(procedure_on, PTS_FROM_MONTHS)
     return render(request, "tasks/_villalta.html", context)
 
 

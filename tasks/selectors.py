@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from core import roles
 from core.errors import Conflict, InvalidInput, NotFound
-from pathway import outcomes
+from pathway import villalta
 from pathway.codes import TERMINAL, State
 from pathway.models import Episode
 from pathway.selectors import episode_get
@@ -162,12 +162,12 @@ def villalta_of(record: FollowUp | Visit) -> dict | None:
     if not items:
         return None
     procedure_on = (record.result or {}).get("procedure_on")
-    assessable = procedure_on is None or outcomes.pts_assessable(
+    assessable = procedure_on is None or villalta.pts_assessable(
         dt.date.fromisoformat(procedure_on), record.performed_on  # type: ignore[arg-type]  # done
     )
     return {
-        "score": outcomes.villalta_score(items),
-        "category": outcomes.villalta_category(items) if assessable else None,
+        "score": villalta.villalta_score(items),
+        "category": villalta.villalta_category(items) if assessable else None,
         "pts_assessable": assessable,
     }
 

@@ -31,14 +31,3 @@ urlpatterns += [
     path("clinics/<str:clinic>/", pages_nurses.clinic, name="clinic"),
     path("feeds/<str:secret>/clinic.ics", pages_nurses.clinic_feed, name="clinic-feed"),
 ]
-
-from tasks import pages_outcomes  # noqa: E402 - the outcomes page, added to the routes above
-
-urlpatterns += [
-    path("dashboard/outcomes/", pages_outcomes.outcomes_page, name="outcomes"),
-    path(
-        "dashboard/outcomes/<str:table>.csv",
-        pages_outcomes.outcomes_csv,
-        name="outcomes-csv",
-    ),
-]

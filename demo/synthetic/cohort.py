@@ -25,11 +25,11 @@ from demo.synthetic.journey import Journey
 from demo.synthetic.parallel import cohort_write_parallel, workers_check
 from demo.synthetic.story import Actors, Story
 from demo.synthetic.surveillance import Exit, surveillance_write
+from outcomes.services import outcomes_deferred
 from pathway import services
 from pathway.models import Episode
 from patients.models import Patient
 from tasks.services.delivery import deliveries_withhold
-from tasks.services.outcomes import outcomes_deferred
 
 OUTCOMES_EVERY = 250  # patients between two reductions of their outcome rows
 HISTORY = "Raised while loading the demo's history: in the inbox, not emailed."

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 from pathway.codes import Contraindication
-from pathway.outcomes import VILLALTA_ITEMS
+from pathway.villalta import VILLALTA_ITEMS
 
 T = TypeVar("T")
 

@@ -305,7 +305,7 @@ class Migration(migrations.Migration):
                 ('cause', models.CharField(choices=[('stenosis', 'Stenosis'), ('occlusion', 'Occlusion'), ('symptoms', 'Symptoms'), ('other', 'Other')], max_length=12)),
                 ('segments', models.JSONField(default=list)),
                 # The duplex follow-up's id; its foreign key to the tasks app's table is that
-                # app's (tasks 0014): pathway's migrations depend on no tasks migration.
+                # app's (tasks 0015): pathway's migrations depend on no tasks migration.
                 ('follow_up_id', models.BigIntegerField(blank=True, db_index=True, null=True)),
                 ('move', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='reintervention', to='pathway.transition')),
             ],

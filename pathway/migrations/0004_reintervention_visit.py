@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     operations = [
         # The duplex visit's id; its foreign key to the tasks app's table is that app's
-        # (tasks 0014): pathway's migrations depend on no tasks migration.
+        # (tasks 0015): pathway's migrations depend on no tasks migration.
         migrations.AddField(
             model_name='reintervention',
             name='visit_id',

@@ -1,7 +1,7 @@
 """PostgreSQL refuses TRUNCATE of the move history and of every record's revisions, even from
 the tables' owner: the row triggers (0002, 0005, tasks 0006) refuse UPDATE and DELETE, but
 TRUNCATE fires no row trigger, and `TRUNCATE pathway_episode CASCADE` would empty the history.
-The tasks app's revision tables get the same trigger from its own migration (tasks 0014), so
+The tasks app's revision tables get the same trigger from its own migration (tasks 0015), so
 this app's migrations depend on none of that app's.
 
 One way through, for a deliberate act and never by accident: a transaction that first says

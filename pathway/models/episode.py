@@ -15,7 +15,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
-from pathway import hooks, rules
+from pathway import hooks, rules, ttr
 from pathway.codes import ACTIVE, TERMINAL, ReinterventionCause, State
 from pathway.rules import guard
 from patients.models import Patient
@@ -117,13 +117,13 @@ class Episode(FSMModelMixin, models.Model):
         return hooks.read("duplex_failures", episode_ids=[self.id])[self.id]
 
     def inr_readings(self) -> "list[tuple[dt.date, Decimal]]":
-        """Its INR readings taken on a VKA (those carrying a target range), (day, INR) in the
-        order done."""
-        return sorted(
-            (r.performed_on, Decimal(r.result["inr"]))
-            for r in hooks.read("inr_results", episode_ids=[self.id])[self.id]
-            if (r.result or {}).get("target") and (r.result or {}).get("inr")
-        )
+        """Its INR readings taken on a VKA (those that count for TTR, pathway.ttr), (day, INR)
+        in the order done."""
+        results = hooks.read("inr_results", episode_ids=[self.id])[self.id]
+        return [
+            (on, Decimal(inr))
+            for on, inr, _ in ttr.vka_readings((r.performed_on, r.result) for r in results)
+        ]
 
     # --- the state machine (pathway.md section 2) ----------------------------------------
     @transition(

@@ -13,7 +13,7 @@ from django.utils import timezone
 from core import roles
 from core.errors import InvalidInput, NotFound
 from core.revisions import facts_of
-from pathway import hooks, machine, outcomes, rules
+from pathway import hooks, machine, rules, ttr
 from pathway.codes import State
 from pathway.models import Episode, PreProcedureAnticoagulation, SelectionAssessment, Transition
 from pathway.rules import Unmet
@@ -223,15 +223,15 @@ def episode_ttr(plan) -> float | None:
     """The Rosendaal TTR (a percentage, 1 decimal) of the episode's VKA readings among its
     performed, uncancelled inr_check follow-ups and its INR visits, each interval judged against
     the target stored on the reading at its start; which readings count is decided by
-    outcomes.vka_readings, as for the kept outcome row the dashboard reads. None with fewer than
-    two of them (a patient never on a VKA has none; one switched to a DOAC keeps the VKA
-    period's). `plan`: the episode's discharge plan, or None (not discharged: no INR reading
-    yet); one query (the tasks app's reader: a UNION ALL over follow-ups and visits)."""
+    pathway.ttr, as for the kept outcome row the dashboard reads. None with fewer than two of
+    them (a patient never on a VKA has none; one switched to a DOAC keeps the VKA period's).
+    `plan`: the episode's discharge plan, or None (not discharged: no INR reading yet); one
+    query (the tasks app's reader: a UNION ALL over follow-ups and visits)."""
     if plan is None:
         return None
     results = hooks.read("inr_results", episode_ids=[plan.episode_id])[plan.episode_id]
-    ttr = outcomes.vka_ttr([(r.performed_on, r.result) for r in results])
-    return None if ttr is None else round(ttr, 1)
+    found = ttr.vka_ttr([(r.performed_on, r.result) for r in results])
+    return None if found is None else round(found, 1)
 
 
 def _corrected(move: Transition) -> bool:

@@ -15,7 +15,7 @@ from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from core.errors import NotFound
-from pathway import hooks, labels, outcomes, rules
+from pathway import hooks, labels, rules, ttr
 from pathway.codes import CourseClass
 from pathway.models import AnticoagulationCourse, Episode
 from pathway.rules import Unmet
@@ -267,11 +267,11 @@ def episode_handover(*, actor, episode_id: int) -> Handover:
     discharger = None
     if discharge is not None:
         discharger = get_user_model().objects.filter(id=discharge.actor_id).first()
-    ttr = outcomes.vka_ttr([(r.performed_on, {"inr": r.inr, "target": r.target})
+    in_range = ttr.vka_ttr([(r.performed_on, {"inr": r.inr, "target": r.target})
                             for r in journey.readings])  # fmt: skip
     return Handover(
         journey=journey,
-        ttr=None if ttr is None else round(ttr, 1),
+        ttr=None if in_range is None else round(in_range, 1),
         next_inr_check=next((f for f in owed if f.kind == INR_CHECK), None),
         reviews=[f for f in owed if f.kind == REVIEW],
         warnings=rules.warnings(seen),

@@ -427,4 +427,3 @@ class Delivery(models.Model):
 
 
 from tasks.models.nurses import AlertAcknowledgement, CalendarFeed  # noqa: E402, F401
-from tasks.models.outcomes import EpisodeOutcome  # noqa: E402, F401  (a module of its own)

@@ -25,8 +25,8 @@ from pathway.models import (
     ProcedureNote,
     Transition,
 )
-from pathway.outcomes import VILLALTA_ITEMS
 from pathway.selectors.stents import stented_segments
+from pathway.villalta import VILLALTA_ITEMS
 from tasks.models import DuplexSegmentResult, FollowUp, Kind, UnitSettings
 from tasks.services.findings import Urgent, duplex_finding, inr_finding, review_finding
 

@@ -12,12 +12,12 @@ from core import roles
 from core.errors import InvalidInput, NotFound
 from core.revisions import mark
 from pathway.models import Episode
+from tasks import hooks
 from tasks.models import DuplexSegmentResult, FollowUp, Visit
 from tasks.services.alerts import (
     enqueue,
     urgent_alerts_insert,
 )
-from tasks.services.outcomes import OUTCOME_KINDS, episode_outcomes_refresh
 from tasks.services.result_rules import (
     CEAP_CLASSES,
     VCSS_ITEMS,
@@ -29,11 +29,6 @@ from tasks.services.result_rules import (
 from tasks.services.results_bulk import followup_results_record_bulk
 
 __all__ = ["CEAP_CLASSES", "VCSS_ITEMS", "followup_record_result", "visit_record"]
-
-
-def _outcome_facts_changed(episode: Episode, kind: str) -> None:
-    if kind in OUTCOME_KINDS:
-        episode_outcomes_refresh(episode_ids=[episode.id])
 
 
 def followup_record_result(*, actor, follow_up_id: int, performed_on: dt.date, **data) -> FollowUp:
@@ -83,7 +78,7 @@ def visit_record(
             DuplexSegmentResult.objects.bulk_create(
                 DuplexSegmentResult(visit=visit, **s) for s in parts["segments"]
             )
-        _outcome_facts_changed(episode, kind)
+        hooks.results_recorded(results=[(episode.id, kind)])  # the outcome row, if it counts
         visit.urgent = None
         if urgent and not late:
             raised = urgent_alerts_insert(

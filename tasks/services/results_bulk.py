@@ -1,7 +1,8 @@
 """Recording many follow-up results at once (the synthetic cohort, an import of past results):
 the same rules, errors and rows as `followup_record_result` one by one, in a fixed number of
-statements a batch instead of a dozen a result, and each episode's outcome row reduced once at
-the end instead of after every result (which made a long surveillance cost its square)."""
+statements a batch instead of a dozen a result, and the after-results hook (tasks/hooks.py)
+called once at the end, so each episode's outcome row is reduced once instead of after every
+result (which made a long surveillance cost its square)."""
 
 from __future__ import annotations
 
@@ -13,13 +14,13 @@ from django.utils import timezone
 from core import roles
 from core.revisions import mark, revisions_write_bulk
 from pathway.models import Episode
+from tasks import hooks
 from tasks.models import DuplexSegmentResult, FollowUp
 from tasks.services.alerts import (
     alerts_resolve,
     enqueue,
     urgent_alerts_insert_bulk,
 )
-from tasks.services.outcomes import OUTCOME_KINDS, episode_outcomes_refresh
 from tasks.services.result_rules import (
     episode_facts_load,
     followup_result_check,
@@ -88,8 +89,7 @@ def followup_results_record_bulk(*, actor, results: list[dict]) -> list[FollowUp
             if follow_up.urgent:
                 urgent_ones.append(follow_up)
         _write(written, segments)
-        if changed := {row.episode_id for row in written if row.kind in OUTCOME_KINDS}:
-            episode_outcomes_refresh(episode_ids=changed)
+        hooks.results_recorded(results=[(row.episode_id, row.kind) for row in written])
         findings = [(row.episode, {"follow_up": row}, row.urgent) for row in urgent_ones]
         raised = urgent_alerts_insert_bulk(findings=findings, now=timezone.now())
         for row, told in zip(urgent_ones, raised.told, strict=True):

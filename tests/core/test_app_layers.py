@@ -188,7 +188,7 @@ def test_patients_name_no_episode_nor_anything_above():
 
 
 def test_no_migration_depends_on_an_app_above_its_own():
-    """The pathway's on no migration of tasks (or outcomes): tasks 0014 holds what pathway
+    """The pathway's on no migration of tasks (or outcomes): tasks 0015 holds what pathway
     0003, 0004 and 0009 once did on the tasks app's tables."""
     assert set(migration_dependencies_above()) == KNOWN_UPWARD_MIGRATIONS
     assert not [m for m in migration_dependencies_above() if m.startswith(("pathway.", "tasks."))]

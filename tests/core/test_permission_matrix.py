@@ -21,7 +21,7 @@ from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from tasks.pages_outcomes import TABLES
+from outcomes.pages import TABLES
 from tests.api import support as s
 from tests.core.matrix_world import PASSWORD, ROLES, build, result_body, result_form
 
@@ -252,6 +252,7 @@ PAGE_ROWS = [
     Row("dashboard", G, ADMIN, 200),
     Row("outcomes", G, ADMIN, 200),
     Row("outcomes-csv", G, ADMIN, 200, kw=lambda w, r: {"table": TABLES[0]}),
+    Row("outcomes-chart", G, ADMIN, 200, kw=lambda w, r: {"form_name": "primary"}),
 ]
 # fmt: on
 

@@ -8,11 +8,12 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 
 from demo.synthetic import cohort, cohort_actors, cohort_generate, cohort_summary, surveillance
+from outcomes.models import EpisodeOutcome
+from outcomes.selectors import outcomes_get
 from pathway.codes import State
 from patients.models import Patient
 from tasks import services
-from tasks.models import Alert, DuplexSegmentResult, EpisodeOutcome, FollowUp
-from tasks.selectors_outcomes import outcomes_get
+from tasks.models import Alert, DuplexSegmentResult, FollowUp
 from tests.factories import today
 
 pytestmark = pytest.mark.django_db

@@ -11,12 +11,13 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from outcomes.models import EpisodeOutcome
+from outcomes.selectors import outcomes_get
+from outcomes.services import episode_outcomes_refresh
 from pathway import services
 from pathway.codes import State
 from tasks import services as task_services
-from tasks.models import EpisodeOutcome, Visit
-from tasks.selectors_outcomes import outcomes_get
-from tasks.services.outcomes import episode_outcomes_refresh
+from tasks.models import Visit
 from tests.api import support as s
 from tests.api.test_queries import EPISODE_BUDGET
 from tests.factories import episode_in

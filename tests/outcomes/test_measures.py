@@ -3,16 +3,16 @@
 import datetime as dt
 import math
 from fractions import Fraction
+from functools import partial
 
 import numpy
 import pytest
 
-from pathway.codes import ComplicationKind
-from pathway.outcomes import (
+from outcomes import maths
+from outcomes.maths import (
     Duplex,
     PatencyFacts,
     Redo,
-    complication_rates,
     duplex_of,
     km_summary,
     km_table,
@@ -20,14 +20,19 @@ from pathway.outcomes import (
     percentile,
     percentile_of_counts,
     pts_counts,
-    rosendaal_ttr,
-    time_in_stage,
-    time_in_stage_of_counts,
     ttr_summary,
-    vka_readings,
-    vka_ttr,
 )
-from pathway.outcomes.km import HORIZONS
+from outcomes.maths.km import HORIZONS
+from pathway.codes import ACTIVE, EARLY_DAYS, ComplicationKind
+from pathway.ttr import rosendaal_ttr, vka_readings, vka_ttr
+
+# The maths know no model: the kinds, the early days and the active states are the pathway's.
+complication_rates = partial(
+    maths.complication_rates, kinds=ComplicationKind.values, early_days=EARLY_DAYS
+)
+ACTIVE_STATES = [state.value for state in ACTIVE]
+time_in_stage = partial(maths.time_in_stage, states=ACTIVE_STATES)
+time_in_stage_of_counts = partial(maths.time_in_stage_of_counts, states=ACTIVE_STATES)
 
 T0 = dt.date(2024, 1, 1)
 

@@ -10,12 +10,12 @@ import pytest
 from django.core.management import call_command
 from django.forms.models import model_to_dict
 
+from outcomes.models import EpisodeOutcome
+from outcomes.selectors import outcomes_get
+from outcomes.services import episode_outcomes_rebuild, outcomes_deferred
 from pathway import services
 from pathway.codes import State
 from tasks import services as task_services
-from tasks.models import EpisodeOutcome
-from tasks.selectors_outcomes import outcomes_get
-from tasks.services.outcomes import episode_outcomes_rebuild, outcomes_deferred
 from tests.factories import PatientFactory, days_ago, record_procedure, walk_to
 from tests.outcomes.support import STENTED, discharged, duplex, inr, move, plus
 

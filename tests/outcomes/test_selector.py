@@ -11,8 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core.errors import Forbidden
+from outcomes.selectors import outcomes_get
 from pathway import services
-from tasks.selectors_outcomes import outcomes_get
 from tests.factories import days_ago, prepare_and_move, record_procedure
 from tests.outcomes.support import STENTED, discharged, duplex, inr, move, plus
 
@@ -255,7 +255,7 @@ def test_a_new_result_recomputes_the_patency_groups_but_not_the_stays(
     outcomes_get(actor=admin_user)
     inr(nurse, episode, days_ago(100), "2.5")
     asked = sql_of(admin_user)
-    assert any("tasks_episodeoutcome" in sql and "GROUP BY" in sql for sql in asked)
+    assert any("outcomes_episodeoutcome" in sql and "GROUP BY" in sql for sql in asked)
     assert not any('"stay_days"' in sql for sql in asked)  # no move since: stays kept
     move(coordinator, episode, "complete", days_ago(0), reason="Surveillance finished.")
     assert any('"stay_days"' in sql for sql in sql_of(admin_user))

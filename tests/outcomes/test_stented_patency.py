@@ -4,9 +4,9 @@ that procedure on. Walked through the services, read on the kept rows and the fi
 
 import pytest
 
+from outcomes.models import EpisodeOutcome
+from outcomes.selectors import outcomes_get
 from tasks import services as task_services
-from tasks.models import EpisodeOutcome
-from tasks.selectors_outcomes import outcomes_get
 from tests.factories import days_ago, prepare_and_move, record_procedure
 from tests.outcomes.support import STENTED, discharged, duplex, move, plus
 

@@ -7,8 +7,9 @@ import datetime as dt
 
 import pytest
 
+from outcomes.models import EpisodeOutcome
 from pathway.models import Episode
-from tasks.models import Alert, EpisodeOutcome, Visit
+from tasks.models import Alert, Visit
 from tests.tasks.support import (
     INDEX_STENT,
     NEW_STENT,

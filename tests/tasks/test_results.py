@@ -9,7 +9,7 @@ import pytest
 
 from demo import walk as demo
 from pathway.models import Episode
-from pathway.outcomes import VILLALTA_ITEMS, villalta_category, villalta_score
+from pathway.villalta import VILLALTA_ITEMS, villalta_category, villalta_score
 from tasks import services
 from tasks.models import Alert, DuplexSegmentResult, FollowUp
 from tests.tasks.support import (

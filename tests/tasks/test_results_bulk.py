@@ -8,9 +8,10 @@ from decimal import Decimal
 import pytest
 
 from core.errors import DomainError
-from pathway.outcomes import VILLALTA_ITEMS
+from outcomes.models import EpisodeOutcome
+from pathway.villalta import VILLALTA_ITEMS
 from tasks import jobs, services
-from tasks.models import Alert, Delivery, DuplexSegmentResult, EpisodeOutcome, FollowUp
+from tasks.models import Alert, Delivery, DuplexSegmentResult, FollowUp
 from tests.factories import PatientFactory
 from tests.tasks.support import INDEX_STENT, at, discharge, sweep_on
 

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from core.dates import add_months
-from pathway.outcomes import VILLALTA_ITEMS, pts_assessable, villalta_category, villalta_score
+from pathway.villalta import VILLALTA_ITEMS, pts_assessable, villalta_category, villalta_score
 from tasks.schedule import Offset, occurrences, parse, shift
 
 D = dt.date

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from pathway.codes import State
-from pathway.outcomes import VILLALTA_ITEMS
+from pathway.villalta import VILLALTA_ITEMS
 from tasks import jobs, services
 from tasks.models import Alert, Delivery, DuplexSegmentResult, FollowUp, Visit
 from tests.factories import episode_in
