@@ -6,8 +6,6 @@ outcome rows stand, so the figures show at once and a chart already drawn is not
 
 from __future__ import annotations
 
-import csv
-
 from django import forms
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -15,6 +13,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from core import roles
+from core.csv_export import csv_response
 from core.middleware import may_be_cached
 from core.web import page_for
 from outcomes import charts
@@ -277,30 +276,9 @@ def outcomes_csv(request, table: str):
         raise Http404("No such table.")
     form, figures = _filtered(request)
     if figures is None:
-        errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+        errors = "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items())
         return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
     content = tables(figures)[table]
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="outcomes-{table}.csv"'
-    response.write(BOM)
-    writer = csv.writer(response)
-    writer.writerow([csv_cell(v) for v in content["header"]])
-    for row in content["rows"]:
-        writer.writerow([csv_cell(v) for v in row])
-    return response
-
-
-# Excel reads a CSV file as UTF-8 (≥, –, µ) only when it starts with a byte order mark.
-BOM = "\ufeff"
-# A text cell starting with one of these is a formula to a spreadsheet (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value):
-    """A value as a CSV cell: None empty, numbers as they are, and text a spreadsheet would run
-    as a formula made inert by a leading apostrophe (OWASP's advice)."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    return csv_response(
+        filename=f"outcomes-{table}.csv", header=content["header"], rows=content["rows"]
+    )
