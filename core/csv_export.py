@@ -1,7 +1,7 @@
 """Every CSV the app writes goes through here, so none can carry a formula a spreadsheet would
 run (CSV injection): a text cell starting with =, +, -, @, a tab or a carriage return gets a
 leading apostrophe (OWASP's advice). Numbers stay numbers, -1.5 included, whether given as a
-number or as the plain text of one."""
+number or as the plain text of one (a leading + is not ours: inert)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from django.http import HttpResponse
 BOM = "\ufeff"
 # A text cell starting with one of these is a formula to a spreadsheet.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+PLAIN_NUMBER = re.compile(r"-?(\d+(\.\d*)?|\.\d+)")
 
 
 def csv_cell(value):
