@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "patients",
     "pathway",
     "tasks",
+    "fhir",  # above pathway and tasks: the FHIR R4 facade at /fhir/
     "demo",
 ]
 
@@ -297,6 +298,12 @@ EMAIL_FILE_PATH = os.environ.get("DJANGO_EMAIL_FILE_PATH", str(BASE_DIR / "run" 
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "pathway@localhost")
 # Where the app is reached from outside: alert emails link to the episode page under it.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# FHIR (fhir/): the URL our local code systems and extensions live under, and the unit's MRN
+# identifier system (what a hospital's systems send as Patient.identifier.system).
+FHIR_SYSTEM_BASE = os.environ.get(
+    "FHIR_SYSTEM_BASE", "https://ilio-caval-pathway.example.org/fhir"
+).rstrip("/")
+FHIR_MRN_SYSTEM = os.environ.get("FHIR_MRN_SYSTEM", f"{FHIR_SYSTEM_BASE}/sid/mrn")
 
 # Patient data never goes to logs: log only ids and rule names, at WARNING by default.
 # Request lines lose their query strings (a search's MRN or name): core/logging.py.

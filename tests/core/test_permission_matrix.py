@@ -53,7 +53,7 @@ class Row:
 
     @property
     def api(self) -> bool:
-        return self.name == "healthz" or ROUTES.get(self.name, "").startswith("api/")
+        return self.name == "healthz" or ROUTES.get(self.name, "").startswith(("api/", "fhir/"))
 
     def expected(self, role: str) -> int | str:
         if isinstance(self.ok, dict) and role in self.ok:
@@ -102,6 +102,9 @@ COURSE_STOP = lambda w, r: {  # noqa: E731 - stop the world's course today, sayi
     f"course{w.course.id}-started_on": s.ago(0), f"course{w.course.id}-stopped_on": s.ago(0),
     f"course{w.course.id}-reason": "Bridging done.",
 }
+FHIR_PATIENT = {"resourceType": "Patient", "gender": "female", "birthDate": "1968-03-02",
+                "identifier": [{"system": settings.FHIR_MRN_SYSTEM, "value": "RX-3001"}],
+                "name": [{"family": "Byron", "given": ["Ada"]}]}  # fmt: skip
 NEW_PATIENT = {"mrn": "RX-2001", "given_name": "Ada", "family_name": "Byron",
                "birth_date": "1968-03-02", "sex": "female"}  # fmt: skip
 
@@ -187,6 +190,22 @@ API_ROWS = [
     Row("api-outcomes", G, ADMIN, 200),
     Row("schema", G, SIGNED_IN, 200, note="holds no patient data"),
     Row("docs", G, SIGNED_IN, 200, note="Swagger UI over the schema"),
+    # FHIR (fhir/api.py): reads for every role, creates for staff; refusals are OperationOutcomes
+    Row("fhir:metadata", G, SIGNED_IN, 200, note="no patient data, like the schema"),
+    Row("fhir:type", G, EVERY_ROLE, 200, kw=lambda w, r: {"resource_type": "Patient"},
+        body=lambda w, r: {"family": "Byron"}, note="a Patient search"),
+    Row("fhir:type", G, EVERY_ROLE, 200, kw=lambda w, r: {"resource_type": "Observation"},
+        body=lambda w, r: {"patient": f"Patient/{w.surveillance.patient_id}"},
+        note="a patient's Observations"),
+    Row("fhir:type", P, STAFF, 201, kw=lambda w, r: {"resource_type": "Patient"},
+        body=lambda w, r: FHIR_PATIENT, saves=True, note="a Patient"),
+    Row("fhir:type", P, STAFF, 201, kw=lambda w, r: {"resource_type": "ServiceRequest"},
+        body=lambda w, r: {"resourceType": "ServiceRequest", "status": "active",
+                           "intent": "order", "subject": {"reference": f"Patient/{w.patient.id}"}},
+        saves=True, note="a referral"),
+    Row("fhir:read", G, EVERY_ROLE, 200,
+        kw=lambda w, r: {"resource_type": "EpisodeOfCare", "resource_id": str(w.surveillance.id)}),
+    Row("fhir:everything", G, EVERY_ROLE, 200, kw=SURV),
 ]
 
 SIGNED_IN_GOES_HOME = {role: 302 for role in SIGNED_IN} | {"anonymous": 200}
@@ -295,6 +314,13 @@ def outcome(response) -> int | str:
     return LOGIN if location.startswith(resolve_url(settings.LOGIN_URL)) else response.status_code
 
 
+def _reason(body: dict) -> str | None:
+    """The reason a refusal gives: the API's `detail`, a FHIR OperationOutcome's diagnostics."""
+    if body.get("resourceType") == "OperationOutcome":
+        return body["issue"][0].get("diagnostics")
+    return body.get("detail")
+
+
 def answers(row: Row, w) -> tuple[dict[str, int | str], dict[str, object]]:
     """What each role gets, and what went wrong besides; each request is undone, so every role
     finds the same ward."""
@@ -313,7 +339,7 @@ def answers(row: Row, w) -> tuple[dict[str, int | str], dict[str, object]]:
             said[role] = "refused, yet something was saved"
         elif not refused and row.saves and before == after:
             said[role] = "allowed, yet nothing was saved"
-        elif got[role] == 403 and row.api and "detail" not in response.json():
+        elif got[role] == 403 and row.api and not _reason(response.json()):
             said[role] = "refused without its reason in words"
     return got, said
 
