@@ -82,7 +82,7 @@ def capability_statement(*, base: str, date: str) -> dict:
                                 "http://terminology.hl7.org/CodeSystem/restful-security-service",
                                 "Basic",
                             ),
-                            text="Authorization: Token <token> (POST /api/auth/token/), or a session",
+                            text="Token <token> from POST /api/auth/token/, or a session",
                         )
                     ],
                 },
