@@ -10,7 +10,7 @@ from django.utils import timezone
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 
 from core import roles
-from core.errors import NotFound
+from core.errors import InvalidInput, NotFound
 from fhir import selectors, services
 from fhir.builders.bundle import searchset
 from fhir.http import FhirEndpoint, fhir_response, params
@@ -22,6 +22,17 @@ WRITES = {"Patient": roles.MANAGE_PATIENTS, "ServiceRequest": roles.OPEN_EPISODE
 
 def base_url(request) -> str:
     return request.build_absolute_uri("/fhir").rstrip("/")
+
+
+WRITE_ELEMENTS = {
+    "mrn": "Patient.identifier",
+    "given_name": "Patient.name.given",
+    "family_name": "Patient.name.family",
+    "birth_date": "Patient.birthDate",
+    "sex": "Patient.gender",
+    "patient": "ServiceRequest.subject",
+    "opened_on": "ServiceRequest.authoredOn",
+}
 
 
 class TypeMayWrite(BasePermission):
@@ -67,15 +78,11 @@ class TypeApi(FhirEndpoint):
     """GET: search; POST: create (Patient, ServiceRequest)."""
 
     permission_classes = [IsAuthenticated, TypeMayWrite]
-    elements = {
-        "mrn": "Patient.identifier",
-        "given_name": "Patient.name.given",
-        "family_name": "Patient.name.family",
-        "birth_date": "Patient.birthDate",
-        "sex": "Patient.gender",
-        "patient": "ServiceRequest.subject",
-        "opened_on": "ServiceRequest.authoredOn",
-    }
+
+    @property
+    def elements(self) -> dict[str, str]:
+        """A write's fields as the elements of the resource sent (a search keeps its names)."""
+        return WRITE_ELEMENTS if self.request.method == "POST" else {}
 
     @property
     def query(self):
@@ -108,7 +115,14 @@ class TypeApi(FhirEndpoint):
                 patient=selectors.reference_id(patient, "Patient", "patient") if patient else None,
             )
         else:
-            patient = selectors.reference_id(q.get("patient", ""), "Patient", "patient")
+            if not q.get("patient"):
+                raise InvalidInput(
+                    {
+                        "patient": f"Search {resource_type} by patient: "
+                        "patient=Patient/<id> is required."
+                    }
+                )
+            patient = selectors.reference_id(q["patient"], "Patient", "patient")
             found = selectors.patient_resources_search(
                 actor=request.user,
                 resource_type=resource_type,

@@ -27,7 +27,7 @@ def careplan_resource(data) -> dict | None:
     plan = data.one_to_one("discharge_plan")
     description = None
     if plan is not None:
-        description = f"Long-term anticoagulant: {plan.get_anticoagulant_display()}. " + (
+        description = f"Long-term anticoagulant: {plan.anticoagulant.upper()}. " + (
             "Compression stockings prescribed."
             if plan.compression_stockings
             else "No compression stockings."
