@@ -221,6 +221,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.jobs.purge_expired_credentials",
         "schedule": crontab(hour=3, minute=15),
     },
+    "purge-expired-fhir-exports": {
+        "task": "fhir.jobs.purge_bulk_exports",
+        "schedule": crontab(minute=40),  # hourly: files outlive their expiry by an hour at most
+    },
 }
 
 REST_FRAMEWORK = {
@@ -304,6 +308,8 @@ FHIR_SYSTEM_BASE = os.environ.get(
     "FHIR_SYSTEM_BASE", "https://ilio-caval-pathway.example.org/fhir"
 ).rstrip("/")
 FHIR_MRN_SYSTEM = os.environ.get("FHIR_MRN_SYSTEM", f"{FHIR_SYSTEM_BASE}/sid/mrn")
+# Where bulk exports write their ndjson files (each job a folder; deleted when they expire).
+FHIR_EXPORT_DIR = os.environ.get("FHIR_EXPORT_DIR") or str(BASE_DIR / "run" / "fhir-export")
 
 # Patient data never goes to logs: log only ids and rule names, at WARNING by default.
 # Request lines lose their query strings (a search's MRN or name): core/logging.py.

@@ -6,14 +6,18 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.http import FileResponse
 from django.utils import timezone
+from django.utils.http import http_date
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
+from rest_framework.response import Response
 
 from core import roles
 from core.errors import InvalidInput, NotFound
 from fhir import selectors, services
 from fhir.builders.bundle import searchset
-from fhir.http import FhirEndpoint, fhir_response, params
+from fhir.http import FhirEndpoint, FhirNegotiation, fhir_response, outcome, params
+from fhir.models import ExportJob
 from fhir.supported import TYPES, query_names
 from patients.services import patient_access_record
 
@@ -193,3 +197,78 @@ class EverythingApi(FhirEndpoint):
             resources, len(resources), selectors.Page(0, max(len(resources), 1))
         )
         return fhir_response(_bundle(request, found))
+
+
+class AdminOnly(BasePermission):
+    """Bulk export is every patient's record at once: admins only, refused before anything."""
+
+    message = "Your role may not export the unit's data (admins only)."
+
+    def has_permission(self, request, view) -> bool:
+        return roles.role_of(request.user) == roles.ADMIN
+
+
+class ExportApi(FhirEndpoint):
+    """Kick-off (FHIR Bulk Data): `Prefer: respond-async`, then 202 with the status URL."""
+
+    permission_classes = [IsAuthenticated, AdminOnly]
+    query = params("_type", "_outputFormat", "_format")
+
+    def get(self, request, group_id: str | None = None):
+        if "respond-async" not in request.headers.get("Prefer", ""):
+            raise InvalidInput(
+                {"Prefer": "A bulk export runs asynchronously: send 'Prefer: respond-async'."}
+            )
+        job = services.export_kick_off(
+            actor=request.user,
+            group=group_id,
+            types=request.query_params.get("_type"),
+            output_format=request.query_params.get("_outputFormat"),
+            request_url=request.build_absolute_uri(),
+        )
+        status_url = f"{base_url(request)}/$export-status/{job.id}"
+        return fhir_response(
+            outcome(202, "Export started; poll the Content-Location URL.", severity="information"),
+            202,
+            **{"Content-Location": status_url},
+        )
+
+
+class ExportStatusApi(FhirEndpoint):
+    """202 with X-Progress while the job runs, then 200 with the manifest; DELETE cancels."""
+
+    permission_classes = [IsAuthenticated, AdminOnly]
+
+    def get(self, request, job_id):
+        job = selectors.export_get(actor=request.user, job_id=job_id)
+        if job.status == ExportJob.Status.FAILED:
+            return fhir_response(outcome(500, "The export failed; kick off a new one."), 500)
+        if job.status != ExportJob.Status.COMPLETED:
+            progress = f"{job.status}: {job.done_episodes} of {job.total_episodes} episodes"
+            return Response(status=202, headers={"X-Progress": progress, "Retry-After": "2"})
+        manifest = selectors.export_manifest(job, base=base_url(request))
+        return Response(
+            manifest,
+            content_type="application/json",
+            headers={"Expires": http_date(job.expires_at.timestamp())},
+        )
+
+    def delete(self, request, job_id):
+        services.export_cancel(actor=request.user, job_id=job_id)
+        return Response(status=202)
+
+
+class AnyAccept(FhirNegotiation):
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class ExportFileApi(FhirEndpoint):
+    """An export's ndjson file, for its requester (the same sign-in as everything else)."""
+
+    permission_classes = [IsAuthenticated, AdminOnly]
+    content_negotiation_class = AnyAccept
+
+    def get(self, request, job_id, file_name: str):
+        path = selectors.export_file(actor=request.user, job_id=job_id, name=file_name)
+        return FileResponse(path.open("rb"), content_type="application/fhir+ndjson")

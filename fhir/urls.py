@@ -6,6 +6,14 @@ app_name = "fhir"
 
 urlpatterns = [
     path("metadata", api.MetadataApi.as_view(), name="metadata"),
+    path("$export", api.ExportApi.as_view(), name="export"),
+    path("Group/<str:group_id>/$export", api.ExportApi.as_view(), name="group-export"),
+    path("$export-status/<uuid:job_id>", api.ExportStatusApi.as_view(), name="export-status"),
+    path(
+        "$export-file/<uuid:job_id>/<str:file_name>",
+        api.ExportFileApi.as_view(),
+        name="export-file",
+    ),
     path(
         "EpisodeOfCare/<int:episode_id>/$everything", api.EverythingApi.as_view(), name="everything"
     ),

@@ -8,6 +8,7 @@ from fhir.selectors.episodes import (
     patient_resources_search,
     resource_read,
 )
+from fhir.selectors.exports import export_file, export_get, export_manifest
 from fhir.selectors.paging import Found, Page, page_of, reference_id
 from fhir.selectors.patients import patient_read, patient_search
 
@@ -17,6 +18,9 @@ __all__ = [
     "capability_statement",
     "episode_everything",
     "episode_search",
+    "export_file",
+    "export_get",
+    "export_manifest",
     "page_of",
     "patient_read",
     "patient_resources_search",

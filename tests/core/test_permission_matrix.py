@@ -11,7 +11,7 @@ table's single behaviours (tokens, new users, a role taken away) are in tests/ap
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 from django.conf import settings
@@ -24,6 +24,7 @@ from django.utils import timezone
 from tasks.pages_outcomes import TABLES
 from tests.api import support as s
 from tests.core.matrix_world import PASSWORD, ROLES, build, result_body, result_form
+from tests.fhir.support import export_of
 
 ANYONE = frozenset(ROLES)
 SIGNED_IN = ANYONE - {"anonymous"}
@@ -47,6 +48,7 @@ class Row:
     body: Callable = lambda w, role: None
     note: str = ""
     saves: bool = False  # an allowed request changes what tests.api.support.saved() reads
+    headers: dict = field(default_factory=dict)  # sent with the request (HTTP_PREFER=...)
 
     def __str__(self) -> str:
         return f"{self.method} {self.name}" + (f" ({self.note})" if self.note else "")
@@ -105,6 +107,9 @@ COURSE_STOP = lambda w, r: {  # noqa: E731 - stop the world's course today, sayi
 FHIR_PATIENT = {"resourceType": "Patient", "gender": "female", "birthDate": "1968-03-02",
                 "identifier": [{"system": settings.FHIR_MRN_SYSTEM, "value": "RX-3001"}],
                 "name": [{"family": "Byron", "given": ["Ada"]}]}  # fmt: skip
+ASYNC = {"HTTP_PREFER": "respond-async"}
+EXPORT = lambda w, r: {"job_id": export_of(  # noqa: E731 - an export of the admin asking
+    w.users[r] if r in ("admin", "superuser") else w.users["admin"]).id}
 NEW_PATIENT = {"mrn": "RX-2001", "given_name": "Ada", "family_name": "Byron",
                "birth_date": "1968-03-02", "sex": "female"}  # fmt: skip
 
@@ -206,6 +211,16 @@ API_ROWS = [
     Row("fhir:read", G, EVERY_ROLE, 200,
         kw=lambda w, r: {"resource_type": "EpisodeOfCare", "resource_id": str(w.surveillance.id)}),
     Row("fhir:everything", G, EVERY_ROLE, 200, kw=SURV),
+    Row("fhir:export", G, ADMIN, 202, headers=ASYNC, note="bulk export: everyone's record"),
+    Row("fhir:group-export", G, ADMIN, 202, headers=ASYNC,
+        kw=lambda w, r: {"group_id": "surveillance"}),
+    Row("fhir:export-status", G, ADMIN, 202, kw=EXPORT, note="the requester's, running"),
+    Row("fhir:export-status", "DELETE", ADMIN, 202, kw=EXPORT, note="cancel it"),
+    Row("fhir:export-file", G, ADMIN, 200, note="the requester's",
+        kw=lambda w, r: {"job_id": export_of(w.users.get(r, w.users["admin"])
+                                             if r in ("admin", "superuser") else
+                                             w.users["admin"], completed=True).id,
+                         "file_name": "Patient.ndjson"}),
 ]
 
 SIGNED_IN_GOES_HOME = {role: 302 for role in SIGNED_IN} | {"anonymous": 200}
@@ -305,7 +320,8 @@ def send(row: Row, w, role: str):
     path = reverse(row.name, kwargs=row.kw(w, role))
     body = row.body(w, role)
     if row.api:
-        return getattr(w.api_client(role), row.method.lower())(path, body, format="json")
+        return getattr(w.api_client(role), row.method.lower())(path, body, format="json",
+                                                              **row.headers)
     return getattr(w.page_client(role), row.method.lower())(path, body or {})
 
 

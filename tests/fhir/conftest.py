@@ -177,3 +177,10 @@ def more_records(coordinator, nurse, clock, episode, n: int = 3):
             performed_on=day,
             inr=Decimal("2.5"),
         )
+
+
+@pytest.fixture(autouse=True)
+def export_folder(settings, tmp_path):
+    """Bulk exports write under the test's own folder."""
+    settings.FHIR_EXPORT_DIR = str(tmp_path / "exports")
+    return tmp_path / "exports"

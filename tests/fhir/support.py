@@ -41,3 +41,24 @@ def entries(bundle: dict, resource_type: str | None = None) -> list[dict]:
         for e in bundle.get("entry", [])
         if resource_type is None or e["resource"]["resourceType"] == resource_type
     ]
+
+
+def export_of(user, *, completed: bool = False):
+    """An export job of `user` (queued; or completed, with a Patient file of one line)."""
+    from django.utils import timezone
+
+    from fhir.models import ExportJob
+    from fhir.selectors.exports import export_dir
+
+    job = ExportJob.objects.create(
+        requested_by=user, types=["Patient"], request_url="http://testserver/fhir/$export"
+    )
+    if completed:
+        folder = export_dir(job.id)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "Patient.ndjson").write_text('{"resourceType":"Patient","id":"1"}\n')
+        job.status, job.completed_at = ExportJob.Status.COMPLETED, timezone.now()
+        job.expires_at = job.completed_at + timezone.timedelta(hours=1)
+        job.output = [{"type": "Patient", "file": "Patient.ndjson", "count": 1}]
+        job.save()
+    return job
