@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.db.models import CharField, Prefetch, Value
 
 from pathway.models import (
     AnticoagulationCourse,
@@ -127,22 +127,35 @@ def episodes_load(episode_ids) -> dict[int, EpisodeData]:
             visits=list(episode.visits.all()),
             alerts=sorted(episode.alerts.all(), key=lambda a: a.id),
         )
-    for name, model in REVISED.items():
-        rows = (
-            model.history.model.objects.filter(episode_id__in=list(found))
-            .order_by("history_date", "history_id")
-            .values_list(
-                "episode_id",
-                "id",
-                "history_id",
-                "history_date",
-                "history_type",
-                "history_user_id",
-                "history_change_reason",
-            )
+    for row in _revisions(list(found)):
+        episode_id, record_id, history_id, at, kind, user_id, reason, name = row
+        found[episode_id].revisions[(name, record_id)].append(
+            Revision(name, record_id, history_id, at, kind, user_id, reason or "")
         )
-        for episode_id, record_id, history_id, at, kind, user_id, reason in rows:
-            found[episode_id].revisions[(name, record_id)].append(
-                Revision(name, record_id, history_id, at, kind, user_id, reason or "")
-            )
+    for data in found.values():
+        for revisions in data.revisions.values():
+            revisions.sort(key=lambda r: (r.at, r.history_id))
     return {i: found[i] for i in ids if i in found}
+
+
+def _revisions(episode_ids: list[int]):
+    """Every revision of every record of the episodes: one query (UNION ALL over the
+    revisions tables), each row naming its record's kind."""
+    fields = (
+        "episode_id",
+        "id",
+        "history_id",
+        "history_date",
+        "history_type",
+        "history_user_id",
+        "history_change_reason",
+        "record",
+    )
+    queries = [
+        model.history.model.objects.filter(episode_id__in=episode_ids)
+        .annotate(record=Value(name, output_field=CharField()))
+        .order_by()
+        .values_list(*fields)
+        for name, model in REVISED.items()
+    ]
+    return queries[0].union(*queries[1:], all=True)

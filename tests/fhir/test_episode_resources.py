@@ -223,7 +223,7 @@ def test_a_resource_of_another_episode_is_not_found(everything, as_nurse, coordi
     assert get(as_nurse, "/fhir/Condition/not-an-id").status_code == 404
 
 
-EVERYTHING_QUERIES = 31  # sign-in, the access log, the patient, fhir/selectors/load.py's
+EVERYTHING_QUERIES = 20  # sign-in, the access log, the patient, fhir/selectors/load.py's 13
 
 
 def test_everything_takes_a_fixed_number_of_queries_however_many_records(
