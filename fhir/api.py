@@ -94,6 +94,8 @@ class TypeApi(FhirEndpoint):
         return params(*query_names(resource_type)) if resource_type in TYPES else ()
 
     def initial(self, request, *args, **kwargs):
+        self.perform_authentication(request)  # a stranger is told to sign in before all else
+        self.check_permissions(request)
         if kwargs["resource_type"] not in TYPES:
             raise NotFound(f"This server has no resource type '{kwargs['resource_type'][:40]}'.")
         super().initial(request, *args, **kwargs)
@@ -134,9 +136,10 @@ class TypeApi(FhirEndpoint):
                 page=page,
                 code=q.getlist("code"),
             )
-            patient_access_record(
-                actor=request.user, patient_id=patient, what=f"fhir:{resource_type} search"
-            )
+            if found.total:  # the patient's record was read (none: no such patient, or empty)
+                patient_access_record(
+                    actor=request.user, patient_id=patient, what=f"fhir:{resource_type} search"
+                )
         return fhir_response(_bundle(request, found))
 
     def post(self, request, resource_type: str):

@@ -131,3 +131,23 @@ def test_a_user_without_a_role_reads_nothing(db):
     response = get(nobody, "/fhir/Patient")
     assert response.status_code == 403
     assert valid(body(response))["issue"][0]["code"] == "forbidden"
+
+
+def test_a_search_for_a_patient_we_do_not_know_is_empty(as_nurse):
+    bundle = valid(body(get(as_nurse, "/fhir/Observation", patient="Patient/999999")))
+    assert bundle["total"] == 0 and "entry" not in bundle
+
+
+def test_a_stranger_is_asked_to_sign_in_whatever_the_type(client):
+    assert get(client, "/fhir/Spaceship").status_code == 401
+
+
+def test_a_read_of_a_patients_record_is_in_the_access_log(as_nurse, nurse, coordinator):
+    from patients.models import PatientAccess
+
+    episode = f.open_episode(coordinator)
+    get(as_nurse, f"/fhir/Patient/{episode.patient_id}")
+    get(as_nurse, f"/fhir/EpisodeOfCare/{episode.id}/$everything")
+    get(as_nurse, "/fhir/Patient", family="x")  # a search reads no one's record
+    assert list(PatientAccess.objects.filter(user=nurse).values_list("patient_id", "what")) == [
+        (episode.patient_id, "fhir:Patient"), (episode.patient_id, "fhir:$everything")]
