@@ -221,10 +221,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.jobs.purge_expired_credentials",
         "schedule": crontab(hour=3, minute=15),
     },
-    "purge-expired-fhir-exports": {
-        "task": "fhir.jobs.purge_bulk_exports",
-        "schedule": crontab(minute=40),  # hourly: files outlive their expiry by an hour at most
-    },
+    # FHIR bulk exports: expired files deleted, stalled jobs enqueued again (fhir/jobs.py).
+    "sweep-fhir-exports": {"task": "fhir.jobs.sweep_bulk_exports", "schedule": 10 * 60.0},
 }
 
 REST_FRAMEWORK = {

@@ -4,7 +4,11 @@ one is listed in the CapabilityStatement)."""
 
 from __future__ import annotations
 
+import functools
+
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 SNOMED = "http://snomed.info/sct"
 LOINC = "http://loinc.org"
@@ -20,7 +24,9 @@ DATA_OPERATION = "http://terminology.hl7.org/CodeSystem/v3-DataOperation"
 PROVENANCE_AGENT = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
 
 
+@functools.cache
 def base() -> str:
+    """FHIR_SYSTEM_BASE, read once (a bulk export asks for it a million times)."""
     return settings.FHIR_SYSTEM_BASE
 
 
@@ -29,13 +35,23 @@ def mrn_system() -> str:
     return settings.FHIR_MRN_SYSTEM
 
 
+@functools.cache
 def local(name: str) -> str:
     """The URL of one of our local code systems."""
     return f"{base()}/CodeSystem/{name}"
 
 
+@functools.cache
 def extension(name: str) -> str:
     return f"{base()}/StructureDefinition/{name}"
+
+
+@receiver(setting_changed)
+def _forget(setting, **kwargs) -> None:
+    """A test that changes FHIR_SYSTEM_BASE gets URLs under the new one."""
+    if setting == "FHIR_SYSTEM_BASE":
+        for cached in (base, local, extension):
+            cached.cache_clear()
 
 
 # The local code systems, each with what it codes (listed in the CapabilityStatement).

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from fhir.services.exports import export_run, exports_purge_expired
+from fhir.services.exports import export_run, exports_purge_expired, exports_stalled
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -12,6 +12,10 @@ def run_bulk_export(job_id: str) -> bool:
 
 
 @shared_task(acks_late=True, ignore_result=True)
-def purge_bulk_exports() -> int:
-    """Hourly (beat): delete the files of exports past the unit's expiry."""
-    return exports_purge_expired()
+def sweep_bulk_exports() -> int:
+    """Every 10 minutes (beat): delete the files of exports past the unit's expiry, and enqueue
+    again the jobs a lost message or a dead worker left behind. How many it touched."""
+    stalled = exports_stalled()
+    for job_id in stalled:
+        run_bulk_export.delay(job_id)
+    return exports_purge_expired() + len(stalled)

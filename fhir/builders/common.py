@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils import timezone
-
 from fhir import codes
 
 
@@ -26,7 +24,8 @@ def episode_of(resource_id: str) -> int | None:
 
 
 def instant(value: dt.datetime) -> str:
-    return timezone.localtime(value).isoformat()
+    """An aware datetime as FHIR's instant (as stored: UTC)."""
+    return value.isoformat()
 
 
 def day(value: dt.date | None) -> str | None:
@@ -53,5 +52,5 @@ def resource(resource_type: str, resource_id, *, revisions=None, **elements) -> 
     found: dict = {"resourceType": resource_type, "id": str(resource_id)}
     if (m := meta(revisions)) is not None:
         found["meta"] = m
-    found.update({k: v for k, v in elements.items() if v not in (None, [], {}, "")})
+    found.update({k: v for k, v in elements.items() if v or v is False or v == 0})
     return found

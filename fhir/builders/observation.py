@@ -119,7 +119,7 @@ def _villalta(data, key, revisions, on, items, procedure_on) -> dict:
 
 def _duplex(data, key, revisions, on, record) -> list[dict]:
     found = []
-    for segment in sorted(record.segments.all(), key=lambda s: s.segment):
+    for segment in data.results_of(record):
         found.append(
             _observation(
                 data,

@@ -61,7 +61,7 @@ def _access(access: dict) -> dict:
 def procedure_resource(data, note, first) -> dict:
     """`first`: the index procedure's note (the one every re-intervention is part of)."""
     reintervention = note.reintervention_id is not None
-    move = next((m for m in data.moves if m.id == note.reintervention_id), None)
+    move = data.move(note.reintervention_id)
     cause = getattr(move, "reintervention", None) if move else None
     extension = [
         in_episode(data.id),
@@ -76,8 +76,8 @@ def procedure_resource(data, note, first) -> dict:
         extension.append(_ext("inflow", valueCode=note.inflow))
     if note.underlying_lesion:
         extension.append(_ext("underlying-lesion", valueCode=note.underlying_lesion))
-    stents = list(note.stents.all())
-    segments = list(dict.fromkeys(s for stent in stents for s in stent.segments))
+    stents = data.stents_of(note)
+    segments = list(dict.fromkeys(s for stent in stents for s in data.segments_of(stent)))
     patent = note.completion_patent
     outcome_text = (
         "completion venography: " + ("patent" if patent else "not patent")
@@ -122,7 +122,7 @@ def procedure_resource(data, note, first) -> dict:
                         "url": codes.extension("body-site"),
                         "valueCodeableConcept": codes.segment_concept(s),
                     }
-                    for s in stent.segments
+                    for s in data.segments_of(stent)
                 ],
                 "action": codes.local_concept("device-action", "implanted"),
                 "manipulated": ref("Device", device_id(data, stent)),
@@ -166,5 +166,5 @@ def procedure_resources(data) -> list[dict]:
 
 def device_resources(data) -> list[dict]:
     return [
-        device_resource(data, note, stent) for note in data.notes for stent in note.stents.all()
+        device_resource(data, note, stent) for note in data.notes for stent in data.stents_of(note)
     ]

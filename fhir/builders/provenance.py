@@ -54,7 +54,7 @@ def _targets(data, revision, built: list[tuple[str, str]]) -> list[dict]:
         case "procedure_note":
             note = next((n for n in data.notes if n.id == pk), None)
             exact = {rid(ep, f"procedure{pk}"), rid(ep, f"procedure{pk}-venography")}
-            exact |= {rid(ep, f"stent{s.id}") for s in (note.stents.all() if note else [])}
+            exact |= {rid(ep, f"stent{s.id}") for s in (data.stents_of(note) if note else [])}
         case "complication":
             exact = {rid(ep, f"complication{pk}")}
         case "anticoagulation_course":

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from fhir import codes
 from fhir.builders.common import day, instant, ref, resource, rid
+from tasks.models import Kind
 
 FOLLOW_UP_STATUS = {
     "scheduled": "requested",
@@ -16,6 +17,7 @@ FOLLOW_UP_STATUS = {
     "completed": "completed",
     "cancelled": "cancelled",
 }
+KIND_WORDS = dict(Kind.choices)
 PRIORITY = {"critical": "stat", "urgent_result": "urgent", "escalation": "urgent"}
 
 
@@ -25,7 +27,7 @@ def follow_up_task_id(data, follow_up) -> str:
 
 def follow_up_task(data, follow_up, *, today, outputs: list[str], has_plan: bool) -> dict:
     status = follow_up.status_on(today)
-    created = next((m for m in data.moves if m.id == follow_up.created_by_id), None)
+    created = data.move(follow_up.created_by_id)
     changed = follow_up.completed_at or follow_up.cancelled_at
     return resource(
         "Task",
@@ -37,7 +39,7 @@ def follow_up_task(data, follow_up, *, today, outputs: list[str], has_plan: bool
         businessStatus=codes.local_concept("follow-up-status", status),
         intent="order",
         priority="routine",
-        code=codes.local_concept("follow-up", follow_up.kind, follow_up.get_kind_display()),
+        code=codes.local_concept("follow-up", follow_up.kind, KIND_WORDS.get(follow_up.kind)),
         **{"for": ref("Patient", data.episode.patient_id)},
         authoredOn=instant(created.recorded_at) if created else None,
         lastModified=instant(changed) if changed else None,

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import CharField, Prefetch, Value
+from django.db.models import CharField, F, Q, Value
+from django.db.models.functions import Coalesce
 
 from pathway.models import (
     AnticoagulationCourse,
@@ -24,9 +25,10 @@ from pathway.models import (
     ProcedureNote,
     SelectionAssessment,
     Stent,
+    StentSegment,
     Transition,
 )
-from tasks.models import FollowUp, Visit
+from tasks.models import Alert, DuplexSegmentResult, FollowUp, Visit
 
 # The records whose revisions are kept, by the name the API's revisions endpoint uses.
 REVISED = {
@@ -71,63 +73,119 @@ class EpisodeData:
     visits: list = field(default_factory=list)
     alerts: list = field(default_factory=list)
     revisions: dict = field(default_factory=lambda: defaultdict(list))
+    stents: dict = field(default_factory=lambda: defaultdict(list))  # note id -> its stents
+    spans: dict = field(default_factory=lambda: defaultdict(list))  # stent id -> its segments
+    # ("follow_up" or "visit", id) -> its duplex segment results
+    segments: dict = field(default_factory=lambda: defaultdict(list))
 
     @property
     def id(self) -> int:
         return self.episode.id
 
+    def move(self, move_id: int | None):
+        """One of the episode's moves by id (None: not one of them)."""
+        if not hasattr(self, "_moves_by_id"):
+            self._moves_by_id = {m.id: m for m in self.moves}
+        return self._moves_by_id.get(move_id)
+
     def revisions_of(self, record: str, record_id: int) -> list[Revision]:
         return self.revisions.get((record, record_id), [])
+
+    def stents_of(self, note) -> list:
+        return self.stents.get(note.id, [])
+
+    def segments_of(self, stent) -> list[str]:
+        """The segments a stent spans, in order."""
+        return self.spans.get(stent.id, [])
+
+    def results_of(self, record) -> list:
+        """A follow-up's or a visit's duplex segment results."""
+        kind = "visit" if isinstance(record, Visit) else "follow_up"
+        return self.segments.get((kind, record.id), [])
 
     def one_to_one(self, name: str):
         """The episode's selection, discharge plan or pre-procedure anticoagulation, or None."""
         return getattr(self.episode, name, None)
 
 
+def _grouped(rows, key: str, found: dict, into: str) -> None:
+    for row in rows:
+        getattr(found[getattr(row, key)], into).append(row)
+
+
 def episodes_load(episode_ids) -> dict[int, EpisodeData]:
     """Every episode of `episode_ids` with its records and their revisions, by id (in the
-    order of the ids given; ids of no episode are left out)."""
+    order of the ids given; ids of no episode are left out). Rows are read table by table and
+    grouped here, not prefetched: prefetching builds a queryset per parent row, which cost
+    more than the rows themselves in a bulk export."""
     ids = list(episode_ids)
     if not ids:
         return {}
-    stents = Stent.objects.prefetch_related("spans")
-    episodes = (
-        Episode.objects.filter(id__in=ids)
-        .select_related("patient", "selection", "discharge_plan", "anticoagulation")
-        .prefetch_related(
-            Prefetch("history", Transition.objects.select_related("reintervention").order_by("id")),
-            Prefetch(
-                "procedure_notes",
-                ProcedureNote.objects.prefetch_related(Prefetch("stents", stents)).order_by(
-                    "date", "id"
-                ),
-            ),
-            Prefetch("complications", Complication.objects.order_by("occurred_on", "id")),
-            Prefetch("courses", AnticoagulationCourse.objects.order_by("started_on", "id")),
-            Prefetch("measurements", Measurement.objects.order_by("measured_on", "id")),
-            Prefetch(
-                "follow_ups", FollowUp.objects.prefetch_related("segments").order_by("due_on", "id")
-            ),
-            Prefetch(
-                "visits", Visit.objects.prefetch_related("segments").order_by("performed_on", "id")
-            ),
-            "alerts",
-        )
+    episodes = Episode.objects.filter(id__in=ids).select_related(
+        "patient", "selection", "discharge_plan", "anticoagulation"
     )
-    found = {}
-    for episode in episodes:
-        found[episode.id] = EpisodeData(
-            episode=episode,
-            moves=list(episode.history.all()),
-            notes=list(episode.procedure_notes.all()),
-            complications=list(episode.complications.all()),
-            courses=list(episode.courses.all()),
-            measurements=list(episode.measurements.all()),
-            follow_ups=list(episode.follow_ups.all()),
-            visits=list(episode.visits.all()),
-            alerts=sorted(episode.alerts.all(), key=lambda a: a.id),
+    found = {e.id: EpisodeData(episode=e) for e in episodes}
+    ids = list(found)
+    if not ids:
+        return {}
+    mine = {"episode_id__in": ids}
+    _grouped(
+        Transition.objects.filter(**mine).select_related("reintervention").order_by("id"),
+        "episode_id",
+        found,
+        "moves",
+    )
+    _grouped(
+        ProcedureNote.objects.filter(**mine).order_by("date", "id"), "episode_id", found, "notes"
+    )
+    _grouped(
+        Complication.objects.filter(**mine).order_by("occurred_on", "id"),
+        "episode_id",
+        found,
+        "complications",
+    )
+    _grouped(
+        AnticoagulationCourse.objects.filter(**mine).order_by("started_on", "id"),
+        "episode_id",
+        found,
+        "courses",
+    )
+    _grouped(
+        Measurement.objects.filter(**mine).order_by("measured_on", "id"),
+        "episode_id",
+        found,
+        "measurements",
+    )
+    _grouped(
+        FollowUp.objects.filter(**mine).order_by("due_on", "id"), "episode_id", found, "follow_ups"
+    )
+    _grouped(
+        Visit.objects.filter(**mine).order_by("performed_on", "id"), "episode_id", found, "visits"
+    )
+    _grouped(Alert.objects.filter(**mine).order_by("id"), "episode_id", found, "alerts")
+    for stent in (
+        Stent.objects.filter(note__episode_id__in=ids)
+        .annotate(episode_id=F("note__episode_id"))
+        .order_by("id")
+    ):
+        found[stent.episode_id].stents[stent.note_id].append(stent)
+    for episode_id, stent_id, segment in (
+        StentSegment.objects.filter(stent__note__episode_id__in=ids)
+        .order_by("stent_id", "position")
+        .values_list("stent__note__episode_id", "stent_id", "segment")
+    ):
+        found[episode_id].spans[stent_id].append(segment)
+    results = DuplexSegmentResult.objects.filter(
+        Q(follow_up__episode_id__in=ids) | Q(visit__episode_id__in=ids)
+    ).annotate(episode_id=Coalesce("follow_up__episode_id", "visit__episode_id"))
+    for result in results.order_by("segment", "id"):
+        key = (
+            ("follow_up", result.follow_up_id)
+            if result.follow_up_id
+            else ("visit", result.visit_id)
         )
-    for row in _revisions(list(found)):
+        found[result.episode_id].segments[key].append(result)
+    for row in _revisions(ids):
         episode_id, record_id, history_id, at, kind, user_id, reason, name = row
         found[episode_id].revisions[(name, record_id)].append(
             Revision(name, record_id, history_id, at, kind, user_id, reason or "")
@@ -135,7 +193,7 @@ def episodes_load(episode_ids) -> dict[int, EpisodeData]:
     for data in found.values():
         for revisions in data.revisions.values():
             revisions.sort(key=lambda r: (r.at, r.history_id))
-    return {i: found[i] for i in ids if i in found}
+    return {i: found[i] for i in episode_ids if i in found}
 
 
 def _revisions(episode_ids: list[int]):

@@ -1,6 +1,6 @@
 """FHIR Bulk Data export: kick-off (a job row, the Celery job enqueued after commit), the job
 itself (one ndjson file per resource type, written in batches of episodes so memory stays
-bounded whatever the cohort), cancellation, and the hourly purge of expired files.
+bounded whatever the cohort), cancellation, and the sweep (expired files, stalled jobs).
 
 A Group is a pathway state (`Group/surveillance`, `Group/post-op`, ...): the episodes in it now
 and their patients. Admins only: an export is every patient's record at once."""
@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from core.errors import Conflict, InvalidInput, NotFound
@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 EXPORT_TYPES = ("Patient", *EPISODE_TYPES)
 BATCH = 200  # episodes (or patients) read, built and written at a time
 CLAIM = dt.timedelta(minutes=30)  # a job not heard from for this long may be run again
+STALLED_AFTER = dt.timedelta(minutes=10)  # a queued job no worker took
 NDJSON = ("application/fhir+ndjson", "application/ndjson", "ndjson")
 GROUPS = {state.replace("_", "-"): state for state in State.values}
 
@@ -160,8 +161,9 @@ def export_run(*, job_id) -> bool:
         ExportJob.objects.filter(id=job.id).update(
             status=ExportJob.Status.FAILED, error=type(error).__name__[:200]
         )
+        # The class only: an exception's message may quote a row's values.
         log.warning("Bulk export %s failed: %s", job.id, type(error).__name__)
-        raise
+        return False
     files.close()
     final = export_dir(job.id)
     shutil.rmtree(final, ignore_errors=True)
@@ -198,6 +200,17 @@ def export_cancel(*, actor, job_id) -> None:
         job.status, job.expires_at = ExportJob.Status.CANCELLED, None
         job.save(update_fields=["status", "expires_at"])
     transaction.on_commit(lambda: shutil.rmtree(export_dir(job_id), ignore_errors=True))
+
+
+def exports_stalled(*, now: dt.datetime | None = None) -> list[str]:
+    """The ids of the jobs to enqueue again: queued for longer than a claim (the enqueue after
+    commit was lost, the broker down) or running with a lapsed claim (the worker died)."""
+    now = now or timezone.now()
+    stalled = ExportJob.objects.filter(
+        Q(status=ExportJob.Status.QUEUED, created_at__lt=now - STALLED_AFTER)
+        | Q(status=ExportJob.Status.RUNNING, claimed_until__lt=now)
+    )
+    return [str(job_id) for job_id in stalled.values_list("id", flat=True)]
 
 
 def exports_purge_expired(*, now: dt.datetime | None = None) -> int:

@@ -115,7 +115,7 @@ def test_files_expire_after_the_units_setting_and_are_purged(coordinator, as_adm
     file_url = as_admin.get(status_url).json()["output"][0]["url"]
     with time_machine.travel(job.expires_at + dt.timedelta(minutes=1)):
         assert as_admin.get(status_url).status_code == 410
-        assert jobs.purge_bulk_exports() == 1
+        assert jobs.sweep_bulk_exports() == 1
         assert not (export_folder / str(job.id)).exists()
         assert as_admin.get(file_url.removeprefix("http://testserver")).status_code == 410
     job.refresh_from_db()
@@ -152,3 +152,33 @@ def test_the_kick_off_enqueues_the_job_after_commit(
         kick_off(as_admin)
     assert sent == [str(ExportJob.objects.get().id)]  # an id only
     assert timezone.now() >= ExportJob.objects.get().created_at
+
+
+def test_a_job_a_dead_worker_left_is_enqueued_again_and_runs(coordinator, as_admin, monkeypatch):
+    f.open_episode(coordinator)
+    kick_off(as_admin)
+    job = ExportJob.objects.get()
+    ExportJob.objects.filter(id=job.id).update(
+        status=ExportJob.Status.RUNNING, claimed_until=timezone.now() + dt.timedelta(seconds=30)
+    )
+    assert exports.export_run(job_id=job.id) is False  # claimed: another worker has it
+    sent = []
+    monkeypatch.setattr(jobs.run_bulk_export, "delay", sent.append)
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=1)):
+        assert jobs.sweep_bulk_exports() == 1
+        assert sent == [str(job.id)]
+        assert exports.export_run(job_id=job.id) is True
+        assert jobs.sweep_bulk_exports() == 0
+
+
+def test_a_failed_export_says_so_and_keeps_no_files(
+    coordinator, as_admin, monkeypatch, export_folder
+):
+    f.open_episode(coordinator)
+    status_url = kick_off(as_admin)
+    monkeypatch.setattr(exports, "episodes_load", lambda ids: 1 / 0)
+    assert exports.export_run(job_id=ExportJob.objects.get().id) is False
+    failed = as_admin.get(status_url)
+    assert failed.status_code == 500
+    assert body(failed)["resourceType"] == "OperationOutcome"
+    assert not any(export_folder.iterdir())

@@ -150,4 +150,6 @@ def test_a_read_of_a_patients_record_is_in_the_access_log(as_nurse, nurse, coord
     get(as_nurse, f"/fhir/EpisodeOfCare/{episode.id}/$everything")
     get(as_nurse, "/fhir/Patient", family="x")  # a search reads no one's record
     assert list(PatientAccess.objects.filter(user=nurse).values_list("patient_id", "what")) == [
-        (episode.patient_id, "fhir:Patient"), (episode.patient_id, "fhir:$everything")]
+        (episode.patient_id, "fhir:Patient"),
+        (episode.patient_id, "fhir:$everything"),
+    ]
