@@ -275,3 +275,13 @@ class ExportFileApi(FhirEndpoint):
     def get(self, request, job_id, file_name: str):
         path = selectors.export_file(actor=request.user, job_id=job_id, name=file_name)
         return FileResponse(path.open("rb"), content_type="application/fhir+ndjson")
+
+
+class NoSuchRouteApi(FhirEndpoint):
+    """Any other path under /fhir/ (a vread, a history, an operation we do not have): a 404
+    OperationOutcome, after sign-in, rather than the site's 404 page."""
+
+    def get(self, request, rest: str):
+        raise NotFound("This server does not support this interaction (see /fhir/metadata).")
+
+    post = put = patch = delete = get

@@ -19,4 +19,5 @@ urlpatterns = [
     ),
     path("<str:resource_type>", api.TypeApi.as_view(), name="type"),
     path("<str:resource_type>/<str:resource_id>", api.ReadApi.as_view(), name="read"),
+    path("<path:rest>", api.NoSuchRouteApi.as_view(), name="no-such-route"),
 ]

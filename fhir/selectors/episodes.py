@@ -16,6 +16,7 @@ from pathway.models import Episode
 from patients.models import Patient
 
 EPISODE_STATUSES = sorted(set(STATUS.values()))
+BIGINT = 2**63  # an id past it names no row (and PostgreSQL would refuse to compare it)
 
 
 def _may_read(actor) -> None:
@@ -92,7 +93,7 @@ def episode_everything(*, actor, episode_id: int) -> tuple[list[dict], int]:
     """Every resource of the episode, its patient first, and the patient's id: a fixed number
     of queries whatever the episode holds."""
     _may_read(actor)
-    data = episodes_load([episode_id]).get(episode_id)
+    data = episodes_load([episode_id]).get(episode_id) if episode_id < BIGINT else None
     if data is None:
         raise NotFound("No such EpisodeOfCare.")
     patient = with_death(Patient.objects.filter(id=data.episode.patient_id))

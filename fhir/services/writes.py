@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils import timezone
+
 from core import roles
 from core.errors import InvalidInput
 from fhir import codes
@@ -45,8 +47,8 @@ def patient_create_or_match(*, actor, body) -> tuple[Patient, bool]:
     if existing is not None:
         return existing, False
     given, family = _names(resource)
-    if resource.birthDate is None:
-        raise InvalidInput({"Patient.birthDate": "The birth date is required."})
+    if not isinstance(resource.birthDate, dt.date):  # None, or a year or month alone
+        raise InvalidInput({"Patient.birthDate": "The full birth date (YYYY-MM-DD) is required."})
     if resource.gender not in GENDERS:
         raise InvalidInput({"Patient.gender": f"One of {', '.join(GENDERS)} is required."})
     try:
@@ -89,12 +91,15 @@ def _subject(request) -> int:
 
 
 def _authored_on(request) -> dt.date | None:
+    """The referral date: authoredOn's day (in the unit's time zone for a dateTime)."""
     authored = request.authoredOn
     if authored is None:
         return None
     if isinstance(authored, dt.datetime):
-        return authored.date()
-    return authored
+        return timezone.localtime(authored).date()
+    if isinstance(authored, dt.date):
+        return authored
+    raise InvalidInput({"ServiceRequest.authoredOn": "A full date (YYYY-MM-DD) or dateTime."})
 
 
 def referral_open(*, actor, body) -> int:

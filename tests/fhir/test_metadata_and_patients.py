@@ -116,6 +116,10 @@ def test_errors_are_operation_outcomes(as_nurse, client):
     assert valid(body(get(as_nurse, "/fhir/Patient/999999")))["issue"][0]["code"] == "not-found"
     assert get(as_nurse, "/fhir/Patient/999999").status_code == 404
     assert get(as_nurse, "/fhir/Spaceship").status_code == 404
+    assert get(as_nurse, f"/fhir/EpisodeOfCare/{10**30}/$everything").status_code == 404
+    assert get(as_nurse, f"/fhir/EpisodeOfCare/{10**30}").status_code == 404
+    assert get(as_nurse, f"/fhir/Condition/{10**30}-dvt").status_code == 404
+    assert get(as_nurse, "/fhir/Observation", patient=f"Patient/{10**30}").status_code == 400
     anonymous = get(client, "/fhir/Patient")
     assert anonymous.status_code == 401
     assert valid(body(anonymous))["issue"][0]["code"] == "login"

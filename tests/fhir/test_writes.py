@@ -68,6 +68,7 @@ def test_a_patient_posted_again_is_matched_by_mrn_not_duplicated(as_coordinator)
         ({"gender": "f"}, "Patient.gender"),
         ({"name": [{"given": ["Ada"]}]}, "Patient.name"),
         ({"birthDate": "2999-01-01"}, "Patient.birthDate"),
+        ({"birthDate": "1968"}, "Patient.birthDate"),
         ({"resourceType": "Observation"}, "resourceType"),
     ],
 )
@@ -118,6 +119,7 @@ def test_a_referral_for_a_patient_with_an_open_episode_is_a_409(as_coordinator, 
     [
         ({"subject": {"reference": "Patient/999999"}}, "ServiceRequest.subject"),
         ({"authoredOn": "2999-01-01"}, "ServiceRequest.authoredOn"),
+        ({"authoredOn": "2024-05"}, "ServiceRequest.authoredOn"),
         ({"intent": None}, "ServiceRequest.intent"),
         ({"status": "completed"}, "ServiceRequest.status"),
     ],
@@ -159,3 +161,11 @@ def test_xml_is_refused(as_coordinator):
     )
     assert response.status_code == 415
     assert valid(body(response))["resourceType"] == "OperationOutcome"
+
+
+def test_a_referral_dated_with_a_time_opens_on_that_day(as_coordinator):
+    patient = f.PatientFactory()
+    day = f.days_ago(2)
+    referral = a_referral(patient.id, authoredOn=f"{day.isoformat()}T10:30:00+00:00")
+    assert post(as_coordinator, "/fhir/ServiceRequest", referral).status_code == 201
+    assert Episode.objects.get(patient=patient).opened_on() == day
