@@ -22,7 +22,7 @@ from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import phases, report, web  # noqa: E402
+from bench import fhir, phases, report, web  # noqa: E402
 from bench.common import in_child, with_name  # noqa: E402
 from bench.moves import pgbench  # noqa: E402
 
@@ -118,6 +118,8 @@ def main() -> None:
     for size in SIZES:
         print(f"pages at {size:,} episodes ...", flush=True)
         rows += pages_rows(size)
+        print(f"FHIR at {size:,} episodes ...", flush=True)
+        rows += fhir.rows_at(URL, size, REQUESTS)  # on the pages' database, as filled
     settings = {"BENCH_SIZES": ",".join(map(str, SIZES)), "BENCH_REQUESTS": REQUESTS,
                 "BENCH_CLIENTS": ",".join(map(str, CLIENTS)), "BENCH_SECONDS": SECONDS,
                 "BENCH_MOVE_EPISODES": PER_CLIENT, "BENCH_SWEEP_EPISODES": SWEEP,
@@ -134,6 +136,9 @@ def main() -> None:
         "- Pages: django.test.Client with force_login in a fresh process per size (its peak "
         "RSS is the last row of each size), 3 warm-up requests, then BENCH_REQUESTS each; "
         "outcomes cold: Django's cache and the chart cache emptied before each request.",
+        "- FHIR (bench/fhir.py): $everything as an admin over walked episodes, then across "
+        "the cohort; the bulk export is the Celery job's own function writing every type "
+        "for the whole system, in a process of its own (its peak RSS is the export's).",
         *notes,
     ]
     print(report.table(rows))

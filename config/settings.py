@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "pathway",
     "tasks",
     "outcomes",
+    "fhir",  # above pathway and tasks: the FHIR R4 facade at /fhir/
     "demo",
 ]
 
@@ -226,6 +227,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.jobs.purge_expired_credentials",
         "schedule": crontab(hour=3, minute=15),
     },
+    # FHIR bulk exports: expired files deleted, stalled jobs enqueued again (fhir/jobs.py).
+    "sweep-fhir-exports": {"task": "fhir.jobs.sweep_bulk_exports", "schedule": 10 * 60.0},
 }
 
 REST_FRAMEWORK = {
@@ -301,6 +304,14 @@ EMAIL_FILE_PATH = os.environ.get("DJANGO_EMAIL_FILE_PATH", str(BASE_DIR / "run" 
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "pathway@localhost")
 # Where the app is reached from outside: alert emails link to the episode page under it.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# FHIR (fhir/): the URL our local code systems and extensions live under, and the unit's MRN
+# identifier system (what a hospital's systems send as Patient.identifier.system).
+FHIR_SYSTEM_BASE = os.environ.get(
+    "FHIR_SYSTEM_BASE", "https://ilio-caval-pathway.example.org/fhir"
+).rstrip("/")
+FHIR_MRN_SYSTEM = os.environ.get("FHIR_MRN_SYSTEM", f"{FHIR_SYSTEM_BASE}/sid/mrn")
+# Where bulk exports write their ndjson files (each job a folder; deleted when they expire).
+FHIR_EXPORT_DIR = os.environ.get("FHIR_EXPORT_DIR") or str(BASE_DIR / "run" / "fhir-export")
 
 # Patient data never goes to logs: log only ids and rule names, at WARNING by default.
 # Request lines lose their query strings (a search's MRN or name): core/logging.py.

@@ -36,6 +36,7 @@ urlpatterns = [
     path("", include("tasks.urls")),
     path("", include("outcomes.urls")),
     path("healthz", healthz, name="healthz"),
+    path("fhir/", include("fhir.urls")),
     path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

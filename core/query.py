@@ -32,13 +32,15 @@ def query_names(query) -> list[str]:
 
 def _needs_a_value(query) -> dict[str, OpenApiParameter | None]:
     """The declared parameters an empty value means nothing for: a choice (an enum), a number,
-    a date, or a text declared not blank; each with its OpenApiParameter (None: a field)."""
+    a date, or a text declared not blank; each with its OpenApiParameter (None: a field). A
+    query serializer saying `empty_means_absent` takes an empty value as the parameter left out
+    (the contract writes the outcomes' filters as `?procedure_from=&procedure_to=&lesion=`)."""
     needs: dict[str, OpenApiParameter | None] = {}
     for item in query:
         if isinstance(item, OpenApiParameter):
             if item.enum or item.type is not str or not item.allow_blank:
                 needs[item.name] = item
-        else:
+        elif not getattr(item, "empty_means_absent", False):
             for name, field in item().fields.items():
                 if not getattr(field, "allow_blank", False):
                     needs[name] = None

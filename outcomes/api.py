@@ -13,6 +13,10 @@ from pathway.villalta import PTS_CATEGORIES
 
 
 class OutcomesQueryIn(serializers.Serializer):
+    # The contract writes these filters as `?procedure_from=&procedure_to=&lesion=`: an empty
+    # one is one left out, as the page's filter form sends it (core/query.py).
+    empty_means_absent = True
+
     procedure_from = serializers.DateField(
         required=False, help_text="Index procedure on or after this date."
     )

@@ -307,8 +307,8 @@ class FollowUpsApi(Endpoint):
             "status",
             str,
             description="Only follow-ups with this derived status, or one of several, comma "
-            f"separated ({', '.join(Status.values)}).",
-            allow_blank=False,  # `?status=` filters nothing: a 400, not every follow-up
+            f"separated ({', '.join(Status.values)}); `?status=` is every follow-up, as it "
+            "always was.",
         ),
     )
 

@@ -76,6 +76,12 @@ class UnitSettings(models.Model):
         default=90, help_text="Days after discharge a thrombophilia result may stay pending."
     )
 
+    bulk_export_expiry_hours = models.PositiveSmallIntegerField(
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(720)],
+        help_text="Hours a FHIR bulk export's files stay downloadable before they are deleted.",
+    )
+
     class Meta:
         verbose_name_plural = "unit settings"
 

@@ -1,6 +1,6 @@
 """Every benchmark runs to its end at tiny sizes, so `make bench` cannot break unnoticed: the
 runner (bench/run.py: moves beside pgbench, the sweep, the pages at one size) and the scripts
-of their own (sweep, pages, outcomes, search). The figures mean nothing at these sizes; what
+of their own (sweep, pages, outcomes, search, fhir). The figures mean nothing at these sizes; what
 is checked is that each prints them and exits cleanly.
 
 Each runs as `make bench` does: a process of its own, as the databases' owner, on databases
@@ -59,7 +59,9 @@ BENCHMARKS = {
         "expect": ["| moves/s, 1 client: services / raw SQL | - |", "| sweep: alerts/s",
                    "| sweep: claiming selects", "| worklist /episodes/ | 40 |",
                    "| outcomes /dashboard/outcomes/ (warm) | 40 |",
-                   "| web process peak RSS (VmHWM) | 40 |", "written to "],
+                   "| web process peak RSS (VmHWM) | 40 |",
+                   "| FHIR $everything /fhir/EpisodeOfCare/<id>/$everything | 40 |",
+                   "| FHIR bulk export: resources/s", "written to "],
     },
     "sweep": {
         "database": "pathway_bench_smoke_sweep",
@@ -73,6 +75,10 @@ BENCHMARKS = {
     "outcomes": {
         "database": "pathway_bench_smoke_outcomes",
         "expect": ["filled 30 episodes", "GET /api/dashboard/outcomes/", "primary patency"],
+    },
+    "fhir": {
+        "database": "pathway_bench_smoke_fhir",
+        "expect": ["filled 40 episodes", "| FHIR $everything", "| FHIR bulk export: peak RSS"],
     },
     "search": {
         "database": "pathway_bench_smoke_search",

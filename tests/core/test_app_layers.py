@@ -1,6 +1,6 @@
 """The apps stand in layers, each reading only those below it:
 
-    core <- patients <- pathway <- tasks <- outcomes <- demo <- bench, config (the wiring)
+    core <- patients <- pathway <- tasks <- outcomes <- fhir <- demo <- bench, config (the wiring)
 
 An app imports no module of an app above it, and names none of its models, tables or reverse
 relations (the pathway gets the facts it shows or judges of the tasks app's rows from the
@@ -21,11 +21,11 @@ from django.db.migrations.loader import MigrationLoader
 
 ROOT = Path(settings.BASE_DIR)
 # Lowest first. A new top-level package fails test_every_package_has_its_layer until placed.
-LAYERS = ["core", "patients", "pathway", "tasks", "outcomes", "demo", "bench", "config"]
+LAYERS = ["core", "patients", "pathway", "tasks", "outcomes", "fhir", "demo", "bench", "config"]
 RANK = {name: rank for rank, name in enumerate(LAYERS)}
 # The apps whose rows, models and tables an app below must not name (the brief of issue 19:
 # pathway reads no table of tasks nor of outcomes; patients none of the pathway's either).
-APPS = ["patients", "pathway", "tasks", "outcomes"]
+APPS = ["patients", "pathway", "tasks", "outcomes", "fhir"]
 # Older migrations that reach up, applied everywhere and left as they are (issue 19 may take
 # them up): the roles' permission table names the permissions of the apps above core, and the
 # access log refuses TRUNCATE with the function of pathway 0009.

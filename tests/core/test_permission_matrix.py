@@ -11,7 +11,7 @@ table's single behaviours (tokens, new users, a role taken away) are in tests/ap
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 from django.conf import settings
@@ -24,6 +24,7 @@ from django.utils import timezone
 from outcomes.pages import TABLES
 from tests.api import support as s
 from tests.core.matrix_world import PASSWORD, ROLES, build, result_body, result_form
+from tests.fhir.support import export_of
 
 ANYONE = frozenset(ROLES)
 SIGNED_IN = ANYONE - {"anonymous"}
@@ -47,13 +48,14 @@ class Row:
     body: Callable = lambda w, role: None
     note: str = ""
     saves: bool = False  # an allowed request changes what tests.api.support.saved() reads
+    headers: dict = field(default_factory=dict)  # sent with the request (HTTP_PREFER=...)
 
     def __str__(self) -> str:
         return f"{self.method} {self.name}" + (f" ({self.note})" if self.note else "")
 
     @property
     def api(self) -> bool:
-        return self.name == "healthz" or ROUTES.get(self.name, "").startswith("api/")
+        return self.name == "healthz" or ROUTES.get(self.name, "").startswith(("api/", "fhir/"))
 
     def expected(self, role: str) -> int | str:
         if isinstance(self.ok, dict) and role in self.ok:
@@ -102,6 +104,12 @@ COURSE_STOP = lambda w, r: {  # noqa: E731 - stop the world's course today, sayi
     f"course{w.course.id}-started_on": s.ago(0), f"course{w.course.id}-stopped_on": s.ago(0),
     f"course{w.course.id}-reason": "Bridging done.",
 }
+FHIR_PATIENT = {"resourceType": "Patient", "gender": "female", "birthDate": "1968-03-02",
+                "identifier": [{"system": settings.FHIR_MRN_SYSTEM, "value": "RX-3001"}],
+                "name": [{"family": "Byron", "given": ["Ada"]}]}  # fmt: skip
+ASYNC = {"HTTP_PREFER": "respond-async"}
+EXPORT = lambda w, r: {"job_id": export_of(  # noqa: E731 - an export of the admin asking
+    w.users[r] if r in ("admin", "superuser") else w.users["admin"]).id}
 NEW_PATIENT = {"mrn": "RX-2001", "given_name": "Ada", "family_name": "Byron",
                "birth_date": "1968-03-02", "sex": "female"}  # fmt: skip
 
@@ -187,6 +195,38 @@ API_ROWS = [
     Row("api-outcomes", G, ADMIN, 200),
     Row("schema", G, SIGNED_IN, 200, note="holds no patient data"),
     Row("docs", G, SIGNED_IN, 200, note="Swagger UI over the schema"),
+    # FHIR (fhir/api.py): reads for every role, creates for staff; refusals are OperationOutcomes
+    Row("fhir:metadata", G, SIGNED_IN, 200, note="no patient data, like the schema"),
+    Row("fhir:type", G, EVERY_ROLE, 200, kw=lambda w, r: {"resource_type": "Patient"},
+        body=lambda w, r: {"family": "Byron"}, note="a Patient search"),
+    Row("fhir:type", G, EVERY_ROLE, 200, kw=lambda w, r: {"resource_type": "Observation"},
+        body=lambda w, r: {"patient": f"Patient/{w.surveillance.patient_id}"},
+        note="a patient's Observations"),
+    Row("fhir:type", P, STAFF, 201, kw=lambda w, r: {"resource_type": "Patient"},
+        body=lambda w, r: FHIR_PATIENT, saves=True, note="a Patient"),
+    Row("fhir:type", P, STAFF, 201, kw=lambda w, r: {"resource_type": "ServiceRequest"},
+        body=lambda w, r: {"resourceType": "ServiceRequest", "status": "active",
+                           "intent": "order", "subject": {"reference": f"Patient/{w.patient.id}"}},
+        saves=True, note="a referral"),
+    Row("fhir:read", G, EVERY_ROLE, 200,
+        kw=lambda w, r: {"resource_type": "EpisodeOfCare", "resource_id": str(w.surveillance.id)}),
+    Row("fhir:everything", G, EVERY_ROLE, 200, kw=SURV),
+    Row("fhir:no-such-route", G, SIGNED_IN, 404, kw=lambda w, r: {"rest": "Patient/1/_history"},
+        note="a 404 OperationOutcome once signed in"),
+    Row("fhir:no-such-route", P, SIGNED_IN, 404, kw=lambda w, r: {"rest": "Patient/1/$validate"}),
+    Row("fhir:no-such-route", "PUT", SIGNED_IN, 404, kw=lambda w, r: {"rest": "Patient/1/x"}),
+    Row("fhir:no-such-route", "PATCH", SIGNED_IN, 404, kw=lambda w, r: {"rest": "Patient/1/x"}),
+    Row("fhir:no-such-route", "DELETE", SIGNED_IN, 404, kw=lambda w, r: {"rest": "Patient/1/x"}),
+    Row("fhir:export", G, ADMIN, 202, headers=ASYNC, note="bulk export: everyone's record"),
+    Row("fhir:group-export", G, ADMIN, 202, headers=ASYNC,
+        kw=lambda w, r: {"group_id": "surveillance"}),
+    Row("fhir:export-status", G, ADMIN, 202, kw=EXPORT, note="the requester's, running"),
+    Row("fhir:export-status", "DELETE", ADMIN, 202, kw=EXPORT, note="cancel it"),
+    Row("fhir:export-file", G, ADMIN, 200, note="the requester's",
+        kw=lambda w, r: {"job_id": export_of(w.users.get(r, w.users["admin"])
+                                             if r in ("admin", "superuser") else
+                                             w.users["admin"], completed=True).id,
+                         "file_name": "Patient.ndjson"}),
 ]
 
 SIGNED_IN_GOES_HOME = {role: 302 for role in SIGNED_IN} | {"anonymous": 200}
@@ -287,13 +327,21 @@ def send(row: Row, w, role: str):
     path = reverse(row.name, kwargs=row.kw(w, role))
     body = row.body(w, role)
     if row.api:
-        return getattr(w.api_client(role), row.method.lower())(path, body, format="json")
+        return getattr(w.api_client(role), row.method.lower())(path, body, format="json",
+                                                              **row.headers)
     return getattr(w.page_client(role), row.method.lower())(path, body or {})
 
 
 def outcome(response) -> int | str:
     location = response.get("Location", "") if response.status_code == 302 else ""
     return LOGIN if location.startswith(resolve_url(settings.LOGIN_URL)) else response.status_code
+
+
+def _reason(body: dict) -> str | None:
+    """The reason a refusal gives: the API's `detail`, a FHIR OperationOutcome's diagnostics."""
+    if body.get("resourceType") == "OperationOutcome":
+        return body["issue"][0].get("diagnostics")
+    return body.get("detail")
 
 
 def answers(row: Row, w) -> tuple[dict[str, int | str], dict[str, object]]:
@@ -314,7 +362,7 @@ def answers(row: Row, w) -> tuple[dict[str, int | str], dict[str, object]]:
             said[role] = "refused, yet something was saved"
         elif not refused and row.saves and before == after:
             said[role] = "allowed, yet nothing was saved"
-        elif got[role] == 403 and row.api and "detail" not in response.json():
+        elif got[role] == 403 and row.api and not _reason(response.json()):
             said[role] = "refused without its reason in words"
     return got, said
 
