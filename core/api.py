@@ -18,7 +18,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView, set_rollback
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core import idempotency, roles, selectors, services, tokens
+from core import idempotency, roles, selectors, services, signin, tokens
 from core.errors import DomainError, InvalidInput
 from core.middleware import answered_again, kept_headers
 from core.models import ApiToken
@@ -297,10 +297,8 @@ class TokenApi(Endpoint):
         except ValidationError:
             # Axes marks the request it refused; DRF's Request keeps that attribute itself.
             if getattr(request, "axes_locked_out", False):
-                return Response(
-                    {"detail": "Too many failed sign-ins for this username; try again later."},
-                    status=status.HTTP_403_FORBIDDEN,
-                )
+                return Response({"detail": signin.lockout_words()},
+                                status=status.HTTP_403_FORBIDDEN)  # fmt: skip
             if selectors.account_deactivated(**_credentials(request.data)):
                 return Response({"detail": selectors.DEACTIVATED}, status.HTTP_403_FORBIDDEN)
             raise

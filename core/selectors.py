@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from axes.helpers import get_cool_off
+from axes.models import AccessAttempt
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Case, Value, When
+from django.utils import timezone
 
 from core import roles
 from core.errors import InvalidInput
@@ -42,6 +46,7 @@ class Person:
     role: str | None
     role_word: str
     me: bool
+    locked: bool = False  # locked out of signing in (django-axes), from some address
 
 
 @dataclass
@@ -54,17 +59,30 @@ class People:
 
 def user_people(*, actor) -> People:
     """The users page: who can sign in, who is deactivated (apart), and whom alerts cannot
-    reach for want of an email; by username, in one query and one for the groups."""
+    reach for want of an email, and who is locked out of signing in; by username, in one query,
+    one for the groups and one for the lockouts."""
     roles.require(actor, roles.MANAGE_USERS, "see users")
     people = People()
+    locked = usernames_locked_out()
     users = get_user_model().objects.prefetch_related("groups").order_by("username")
     for user in users:
         role = roles.role_of(user)
-        person = Person(user, role, ROLE_WORDS.get(role, "None"), user.pk == actor.pk)
+        person = Person(user, role, ROLE_WORDS.get(role, "None"), user.pk == actor.pk,
+                        locked=user.username in locked)  # fmt: skip
         (people.active if user.is_active else people.inactive).append(person)
         if user.is_active and role in ALERTED and not user.email.strip():
             people.without_email.append(person)
     return people
+
+
+def usernames_locked_out() -> set[str]:
+    """The usernames django-axes refuses now from at least one address: as many failures as
+    AXES_FAILURE_LIMIT, the last within the cool-off (its database handler's rule)."""
+    since = timezone.now() - get_cool_off()
+    attempts = AccessAttempt.objects.filter(
+        failures_since_start__gte=settings.AXES_FAILURE_LIMIT, attempt_time__gte=since
+    )
+    return set(attempts.values_list("username", flat=True))
 
 
 def account_deactivated(*, username: str, password: str) -> bool:

@@ -1,3 +1,4 @@
+from axes.utils import reset as axes_reset
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
@@ -104,3 +105,16 @@ def user_set_email(*, actor, user_id: int, email: str):
         user.email = email
         user.save(update_fields=["email"])
     return user
+
+
+def user_unlock(*, actor, user_id: int):
+    """Lift a lockout (too many failed sign-ins): the user's failed attempts are forgotten,
+    from every address, so they can sign in at once. Returns the user and how many
+    username-and-address pairs were cleared."""
+    from core.errors import NotFound
+
+    roles.require(actor, roles.MANAGE_USERS, "unlock users")
+    user = get_user_model().objects.filter(id=user_id).first()
+    if user is None:
+        raise NotFound("No such user.")
+    return user, axes_reset(username=user.username)

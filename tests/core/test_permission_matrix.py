@@ -205,6 +205,7 @@ PAGE_ROWS = [
     Row("user-active", P, ADMIN, 302, kw=ep("spare", "user_id"), body=lambda w, r: {"active": "0"}),
     Row("user-email", P, ADMIN, 302, kw=ep("spare", "user_id"),
         body=lambda w, r: {"email": "spare@unit.example"}),
+    Row("user-unlock", P, ADMIN, 302, kw=ep("spare", "user_id"), note="nothing to unlock"),
     Row("worklist", G, STAFF, 200),
     Row("stent-recall", G, STAFF, 200, body=lambda w, r: {"lot": "A17-0042"}),
     Row("worklist", P, STAFF, 302, body=lambda w, r: {"q": "MRN"}, note="search"),
