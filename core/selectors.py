@@ -9,7 +9,7 @@ from axes.helpers import get_cool_off
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Case, Value, When
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 
 from core import roles
@@ -19,9 +19,9 @@ DEACTIVATED = (
     "This account is deactivated, so it cannot sign in. Ask an admin to reactivate it."
 )
 ROLE_WORDS = {roles.NURSE: "Nurse", roles.COORDINATOR: "Coordinator", roles.ADMIN: "Admin"}
-# Alerts go to nurses and coordinators by email (admins get the unrouted ones too, but have
-# the dashboard): without an address they never hear of an overdue follow-up.
-ALERTED = (roles.NURSE, roles.COORDINATOR)
+# Alerts go to every role by email (nurses and coordinators their own, admins the unrouted
+# ones and urgent results left unseen): without an address they never hear of them.
+ALERTED = roles.ROLES
 
 
 def user_list_active(*, actor, role: str | None = None) -> list[dict]:
@@ -53,7 +53,7 @@ class Person:
 class People:
     active: list[Person] = field(default_factory=list)
     inactive: list[Person] = field(default_factory=list)
-    # Active nurses and coordinators with no email: their alerts reach nobody.
+    # Active users in a role with no email: their alerts reach nobody.
     without_email: list[Person] = field(default_factory=list)
 
 
@@ -73,6 +73,14 @@ def user_people(*, actor) -> People:
         if user.is_active and role in ALERTED and not user.email.strip():
             people.without_email.append(person)
     return people
+
+
+def users_without_email() -> list:
+    """The active users holding a role (a superuser counts as admin) who have no email
+    address, by username: the alerts sent to them reach nobody by email. One query."""
+    users = get_user_model().objects.filter(is_active=True, email="")
+    users = users.filter(Q(is_superuser=True) | Q(groups__name__in=roles.ROLES)).distinct()
+    return list(users.only("username", "first_name", "last_name").order_by("username"))
 
 
 def usernames_locked_out() -> set[str]:
