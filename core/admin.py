@@ -9,6 +9,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
+from core.models import SignInSettings
+
 EMAIL_HELP = "Required: alerts are emailed."
 
 
@@ -43,3 +45,14 @@ User = get_user_model()
 if admin.site.is_registered(User):
     admin.site.unregister(User)
 admin.site.register(User, KeptUserAdmin)
+
+
+@admin.register(SignInSettings)
+class SignInSettingsAdmin(admin.ModelAdmin):
+    """The unit changes how long an idle web sign-in lasts here, without code."""
+
+    def has_add_permission(self, request):
+        return not SignInSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -319,9 +319,12 @@ class SignOutApi(Endpoint):
 
 
 class SignOutEverywhereApi(Endpoint):
-    """Ends every token of the signed-in user (a lost laptop, a shared device)."""
+    """Ends every token and every web session of the signed-in user (a lost laptop, a shared
+    device)."""
 
     @extend_schema(request=None, responses={204: None})
     def post(self, request):
-        tokens.tokens_revoke_all(user=request.user)
+        tokens.signed_out_everywhere(user=request.user)
+        if hasattr(request._request, "session"):  # sent from a web sign-in: it ended too
+            request._request.session.flush()
         return Response(status=status.HTTP_204_NO_CONTENT)

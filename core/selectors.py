@@ -101,3 +101,10 @@ def account_deactivated(*, username: str, password: str) -> bool:
         return False
     user = get_user_model().objects.filter(username=username, is_active=False).first()
     return user is not None and user.check_password(password)
+
+
+def idle_seconds() -> int:
+    """How long a web sign-in may stay idle before it ends, in seconds (0: no limit)."""
+    from core.models import SignInSettings
+
+    return SignInSettings.current().idle_minutes * 60

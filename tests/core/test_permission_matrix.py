@@ -31,6 +31,9 @@ EVERY_ROLE = SIGNED_IN - {"no_role"}
 STAFF = frozenset({"coordinator", "admin"})  # record pathway data, move patients
 ADMIN = frozenset({"admin"})
 LOGIN = "login"  # a page redirecting to the sign-in page
+# The idle warning's script asks in JSON: a stranger is told 401, not sent to a page.
+KEEP_ALIVE = {"anonymous": 401, **{role: 200 for role in ("no_role", "nurse", "coordinator",
+                                                          "admin")}}  # fmt: skip
 FAST = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
@@ -196,6 +199,8 @@ PAGE_ROWS = [
     Row("login", P, ANYONE, 302, body=creds),
     Row("login", "PUT", ANYONE, SIGNED_IN_GOES_HOME, note="a FormView takes PUT; no form data"),
     Row("logout", P, ANYONE, LOGIN, note="back to the sign-in page"),
+    Row("keep-alive", G, ANYONE, KEEP_ALIVE, note="seconds left; 401 in JSON when signed out"),
+    Row("keep-alive", P, ANYONE, KEEP_ALIVE, note="stay signed in"),
     Row("users", G, ADMIN, 200),
     Row("users", P, ADMIN, 302,
         body=lambda w, r: {"username": "new-staff", "password": "a-long-secret-pw1",
