@@ -173,18 +173,28 @@ class IdleSignOut:
 
         request.idle_left = None  # seconds left before an idle sign-in ends; None: no limit
         if settings.SESSION_COOKIE_NAME not in request.COOKIES or not request.user.is_authenticated:
-            return self.get_response(request)
+            response = self.get_response(request)
+            if request.user.is_authenticated and IDLE_SEEN not in request.session:
+                idle_stamp(request, now=int(time.time()))  # signed in by this request
+            return response
         now = int(time.time())
         seen, limit = request.session.get(IDLE_SEEN), request.session.get(IDLE_FOR)
-        if seen is not None and limit and now - seen > limit:
+        if seen is None:
+            # Signed in without a request (the tests' force_login): its first request counts,
+            # or, within a minute of the sign-in, nothing needs writing yet.
+            last = request.user.last_login
+            if last is not None and now - last.timestamp() < IDLE_WRITE_EVERY:
+                return self.get_response(request)
+            seen = now - IDLE_WRITE_EVERY
+        if limit and now - seen > limit:
             logout(request)
             messages.info(request, SIGNED_OUT_IDLE.format(minutes=round(limit / 60)))
             return self.get_response(request)
         peek = request.method == "GET" and request.path == KEEP_ALIVE_PATH
-        if not peek and (seen is None or now - seen >= IDLE_WRITE_EVERY):
+        if not peek and now - seen >= IDLE_WRITE_EVERY:
             idle_stamp(request, now=now)
             seen, limit = now, request.session[IDLE_FOR]
-        request.idle_left = max(seen + limit - now, 0) if seen is not None and limit else None
+        request.idle_left = max(seen + limit - now, 0) if limit else None
         response = self.get_response(request)
         if request.idle_left is not None:
             response[IDLE_LEFT_HEADER] = str(request.idle_left)

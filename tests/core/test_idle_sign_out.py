@@ -185,3 +185,15 @@ def test_each_web_session_names_its_user(clock, nurse, coordinator):
 
     assert sorted(WebSession.objects.values_list("user__username", flat=True)) == sorted(
         [nurse.username, coordinator.username])  # fmt: skip
+
+
+def test_a_sign_in_at_the_django_admin_ends_when_idle_too(clock, admin_user):
+    admin_user.is_staff = True
+    admin_user.save()
+    client = Client()
+    client.post("/admin/login/", {"username": admin_user.username, "password": PASSWORD})
+    assert client.get("/admin/").status_code == 200
+
+    later(clock, 16)
+
+    assert client.get("/admin/").status_code == 302
