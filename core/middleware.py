@@ -169,13 +169,14 @@ class IdleSignOut:
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.contrib.auth import logout
+        from django.contrib.auth import SESSION_KEY, logout
 
         request.idle_left = None  # seconds left before an idle sign-in ends; None: no limit
         if settings.SESSION_COOKIE_NAME not in request.COOKIES or not request.user.is_authenticated:
             response = self.get_response(request)
-            if request.user.is_authenticated and IDLE_SEEN not in request.session:
-                idle_stamp(request, now=int(time.time()))  # signed in by this request
+            # Signed in by this request (a session now names its user; an API token does not).
+            if SESSION_KEY in request.session and IDLE_SEEN not in request.session:
+                idle_stamp(request, now=int(time.time()))
             return response
         now = int(time.time())
         seen, limit = request.session.get(IDLE_SEEN), request.session.get(IDLE_FOR)

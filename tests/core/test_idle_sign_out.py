@@ -197,3 +197,10 @@ def test_a_sign_in_at_the_django_admin_ends_when_idle_too(clock, admin_user):
     later(clock, 16)
 
     assert client.get("/admin/").status_code == 302
+
+
+def test_an_api_token_request_keeps_no_session(clock, nurse):
+    api = client_for(nurse)
+
+    assert api.get("/api/patients/").status_code == 200
+    assert not WebSession.objects.exists()
