@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "core.middleware.IdleSignOut",  # a web sign-in idle past SignInSettings.idle_minutes ends
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "core.middleware.FormRepeats",  # a form sent twice is answered with its first answer
@@ -87,7 +88,11 @@ MIDDLEWARE = [
 
 # Failed sign-ins are throttled (django-axes) on the sign-in page and the token endpoint alike:
 # after AXES_FAILURE_LIMIT failures for one username from one address, that pair is locked out
-# for the cool-off period.
+# for the cool-off period (an admin may unlock it on /users/). The address is the client's:
+# behind TRUSTED_PROXY_COUNT proxies that append to X-Forwarded-For (nginx's
+# $proxy_add_x_forwarded_for), the entry that many from the right (core/signin.py); with 0,
+# REMOTE_ADDR, and the header is ignored. Without it, every client behind the proxy would share
+# its address, and five wrong passwords from anyone would lock the username out for everyone.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -96,8 +101,10 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "core.signin.locked_out"  # a 429 page in words
 AXES_VERBOSE = False
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "core.signin.client_address"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -344,6 +351,9 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
+# Web sessions in the database, each row naming its user (core/sessions.py), so "sign out
+# everywhere" (POST /api/auth/logout-all/) ends them with the user's API tokens.
+SESSION_ENGINE = "core.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = int(os.environ.get("DJANGO_SESSION_SECONDS", str(12 * 3600)))  # a shift

@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from core.api import SignOutApi, SignOutEverywhereApi, TokenApi, UsersApi
 from core.forms import SignInForm
-from core.views import docs_sign_in_first, favicon, healthz, home, redoc_bundle
+from core.views import docs_sign_in_first, favicon, healthz, home, keep_alive, redoc_bundle
 from outcomes import api as outcomes_api
 from pathway import api as pathway_api
 from pathway import api_courses, api_handover, api_stents
@@ -31,6 +31,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("accounts/login/", sign_in, name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/keep-alive/", keep_alive, name="keep-alive"),  # core.middleware.KEEP_ALIVE_PATH
     path("", include("core.urls")),
     path("", include("pathway.urls")),
     path("", include("tasks.urls")),

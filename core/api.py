@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView, set_rollback
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core import idempotency, roles, selectors, services, tokens
+from core import idempotency, roles, selectors, services, signin, tokens
 from core.errors import DomainError, InvalidInput
 from core.middleware import answered_again, kept_headers
 from core.models import ApiToken
@@ -280,10 +280,8 @@ class TokenApi(Endpoint):
         except ValidationError:
             # Axes marks the request it refused; DRF's Request keeps that attribute itself.
             if getattr(request, "axes_locked_out", False):
-                return Response(
-                    {"detail": "Too many failed sign-ins for this username; try again later."},
-                    status=status.HTTP_403_FORBIDDEN,
-                )
+                return Response({"detail": signin.lockout_words()},
+                                status=status.HTTP_403_FORBIDDEN)  # fmt: skip
             if selectors.account_deactivated(**_credentials(request.data)):
                 return Response({"detail": selectors.DEACTIVATED}, status.HTTP_403_FORBIDDEN)
             raise
@@ -304,9 +302,12 @@ class SignOutApi(Endpoint):
 
 
 class SignOutEverywhereApi(Endpoint):
-    """Ends every token of the signed-in user (a lost laptop, a shared device)."""
+    """Ends every token and every web session of the signed-in user (a lost laptop, a shared
+    device)."""
 
     @extend_schema(request=None, responses={204: None})
     def post(self, request):
-        tokens.tokens_revoke_all(user=request.user)
+        tokens.signed_out_everywhere(user=request.user)
+        if hasattr(request._request, "session"):  # sent from a web sign-in: it ended too
+            request._request.session.flush()
         return Response(status=status.HTTP_204_NO_CONTENT)

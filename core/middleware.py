@@ -5,7 +5,9 @@ twice (core/idempotency.py)."""
 from __future__ import annotations
 
 import logging
+import time
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.db import DatabaseError
@@ -145,3 +147,66 @@ def _notices_again(request, notices: list) -> None:
     for level, text, tags in notices:
         if (level, text) not in pending:
             messages.add_message(request, level, text, extra_tags=tags)
+
+
+IDLE_SEEN = "idle_seen"  # the session's last activity, as the server counts it (epoch seconds)
+IDLE_FOR = "idle_for"  # the idle limit in force when it was written (seconds; 0: none)
+IDLE_WRITE_EVERY = 60  # seconds: the session is written at most once a minute
+IDLE_LEFT_HEADER = "Idle-Seconds-Left"
+KEEP_ALIVE_PATH = "/accounts/keep-alive/"  # its GET asks how long is left, and is no activity
+SIGNED_OUT_IDLE = "You were signed out after {minutes} minutes without activity. Sign in again."
+
+
+def idle_stamp(request, *, now: int) -> None:
+    """Count this request as activity: the session remembers it, with the unit's idle limit
+    of the moment (core.selectors.idle_seconds)."""
+    from core.selectors import idle_seconds
+
+    request.session[IDLE_SEEN] = now
+    request.session[IDLE_FOR] = idle_seconds()
+
+
+class IdleSignOut:
+    """A web sign-in left idle longer than the unit's setting (SignInSettings.idle_minutes)
+    ends: the next request finds the session signed out and is asked to sign in again. Each
+    request counts as activity, but the session is written at most once a minute (each write
+    is a query), so the server's count may start up to a minute early; the page's script warns
+    a minute before the end (core/static/core/app.js), from the seconds left this middleware
+    gives (request.idle_left, and the Idle-Seconds-Left header). API token requests carry no
+    session and are left alone (a token ends after API_TOKEN_HOURS)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.contrib.auth import SESSION_KEY, logout
+
+        request.idle_left = None  # seconds left before an idle sign-in ends; None: no limit
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES or not request.user.is_authenticated:
+            response = self.get_response(request)
+            # Signed in by this request (a session now names its user; an API token does not).
+            if SESSION_KEY in request.session and IDLE_SEEN not in request.session:
+                idle_stamp(request, now=int(time.time()))
+            return response
+        now = int(time.time())
+        seen, limit = request.session.get(IDLE_SEEN), request.session.get(IDLE_FOR)
+        if seen is None:
+            # Signed in without a request (the tests' force_login): its first request counts,
+            # or, within a minute of the sign-in, nothing needs writing yet.
+            last = request.user.last_login
+            if last is not None and now - last.timestamp() < IDLE_WRITE_EVERY:
+                return self.get_response(request)
+            seen = now - IDLE_WRITE_EVERY
+        if limit and now - seen > limit:
+            logout(request)
+            messages.info(request, SIGNED_OUT_IDLE.format(minutes=round(limit / 60)))
+            return self.get_response(request)
+        peek = request.method == "GET" and request.path == KEEP_ALIVE_PATH
+        if not peek and now - seen >= IDLE_WRITE_EVERY:
+            idle_stamp(request, now=now)
+            seen, limit = now, request.session[IDLE_FOR]
+        request.idle_left = max(seen + limit - now, 0) if limit else None
+        response = self.get_response(request)
+        if request.idle_left is not None:
+            response[IDLE_LEFT_HEADER] = str(request.idle_left)
+        return response

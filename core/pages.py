@@ -90,3 +90,14 @@ def user_email(request, user_id: int):
     else:
         messages.success(request, f"{user.username}'s alerts now go to {user.email}.")
     return redirect("users")
+
+
+@page_for(roles.MANAGE_USERS, "unlock users")
+@require_POST
+def user_unlock(request, user_id: int):
+    user, cleared = services.user_unlock(actor=request.user, user_id=user_id)
+    if cleared:
+        messages.success(request, f"{user.username} is unlocked: they can sign in again now.")
+    else:
+        messages.info(request, f"{user.username} was not locked out.")
+    return redirect("users")

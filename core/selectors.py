@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from axes.helpers import get_cool_off
+from axes.models import AccessAttempt
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Case, Value, When
+from django.db.models import Case, Q, Value, When
+from django.utils import timezone
 
 from core import roles
 from core.errors import InvalidInput
@@ -19,9 +23,9 @@ ROLE_WORDS: dict[str | None, str] = {
     roles.COORDINATOR: "Coordinator",
     roles.ADMIN: "Admin",
 }
-# Alerts go to nurses and coordinators by email (admins get the unrouted ones too, but have
-# the dashboard): without an address they never hear of an overdue follow-up.
-ALERTED = (roles.NURSE, roles.COORDINATOR)
+# Alerts go to every role by email (nurses and coordinators their own, admins the unrouted
+# ones and urgent results left unseen): without an address they never hear of them.
+ALERTED = roles.ROLES
 
 
 def user_list_active(*, actor, role: str | None = None) -> list[dict]:
@@ -46,29 +50,51 @@ class Person:
     role: str | None
     role_word: str
     me: bool
+    locked: bool = False  # locked out of signing in (django-axes), from some address
 
 
 @dataclass
 class People:
     active: list[Person] = field(default_factory=list)
     inactive: list[Person] = field(default_factory=list)
-    # Active nurses and coordinators with no email: their alerts reach nobody.
+    # Active users in a role with no email: their alerts reach nobody.
     without_email: list[Person] = field(default_factory=list)
 
 
 def user_people(*, actor) -> People:
     """The users page: who can sign in, who is deactivated (apart), and whom alerts cannot
-    reach for want of an email; by username, in one query and one for the groups."""
+    reach for want of an email, and who is locked out of signing in; by username, in one query,
+    one for the groups and one for the lockouts."""
     roles.require(actor, roles.MANAGE_USERS, "see users")
     people = People()
+    locked = usernames_locked_out()
     users = get_user_model().objects.prefetch_related("groups").order_by("username")
     for user in users:
         role = roles.role_of(user)
-        person = Person(user, role, ROLE_WORDS.get(role, "None"), user.pk == actor.pk)
+        person = Person(user, role, ROLE_WORDS.get(role, "None"), user.pk == actor.pk,
+                        locked=user.username in locked)  # fmt: skip
         (people.active if user.is_active else people.inactive).append(person)
         if user.is_active and role in ALERTED and not user.email.strip():
             people.without_email.append(person)
     return people
+
+
+def users_without_email() -> list:
+    """The active users holding a role (a superuser counts as admin) who have no email
+    address, by username: the alerts sent to them reach nobody by email. One query."""
+    users = get_user_model().objects.filter(is_active=True, email="")
+    users = users.filter(Q(is_superuser=True) | Q(groups__name__in=roles.ROLES)).distinct()
+    return list(users.only("username", "first_name", "last_name").order_by("username"))
+
+
+def usernames_locked_out() -> set[str]:
+    """The usernames django-axes refuses now from at least one address: as many failures as
+    AXES_FAILURE_LIMIT, the last within the cool-off (its database handler's rule)."""
+    since = timezone.now() - get_cool_off()
+    attempts = AccessAttempt.objects.filter(
+        failures_since_start__gte=settings.AXES_FAILURE_LIMIT, attempt_time__gte=since
+    )
+    return set(attempts.values_list("username", flat=True))
 
 
 def account_deactivated(*, username: str, password: str) -> bool:
@@ -79,3 +105,10 @@ def account_deactivated(*, username: str, password: str) -> bool:
         return False
     user = get_user_model().objects.filter(username=username, is_active=False).first()
     return user is not None and user.check_password(password)
+
+
+def idle_seconds() -> int:
+    """How long a web sign-in may stay idle before it ends, in seconds (0: no limit)."""
+    from core.models import SignInSettings
+
+    return SignInSettings.current().idle_minutes * 60

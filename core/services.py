@@ -1,3 +1,4 @@
+from axes.utils import reset as axes_reset
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
@@ -18,7 +19,8 @@ def _names(full_name: str) -> tuple[str, str]:
 def user_create(*, actor, username: str, password: str, role: str, email: str = "",
                 full_name: str = ""):  # fmt: skip
     """A user in one role, with a name (shown to colleagues) and an email (alerts are
-    emailed): both required, for every role (contract: POST /api/users/)."""
+    emailed): both required, for every role (contract: POST /api/users/). An admin is staff:
+    the unit's settings are changed in the Django admin."""
     roles.require(actor, roles.MANAGE_USERS, "create users")
     problems = {}
     if role not in roles.ROLES:
@@ -41,7 +43,8 @@ def user_create(*, actor, username: str, password: str, role: str, email: str = 
     first_name, last_name = _names(full_name)
     if len(first_name) > 150 or len(last_name) > 150:
         raise InvalidInput({"full_name": "A full name is at most 150 characters a part."})
-    user = User(username=username, email=email, first_name=first_name, last_name=last_name)
+    user = User(username=username, email=email, first_name=first_name, last_name=last_name,
+                is_staff=role == roles.ADMIN)  # fmt: skip
     try:
         password_validation.validate_password(password, user)
     except ValidationError as exc:
@@ -72,13 +75,19 @@ def _other_user(actor, user_id: int, doing: str):
 
 
 def user_set_role(*, actor, user_id: int, role: str):
-    """Give a user exactly one role (group). A superuser stays an admin whatever the groups."""
+    """Give a user exactly one role (group). A superuser stays an admin whatever the groups.
+    An admin is staff (they may open the Django admin, where the unit's settings are changed,
+    as far as the admin group's permissions go); the role taken away, so is that."""
     if role not in roles.ROLES:
         raise InvalidInput({"role": f"Unknown role. Known: {', '.join(roles.ROLES)}."})
     with transaction.atomic():
         user = _other_user(actor, user_id, "change roles")
         user.groups.remove(*Group.objects.filter(name__in=roles.ROLES).exclude(name=role))
         user.groups.add(Group.objects.get(name=role))
+        staff = role == roles.ADMIN
+        if user.is_staff != staff and not user.is_superuser:  # a superuser's is theirs
+            user.is_staff = staff
+            user.save(update_fields=["is_staff"])
     return user
 
 
@@ -104,3 +113,16 @@ def user_set_email(*, actor, user_id: int, email: str):
         user.email = email
         user.save(update_fields=["email"])
     return user
+
+
+def user_unlock(*, actor, user_id: int):
+    """Lift a lockout (too many failed sign-ins): the user's failed attempts are forgotten,
+    from every address, so they can sign in at once. Returns the user and how many
+    username-and-address pairs were cleared."""
+    from core.errors import NotFound
+
+    roles.require(actor, roles.MANAGE_USERS, "unlock users")
+    user = get_user_model().objects.filter(id=user_id).first()
+    if user is None:
+        raise NotFound("No such user.")
+    return user, axes_reset(username=user.username)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from hmac import compare_digest
 
-from django.contrib.sessions.models import Session
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from knox.auth import TokenAuthentication
 from rest_framework import exceptions
 
-from core.models import ApiToken
+from core.models import ApiToken, WebSession
 
 
 def token_issue(*, user) -> tuple[ApiToken, str]:
@@ -40,7 +40,7 @@ def credentials_expired_purge() -> Purged:
     session row until `clearsessions`; a user who never comes back would leave theirs forever."""
     now = timezone.now()
     tokens = ApiToken.objects.filter(expiry__lt=now).delete()[0]
-    sessions = Session.objects.filter(expire_date__lt=now).delete()[0]  # as clearsessions
+    sessions = WebSession.objects.filter(expire_date__lt=now).delete()[0]  # as clearsessions
     return Purged(tokens=tokens, sessions=sessions)
 
 
@@ -66,3 +66,16 @@ class ExpiringTokenAuthentication(TokenAuthentication):
         raise exceptions.AuthenticationFailed(
             _("This token ended when the password changed; sign in again.")
         )
+
+
+def sessions_end_all(*, user) -> int:
+    """End every web session of a user (sign out everywhere): one DELETE on an indexed
+    column (core.models.WebSession)."""
+    return WebSession.objects.filter(user=user).delete()[0]
+
+
+def signed_out_everywhere(*, user) -> None:
+    """Sign out everywhere: every API token and every web session of the user end at once."""
+    with transaction.atomic():
+        tokens_revoke_all(user=user)
+        sessions_end_all(user=user)

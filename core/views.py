@@ -1,3 +1,4 @@
+import time
 from functools import lru_cache, wraps
 
 import redis
@@ -5,8 +6,11 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.templatetags.static import static
+from django.views.decorators.http import require_http_methods
+
+from core.middleware import IDLE_FOR, idle_stamp
 
 
 def broker_status() -> str:
@@ -113,3 +117,16 @@ def redoc_bundle(request):
     response = HttpResponse(redoc_bundle_text(), content_type="text/javascript; charset=utf-8")
     response["Cache-Control"] = "public, max-age=86400"
     return response
+
+
+@require_http_methods(["GET", "POST"])
+def keep_alive(request):
+    """The idle warning's endpoint (core/static/core/app.js): a GET says how many seconds the
+    web sign-in has left without counting as activity (another tab may have been used); a POST
+    ("Stay signed in") counts as activity. Signed out (idle, or elsewhere): 401."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"signed_in": False, "login": resolve_url("login")}, status=401)
+    if request.method == "POST":
+        idle_stamp(request, now=int(time.time()))
+        request.idle_left = request.session[IDLE_FOR] or None
+    return JsonResponse({"signed_in": True, "idle_seconds_left": request.idle_left})

@@ -393,12 +393,25 @@ class FollowUpCountsOut(serializers.Serializer):
     open = serializers.IntegerField(help_text="All open follow-ups.")
 
 
+class UserNamedOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    full_name = serializers.CharField()
+
+
 class DashboardOut(serializers.Serializer):
     by_state = serializers.DictField(child=serializers.IntegerField())
     follow_ups = FollowUpCountsOut()
     open_alerts = serializers.DictField(child=serializers.IntegerField())
     unrouted_alerts = serializers.IntegerField(
         help_text="Open alerts that went to the admins because nobody held the role."
+    )
+    unemailed_alerts = serializers.IntegerField(
+        help_text="Open alerts whose email reached nobody: the recipient has no address."
+    )
+    users_without_email = UserNamedOut(
+        many=True, help_text="Active users in a role without an email address: alerts to "
+        "them reach nobody by email."
     )
 
 

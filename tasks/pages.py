@@ -334,6 +334,8 @@ def dashboard(request):
         "alerts": alerts,
         "open_alerts": sum(data["open_alerts"].values()),
         "unrouted": data["unrouted_alerts"],
+        "unemailed": data["unemailed_alerts"],
+        "without_email": data["users_without_email"],
         "unit_settings_id": UnitSettings.current().pk,
     }
     return render(request, "tasks/dashboard.html", context)

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from core import roles
 from core.errors import Conflict, InvalidInput, NotFound
+from core.selectors import users_without_email
 from pathway import villalta
 from pathway.codes import TERMINAL, State
 from pathway.models import Episode
@@ -14,6 +15,7 @@ from pathway.selectors import episode_get
 from patients.models import Patient
 from tasks.models import Alert, CalendarFeed, FollowUp, Kind, Status, Visit
 from tasks.models.nurses import UNDO_MINUTES
+from tasks.services.delivery import NO_ADDRESS
 from tasks.services.result_rules import (
     VisitOpening,
     episode_facts_load,
@@ -198,10 +200,16 @@ def followup_counts(*, today: dt.date) -> dict[str, int]:
     )
 
 
+# An alert whose email reached nobody: its delivery was marked sent for want of an address.
+UNEMAILED = Q(delivery__sent_at__isnull=False, delivery__last_error=NO_ADDRESS)
+
+
 def dashboard_get(*, actor, today: dt.date | None = None) -> dict:
     """What an admin watches: patients per state, open follow-ups by status (followup_counts),
     open alerts by kind and how many of them went to the admins because nobody held the role
-    (unrouted). Four queries whatever the numbers."""
+    (unrouted) or reached nobody by email (the recipient had no address: marked sent with
+    delivery.NO_ADDRESS), and the active users without an address. Five queries whatever the
+    numbers."""
     roles.require(actor, roles.VIEW_DASHBOARD, "see the dashboard")
     today = today or timezone.localdate()
     # COUNT(state): the index on state answers it alone.
@@ -209,16 +217,22 @@ def dashboard_get(*, actor, today: dt.date | None = None) -> dict:
     follow_ups = followup_counts(today=today)
     open_alerts = Alert.objects.filter(acknowledged_at__isnull=True, resolved_at__isnull=True)
     alerts = {
-        kind: (n, unrouted)
-        for kind, n, unrouted in open_alerts.values_list("kind")
-        .annotate(n=Count("kind"), unrouted=Count("kind", filter=Q(unrouted=True)))
+        kind: (n, unrouted, unemailed)
+        for kind, n, unrouted, unemailed in open_alerts.values_list("kind")
+        .annotate(n=Count("kind"), unrouted=Count("kind", filter=Q(unrouted=True)),
+                  unemailed=Count("kind", filter=UNEMAILED))
         .order_by()
     }
     return {
         "by_state": {state: counts.get(state, 0) for state in State.values},
         "follow_ups": follow_ups,
         "open_alerts": {kind: alerts.get(kind, (0, 0))[0] for kind in Alert.Kind.values},
-        "unrouted_alerts": sum(unrouted for _, unrouted in alerts.values()),
+        "unrouted_alerts": sum(unrouted for _, unrouted, _ in alerts.values()),
+        "unemailed_alerts": sum(unemailed for _, _, unemailed in alerts.values()),
+        "users_without_email": [
+            {"id": u.id, "username": u.username, "full_name": u.get_full_name()}
+            for u in users_without_email()
+        ],
     }
 
 

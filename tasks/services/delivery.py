@@ -259,7 +259,7 @@ def digest_send(*, recipient_id: int, now: dt.datetime | None = None) -> int:
         raise
     with transaction.atomic():
         Delivery.objects.filter(id__in=ids, sent_at__isnull=True).update(
-            sent_at=now, claimed_until=None, last_error=""
+            sent_at=now, claimed_until=None, last_error="" if recipient.email else NO_ADDRESS
         )
     return len(ids)
 

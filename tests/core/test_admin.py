@@ -1,11 +1,13 @@
 """Staff look things up in the Django admin; nothing there edits the pathway or its history."""
 
 import pytest
+from django.contrib.auth import get_user_model
 
 from pathway.codes import State
 from tests.factories import UserFactory, episode_in
 
 pytestmark = pytest.mark.django_db
+User = get_user_model()
 
 
 @pytest.fixture
@@ -52,3 +54,26 @@ def test_the_episode_page_shows_its_history_read_only(staff_client, coordinator)
     assert page.status_code == 200
     assert b"refer_to_mdt" in page.content
     assert b'name="_save"' not in page.content
+
+
+ADDED = {"username": "new-nurse", "usable_password": "true", "password1": "a-long-fine-password",
+         "password2": "a-long-fine-password"}  # fmt: skip
+
+
+def test_a_user_created_in_the_admin_needs_an_email_as_on_the_users_page(staff_client):
+    refused = staff_client.post("/admin/auth/user/add/", ADDED)
+
+    assert refused.status_code == 200
+    assert "email" in refused.context["adminform"].form.errors
+    assert not User.objects.filter(username="new-nurse").exists()
+
+    created = staff_client.post("/admin/auth/user/add/", {**ADDED, "email": "nn@unit.example"})
+
+    assert created.status_code == 302
+    assert User.objects.get(username="new-nurse").email == "nn@unit.example"
+
+
+def test_a_users_email_cannot_be_emptied_in_the_admin(staff_client, nurse):
+    page = staff_client.get(f"/admin/auth/user/{nurse.id}/change/")
+
+    assert page.context["adminform"].form.fields["email"].required

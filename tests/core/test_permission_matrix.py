@@ -32,6 +32,9 @@ EVERY_ROLE = SIGNED_IN - {"no_role"}
 STAFF = frozenset({"coordinator", "admin"})  # record pathway data, move patients
 ADMIN = frozenset({"admin"})
 LOGIN = "login"  # a page redirecting to the sign-in page
+# The idle warning's script asks in JSON: a stranger is told 401, not sent to a page.
+KEEP_ALIVE = {"anonymous": 401, **{role: 200 for role in ("no_role", "nurse", "coordinator",
+                                                          "admin")}}  # fmt: skip
 FAST = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
@@ -236,6 +239,8 @@ PAGE_ROWS = [
     Row("login", P, ANYONE, 302, body=creds),
     Row("login", "PUT", ANYONE, SIGNED_IN_GOES_HOME, note="a FormView takes PUT; no form data"),
     Row("logout", P, ANYONE, LOGIN, note="back to the sign-in page"),
+    Row("keep-alive", G, ANYONE, KEEP_ALIVE, note="seconds left; 401 in JSON when signed out"),
+    Row("keep-alive", P, ANYONE, KEEP_ALIVE, note="stay signed in"),
     Row("users", G, ADMIN, 200),
     Row("users", P, ADMIN, 302,
         body=lambda w, r: {"username": "new-staff", "password": "a-long-secret-pw1",
@@ -245,6 +250,7 @@ PAGE_ROWS = [
     Row("user-active", P, ADMIN, 302, kw=ep("spare", "user_id"), body=lambda w, r: {"active": "0"}),
     Row("user-email", P, ADMIN, 302, kw=ep("spare", "user_id"),
         body=lambda w, r: {"email": "spare@unit.example"}),
+    Row("user-unlock", P, ADMIN, 302, kw=ep("spare", "user_id"), note="nothing to unlock"),
     Row("worklist", G, STAFF, 200),
     Row("stent-recall", G, STAFF, 200, body=lambda w, r: {"lot": "A17-0042"}),
     Row("worklist", P, STAFF, 302, body=lambda w, r: {"q": "MRN"}, note="search"),

@@ -17,6 +17,8 @@ User = get_user_model()
 
 @pytest.fixture
 def signed_in(client, admin_user):
+    admin_user.email = "ada@unit.example"  # admins are alerted too: one without is warned of
+    admin_user.save()
     client.force_login(admin_user)
     return client
 
@@ -141,6 +143,22 @@ def test_the_page_warns_of_nurses_and_coordinators_without_an_email(signed_in, a
     assert warned == ["no-mail-coordinator", "no-mail-nurse"]
     html = response.content.decode()
     assert "2 active people get no alert email" in html
+
+
+def test_the_page_warns_of_admins_without_an_email_too(signed_in, admin_user):
+    """Admins get the alerts nobody in the role could take, and urgent results left unseen."""
+    admin_user.email = ""
+    admin_user.save()
+    other = UserFactory(username="no-mail-admin")
+    other.groups.add(Group.objects.get(name="admin"))
+    UserFactory(username="no-mail-root", is_superuser=True)  # a superuser counts as an admin
+    UserFactory(username="no-role")  # holds no role: alerted by nobody
+
+    response = signed_in.get("/users/")
+
+    warned = [p.user.username for p in response.context["people"].without_email]
+    assert warned == [admin_user.username, "no-mail-admin", "no-mail-root"]
+    assert "every role is alerted by email" in response.content.decode()
 
 
 def test_an_admin_gives_a_missing_email(signed_in):

@@ -61,6 +61,8 @@ def _roles_and_schedule(transactional_db):
     import_module("core.migrations.0001_roles").create_roles(apps, None)
     import_module("tasks.migrations.0002_defaults_and_roles").seed(apps, None)
     import_module("tasks.migrations.0010_safety_net_fields").inr_escalates_sooner(apps, None)
+    import_module("tasks.migrations.0017_admins_edit_unit_settings").grant(apps, None)
+    import_module("core.migrations.0007_web_sessions_and_sign_in_settings").seed(apps, None)
     ContentType.objects.clear_cache()
 
 

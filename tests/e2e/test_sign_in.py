@@ -1,6 +1,7 @@
 """Every role signs in at one page and lands on its own; a page not for the role says so."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import accessible, person, shot, sign_in
 
@@ -45,3 +46,23 @@ def test_a_wrong_password_is_said_in_words(page):
     page.get_by_label("Password").fill("not-her-password")
     page.get_by_role("button", name="Sign in").click()
     assert page.get_by_role("alert").is_visible()
+
+
+def test_a_minute_before_an_idle_sign_in_ends_the_page_warns_and_she_stays_signed_in(page):
+    """The unit set one minute: the warning shows at once, and 'Stay signed in' keeps her."""
+    from core.models import SignInSettings
+
+    SignInSettings.objects.update_or_create(pk=1, defaults={"idle_minutes": 1})
+    nurse = person("nurse", "nina")
+    sign_in(page, nurse)
+
+    warning = page.locator("#idle-warning")
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text("You will be signed out in")
+    accessible(page)
+    with page.expect_response(lambda r: "/accounts/keep-alive/" in r.url
+                              and r.request.method == "POST") as kept:  # fmt: skip
+        page.get_by_role("button", name="Stay signed in").click()
+
+    assert kept.value.json() == {"signed_in": True, "idle_seconds_left": 60}
+    assert page.reload().status == 200 and page.url.endswith("/inbox/")

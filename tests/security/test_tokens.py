@@ -4,13 +4,13 @@ import datetime as dt
 
 import pytest
 import time_machine
-from django.contrib.sessions.models import Session
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from core.models import ApiToken
+from core.models import WebSession as Session  # settings.SESSION_ENGINE: core.sessions
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a-long-test-password"

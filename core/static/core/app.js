@@ -198,3 +198,96 @@ document.addEventListener("DOMContentLoaded", function () {
     }
   }
 })();
+
+// Idle sign-out (core.middleware.IdleSignOut). The page knows how many seconds its web sign-in
+// has left (body[data-idle-left], refreshed by every htmx answer's Idle-Seconds-Left header).
+// A minute before the end a banner says so, with a button that keeps the sign-in. Before
+// warning or leaving, the page asks the server (a GET that is no activity) how long is really
+// left: another tab may have been used meanwhile. At the end the page goes to the sign-in page.
+(function () {
+  var WARN_BEFORE = 60;  // seconds
+  var body, url, deadline, timer, banner;
+
+  function csrf() {
+    try { return JSON.parse(body.getAttribute("hx-headers"))["X-CSRFToken"]; } catch (e) { return ""; }
+  }
+
+  function schedule(left) {
+    deadline = Date.now() + left * 1000;
+    window.clearTimeout(timer);
+    timer = window.setTimeout(check, Math.max(left - WARN_BEFORE, 0) * 1000);
+  }
+
+  function signIn(login) {
+    var next = window.location.pathname + window.location.search;
+    window.location.assign((login || "/accounts/login/") + "?next=" + encodeURIComponent(next));
+  }
+
+  function ask(method) {
+    var options = { method: method, credentials: "same-origin", headers: { "Accept": "application/json" } };
+    if (method === "POST") { options.headers["X-CSRFToken"] = csrf(); }
+    return window.fetch(url, options).then(function (response) {
+      return response.json().then(function (answer) { return { status: response.status, answer: answer }; });
+    });
+  }
+
+  function check() {
+    ask("GET").then(function (reply) {
+      if (reply.status === 401 || !reply.answer.signed_in) { signIn(reply.answer.login); return; }
+      var left = reply.answer.idle_seconds_left;
+      if (left === null || left === undefined) { hide(); return; }
+      if (left > WARN_BEFORE + 5) { hide(); schedule(left); return; }
+      if (left <= 0) { window.setTimeout(check, 2000); return; }  // ends on the server in a moment
+      show(left);
+      deadline = Date.now() + left * 1000;
+      window.clearTimeout(timer);
+      timer = window.setTimeout(check, (left + 2) * 1000);
+    }).catch(function () { window.clearTimeout(timer); timer = window.setTimeout(check, 10000); });
+  }
+
+  function show(left) {
+    if (!banner) {
+      banner = document.createElement("div");
+      banner.className = "banner warn idle-warning";
+      banner.id = "idle-warning";
+      banner.setAttribute("role", "alert");
+      var text = document.createElement("p");
+      text.id = "idle-warning-text";
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "primary";
+      button.textContent = "Stay signed in";
+      button.addEventListener("click", stay);
+      banner.appendChild(text);
+      banner.appendChild(button);
+      var main = document.getElementById("main");
+      main.insertBefore(banner, main.firstChild);
+    }
+    banner.querySelector("p").textContent = "You will be signed out in " + Math.max(Math.round(left), 1) +
+      " seconds because nothing has been done here. Unsaved changes would be lost.";
+    banner.hidden = false;
+  }
+
+  function hide() { if (banner) { banner.hidden = true; } }
+
+  function stay() {
+    ask("POST").then(function (reply) {
+      if (reply.status === 401 || !reply.answer.signed_in) { signIn(reply.answer.login); return; }
+      hide();
+      if (reply.answer.idle_seconds_left) { schedule(reply.answer.idle_seconds_left); }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    body = document.body;
+    url = body.getAttribute("data-keep-alive");
+    var left = parseInt(body.getAttribute("data-idle-left"), 10);
+    if (!url || isNaN(left)) { return; }
+    schedule(left);
+    document.body.addEventListener("htmx:afterRequest", function (event) {
+      var xhr = event.detail && event.detail.xhr;
+      var header = xhr && xhr.getResponseHeader("Idle-Seconds-Left");
+      if (header !== null && header !== undefined && header !== "") { hide(); schedule(parseInt(header, 10)); }
+    });
+  });
+})();
