@@ -1,4 +1,8 @@
+import os
+from urllib.parse import urlsplit
+
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
@@ -25,6 +29,27 @@ def _flush_may_truncate():
 
 
 _flush_may_truncate()
+
+
+def _redis_of_this_worker():
+    """Under pytest-xdist each worker has a database of its own (pytest-django names it
+    test_<name>_gw<N>) and a Redis database of its own: REDIS_URL's number plus N, within
+    Redis's sixteen (0-15). Django's settings are read before this file, so they are set here
+    (the Celery app reads them when first used), and in the environment for the processes the
+    tests start."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return
+    url = urlsplit(settings.REDIS_URL)
+    number = (int(url.path.strip("/") or 0) + int(worker.removeprefix("gw"))) % 16
+    own = url._replace(path=f"/{number}").geturl()
+    settings.REDIS_URL = settings.CELERY_BROKER_URL = os.environ["REDIS_URL"] = own
+    from config.celery import app as celery_app
+
+    celery_app.conf.broker_url = own
+
+
+_redis_of_this_worker()
 
 
 @pytest.fixture(scope="session", autouse=True)
