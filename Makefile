@@ -4,7 +4,13 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pathway
-TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+# Each pytest-xdist worker N (gw0, gw1...) has its own test database (test_<name>_gwN) and
+# Redis database (this one's number + N, within 0-15): tests/conftest.py.
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/12
+# Worker processes for the suite: one per core (`make test TEST_WORKERS=0`: one process).
+# `--dist load` hands each worker its tests in the collection's order, which the suite relies
+# on (tests/conftest.py: transactional tests after the others, browser tests last).
+TEST_WORKERS ?= auto
 # The suite acts with the app's database role, as production runs (0: as the owner).
 TEST_AS_APP_ROLE ?= 1
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pathway_bench_run
@@ -37,7 +43,7 @@ test: install lint browser
 	$(PY) manage.py check --fail-level WARNING
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist load
 
 # Sizes, requests and durations from BENCH_* (see bench/run.py); the databases it empties are
 # BENCH_DATABASE_URL's (and _moves, _sweep) and pathway_bench_pgbench.

@@ -279,7 +279,7 @@ def record_visit(request, episode_id: int, kind: str):
 @page_for(roles.RECORD_RESULTS, "score the Villalta scale")
 @require_http_methods(["GET", "POST"])
 def villalta(request):
-    """The live Villalta score and PTS category of the items typed so far (pathway.outcomes)."""
+    """The live Villalta score and PTS category of the items typed so far (pathway.villalta)."""
     form = VillaltaForm(request.POST or request.GET)
     form.is_valid()
     data = getattr(form, "cleaned_data", {})

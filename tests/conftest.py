@@ -1,8 +1,11 @@
+import os
+
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
-from tests import app_role
+from tests import app_role, parallel
 from tests.factories import PatientFactory, UserFactory
 
 
@@ -25,6 +28,23 @@ def _flush_may_truncate():
 
 
 _flush_may_truncate()
+
+
+def _redis_of_this_worker():
+    """Under pytest-xdist each worker has a database of its own and a Redis database of its
+    own (tests/parallel.py). Django's settings are read before this file, so they are set here
+    (the Celery app reads them when first used), and in the environment for the processes the
+    tests start."""
+    own = parallel.redis_url_for(settings.REDIS_URL, os.environ.get("PYTEST_XDIST_WORKER", ""))
+    if own == settings.REDIS_URL:
+        return
+    settings.REDIS_URL = settings.CELERY_BROKER_URL = os.environ["REDIS_URL"] = own
+    from config.celery import app as celery_app
+
+    celery_app.conf.broker_url = own
+
+
+_redis_of_this_worker()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -136,5 +156,7 @@ def patient(db):
 def pytest_collection_modifyitems(items):
     """Browser tests last: they need a committed database, and the flush after each of them
     takes the rows the migrations seeded, which the ordinary tests rely on (the browser tests
-    seed them again for themselves)."""
+    seed them again for themselves). pytest-django has put the transactional tests after the
+    others for the same reason. Under pytest-xdist (`--dist load`, `make test`) each worker
+    gets its tests in this order, on a database of its own."""
     items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)

@@ -9,13 +9,14 @@ import io
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from demo.cohort import DEMO_USERS
-from demo.synthetic import cohort_generate
 from demo.synthetic.cohort import HISTORY
 from tasks import selectors, services
 from tasks.models import Alert, Delivery, UnitSettings
+from tests.module_rows import rows_for_the_module
 
 pytestmark = pytest.mark.django_db
 
@@ -24,12 +25,22 @@ def at_hour(hour: int) -> dt.datetime:
     return timezone.localtime().replace(hour=hour, minute=5, second=0, microsecond=0)
 
 
-@pytest.fixture
-def loaded(settings):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+def _load_demo() -> str:
     out = io.StringIO()
     call_command("load_demo", cohort=40, verbosity=0, stdout=out)
     return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def _loaded_rows(django_db_setup, django_db_blocker, _app_role):
+    """The first run, made once for the module's tests (each undoes its own writes)."""
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        yield from rows_for_the_module(django_db_blocker, _load_demo)
+
+
+@pytest.fixture
+def loaded(_loaded_rows, db):
+    return _loaded_rows
 
 
 def test_the_first_run_owes_no_email_at_once_and_its_alerts_wait_in_the_inbox(loaded):
@@ -81,13 +92,3 @@ def test_the_nurse_gets_her_due_alerts_in_one_digest_at_the_digest_hour(loaded, 
     assert digest.to == [nurse.email]
     assert digest.body.count("/episodes/") == digest.body.count("- Episode ")
     assert not Delivery.objects.filter(digest=True, sent_at__isnull=True).exists()
-
-
-def test_a_synthetic_cohort_loaded_alone_emails_nothing_at_once():
-    cohort_generate(patients=30, seed=4, years=3)
-
-    immediate = Delivery.objects.filter(digest=False)
-
-    assert immediate.filter(alert__kind=Alert.Kind.URGENT_RESULT).exists()
-    assert set(immediate.values_list("last_error", flat=True)) == {HISTORY}
-    assert not immediate.filter(sent_at__isnull=True).exists()

@@ -8,12 +8,13 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 
 from demo.synthetic import cohort, cohort_actors, cohort_generate, cohort_summary, surveillance
+from demo.synthetic.cohort import HISTORY
 from outcomes.models import EpisodeOutcome
 from outcomes.selectors import outcomes_get
 from pathway.codes import State
 from patients.models import Patient
 from tasks import services
-from tasks.models import Alert, DuplexSegmentResult, FollowUp
+from tasks.models import Alert, Delivery, DuplexSegmentResult, FollowUp
 from tests.factories import today
 
 pytestmark = pytest.mark.django_db
@@ -154,3 +155,13 @@ def test_the_first_run_loads_the_synthetic_cohort_once_and_prints_the_logins(cap
     assert "Synthetic cohort: 5 patients" in first
     assert "Synthetic cohort" not in second
     assert "demo-coordinator" in first and "demo-coordinator" in second
+
+
+def test_a_synthetic_cohort_loaded_alone_emails_nothing_at_once():
+    cohort_generate(patients=30, seed=4, years=3)
+
+    immediate = Delivery.objects.filter(digest=False)
+
+    assert immediate.filter(alert__kind=Alert.Kind.URGENT_RESULT).exists()
+    assert set(immediate.values_list("last_error", flat=True)) == {HISTORY}
+    assert not immediate.filter(sent_at__isnull=True).exists()

@@ -17,14 +17,23 @@ from pathway.codes import COURSE_CLASS, PLAN_AGENTS
 from pathway.models import Complication, Episode, SelectionAssessment
 from tasks.models import Alert, Delivery, FollowUp
 from tests.factories import today
+from tests.module_rows import rows_for_the_module
 
 pytestmark = pytest.mark.django_db
 SEED, PATIENTS = 21, 120
 
 
+@pytest.fixture(scope="module")
+def _cohort_rows(django_db_setup, django_db_blocker, _app_role):
+    """Five years of 120 patients, made once for the module's tests (each undoes its own
+    writes): made for each test, they took most of this module's time."""
+    yield from rows_for_the_module(
+        django_db_blocker, lambda: cohort_generate(patients=PATIENTS, seed=SEED, years=5)
+    )
+
+
 @pytest.fixture
-def cohort():
-    cohort_generate(patients=PATIENTS, seed=SEED, years=5)
+def cohort(_cohort_rows, db):
     return Episode.objects.filter(patient__mrn__startswith=f"SYN{SEED}-")
 
 

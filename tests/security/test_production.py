@@ -97,8 +97,8 @@ class NoRedirects(urllib.request.HTTPRedirectHandler):
 
 def _get(url: str, **headers):
     request = urllib.request.Request(url, headers={"Host": "pathway.example", **headers})
-    try:
-        return urllib.request.build_opener(NoRedirects).open(request, timeout=5)
+    try:  # 30 s: a first page took more than 5 on a busy machine (the suite under xdist)
+        return urllib.request.build_opener(NoRedirects).open(request, timeout=30)
     except urllib.error.HTTPError as error:
         return error
 
