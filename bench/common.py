@@ -10,9 +10,12 @@ def ensure_database() -> None:
     """Create the database DATABASE_URL names, if it does not exist yet."""
     cfg = dj_database_url.parse(os.environ["DATABASE_URL"])
     with psycopg.connect(
-        host=cfg["HOST"], port=cfg["PORT"] or 5432, user=cfg["USER"], dbname="postgres",
+        host=cfg["HOST"],
+        port=cfg["PORT"] or 5432,
+        user=cfg["USER"],
+        dbname="postgres",
         autocommit=True,
-    ) as conn:  # fmt: skip
+    ) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname=%s", [cfg["NAME"]]).fetchone():
             conn.execute(f'CREATE DATABASE "{cfg["NAME"]}"')
 
@@ -43,7 +46,7 @@ def percentile(samples: list[float], p: float) -> float:
 def _child(queue, fn, args) -> None:
     try:
         queue.put(("ok", fn(*args)))
-    except BaseException as error:  # noqa: BLE001 - reported to the parent, then re-raised
+    except BaseException as error:
         queue.put(("error", repr(error)))
         raise
 

@@ -41,14 +41,23 @@ def _walk(actor, count: int) -> None:
     from pathway.codes import State
     from patients.models import Patient
 
-    stages = [State.SELECTION, State.MDT_DISCUSSION, State.IMAGING, State.PROCEDURE,
-              State.POST_OP, State.SURVEILLANCE]  # fmt: skip
+    stages = [
+        State.SELECTION,
+        State.MDT_DISCUSSION,
+        State.IMAGING,
+        State.PROCEDURE,
+        State.POST_OP,
+        State.SURVEILLANCE,
+    ]
     two_weeks_ago = dt.date.today() - dt.timedelta(days=14)
     for i in range(count):
         patient = Patient.objects.create(
-            mrn=f"W{i:05d}", given_name=f"Walked{i}", family_name="Patient",
-            birth_date=dt.date(1965, 1, 1), sex="male",
-        )  # fmt: skip
+            mrn=f"W{i:05d}",
+            given_name=f"Walked{i}",
+            family_name="Patient",
+            birth_date=dt.date(1965, 1, 1),
+            sex="male",
+        )
         if i < count * 3 // 10:
             walk.walk_to(actor, patient, State.SURVEILLANCE, on=two_weeks_ago)
         else:
@@ -73,8 +82,7 @@ def fill(n: int) -> dict:
     opened = n // 10
     today = timezone.localdate()
     with connection.cursor() as cursor:
-        cursor.execute(outcomes.FILL, {"n": n - opened - walked, "actor": admin.id,
-                                       "today": today})  # fmt: skip
+        cursor.execute(outcomes.FILL, {"n": n - opened - walked, "actor": admin.id, "today": today})
         cursor.execute(OPEN, {"n": opened, "actor": coordinator.id, "today": today})
         cursor.execute("UPDATE pathway_episode SET entered_on = NULL")
         cursor.execute(outcomes.STAYS.POSTGRESQL)

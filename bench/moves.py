@@ -40,9 +40,12 @@ def prepare(count: int) -> list[int]:
     ids = []
     for i in range(count):
         patient = Patient.objects.create(
-            mrn=f"M{i:05d}", given_name=f"Mover{i}", family_name="Patient",
-            birth_date=dt.date(1965, 1, 1), sex="female",
-        )  # fmt: skip
+            mrn=f"M{i:05d}",
+            given_name=f"Mover{i}",
+            family_name="Patient",
+            birth_date=dt.date(1965, 1, 1),
+            sex="female",
+        )
         episode = walk.walk_to(actor, patient, State.MDT_DISCUSSION)
         walk.record_mdt(actor, episode)
         ids.append(episode.id)
@@ -120,8 +123,11 @@ def capture(first: int, second: int) -> dict[str, list]:
             now = [j for j, x in enumerate(a) if isinstance(x, dt.datetime)]
             # Anything else that differs would be another row's id (one the move inserted or
             # read) that the replay would have to substitute too: none in this loop.
-            other = [j for j, (x, y) in enumerate(zip(a, b, strict=True))
-                     if x != y and j not in ids and j not in now]  # fmt: skip
+            other = [
+                j
+                for j, (x, y) in enumerate(zip(a, b, strict=True))
+                if x != y and j not in ids and j not in now
+            ]
             # Resolving the episode's stalled alerts names the move just written; the bench's
             # episodes have no alerts, so replayed with the captured id it touches no row, as
             # the service's own UPDATE does here.
@@ -177,8 +183,9 @@ def raw_client(url, ids, seconds, barrier, results, templates, states) -> None:
     import psycopg
 
     states = dict(states)
-    conn = psycopg.connect(url, autocommit=True, options="-c jit=off",
-                           cursor_factory=psycopg.ClientCursor)  # fmt: skip
+    conn = psycopg.connect(
+        url, autocommit=True, options="-c jit=off", cursor_factory=psycopg.ClientCursor
+    )
     cursor = conn.cursor()
 
     def step(episode_id):
@@ -197,8 +204,10 @@ def clients(target, url, groups, seconds, *extra) -> float:
 
     ctx = mp.get_context("spawn")
     barrier, results = ctx.Barrier(len(groups)), ctx.Queue()
-    procs = [ctx.Process(target=target, args=(url, ids, seconds, barrier, results, *extra))
-             for ids in groups]  # fmt: skip
+    procs = [
+        ctx.Process(target=target, args=(url, ids, seconds, barrier, results, *extra))
+        for ids in groups
+    ]
     for proc in procs:
         proc.start()
     outcomes = [results.get(timeout=seconds + 300) for _ in procs]
@@ -218,14 +227,19 @@ def pgbench(url: str, counts: list[int], seconds: int, scale: int = 10) -> dict[
     ensure_database()
     cfg = dj_database_url.parse(url)
     conn = ["-h", cfg["HOST"], "-p", str(cfg["PORT"] or 5432), "-U", cfg["USER"]]
-    subprocess.run(["pgbench", "-i", "-q", "-s", str(scale), *conn, cfg["NAME"]], check=True,
-                   capture_output=True)  # fmt: skip
+    subprocess.run(
+        ["pgbench", "-i", "-q", "-s", str(scale), *conn, cfg["NAME"]],
+        check=True,
+        capture_output=True,
+    )
     tps = {}
     for n in counts:
         out = subprocess.run(
-            ["pgbench", "-N", "-c", str(n), "-j", str(n), "-T", str(seconds), *conn,
-             cfg["NAME"]], check=True, capture_output=True, text=True,
-        ).stdout  # fmt: skip
+            ["pgbench", "-N", "-c", str(n), "-j", str(n), "-T", str(seconds), *conn, cfg["NAME"]],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
         found = re.search(r"tps = ([\d.]+)", out)
         assert found is not None, out  # pgbench reports its tps
         tps[n] = float(found.group(1))
@@ -239,8 +253,9 @@ def label(sql: str) -> str:
     if verb in ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE"):
         return verb
     after = {"SELECT": "FROM", "UPDATE": "UPDATE", "INSERT": "INTO"}.get(verb)
-    table = next((words[i + 1].strip('"') for i, w in enumerate(words[:-1])
-                  if w.upper() == after), "?")  # fmt: skip
+    table = next(
+        (words[i + 1].strip('"') for i, w in enumerate(words[:-1]) if w.upper() == after), "?"
+    )
     return f"{verb} {table}" + (" FOR UPDATE" if "FOR UPDATE" in sql.upper() else "")
 
 

@@ -249,15 +249,22 @@ def fill(n: int) -> float:
 
 def counts() -> dict:
     tables = [
-        "pathway_episode", "pathway_procedurenote", "pathway_stent", "pathway_stentsegment",
+        "pathway_episode",
+        "pathway_procedurenote",
+        "pathway_stent",
+        "pathway_stentsegment",
         "pathway_transition",
-        "pathway_reintervention", "pathway_dischargeplan", "pathway_complication",
-        "tasks_followup", "tasks_duplexsegmentresult", "tasks_visit",
-    ]  # fmt: skip
+        "pathway_reintervention",
+        "pathway_dischargeplan",
+        "pathway_complication",
+        "tasks_followup",
+        "tasks_duplexsegmentresult",
+        "tasks_visit",
+    ]
     with connection.cursor() as cursor:
         out = {}
         for table in tables:
-            cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 - fixed names
+            cursor.execute(f"SELECT count(*) FROM {table}")
             out[table] = cursor.fetchone()[0]
         cursor.execute(
             "SELECT count(*) FILTER (WHERE performed_on IS NOT NULL AND kind = 'duplex'), "
@@ -347,8 +354,10 @@ def measure(client, label: str, url: str, query: dict, cold: bool) -> tuple[floa
     p50, p95 = statistics.median(samples), pct(samples, 95)
     verdict = "met" if p95 <= GOAL_MS else "MISSED"
     label = f"{label} ({'cold' if cold else 'warm'})"
-    print(f"  {label:52} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   {len(response.content):>7,} B"
-          f"   {verdict}")  # fmt: skip
+    print(
+        f"  {label:52} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   {len(response.content):>7,} B"
+        f"   {verdict}"
+    )
     return p50, p95
 
 
@@ -370,8 +379,11 @@ def main() -> None:
         print(f"kept the {EPISODES:,} episodes already filled (BENCH_REUSE=1)", flush=True)
     else:
         rebuilt = fill(EPISODES)
-        print(f"filled {EPISODES:,} episodes in {time.perf_counter() - start:.1f} s, of which "
-              f"{rebuilt:.1f} s reducing every episode's outcome facts", flush=True)  # fmt: skip
+        print(
+            f"filled {EPISODES:,} episodes in {time.perf_counter() - start:.1f} s, of which "
+            f"{rebuilt:.1f} s reducing every episode's outcome facts",
+            flush=True,
+        )
     for table, count in counts().items():
         print(f"  {table:28} {count:>10,}")
 
@@ -391,18 +403,35 @@ def main() -> None:
         "procedure_from": str(today.replace(year=today.year - 2)),
         "procedure_to": str(today),
     }
-    print(f"\n{REQUESTS} requests each after a warm-up (goal p95 <= {GOAL_MS} ms); cold: "
-          "computed from the rows each time (after every change of the facts), warm: the "
-          "figures kept for facts that have not changed")  # fmt: skip
+    print(
+        f"\n{REQUESTS} requests each after a warm-up (goal p95 <= {GOAL_MS} ms); cold: "
+        "computed from the rows each time (after every change of the facts), warm: the "
+        "figures kept for facts that have not changed"
+    )
     for cold in (True, False):
         measure(client, "GET /api/dashboard/outcomes/", "/api/dashboard/outcomes/", {}, cold)
-        measure(client, "GET /api/dashboard/outcomes/, lesion + 2 years",
-                "/api/dashboard/outcomes/", filters, cold)  # fmt: skip
+        measure(
+            client,
+            "GET /api/dashboard/outcomes/, lesion + 2 years",
+            "/api/dashboard/outcomes/",
+            filters,
+            cold,
+        )
         measure(client, "page /dashboard/outcomes/", "/dashboard/outcomes/", {}, cold)
-        measure(client, "page /dashboard/outcomes/, lesion + 2 years", "/dashboard/outcomes/",
-                filters, cold)  # fmt: skip
-        measure(client, "chart /dashboard/outcomes/charts/primary.svg",
-                "/dashboard/outcomes/charts/primary.svg", {}, cold)  # fmt: skip
+        measure(
+            client,
+            "page /dashboard/outcomes/, lesion + 2 years",
+            "/dashboard/outcomes/",
+            filters,
+            cold,
+        )
+        measure(
+            client,
+            "chart /dashboard/outcomes/charts/primary.svg",
+            "/dashboard/outcomes/charts/primary.svg",
+            {},
+            cold,
+        )
 
     cache.clear()
     phases = Phases()

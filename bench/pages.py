@@ -82,9 +82,12 @@ def fill() -> tuple:
     two_weeks_ago = timezone.localdate() - dt.timedelta(days=14)
     for i in range(WALKED):
         patient = Patient.objects.create(
-            mrn=f"W{i:05d}", given_name=f"Walked{i}", family_name="Patient",
-            birth_date=dt.date(1965, 1, 1), sex="male",
-        )  # fmt: skip
+            mrn=f"W{i:05d}",
+            given_name=f"Walked{i}",
+            family_name="Patient",
+            birth_date=dt.date(1965, 1, 1),
+            sex="male",
+        )
         if i < 60:
             walk.walk_to(coordinator, patient, State.SURVEILLANCE, on=two_weeks_ago)
         else:
@@ -108,8 +111,10 @@ def timed(client: Client, url: str) -> list[float]:
 def main() -> None:
     started = time.perf_counter()
     coordinator, nurse, alerts = fill()
-    print(f"filled {EPISODES:,} episodes ({WALKED} walked, {alerts} alerts) "
-          f"in {time.perf_counter() - started:.1f} s")  # fmt: skip
+    print(
+        f"filled {EPISODES:,} episodes ({WALKED} walked, {alerts} alerts) "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
     pages = [
         (coordinator, "/episodes/", "worklist (coordinator)"),
         (coordinator, "/api/episodes/", "API episode list"),

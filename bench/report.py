@@ -24,14 +24,22 @@ def machine(url: str) -> dict:
         if line.startswith("model name"):
             cpu = line.split(":", 1)[1].strip()
             break
-    kib = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-               if line.startswith("MemTotal"))  # fmt: skip
+    kib = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
     with psycopg.connect(url) as conn:
         row = conn.execute("SHOW server_version").fetchone()
         assert row is not None  # SHOW answers one row
         pg = row[0]
-    return {"CPU": cpu, "cores": str(os.cpu_count()), "memory": f"{kib / 1024 / 1024:.1f} GiB",
-            "PostgreSQL": pg, "Python": platform.python_version()}  # fmt: skip
+    return {
+        "CPU": cpu,
+        "cores": str(os.cpu_count()),
+        "memory": f"{kib / 1024 / 1024:.1f} GiB",
+        "PostgreSQL": pg,
+        "Python": platform.python_version(),
+    }
 
 
 def verdict(ok: bool, binding: bool = True) -> str:

@@ -22,9 +22,9 @@ from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import fhir, phases, report, web  # noqa: E402
-from bench.common import in_child, with_name  # noqa: E402
-from bench.moves import pgbench  # noqa: E402
+from bench import fhir, phases, report, web
+from bench.common import in_child, with_name
+from bench.moves import pgbench
 
 URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pathway_bench_run")
 PGBENCH_URL = os.environ.get("BENCH_PGBENCH_URL", with_name(URL, "pathway_bench_pgbench"))
@@ -66,8 +66,10 @@ def moves_rows() -> tuple[list, list]:
         )
     per_move = ", ".join(f"{name} {n}" for name, n in got["statements"].items())
     rows.append(("statements per move (BEGIN and COMMIT included)", "-", per_move, "-", "-"))
-    notes = [f"- `{name}`, the statements one move sends: {order}."
-             for name, order in got["sequence"].items()]  # fmt: skip
+    notes = [
+        f"- `{name}`, the statements one move sends: {order}."
+        for name, order in got["sequence"].items()
+    ]
     return rows, notes
 
 
@@ -76,30 +78,54 @@ def sweep_rows() -> list:
     rate = got["alerts"] / got["sweep"]
     size = f"{SWEEP:,} ep., {got['rows']:,} follow-ups"
     return [
-        ("sweep: alerts/s (whole sweep, deliveries and commits included)", size,
-         f"{got['alerts']:,} in {got['sweep']:.2f} s = {rate:,.0f}/s", ">= 10,000/s",
-         report.verdict(rate >= 10_000)),
-        ("sweep: claiming selects vs the raw indexed select", size,
-         f"{got['claim'] * 1000:.1f} ms / {got['raw'] * 1000:.1f} ms = "
-         f"{got['claim'] / got['raw']:.2f} x ({got['claims']} statements)", "<= 2 x raw",
-         report.verdict(got["claim"] <= 2 * got["raw"])),
-    ]  # fmt: skip
+        (
+            "sweep: alerts/s (whole sweep, deliveries and commits included)",
+            size,
+            f"{got['alerts']:,} in {got['sweep']:.2f} s = {rate:,.0f}/s",
+            ">= 10,000/s",
+            report.verdict(rate >= 10_000),
+        ),
+        (
+            "sweep: claiming selects vs the raw indexed select",
+            size,
+            f"{got['claim'] * 1000:.1f} ms / {got['raw'] * 1000:.1f} ms = "
+            f"{got['claim'] / got['raw']:.2f} x ({got['claims']} statements)",
+            "<= 2 x raw",
+            report.verdict(got["claim"] <= 2 * got["raw"]),
+        ),
+    ]
 
 
 def pages_rows(size: int) -> list:
     filled = in_child(phases.fill, URL, size)
-    print(f"  filled {size:,} episodes in {filled['seconds']:.0f} s "
-          f"({filled['walked']} walked, {filled['alerts']} alerts)", flush=True)  # fmt: skip
+    print(
+        f"  filled {size:,} episodes in {filled['seconds']:.0f} s "
+        f"({filled['walked']} walked, {filled['alerts']} alerts)",
+        flush=True,
+    )
     got = in_child(web.measure, URL, REQUESTS)
     binding = size == GOAL_SIZE
     rows = []
     for label, group, t in got["rows"]:
         goal = GOALS_MS[group]
-        rows.append((label, f"{size:,}", f"p50 {t['p50']:.1f} ms, p95 {t['p95']:.1f} ms",
-                     f"p95 <= {goal} ms", report.verdict(t["p95"] <= goal, binding)))  # fmt: skip
-    rows.append(("web process peak RSS (VmHWM)", f"{size:,}",
-                 f"{got['rss_peak_mb']:.0f} MB ({got['rss_start_mb']:.0f} MB before the "
-                 "first request)", "-", "-"))  # fmt: skip
+        rows.append(
+            (
+                label,
+                f"{size:,}",
+                f"p50 {t['p50']:.1f} ms, p95 {t['p95']:.1f} ms",
+                f"p95 <= {goal} ms",
+                report.verdict(t["p95"] <= goal, binding),
+            )
+        )
+    rows.append(
+        (
+            "web process peak RSS (VmHWM)",
+            f"{size:,}",
+            f"{got['rss_peak_mb']:.0f} MB ({got['rss_start_mb']:.0f} MB before the first request)",
+            "-",
+            "-",
+        )
+    )
     return rows
 
 
@@ -120,10 +146,15 @@ def main() -> None:
         rows += pages_rows(size)
         print(f"FHIR at {size:,} episodes ...", flush=True)
         rows += fhir.rows_at(URL, size, REQUESTS)  # on the pages' database, as filled
-    settings = {"BENCH_SIZES": ",".join(map(str, SIZES)), "BENCH_REQUESTS": REQUESTS,
-                "BENCH_CLIENTS": ",".join(map(str, CLIENTS)), "BENCH_SECONDS": SECONDS,
-                "BENCH_MOVE_EPISODES": PER_CLIENT, "BENCH_SWEEP_EPISODES": SWEEP,
-                "BENCH_SWEEP_OWED": OWED}  # fmt: skip
+    settings = {
+        "BENCH_SIZES": ",".join(map(str, SIZES)),
+        "BENCH_REQUESTS": REQUESTS,
+        "BENCH_CLIENTS": ",".join(map(str, CLIENTS)),
+        "BENCH_SECONDS": SECONDS,
+        "BENCH_MOVE_EPISODES": PER_CLIENT,
+        "BENCH_SWEEP_EPISODES": SWEEP,
+        "BENCH_SWEEP_OWED": OWED,
+    }
     notes = [
         f"- Took {time.perf_counter() - started:.0f} s. Verdicts in brackets: the page goals "
         f"are set at {GOAL_SIZE:,} episodes, not at the size measured.",

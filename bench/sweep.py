@@ -103,8 +103,10 @@ def fill(episodes: int = EPISODES, owed: int = OWED) -> tuple[float, int]:
     call_command("migrate", verbosity=0)
     t0 = time.perf_counter()
     with connection.cursor() as cursor:
-        cursor.execute(FILL, {"episodes": episodes, "per": PER_EPISODE, "owed": owed,
-                              "today": timezone.localdate()})  # fmt: skip
+        cursor.execute(
+            FILL,
+            {"episodes": episodes, "per": PER_EPISODE, "owed": owed, "today": timezone.localdate()},
+        )
         cursor.execute("SELECT count(*) FROM tasks_followup")
         total = cursor.fetchone()[0]
     return time.perf_counter() - t0, total
@@ -129,11 +131,17 @@ def measure() -> dict:
     t = time.perf_counter()
     again = services.followups_sweep(today=today)
     return {
-        "owed": len(rows), "raw": statistics.median(raw_times), "sweep": sweep,
-        "alerts": result.alerts, "follow_ups": result.follow_ups, "batches": result.batches,
-        "claim": claim.seconds, "claims": claim.count, "again": time.perf_counter() - t,
+        "owed": len(rows),
+        "raw": statistics.median(raw_times),
+        "sweep": sweep,
+        "alerts": result.alerts,
+        "follow_ups": result.follow_ups,
+        "batches": result.batches,
+        "claim": claim.seconds,
+        "claims": claim.count,
+        "again": time.perf_counter() - t,
         "again_alerts": again.alerts,
-    }  # fmt: skip
+    }
 
 
 def main() -> None:
@@ -154,8 +162,10 @@ def main() -> None:
         f"select -> {'met' if claim <= 2 * raw else 'NOT met'} (goal <= 2x)"
     )
     writing = sweep - claim
-    print(f"writing (alerts, deliveries, follow-up stages, commits): {writing:.2f} s = "
-          f"{m['alerts'] / writing:,.0f} alerts/s")  # fmt: skip
+    print(
+        f"writing (alerts, deliveries, follow-up stages, commits): {writing:.2f} s = "
+        f"{m['alerts'] / writing:,.0f} alerts/s"
+    )
     print(
         f"goal: sweep <= 2 x raw + alerts / 2,000/s = {budget:.2f} s -> "
         f"{'met' if sweep <= budget else 'NOT met'}; "

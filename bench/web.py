@@ -47,8 +47,11 @@ def timed(client, url: str, requests: int, cold: bool = False) -> dict:
         response = client.get(url)
         samples.append((time.perf_counter() - start) * 1000)
         assert response.status_code == 200, (url, response.status_code)
-    return {"p50": percentile(samples, 50), "p95": percentile(samples, 95),
-            "bytes": len(response.content)}  # fmt: skip
+    return {
+        "p50": percentile(samples, 50),
+        "p95": percentile(samples, 95),
+        "bytes": len(response.content),
+    }
 
 
 def peak_rss_mb() -> float:

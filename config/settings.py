@@ -334,7 +334,9 @@ LOGGING = {
         # SQL is never logged, whatever LOG_LEVEL says: its parameters are patients' details.
         "django.db.backends": {"level": "INFO"},
         "django.server": {
-            "handlers": ["console"], "level": "INFO", "propagate": False,
+            "handlers": ["console"],
+            "level": "INFO",
+            "propagate": False,
             "filters": ["no_query_strings"],
         },
     },

@@ -16,10 +16,12 @@ from tasks import api as tasks_api
 episode = "api/episodes/<int:episode_id>/"
 # Swagger UI and Redoc start from an inline script and Redoc runs a worker from a blob: the docs
 # alone widen the policy (config/settings.py CONTENT_SECURITY_POLICY).
-docs_csp = csp_update({"script-src": ["'unsafe-inline'"], "worker-src": ["blob:"],
-                       "img-src": ["data:", "blob:"]})  # fmt: skip
-sign_in = auth_views.LoginView.as_view(redirect_authenticated_user=True,
-                                       authentication_form=SignInForm)  # fmt: skip
+docs_csp = csp_update(
+    {"script-src": ["'unsafe-inline'"], "worker-src": ["blob:"], "img-src": ["data:", "blob:"]}
+)
+sign_in = auth_views.LoginView.as_view(
+    redirect_authenticated_user=True, authentication_form=SignInForm
+)
 # Strangers reading the docs in a browser are shown how to sign in (a 401 page), API clients
 # keep the API's 401; Redoc's page names no web font (core/templates/core/redoc.html).
 swagger = docs_sign_in_first(SpectacularSwaggerView.as_view(url_name="schema"))

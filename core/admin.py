@@ -33,9 +33,14 @@ class KeptUserAdmin(UserAdmin):
     add_form = UserAddForm
     form = UserEditForm
     add_fieldsets = (
-        (None, {"classes": ("wide",),
-                "fields": ("username", "email", "usable_password", "password1", "password2")}),
-    )  # fmt: skip
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "email", "usable_password", "password1", "password2"),
+            },
+        ),
+    )
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -56,8 +56,11 @@ def exception_handler(exc, context):
         # The database went away mid-request (restart, failover, dropped link): each write is
         # one transaction, rolled back whole, so the client may simply send it again. Only
         # the error's class is logged: its message may quote the statement's values.
-        log.warning("Database unavailable during %s: %s", context["view"].__class__.__name__,
-                    type(exc).__name__)  # fmt: skip
+        log.warning(
+            "Database unavailable during %s: %s",
+            context["view"].__class__.__name__,
+            type(exc).__name__,
+        )
         set_rollback()
         return Response(
             {"detail": UNAVAILABLE},
@@ -193,8 +196,12 @@ def _settle(claimed, response) -> None:
             return
         if hasattr(response, "render"):
             response.render()
-        idempotency.answer_keep(claimed=claimed, status=response.status_code,
-                                headers=kept_headers(response), body=response.content)  # fmt: skip
+        idempotency.answer_keep(
+            claimed=claimed,
+            status=response.status_code,
+            headers=kept_headers(response),
+            body=response.content,
+        )
     except DatabaseError as error:
         log.warning("An API answer was not kept for its repeats: %s", type(error).__name__)
 
@@ -240,8 +247,13 @@ class UsersApi(Endpoint):
     def post(self, request):
         data = body(UserIn, request)
         user = services.user_create(actor=request.user, **data)
-        out = {"id": user.id, "username": user.username, "role": data["role"],
-               "email": user.email, "full_name": user.get_full_name()}  # fmt: skip
+        out = {
+            "id": user.id,
+            "username": user.username,
+            "role": data["role"],
+            "email": user.email,
+            "full_name": user.get_full_name(),
+        }
         return Response(UserOut(out).data, status=status.HTTP_201_CREATED)
 
 
@@ -280,8 +292,9 @@ class TokenApi(Endpoint):
         except ValidationError:
             # Axes marks the request it refused; DRF's Request keeps that attribute itself.
             if getattr(request, "axes_locked_out", False):
-                return Response({"detail": signin.lockout_words()},
-                                status=status.HTTP_403_FORBIDDEN)  # fmt: skip
+                return Response(
+                    {"detail": signin.lockout_words()}, status=status.HTTP_403_FORBIDDEN
+                )
             if selectors.account_deactivated(**_credentials(request.data)):
                 return Response({"detail": selectors.DEACTIVATED}, status.HTTP_403_FORBIDDEN)
             raise

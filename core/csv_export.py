@@ -32,9 +32,7 @@ def csv_cell(value):
     return value
 
 
-def csv_response(
-    *, filename: str, header: Sequence, rows: Iterable[Sequence]
-) -> HttpResponse:
+def csv_response(*, filename: str, header: Sequence, rows: Iterable[Sequence]) -> HttpResponse:
     """A CSV download (UTF-8 with its byte order mark), every cell through `csv_cell`."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

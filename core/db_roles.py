@@ -129,10 +129,18 @@ def app_role_grant(*, role: str, password: str | None = None) -> Granted:
             _run(cursor, "REVOKE INSERT ON {} FROM {}", sql.Identifier(table), ident)
         # Tables a later migration creates are readable and writable at once; run this again
         # after it so that a new revision table loses UPDATE and DELETE.
-        _run(cursor, f"ALTER DEFAULT PRIVILEGES IN SCHEMA {{}} GRANT {ROW_WRITES} ON TABLES "
-                     "TO {}", schema, ident)  # fmt: skip
-        _run(cursor, "ALTER DEFAULT PRIVILEGES IN SCHEMA {} GRANT USAGE, SELECT ON SEQUENCES "
-                     "TO {}", schema, ident)  # fmt: skip
+        _run(
+            cursor,
+            f"ALTER DEFAULT PRIVILEGES IN SCHEMA {{}} GRANT {ROW_WRITES} ON TABLES TO {{}}",
+            schema,
+            ident,
+        )
+        _run(
+            cursor,
+            "ALTER DEFAULT PRIVILEGES IN SCHEMA {} GRANT USAGE, SELECT ON SEQUENCES TO {}",
+            schema,
+            ident,
+        )
     return Granted(role=role, created=created, tables=len(tables), append_only=len(append_only))
 
 

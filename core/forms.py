@@ -15,10 +15,14 @@ ROLE_CHOICES = [
 
 
 class UserCreateForm(forms.Form):
-    full_name = forms.CharField(label="Full name", max_length=301,
-                                widget=forms.TextInput(attrs={"autocomplete": "off"}))  # fmt: skip
-    email = forms.EmailField(label="Email", help_text="Alerts are emailed: required for everyone.",
-                             widget=forms.EmailInput(attrs={"autocomplete": "off"}))  # fmt: skip
+    full_name = forms.CharField(
+        label="Full name", max_length=301, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    email = forms.EmailField(
+        label="Email",
+        help_text="Alerts are emailed: required for everyone.",
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
     username = forms.CharField(label="Username", max_length=150)
     password = forms.CharField(
         label="Password",
@@ -43,8 +47,9 @@ class EmailForm(forms.Form):
 
 
 class ActiveForm(forms.Form):
-    active = forms.TypedChoiceField(choices=[("1", "active"), ("0", "inactive")],
-                                    coerce=lambda v: v == "1")  # fmt: skip
+    active = forms.TypedChoiceField(
+        choices=[("1", "active"), ("0", "inactive")], coerce=lambda v: v == "1"
+    )
 
 
 class SignInForm(AuthenticationForm):

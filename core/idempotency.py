@@ -113,8 +113,9 @@ def answer_claim(*, user, key: str, fingerprint: str) -> Claimed | Repeat | Refu
         time.sleep(POLL_SECONDS)
 
 
-def answer_keep(*, claimed: Claimed, status: int, headers: dict, body: bytes,
-                notices: list | None = None) -> None:  # fmt: skip
+def answer_keep(
+    *, claimed: Claimed, status: int, headers: dict, body: bytes, notices: list | None = None
+) -> None:
     """Keep the first answer for the repeats to come."""
     SavedAnswer.objects.filter(pk=claimed.answer.pk).update(
         status=status, headers=headers, body=body, notices=notices or []

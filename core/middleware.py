@@ -114,17 +114,21 @@ class FormRepeats:
             else "This form was sent before and did not finish, so whether it was saved is "
             "not known. Reload the page to check before sending it again."
         )
-        return render(request, "core/error.html", {"title": "Not saved twice", "detail": detail},
-                      status=409)  # fmt: skip
+        return render(
+            request, "core/error.html", {"title": "Not saved twice", "detail": detail}, status=409
+        )
 
 
 def _keep(claimed, response, notices: list) -> None:
     try:
         if 200 <= response.status_code < 400 and not response.streaming:
             idempotency.answer_keep(
-                claimed=claimed, status=response.status_code, headers=kept_headers(response),
-                body=response.content, notices=notices,
-            )  # fmt: skip
+                claimed=claimed,
+                status=response.status_code,
+                headers=kept_headers(response),
+                body=response.content,
+                notices=notices,
+            )
         else:
             idempotency.answer_release(claimed=claimed)
     except DatabaseError as error:  # the answer stands; a repeat will be told in words

@@ -48,8 +48,9 @@ class WebSession(AbstractBaseSession):
     belongs to in a column of its own, indexed: "sign out everywhere" ends a user's sessions
     with one DELETE instead of decoding every session in the table."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE,
-                             related_name="+")  # fmt: skip
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="+"
+    )
 
     class Meta:
         verbose_name = "web session"

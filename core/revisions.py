@@ -18,8 +18,15 @@ from simple_history.models import HistoricalRecords
 from simple_history.signals import post_create_historical_record, pre_create_historical_record
 from simple_history.utils import get_change_reason_from_object
 
-HISTORY_FIELDS = ("history_id", "history_date", "history_change_reason", "history_type",
-                  "history_user", "history_user_id", "parts")  # fmt: skip
+HISTORY_FIELDS = (
+    "history_id",
+    "history_date",
+    "history_change_reason",
+    "history_type",
+    "history_user",
+    "history_user_id",
+    "parts",
+)
 
 
 class WithParts(models.Model):
@@ -107,9 +114,7 @@ def facts_of(obj, fields=None) -> dict:
     """The recorded facts of a record or of one of its revisions: its fields (not who wrote it,
     that is the revision's) and the parts kept with it."""
     fields = fields if fields is not None else obj._meta.concrete_fields
-    facts = {
-        f.name: plain(f, getattr(obj, f.attname)) for f in fields if f.name not in SKIPPED
-    }
+    facts = {f.name: plain(f, getattr(obj, f.attname)) for f in fields if f.name not in SKIPPED}
     parts = getattr(obj, "parts", None) or getattr(obj, "revision_parts", None)
     facts.update(parts or {})
     return facts

@@ -57,11 +57,15 @@ def error_statuses(result, generator, request, public):
     forbids, 503 when the database went away mid-request."""
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR
     ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-    texts = {"400": "Bad input, named field by field.", "401": "No valid token.",
-             "403": "The role may not.", "404": "No such record.",
-             "409": "The record's state forbids it.",
-             "422": "The Idempotency-Key was used for another request.",
-             "503": "The database is unavailable just now; nothing was half-saved."}  # fmt: skip
+    texts = {
+        "400": "Bad input, named field by field.",
+        "401": "No valid token.",
+        "403": "The role may not.",
+        "404": "No such record.",
+        "409": "The record's state forbids it.",
+        "422": "The Idempotency-Key was used for another request.",
+        "503": "The database is unavailable just now; nothing was half-saved.",
+    }
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
             statuses = ["400"]

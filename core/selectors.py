@@ -15,9 +15,7 @@ from django.utils import timezone
 from core import roles
 from core.errors import InvalidInput
 
-DEACTIVATED = (
-    "This account is deactivated, so it cannot sign in. Ask an admin to reactivate it."
-)
+DEACTIVATED = "This account is deactivated, so it cannot sign in. Ask an admin to reactivate it."
 ROLE_WORDS: dict[str | None, str] = {
     roles.NURSE: "Nurse",
     roles.COORDINATOR: "Coordinator",
@@ -38,10 +36,14 @@ def user_list_active(*, actor, role: str | None = None) -> list[dict]:
     held = Case(*(When(id__in=roles.users_in_role(r).values("id"), then=Value(r)) for r in wanted))
     users = get_user_model().objects.annotate(held=held).filter(held__isnull=False)
     return [
-        {"id": user.id, "username": user.username, "full_name": user.get_full_name(),
-         "role": user.held}
+        {
+            "id": user.id,
+            "username": user.username,
+            "full_name": user.get_full_name(),
+            "role": user.held,
+        }
         for user in users.order_by("username")
-    ]  # fmt: skip
+    ]
 
 
 @dataclass
@@ -71,8 +73,13 @@ def user_people(*, actor) -> People:
     users = get_user_model().objects.prefetch_related("groups").order_by("username")
     for user in users:
         role = roles.role_of(user)
-        person = Person(user, role, ROLE_WORDS.get(role, "None"), user.pk == actor.pk,
-                        locked=user.username in locked)  # fmt: skip
+        person = Person(
+            user,
+            role,
+            ROLE_WORDS.get(role, "None"),
+            user.pk == actor.pk,
+            locked=user.username in locked,
+        )
         (people.active if user.is_active else people.inactive).append(person)
         if user.is_active and role in ALERTED and not user.email.strip():
             people.without_email.append(person)

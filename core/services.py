@@ -16,8 +16,9 @@ def _names(full_name: str) -> tuple[str, str]:
     return first, rest
 
 
-def user_create(*, actor, username: str, password: str, role: str, email: str = "",
-                full_name: str = ""):  # fmt: skip
+def user_create(
+    *, actor, username: str, password: str, role: str, email: str = "", full_name: str = ""
+):
     """A user in one role, with a name (shown to colleagues) and an email (alerts are
     emailed): both required, for every role (contract: POST /api/users/). An admin is staff:
     the unit's settings are changed in the Django admin."""
@@ -43,8 +44,13 @@ def user_create(*, actor, username: str, password: str, role: str, email: str = 
     first_name, last_name = _names(full_name)
     if len(first_name) > 150 or len(last_name) > 150:
         raise InvalidInput({"full_name": "A full name is at most 150 characters a part."})
-    user = User(username=username, email=email, first_name=first_name, last_name=last_name,
-                is_staff=role == roles.ADMIN)  # fmt: skip
+    user = User(
+        username=username,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        is_staff=role == roles.ADMIN,
+    )
     try:
         password_validation.validate_password(password, user)
     except ValidationError as exc:

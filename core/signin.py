@@ -27,8 +27,9 @@ def client_address(request) -> str | None:
     proxies = settings.TRUSTED_PROXY_COUNT
     if proxies <= 0:
         return remote
-    forwarded = [part for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-                 if part.strip()]  # fmt: skip
+    forwarded = [
+        part for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()
+    ]
     if len(forwarded) < proxies:
         return remote
     return _address(forwarded[-proxies]) or remote

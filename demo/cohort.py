@@ -36,10 +36,19 @@ COHORT = [
     ("selection", "withdraw"),
 ]
 NAMES = [
-    ("Ada", "Hughes"), ("Ben", "Okafor"), ("Chloe", "Martin"), ("Dev", "Patel"),
-    ("Elena", "Rossi"), ("Femi", "Adeyemi"), ("Grace", "Lee"), ("Hugo", "Schmidt"),
-    ("Iris", "Novak"), ("Jon", "Evans"), ("Kira", "Tanaka"), ("Luis", "Garcia"),
-]  # fmt: skip
+    ("Ada", "Hughes"),
+    ("Ben", "Okafor"),
+    ("Chloe", "Martin"),
+    ("Dev", "Patel"),
+    ("Elena", "Rossi"),
+    ("Femi", "Adeyemi"),
+    ("Grace", "Lee"),
+    ("Hugo", "Schmidt"),
+    ("Iris", "Novak"),
+    ("Jon", "Evans"),
+    ("Kira", "Tanaka"),
+    ("Luis", "Garcia"),
+]
 
 
 def demo_users_reset() -> dict[str, str]:

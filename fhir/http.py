@@ -130,6 +130,7 @@ class FhirEndpoint(Endpoint):
     parser_classes = [FhirParser, JsonParser]
     content_negotiation_class = FhirNegotiation
     schema = None  # FHIR's own CapabilityStatement describes it, not the API's OpenAPI schema
+
     @property
     def elements(self) -> dict[str, str]:
         """A service's field name -> the FHIR element it came from (none by default)."""

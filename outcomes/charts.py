@@ -50,9 +50,13 @@ def km_svg(curve: dict, *, title: str) -> str:
                 label="95% CI",
             )
             ax.step(
-                x, estimate, where="post", color=LINE, linewidth=2,
+                x,
+                estimate,
+                where="post",
+                color=LINE,
+                linewidth=2,
                 label="Patent",
-            )  # fmt: skip
+            )
             ax.legend(loc="lower right", frameon=False)
         else:
             ax.text(12, 50, "No episodes", ha="center", va="center")

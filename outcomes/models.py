@@ -31,9 +31,11 @@ class EpisodeOutcome(models.Model):
     secondary_days = models.IntegerField()
     secondary_event = models.BooleanField()
     pts = models.CharField(  # noqa: DJ001 - null: no assessment 3 months or more after
-        max_length=10, null=True, blank=True,
+        max_length=10,
+        null=True,
+        blank=True,
         help_text="Villalta category at the latest assessment 3 months or more after time zero.",
-    )  # fmt: skip
+    )
     vka = models.BooleanField(default=False, help_text="Discharged on a VKA.")
     ttr = models.FloatField(null=True, blank=True, help_text="Rosendaal TTR, a percentage.")
     # When the row was last written: the cached figures are those of the newest (with the

@@ -149,11 +149,12 @@ def tables(figures: dict) -> dict[str, dict]:
             "rows": [
                 ["VKA patients with a TTR (patients)", anticoagulation["patients"]],
                 ["Median TTR (%)", anticoagulation["median_ttr"]],
-                ["Share with TTR ≥ 65% (% of VKA patients)",
-                 _percent(anticoagulation["share_ttr_65"])],
+                [
+                    "Share with TTR ≥ 65% (% of VKA patients)",
+                    _percent(anticoagulation["share_ttr_65"]),
+                ],
                 *(
-                    [f"Patients with TTR {b['from_pct']}–{b['to_pct']}% (patients)",
-                     b["patients"]]
+                    [f"Patients with TTR {b['from_pct']}–{b['to_pct']}% (patients)", b["patients"]]
                     for b in anticoagulation["distribution"]
                 ),
             ],

@@ -22,8 +22,12 @@ def episode_payload(request, episode_id: int) -> dict:
     for name in ("vte_bleed", "vte_bleed_at_selection", "vte_bleed_at_discharge"):
         score = getattr(view, name)
         data[name] = score and s.VteBleedOut(score).data
-    patient_access_record(actor=request.user, patient_id=view.episode.patient_id,
-                          episode_id=episode_id, what="api:episode")  # fmt: skip
+    patient_access_record(
+        actor=request.user,
+        patient_id=view.episode.patient_id,
+        episode_id=episode_id,
+        what="api:episode",
+    )
     return data
 
 

@@ -30,12 +30,12 @@ class CoursesApi(Endpoint):
         """The episode's anticoagulation courses, oldest first, each with its class and planned
         end (every role)."""
         rows = selectors.episode_courses(actor=request.user, episode_id=episode_id)
-        services.episode_read_record(actor=request.user, episode_id=episode_id,
-                                     what="api:courses")  # fmt: skip
+        services.episode_read_record(actor=request.user, episode_id=episode_id, what="api:courses")
         return Response(CourseOut(rows, many=True).data)
 
-    @extend_schema(operation_id="episodes_courses_create", request=CourseIn,
-                   responses={201: CourseOut})  # fmt: skip
+    @extend_schema(
+        operation_id="episodes_courses_create", request=CourseIn, responses={201: CourseOut}
+    )
     def post(self, request, episode_id: int):
         """Start a course (coordinators, admins). A VKA without a target range gets 2.0–3.0; a
         range on any other agent is refused; a VKA's INR checks count from its start."""
@@ -47,13 +47,15 @@ class CoursesApi(Endpoint):
 class CourseApi(Endpoint):
     permission_classes = writes_need(roles.RECORD_PATHWAY_DATA, DOING)
 
-    @extend_schema(operation_id="episodes_courses_change", request=CourseChangeIn,
-                   responses=CourseOut)  # fmt: skip
+    @extend_schema(
+        operation_id="episodes_courses_change", request=CourseChangeIn, responses=CourseOut
+    )
     def patch(self, request, episode_id: int, course_id: int):
         """Change or stop a course, saying why (coordinators, admins): only the fields sent
         change; a changed target range applies from its date on."""
         data = dict(body(CourseChangeIn, request))
         reason = data.pop("reason")
-        services.course_change(actor=request.user, episode_id=episode_id, course_id=course_id,
-                               reason=reason, **data)  # fmt: skip
+        services.course_change(
+            actor=request.user, episode_id=episode_id, course_id=course_id, reason=reason, **data
+        )
         return _course(request, episode_id, course_id)

@@ -20,8 +20,12 @@ class HandoverApi(Endpoint):
         readings so far, the next INR check, the planned duration and review dates, bridging,
         the warnings in force and whom to call at the unit (every role)."""
         handover = episode_handover(actor=request.user, episode_id=episode_id)
-        patient_access_record(actor=request.user, patient_id=handover.patient.id,
-                              episode_id=episode_id, what="api:handover")  # fmt: skip
+        patient_access_record(
+            actor=request.user,
+            patient_id=handover.patient.id,
+            episode_id=episode_id,
+            what="api:handover",
+        )
         response = Response(HandoverOut(handover).data)
         add_never_cache_headers(response)  # patient data: never kept by a browser or a proxy
         return response

@@ -43,9 +43,10 @@ def journey_svg(bars: tuple[Bar, ...], dots: tuple[Dot, ...], *, today: dt.date)
 def _lane_of(dot: Dot, bars: tuple[Bar, ...]) -> int:
     """The lane of the VKA taken that day (the latest started), else the INR lane below."""
     lanes = [
-        i for i, b in enumerate(bars)
+        i
+        for i, b in enumerate(bars)
         if b.agent_class == "vka" and b.start <= dot.on and (b.stop is None or dot.on <= b.stop)
-    ]  # fmt: skip
+    ]
     return lanes[-1] if lanes else len(bars)
 
 
@@ -58,8 +59,14 @@ def _journey_svg(bars: tuple[Bar, ...], dots: tuple[Dot, ...], today: dt.date) -
         fig = Figure(figsize=(7.2, height), dpi=72)
         ax = fig.subplots()
         if not bars and not dots:
-            ax.text(0.5, 0.5, "No anticoagulation course recorded", ha="center",
-                    va="center", transform=ax.transAxes)  # fmt: skip
+            ax.text(
+                0.5,
+                0.5,
+                "No anticoagulation course recorded",
+                ha="center",
+                va="center",
+                transform=ax.transAxes,
+            )
             ax.set_axis_off()
             return inline_svg(fig, "Anticoagulation journey: no course recorded yet")
         days = [b.start for b in bars] + [d.on for d in dots] + [today]
@@ -94,8 +101,15 @@ def _journey_svg(bars: tuple[Bar, ...], dots: tuple[Dot, ...], today: dt.date) -
                 markeredgewidth=1.5,
                 linestyle="none",
             )
-            ax.annotate(dot.inr, (x, lane), xytext=(0, 7), textcoords="offset points",
-                        ha="center", fontsize=8, color=colour)  # fmt: skip
+            ax.annotate(
+                dot.inr,
+                (x, lane),
+                xytext=(0, 7),
+                textcoords="offset points",
+                ha="center",
+                fontsize=8,
+                color=colour,
+            )
         ax.axvline(mdates.date2num(today), color="#888888", linestyle="--", linewidth=0.8)
         labels = [b.label for b in bars] + (["INR (no VKA)"] if extra else [])
         ax.set_yticks(range(lanes), labels)

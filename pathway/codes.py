@@ -139,12 +139,13 @@ class CourseClass(models.TextChoices):
 
 
 COURSE_CLASS: dict[str, str] = {
-    **{a: CourseClass.PARENTERAL for a in ("ufh_infusion", "enoxaparin", "dalteparin",
-                                           "tinzaparin", "fondaparinux", "lmwh")},
+    **{
+        a: CourseClass.PARENTERAL
+        for a in ("ufh_infusion", "enoxaparin", "dalteparin", "tinzaparin", "fondaparinux", "lmwh")
+    },
     **{a: CourseClass.VKA for a in ("warfarin", "acenocoumarol", "phenprocoumon", "vka")},
-    **{a: CourseClass.DOAC for a in ("apixaban", "rivaroxaban", "edoxaban", "dabigatran",
-                                     "doac")},
-}  # fmt: skip
+    **{a: CourseClass.DOAC for a in ("apixaban", "rivaroxaban", "edoxaban", "dabigatran", "doac")},
+}
 
 
 # The agents an older client's codes stand for: the discharge plan's `lmwh` is a low-molecular-

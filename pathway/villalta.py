@@ -27,10 +27,18 @@ VILLALTA_ITEMS = (
 PTS_FROM_MONTHS = 3
 PTS_CATEGORIES = ("none", "mild", "moderate", "severe")
 # Each category in words, and the scores it spans: the one wording of every page and file.
-PTS_WORDS = {"none": "No PTS", "mild": "Mild PTS", "moderate": "Moderate PTS",
-             "severe": "Severe PTS"}  # fmt: skip
-PTS_SCORES = {"none": "0-4", "mild": "5-9", "moderate": "10-14",
-              "severe": "15 or more, or an ulcer"}  # fmt: skip
+PTS_WORDS = {
+    "none": "No PTS",
+    "mild": "Mild PTS",
+    "moderate": "Moderate PTS",
+    "severe": "Severe PTS",
+}
+PTS_SCORES = {
+    "none": "0-4",
+    "mild": "5-9",
+    "moderate": "10-14",
+    "severe": "15 or more, or an ulcer",
+}
 
 
 def villalta_score(items: Mapping[str, Any]) -> int:

@@ -20,9 +20,18 @@ KINDS = {
 # The schedule's bookkeeping kept with a follow-up's revisions: derived from moves and
 # records, meaningless to a clinician, never shown as a change.
 BOOKKEEPING = {
-    "anchor", "course", "offset_months", "offset_days", "created_by", "cancelled_by",
-    "completed_by", "completed_at", "reintervention", "window_opens_on", "window_closes_on",
-}  # fmt: skip
+    "anchor",
+    "course",
+    "offset_months",
+    "offset_days",
+    "created_by",
+    "cancelled_by",
+    "completed_by",
+    "completed_at",
+    "reintervention",
+    "window_opens_on",
+    "window_closes_on",
+}
 
 
 def first_upper(text: str) -> str:

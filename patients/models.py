@@ -16,6 +16,7 @@ class Patient(models.Model):
     birth_date = models.DateField()
     sex = models.CharField(max_length=8, choices=Sex.choices)
     created_at = models.DateTimeField(auto_now_add=True)
+
     class Meta:
         ordering = ["family_name", "given_name", "id"]
 

@@ -75,7 +75,9 @@ class DuplexResultIn(serializers.Serializer):
 class InrResultIn(serializers.Serializer):
     performed_on = serializers.DateField()
     inr = serializers.DecimalField(
-        max_digits=4, decimal_places=2, min_value=INR_READING_BOUNDS[0],
+        max_digits=4,
+        decimal_places=2,
+        min_value=INR_READING_BOUNDS[0],
         max_value=INR_READING_BOUNDS[1],
     )
 
@@ -410,8 +412,9 @@ class DashboardOut(serializers.Serializer):
         help_text="Open alerts whose email reached nobody: the recipient has no address."
     )
     users_without_email = UserNamedOut(
-        many=True, help_text="Active users in a role without an email address: alerts to "
-        "them reach nobody by email."
+        many=True,
+        help_text="Active users in a role without an email address: alerts to "
+        "them reach nobody by email.",
     )
 
 

@@ -34,8 +34,13 @@ VILLALTA_LABELS = {
     "pain_on_calf_compression": "Pain on calf compression",
 }
 VILLALTA_SYMPTOMS = ("pain", "cramps", "heaviness", "paraesthesia", "pruritus")
-VILLALTA_POINTS = [("", "—"), ("0", "0 none"), ("1", "1 mild"), ("2", "2 moderate"),
-                   ("3", "3 severe")]  # fmt: skip
+VILLALTA_POINTS = [
+    ("", "—"),
+    ("0", "0 none"),
+    ("1", "1 mild"),
+    ("2", "2 moderate"),
+    ("3", "3 severe"),
+]
 
 
 def _today():
@@ -62,9 +67,10 @@ class ResultForm(forms.Form):
         self.fields["reason"] = forms.CharField(
             label="Why it is entered late",
             widget=forms.Textarea(attrs={"rows": 2}),
-            error_messages={"required": "Required: say why this result is entered after the "
-                                        "episode moved on."},
-        )  # fmt: skip
+            error_messages={
+                "required": "Required: say why this result is entered after the episode moved on."
+            },
+        )
 
     def add_service_errors(self, errors: dict[str, list[str]]) -> None:
         """A service's InvalidInput, shown on its field (or above the form). A reason asked for
@@ -172,10 +178,13 @@ class DuplexForm(VillaltaMixin, ResultForm):
 class InrForm(ResultForm):
     kind = "inr_check"
     inr = forms.DecimalField(
-        label="INR", max_digits=4, decimal_places=2, min_value=INR_READING_BOUNDS[0],
+        label="INR",
+        max_digits=4,
+        decimal_places=2,
+        min_value=INR_READING_BOUNDS[0],
         max_value=INR_READING_BOUNDS[1],
         widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
-    )  # fmt: skip
+    )
 
     def service_kwargs(self) -> dict:
         return {**super().service_kwargs(), "inr": self.cleaned_data["inr"]}

@@ -108,8 +108,13 @@ def _rows(actor, page_number=1) -> tuple[list[dict], list[dict], object]:
     cards: list[dict[str, Any]] = []
     for group in groups:
         rows = [_row(alert) for alert in group.alerts]
-        cards.append({"patient": group.patient, "rows": rows,
-                      "critical": any(row["critical"] for row in rows)})  # fmt: skip
+        cards.append(
+            {
+                "patient": group.patient,
+                "rows": rows,
+                "critical": any(row["critical"] for row in rows),
+            }
+        )
     return [row for card in cards for row in card["rows"]], cards, page
 
 
@@ -156,8 +161,11 @@ def inbox(request):
 @require_POST
 def acknowledge(request, alert_id: int):
     alert = services.alert_acknowledge(actor=request.user, alert_id=alert_id)
-    context = {"alert": alert, "words": acknowledged_words(alert),
-               "undo_minutes": services.UNDO_MINUTES}  # fmt: skip
+    context = {
+        "alert": alert,
+        "words": acknowledged_words(alert),
+        "undo_minutes": services.UNDO_MINUTES,
+    }
     if request.htmx:  # the card becomes the answer in words, with its Undo
         return render(request, "tasks/_acknowledged.html", context)
     request.session[UNDO_SESSION_KEY] = alert.id
@@ -173,8 +181,11 @@ def unacknowledge(request, alert_id: int):
         context = {"row": _row(alert), "restored": True}
         return render(request, "tasks/_inbox_alert.html", context)
     patient = alert.episode.patient
-    messages.success(request, f"Back in your inbox: {selectors.alert_subject(alert)} for "
-                              f"{patient.given_name} {patient.family_name}.")  # fmt: skip
+    messages.success(
+        request,
+        f"Back in your inbox: {selectors.alert_subject(alert)} for "
+        f"{patient.given_name} {patient.family_name}.",
+    )
     return redirect("inbox")
 
 
@@ -205,8 +216,10 @@ def _record(request, *, kind: str, facts: selectors.ResultForm, write, context: 
             if recorded.urgent:  # the recorder is told on the spot, and who was alerted
                 done = f"{done} {recorded.urgent.said()}"
             if getattr(recorded, "late_reason", ""):  # the service judged it late
-                done = (f"{LATE_WORDS[kind]} of {recorded.performed_on.isoformat()} recorded as a "
-                        "late result; it counts for the outcomes and alerted nobody.")  # fmt: skip
+                done = (
+                    f"{LATE_WORDS[kind]} of {recorded.performed_on.isoformat()} recorded as a "
+                    "late result; it counts for the outcomes and alerted nobody."
+                )
             if request.htmx:
                 response = _inbox_list(request, done=done, tone="warn" if recorded.urgent else "ok")
                 response["HX-Retarget"] = "#inbox"
@@ -215,8 +228,14 @@ def _record(request, *, kind: str, facts: selectors.ResultForm, write, context: 
             (messages.warning if recorded.urgent else messages.success)(request, done)
             return redirect(back)
     note = episode.current_procedure_note() if kind == "duplex" else None
-    context |= {"form": form, "kind": kind, "episode": episode, "patient": episode.patient,
-                "procedure_on": note.date if note else None, "back": back}  # fmt: skip
+    context |= {
+        "form": form,
+        "kind": kind,
+        "episode": episode,
+        "patient": episode.patient,
+        "procedure_on": note.date if note else None,
+        "back": back,
+    }
     status = 400 if form.errors and not request.htmx else 200
     template = "tasks/_record_form.html" if request.htmx else "tasks/record.html"
     return render(request, template, context, status=status)
@@ -263,16 +282,29 @@ def record_visit(request, episode_id: int, kind: str):
         return services.visit_record(actor=request.user, episode_id=episode.id, kind=kind, **kwargs)
 
     what = f"Unscheduled {Visit.Kind(kind).label}"
-    context = {"what": what, "title": what, "window": None, "action": request.path,
-               "prefix": f"visit{episode.id}-{kind}-"}  # fmt: skip
+    context = {
+        "what": what,
+        "title": what,
+        "window": None,
+        "action": request.path,
+        "prefix": f"visit{episode.id}-{kind}-",
+    }
     if post_op_inr:  # on the ward: back to the episode, a plain form
         what = "INR reading in post-op"
-        context |= {"what": what, "title": what, "plain": True,
-                    "back": reverse("episode-page", args=[episode.id])}  # fmt: skip
+        context |= {
+            "what": what,
+            "title": what,
+            "plain": True,
+            "back": reverse("episode-page", args=[episode.id]),
+        }
     if left_on is not None:  # a result done in surveillance, entered after it moved on
         what = f"{LATE_WORDS[kind]} done earlier in surveillance"
-        context |= {"what": what, "title": what, "late_since": left_on,
-                    "back": reverse("episode-page", args=[episode.id])}  # fmt: skip
+        context |= {
+            "what": what,
+            "title": what,
+            "late_since": left_on,
+            "back": reverse("episode-page", args=[episode.id]),
+        }
     return _record(request, kind=kind, facts=facts, write=write, context=context)
 
 
@@ -323,9 +355,7 @@ def dashboard(request):
         (labels.state(s), n, f"{worklist}?{urlencode({'state': s})}")
         for s, n in data["by_state"].items()
     ]
-    follow_ups = [
-        (FOLLOW_UP_STATUSES[k], data["follow_ups"][k], inbox) for k in FOLLOW_UP_STATUSES
-    ]
+    follow_ups = [(FOLLOW_UP_STATUSES[k], data["follow_ups"][k], inbox) for k in FOLLOW_UP_STATUSES]
     alerts = [(ALERT_KINDS[k][0], n, inbox) for k, n in data["open_alerts"].items()]
     context = {
         "by_state": by_state,

@@ -59,8 +59,11 @@ def feed_create(request):
 @require_POST
 def feed_revoke(request):
     revoked = services.calendar_feed_revoke(actor=request.user)
-    said = ("Your calendar feed is revoked: its address no longer answers." if revoked
-            else "You had no calendar feed.")  # fmt: skip
+    said = (
+        "Your calendar feed is revoked: its address no longer answers."
+        if revoked
+        else "You had no calendar feed."
+    )
     return _follow_ups_page(request, said=said)
 
 

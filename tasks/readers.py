@@ -217,8 +217,9 @@ def needs(*, today: dt.date) -> dict[str, object]:
     alerts = Alert.objects.filter(resolved_at__isnull=True)
     owed = FollowUp.objects.owed(today=today)
     return {
-        "urgent": alerts.filter(kind="urgent_result", escalates__isnull=True,
-                                acknowledged_at__isnull=True).values("episode_id"),  # fmt: skip
+        "urgent": alerts.filter(
+            kind="urgent_result", escalates__isnull=True, acknowledged_at__isnull=True
+        ).values("episode_id"),
         "stalled": alerts.filter(kind="stalled").values("episode_id"),
         "overdue": owed.filter(window_closes_on__lt=today).values("episode_id"),
         "owed": owed.values("episode_id"),
@@ -229,13 +230,20 @@ def _segment_results(episode_id: int) -> dict[tuple[str, int], list[dict]]:
     """The duplex segment results of the episode's follow-ups and visits, in one query (there
     may be none: a prefetch would cost nothing then and one query later, and the page's count
     would grow), keyed by ("follow_up", id) or ("visit", id)."""
-    rows = DuplexSegmentResult.objects.filter(
-        Q(follow_up__episode_id=episode_id) | Q(visit__episode_id=episode_id)
-    ).order_by("id").values("follow_up_id", "visit_id", "segment", "result")
+    rows = (
+        DuplexSegmentResult.objects.filter(
+            Q(follow_up__episode_id=episode_id) | Q(visit__episode_id=episode_id)
+        )
+        .order_by("id")
+        .values("follow_up_id", "visit_id", "segment", "result")
+    )
     found: dict[tuple[str, int], list[Any]] = {}
     for row in rows:
-        key = ("follow_up", row["follow_up_id"]) if row["follow_up_id"] else (
-            "visit", row["visit_id"])  # fmt: skip
+        key = (
+            ("follow_up", row["follow_up_id"])
+            if row["follow_up_id"]
+            else ("visit", row["visit_id"])
+        )
         found.setdefault(key, []).append(row)
     return found
 
@@ -249,36 +257,62 @@ def timeline(*, episode_id: int) -> list[Entry]:
     segments = _segment_results(episode_id)
     for fu in FollowUp.objects.filter(episode_id=episode_id).order_by("due_on", "id"):
         status = fu.status_on(today)
-        entries.append(Entry(
-            at=start_of(fu.due_on), kind="follow_up", on=fu.due_on, status=status,
-            title=f"{labels.sentence(labels.code(fu.kind))} due {fu.due_on.isoformat()}",
-            detail=f"window {fu.window_opens_on.isoformat()} to {fu.window_closes_on.isoformat()}",
-            reason=fu.cancel_reason, what=wording.kind(fu.kind),
-            window=(fu.window_opens_on, fu.window_closes_on),
-        ))  # fmt: skip
+        entries.append(
+            Entry(
+                at=start_of(fu.due_on),
+                kind="follow_up",
+                on=fu.due_on,
+                status=status,
+                title=f"{labels.sentence(labels.code(fu.kind))} due {fu.due_on.isoformat()}",
+                detail=(
+                    f"window {fu.window_opens_on.isoformat()} to {fu.window_closes_on.isoformat()}"
+                ),
+                reason=fu.cancel_reason,
+                what=wording.kind(fu.kind),
+                window=(fu.window_opens_on, fu.window_closes_on),
+            )
+        )
         if fu.completed_at:
-            entries.append(Entry(
-                at=fu.completed_at, kind="result", on=fu.performed_on,
-                title=f"{wording.kind(fu.kind)} result", what=wording.kind(fu.kind),
-                detail=wording.result(fu.kind, fu.result, segments.get(("follow_up", fu.id))),
-            ))  # fmt: skip
+            entries.append(
+                Entry(
+                    at=fu.completed_at,
+                    kind="result",
+                    on=fu.performed_on,
+                    title=f"{wording.kind(fu.kind)} result",
+                    what=wording.kind(fu.kind),
+                    detail=wording.result(fu.kind, fu.result, segments.get(("follow_up", fu.id))),
+                )
+            )
     visits = Visit.objects.filter(episode_id=episode_id).select_related("recorded_by")
     for visit in visits.order_by("id"):
-        entries.append(Entry(
-            at=visit.recorded_at, kind="visit", on=visit.performed_on,
-            title=f"Unscheduled {labels.code(visit.kind)} visit",
-            who=visit.recorded_by.username, what=wording.kind(visit.kind),
-            detail=wording.result(visit.kind, visit.result, segments.get(("visit", visit.id))),
-            late_reason=visit.late_reason,
-        ))  # fmt: skip
+        entries.append(
+            Entry(
+                at=visit.recorded_at,
+                kind="visit",
+                on=visit.performed_on,
+                title=f"Unscheduled {labels.code(visit.kind)} visit",
+                who=visit.recorded_by.username,
+                what=wording.kind(visit.kind),
+                detail=wording.result(visit.kind, visit.result, segments.get(("visit", visit.id))),
+                late_reason=visit.late_reason,
+            )
+        )
     alerts = Alert.objects.filter(episode_id=episode_id).select_related("recipient")
     for alert in alerts.order_by("id"):
-        state = "resolved" if alert.resolved_at else (
-            "acknowledged" if alert.acknowledged_at else "open")  # fmt: skip
-        entries.append(Entry(
-            at=alert.created_at, kind="alert", status=state,
-            title=f"Alert: {labels.code(alert.kind)}", who=alert.recipient.username,
-        ))  # fmt: skip
+        state = (
+            "resolved"
+            if alert.resolved_at
+            else ("acknowledged" if alert.acknowledged_at else "open")
+        )
+        entries.append(
+            Entry(
+                at=alert.created_at,
+                kind="alert",
+                status=state,
+                title=f"Alert: {labels.code(alert.kind)}",
+                who=alert.recipient.username,
+            )
+        )
     return entries
 
 

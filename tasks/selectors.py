@@ -29,8 +29,12 @@ def _statuses(text: str) -> set[str]:
     wanted = {part.strip() for part in text.split(",") if part.strip()}
     unknown = sorted(wanted - set(Status.values))
     if unknown or not wanted:
-        raise InvalidInput({"status": f"Unknown status: {', '.join(unknown) or text}. "
-                                      f"Known: {', '.join(Status.values)}."})  # fmt: skip
+        raise InvalidInput(
+            {
+                "status": f"Unknown status: {', '.join(unknown) or text}. "
+                f"Known: {', '.join(Status.values)}."
+            }
+        )
     return wanted
 
 
@@ -165,7 +169,8 @@ def villalta_of(record: FollowUp | Visit) -> dict | None:
         return None
     procedure_on = (record.result or {}).get("procedure_on")
     assessable = procedure_on is None or villalta.pts_assessable(
-        dt.date.fromisoformat(procedure_on), record.performed_on  # type: ignore[arg-type]  # done
+        dt.date.fromisoformat(procedure_on),
+        record.performed_on,  # type: ignore[arg-type]  # done
     )
     return {
         "score": villalta.villalta_score(items),
@@ -219,8 +224,11 @@ def dashboard_get(*, actor, today: dt.date | None = None) -> dict:
     alerts = {
         kind: (n, unrouted, unemailed)
         for kind, n, unrouted, unemailed in open_alerts.values_list("kind")
-        .annotate(n=Count("kind"), unrouted=Count("kind", filter=Q(unrouted=True)),
-                  unemailed=Count("kind", filter=UNEMAILED))
+        .annotate(
+            n=Count("kind"),
+            unrouted=Count("kind", filter=Q(unrouted=True)),
+            unemailed=Count("kind", filter=UNEMAILED),
+        )
         .order_by()
     }
     return {
@@ -275,9 +283,7 @@ def _routed_to(actor) -> Q:
         return Q()
     field = "episode__assigned_nurse" if role == roles.NURSE else "episode__assigned_coordinator"
     return (
-        Q(**{field: actor})
-        | Q(**{f"{field}__isnull": True})
-        | Q(**{f"{field}__is_active": False})
+        Q(**{field: actor}) | Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__is_active": False})
     )
 
 

@@ -9,8 +9,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 SCHEDULED, DUE, OVERDUE, COMPLETED, CANCELLED = (
-    "scheduled", "due", "overdue", "completed", "cancelled",
-)  # fmt: skip
+    "scheduled",
+    "due",
+    "overdue",
+    "completed",
+    "cancelled",
+)
 
 # Alert stages a follow-up passes through; the sweep stores the last one raised.
 NONE, DUE_STAGE, OVERDUE_STAGE, ESCALATION_STAGE = 0, 1, 2, 3

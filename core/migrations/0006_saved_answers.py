@@ -6,28 +6,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0005_unaccent_fold'),
+        ("core", "0005_unaccent_fold"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SavedAnswer',
+            name="SavedAnswer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=300)),
-                ('fingerprint', models.CharField(max_length=64)),
-                ('created_at', models.DateTimeField(db_index=True)),
-                ('status', models.PositiveSmallIntegerField(null=True)),
-                ('headers', models.JSONField(default=dict)),
-                ('body', models.BinaryField(default=b'')),
-                ('notices', models.JSONField(default=list)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=300)),
+                ("fingerprint", models.CharField(max_length=64)),
+                ("created_at", models.DateTimeField(db_index=True)),
+                ("status", models.PositiveSmallIntegerField(null=True)),
+                ("headers", models.JSONField(default=dict)),
+                ("body", models.BinaryField(default=b"")),
+                ("notices", models.JSONField(default=list)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('user', 'key'), name='saved_answer_one_per_key')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "key"), name="saved_answer_one_per_key")
+                ],
             },
         ),
     ]

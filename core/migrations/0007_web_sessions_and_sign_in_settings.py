@@ -22,39 +22,64 @@ def seed(apps, schema_editor):
     Permission = apps.get_model("auth", "Permission")
     admins = apps.get_model("auth", "Group").objects.filter(name="admin").first()
     if admins is not None:
-        admins.permissions.add(*Permission.objects.filter(content_type__app_label="core",
-                                                          codename__in=ADMIN_MAY))  # fmt: skip
+        admins.permissions.add(
+            *Permission.objects.filter(content_type__app_label="core", codename__in=ADMIN_MAY)
+        )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0006_saved_answers'),
+        ("core", "0006_saved_answers"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SignInSettings',
+            name="SignInSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('idle_minutes', models.PositiveSmallIntegerField(default=15, help_text='Minutes without activity after which a web sign-in ends (a warning shows a minute before); 0 never ends one for idleness. API tokens are not affected.', validators=[django.core.validators.MaxValueValidator(720)])),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "idle_minutes",
+                    models.PositiveSmallIntegerField(
+                        default=15,
+                        help_text="Minutes without activity after which a web sign-in ends (a warning shows a minute before); 0 never ends one for idleness. API tokens are not affected.",
+                        validators=[django.core.validators.MaxValueValidator(720)],
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'sign-in settings',
-                'verbose_name_plural': 'sign-in settings',
+                "verbose_name": "sign-in settings",
+                "verbose_name_plural": "sign-in settings",
             },
         ),
         migrations.CreateModel(
-            name='WebSession',
+            name="WebSession",
             fields=[
-                ('session_key', models.CharField(max_length=40, primary_key=True, serialize=False, verbose_name='session key')),
-                ('session_data', models.TextField(verbose_name='session data')),
-                ('expire_date', models.DateTimeField(db_index=True, verbose_name='expire date')),
-                ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "session_key",
+                    models.CharField(
+                        max_length=40, primary_key=True, serialize=False, verbose_name="session key"
+                    ),
+                ),
+                ("session_data", models.TextField(verbose_name="session data")),
+                ("expire_date", models.DateTimeField(db_index=True, verbose_name="expire date")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'web session',
+                "verbose_name": "web session",
             },
         ),
         migrations.RunPython(seed, migrations.RunPython.noop),

@@ -39,16 +39,23 @@ EARLY = ("selection", "mdt_discussion", "imaging", "procedure", "post_op")
 # 26 treated (2 die, 1 withdraws, 3 complete surveillance, 20 still in it).
 DECK = (
     [f"early:{s}" for s in EARLY]
-    + ["excluded_selection"] * 3 + ["unfit", "excluded_mdt", "excluded_mdt", "excluded_mdt"]
+    + ["excluded_selection"] * 3
+    + ["unfit", "excluded_mdt", "excluded_mdt", "excluded_mdt"]
     + ["excluded_imaging", "withdrawn_early"]
-    + ["dies", "dies", "withdraws", "completes", "completes", "completes"] + ["treated"] * 20
-)  # fmt: skip
+    + ["dies", "dies", "withdraws", "completes", "completes", "completes"]
+    + ["treated"] * 20
+)
 # Every this many decks, one treated patient has a 3-month course that reached its planned end
 # a few weeks ago with no decision recorded (journey.py): the `course_ending` alert to show.
 UNDECIDED_EVERY = 5
 # How long ago an early patient was referred, to be found in that stage today.
-EARLY_AGO = {"selection": (0, 2), "mdt_discussion": (2, 6), "imaging": (4, 10),
-             "procedure": (8, 16), "post_op": (10, 18)}  # fmt: skip
+EARLY_AGO = {
+    "selection": (0, 2),
+    "mdt_discussion": (2, 6),
+    "imaging": (4, 10),
+    "procedure": (8, 16),
+    "post_op": (10, 18),
+}
 
 
 def cohort_actors() -> Actors:
@@ -117,13 +124,19 @@ def _exit_draw(story: Story, fate: str) -> Exit | None:
     if fate == "dies":
         return Exit("record_death", start + dt.timedelta(days=rng.randint(span // 4, span)))
     if fate == "withdraws":
-        return Exit("withdraw", start + dt.timedelta(days=rng.randint(span // 4, span)),
-                    "Moved out of the area; follow-up transferred.")  # fmt: skip
+        return Exit(
+            "withdraw",
+            start + dt.timedelta(days=rng.randint(span // 4, span)),
+            "Moved out of the area; follow-up transferred.",
+        )
     if fate == "completes":  # after two to three years (sooner in a cohort of fewer years)
         low = min(730, span * 2 // 3)
         days = rng.randint(low, max(low, min(1095, span)))
-        return Exit("complete", start + dt.timedelta(days=days),
-                    "Surveillance finished per protocol; care returned to the GP.")  # fmt: skip
+        return Exit(
+            "complete",
+            start + dt.timedelta(days=days),
+            "Surveillance finished per protocol; care returned to the GP.",
+        )
     return None
 
 

@@ -14,14 +14,37 @@ from pathway.villalta import VILLALTA_ITEMS
 T = TypeVar("T")
 
 GIVEN = (
-    "Alex", "Billie", "Casey", "Dana", "Eden", "Frankie", "Gale", "Harper", "Indy", "Jules",
-    "Kai", "Lee", "Morgan", "Noor", "Oakley", "Parker", "Quinn", "Reese", "Sam", "Toni",
-)  # fmt: skip
+    "Alex",
+    "Billie",
+    "Casey",
+    "Dana",
+    "Eden",
+    "Frankie",
+    "Gale",
+    "Harper",
+    "Indy",
+    "Jules",
+    "Kai",
+    "Lee",
+    "Morgan",
+    "Noor",
+    "Oakley",
+    "Parker",
+    "Quinn",
+    "Reese",
+    "Sam",
+    "Toni",
+)
 CONTRAINDICATIONS = tuple(Contraindication.values)
 INDICATIONS = (
-    "phlegmasia_cerulea_dolens", "phlegmasia_alba_dolens", "severe_swelling",
-    "rapid_onset_pain", "venous_claudication", "anticoagulation_failed", "high_pts_risk",
-)  # fmt: skip
+    "phlegmasia_cerulea_dolens",
+    "phlegmasia_alba_dolens",
+    "severe_swelling",
+    "rapid_onset_pain",
+    "venous_claudication",
+    "anticoagulation_failed",
+    "high_pts_risk",
+)
 # The stented run, from the top down, with a diameter range for each vein (mm).
 RUNS = (
     (("common_iliac",), 0.30),
@@ -30,8 +53,12 @@ RUNS = (
     (("common_iliac", "external_iliac", "common_femoral"), 0.15),
     (("ivc", "common_iliac", "external_iliac"), 0.08),
 )
-DIAMETER = {"ivc": (18, 24), "common_iliac": (14, 18), "external_iliac": (12, 14),
-            "common_femoral": (12, 14)}  # fmt: skip
+DIAMETER = {
+    "ivc": (18, 24),
+    "common_iliac": (14, 18),
+    "external_iliac": (12, 14),
+    "common_femoral": (12, 14),
+}
 PRODUCTS = ("Wallstent", "Venovo", "Vici", "Abre", "Sinus-Venous", "Zilver Vena")
 # Underlying lesion: its share, and its chance of losing primary patency within a year.
 LESIONS = {"compression": (0.45, 0.12), "none": (0.35, 0.15), "post_thrombotic": (0.20, 0.35)}

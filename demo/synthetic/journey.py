@@ -35,9 +35,13 @@ DOSES = {  # agent: (dose, unit, frequency); enoxaparin's dose is by weight
     "apixaban": (Decimal(5), "mg", "twice daily"),
     "rivaroxaban": (Decimal(20), "mg", "once daily with food"),
 }
-FINDINGS = (("factor V Leiden", 45), ("prothrombin G20210A", 25),
-            ("antiphospholipid syndrome", 15), ("protein C deficiency", 8),
-            ("antithrombin deficiency", 7))  # fmt: skip
+FINDINGS = (
+    ("factor V Leiden", 45),
+    ("prothrombin G20210A", 25),
+    ("antiphospholipid syndrome", 15),
+    ("protein C deficiency", 8),
+    ("antithrombin deficiency", 7),
+)
 APS = "antiphospholipid syndrome"
 
 
@@ -119,10 +123,12 @@ def measurements_write(story) -> None:
     factor = 1.23 if story.sex == "male" else 1.04
     j.clearance = (140 - age) * float(j.weight) * factor / creatinine
     services.measurement_add(
-        actor=story.actors.coordinator, episode_id=story.episode_id,
-        measured_on=story.selection["assessed_on"], weight_kg=j.weight,
+        actor=story.actors.coordinator,
+        episode_id=story.episode_id,
+        measured_on=story.selection["assessed_on"],
+        weight_kg=j.weight,
         creatinine_umol_l=Decimal(creatinine),
-    )  # fmt: skip
+    )
 
 
 def _agent_draw(j: Journey) -> str:
@@ -161,10 +167,16 @@ def _course_add(story, agent: str, on: dt.date, months: int | None, reason: str)
     else:
         dose, unit, frequency = DOSES[agent]
     added = services.course_add(
-        actor=story.actors.coordinator, episode_id=story.episode_id, agent=agent,
-        started_on=on, dose=dose, dose_unit=unit, frequency=frequency,
-        planned_duration_months=months, reason=reason,
-    )  # fmt: skip
+        actor=story.actors.coordinator,
+        episode_id=story.episode_id,
+        agent=agent,
+        started_on=on,
+        dose=dose,
+        dose_unit=unit,
+        frequency=frequency,
+        planned_duration_months=months,
+        reason=reason,
+    )
     course = Course(added.id, agent, on, months)
     if not reason.startswith("Bridging"):
         j.courses.append(course)
@@ -173,16 +185,23 @@ def _course_add(story, agent: str, on: dt.date, months: int | None, reason: str)
 
 def _stop(story, course_id: int, on: dt.date, reason: str, **changes) -> None:
     services.course_change(
-        actor=story.actors.coordinator, episode_id=story.episode_id, course_id=course_id,
-        reason=reason, stopped_on=on, **changes,
-    )  # fmt: skip
+        actor=story.actors.coordinator,
+        episode_id=story.episode_id,
+        course_id=course_id,
+        reason=reason,
+        stopped_on=on,
+        **changes,
+    )
 
 
 def _ward_inr(story, day: dt.date, inr: float) -> None:
     visit = visit_record(
-        actor=story.actors.nurse, episode_id=story.episode_id, kind="inr_check",
-        performed_on=day, inr=Decimal(str(round(inr, 1))),
-    )  # fmt: skip
+        actor=story.actors.nurse,
+        episode_id=story.episode_id,
+        kind="inr_check",
+        performed_on=day,
+        inr=Decimal(str(round(inr, 1))),
+    )
     if visit.urgent and day < story.today - story.seen_after:
         story.seen(visit=visit)  # on the ward, days or years ago: seen then
 
@@ -223,19 +242,31 @@ def postop_courses_write(story) -> None:
         j.long_term = _course_add(story, agent, start, months, "Long-term anticoagulation.")
         _bridge(story, start, lifelong=months is None)
     else:
-        preop = AnticoagulationCourse.objects.filter(
-            episode_id=story.episode_id, origin="pre_procedure", stopped_on__isnull=True
-        ).values_list("id", flat=True).first()
+        preop = (
+            AnticoagulationCourse.objects.filter(
+                episode_id=story.episode_id, origin="pre_procedure", stopped_on__isnull=True
+            )
+            .values_list("id", flat=True)
+            .first()
+        )
         if preop is not None and agent != "enoxaparin":  # enoxaparin takes over by itself
             _stop(story, preop, start, f"Changed to {agent}.")
-        why = "Cancer-associated thrombosis." if j.cancer and agent == "enoxaparin" else (
-            "Long-term anticoagulation.")  # fmt: skip
+        why = (
+            "Cancer-associated thrombosis."
+            if j.cancer and agent == "enoxaparin"
+            else ("Long-term anticoagulation.")
+        )
         j.long_term = _course_add(story, agent, start, months, why)
     if j.aps == "later" and agent in ("apixaban", "rivaroxaban"):
         j.switch = "to_warfarin"
-    elif agent == "warfarin" and j.aps != "known" and not j.undecided and (
-        months is None or months >= 12
-    ) and (j.clearance is None or j.clearance >= 30) and j.rng.random() < 0.15:
+    elif (
+        agent == "warfarin"
+        and j.aps != "known"
+        and not j.undecided
+        and (months is None or months >= 12)
+        and (j.clearance is None or j.clearance >= 30)
+        and j.rng.random() < 0.15
+    ):
         j.switch = "to_apixaban"
     j.bleed_after = j.rng.randint(20, 500) if j.rng.random() < 0.02 else None
 
@@ -272,13 +303,18 @@ def _switch_event(story, day: dt.date):
         if j.switch == "to_warfarin":
             story.selection.update(thrombophilia="positive", thrombophilia_finding=APS)
             services.selection_record(
-                actor=story.actors.coordinator, episode_id=story.episode_id,
-                **story.selection, reason="Thrombophilia screen back: antiphospholipid syndrome.",
-            )  # fmt: skip
+                actor=story.actors.coordinator,
+                episode_id=story.episode_id,
+                **story.selection,
+                reason="Thrombophilia screen back: antiphospholipid syndrome.",
+            )
             j.long_term = _course_add(
-                story, "warfarin", day, None,
+                story,
+                "warfarin",
+                day,
+                None,
                 "Antiphospholipid syndrome found: a DOAC is not recommended.",
-            )  # fmt: skip
+            )
             if old.stopped_on is None:  # overlapping until the INR is in range
                 stop = min(day + dt.timedelta(days=3), story.today)
                 _stop(story, old.id, stop, "Changed to warfarin (antiphospholipid syndrome).")
@@ -301,15 +337,22 @@ def _decision_event(story, course: Course):
         if course.decided or course.stopped_on is not None:
             return  # switched before its end
         if rng.random() < 0.7:
-            _stop(story, course.id, course.ends_on, "Planned duration completed; stent patent.",
-                  end_decision="stop")  # fmt: skip
+            _stop(
+                story,
+                course.id,
+                course.ends_on,
+                "Planned duration completed; stent patent.",
+                end_decision="stop",
+            )
             course.stopped_on = course.ends_on
         else:
             services.course_change(
-                actor=story.actors.coordinator, episode_id=story.episode_id,
-                course_id=course.id, end_decision="continue",
+                actor=story.actors.coordinator,
+                episode_id=story.episode_id,
+                course_id=course.id,
+                end_decision="continue",
                 reason="Reviewed at its end: continue (post-thrombotic lesion, stents in place).",
-            )  # fmt: skip
+            )
         course.decided = True
 
     return run
@@ -321,12 +364,14 @@ def _bleed_event(story, day: dt.date):
     def run():
         major = rng.random() < 0.5
         services.complication_add(
-            actor=story.actors.coordinator, episode_id=story.episode_id,
-            kind="gastrointestinal_bleeding", occurred_on=day,
+            actor=story.actors.coordinator,
+            episode_id=story.episode_id,
+            kind="gastrointestinal_bleeding",
+            occurred_on=day,
             severity="severe" if major else "moderate",
             bleeding_class="major" if major else "crnm",
             notes="Melaena on anticoagulation; endoscopy.",
-        )  # fmt: skip
+        )
         story.journey.bleed_after = None
 
     return run

@@ -34,11 +34,15 @@ def _slice_write(cards: list[tuple[int, str]], seed, years, today, report) -> No
 
     try:
         cards_write(
-            cards=cards, seed=seed, actors=cohort_actors(), today=today, years=years,
+            cards=cards,
+            seed=seed,
+            actors=cohort_actors(),
+            today=today,
+            years=years,
             done=lambda n: report.put(("patient", n)),
-        )  # fmt: skip
+        )
         report.put(("done", None))
-    except Exception as exc:  # noqa: BLE001 - reported to the parent, which raises
+    except Exception as exc:
         report.put(("failed", type(exc).__name__))
     finally:
         connections.close_all()
@@ -59,9 +63,7 @@ def cohort_write_parallel(
     context = multiprocessing.get_context("fork")
     report = context.Queue()
     processes = [
-        context.Process(
-            target=_slice_write, args=(cards[k::workers], seed, years, today, report)
-        )
+        context.Process(target=_slice_write, args=(cards[k::workers], seed, years, today, report))
         for k in range(workers)
     ]
     for process in processes:

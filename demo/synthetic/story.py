@@ -160,9 +160,13 @@ def mdt_write(story: Story, decision: str = "proceed") -> None:
     attendees += [role for role, share in recommended if rng.random() < share]
     if decision == "proceed" and rng.random() < 0.08:
         services.mdt_decision_add(
-            actor=story.actors.coordinator, episode_id=story.episode_id, date=story.later(1, 7),
-            attendees=attendees, decision="defer", rationale="Await thrombophilia screen.",
-        )  # fmt: skip
+            actor=story.actors.coordinator,
+            episode_id=story.episode_id,
+            date=story.later(1, 7),
+            attendees=attendees,
+            decision="defer",
+            rationale="Await thrombophilia screen.",
+        )
     services.mdt_decision_add(
         actor=story.actors.coordinator,
         episode_id=story.episode_id,
@@ -183,9 +187,12 @@ def imaging_write(story: Story) -> None:
     echocardiography when PE is suspected, then anticoagulation and the booking."""
     rng, coordinator, episode_id = story.rng, story.actors.coordinator, story.episode_id
     services.imaging_study_add(
-        actor=coordinator, episode_id=episode_id, modality="duplex", date=story.later(0, 3),
+        actor=coordinator,
+        episode_id=episode_id,
+        modality="duplex",
+        date=story.later(0, 3),
         thrombus_segments=story.stented,
-    )  # fmt: skip
+    )
     blocked = story.fate == "excluded_imaging"
     services.imaging_study_add(
         actor=coordinator,
@@ -203,9 +210,12 @@ def imaging_write(story: Story) -> None:
         return
     if story.pe_suspected:
         services.imaging_study_add(
-            actor=coordinator, episode_id=episode_id, modality="echocardiography",
-            date=story.on, right_heart_strain=rng.random() < 0.3,
-        )  # fmt: skip
+            actor=coordinator,
+            episode_id=episode_id,
+            modality="echocardiography",
+            date=story.on,
+            right_heart_strain=rng.random() < 0.3,
+        )
     services.anticoagulation_record(
         actor=coordinator,
         episode_id=episode_id,
@@ -229,9 +239,11 @@ def _book(story: Story) -> None:
     if late and not selection["symptom_window_override"]:
         selection["symptom_window_override"] = "MDT: benefit outweighs the thrombus age."
         services.selection_record(
-            actor=story.actors.coordinator, episode_id=story.episode_id, **selection,
+            actor=story.actors.coordinator,
+            episode_id=story.episode_id,
+            **selection,
             reason="Booked beyond the symptom window, as the MDT accepted.",
-        )  # fmt: skip
+        )
     story.move("schedule_procedure")
 
 
@@ -295,23 +307,37 @@ def postop_write(story: Story) -> None:
         day = min(procedure_on + dt.timedelta(days=n), story.today)
         impaired = rng.random() < 0.02
         check = services.postop_check_add(
-            actor=coordinator, episode_id=episode_id, at=story.at(day, 8 + 6 * (n % 2)),
-            limb_perfusion="impaired" if impaired else "normal", compartment_signs=False,
-            access_bleeding=False, pain_score=rng.randint(0, 5), mobilised=n > 0,
-        )  # fmt: skip
+            actor=coordinator,
+            episode_id=episode_id,
+            at=story.at(day, 8 + 6 * (n % 2)),
+            limb_perfusion="impaired" if impaired else "normal",
+            compartment_signs=False,
+            access_bleeding=False,
+            pain_score=rng.randint(0, 5),
+            mobilised=n > 0,
+        )
         if impaired and day < story.today - SEEN_AFTER:
             urgent_seen(story, postop_check=check)  # years ago: it was seen then
     if rng.random() < 0.08:
-        kind = draws.pick(rng, (("access_site_bleeding", 4), ("haematoma", 3),
-                                ("pulmonary_embolism", 1), ("acute_stent_thrombosis", 1),
-                                ("contrast_reaction", 1)))  # fmt: skip
+        kind = draws.pick(
+            rng,
+            (
+                ("access_site_bleeding", 4),
+                ("haematoma", 3),
+                ("pulmonary_embolism", 1),
+                ("acute_stent_thrombosis", 1),
+                ("contrast_reaction", 1),
+            ),
+        )
         bleeding = kind in ("access_site_bleeding", "haematoma")
         services.complication_add(
-            actor=coordinator, episode_id=episode_id, kind=kind,
+            actor=coordinator,
+            episode_id=episode_id,
+            kind=kind,
             occurred_on=min(procedure_on + dt.timedelta(days=rng.randint(0, 1)), story.today),
             severity=rng.choice(("mild", "mild", "moderate")),
             bleeding_class=rng.choice(("minor", "crnm")) if bleeding else None,
-        )  # fmt: skip
+        )
     journey.postop_courses_write(story)
 
 
@@ -319,9 +345,12 @@ def discharge_write(story: Story, *, first: bool = True) -> None:
     rng, coordinator, episode_id = story.rng, story.actors.coordinator, story.episode_id
     discharged = story.later(1, 5)
     services.imaging_study_add(
-        actor=coordinator, episode_id=episode_id, modality="duplex", date=discharged,
+        actor=coordinator,
+        episode_id=episode_id,
+        modality="duplex",
+        date=discharged,
         findings="Stents patent.",
-    )  # fmt: skip
+    )
     if story.ward_until and story.ward_until > discharged:  # bridging kept the patient in
         discharged = story.on = min(story.ward_until, story.today)
     story.ward_until = None

@@ -73,9 +73,11 @@ def journey_summary(*, seed: int, today: dt.date | None = None) -> dict:
         entered = [c for c in episode_courses if c.origin == "entered"]
         warfarin = [c for c in entered if c.agent == "warfarin"]
         bridges = [
-            (w, e) for w in warfarin for e in entered
+            (w, e)
+            for w in warfarin
+            for e in entered
             if e.agent == "enoxaparin" and abs((e.started_on - w.started_on).days) <= 1
-        ]  # fmt: skip
+        ]
         found["bridged_to_warfarin"] += bool(bridges)
         found["bridging_stopped_early"] += any(
             e.stopped_on is not None and (e.stopped_on - w.started_on).days + 1 < 5
@@ -84,10 +86,11 @@ def journey_summary(*, seed: int, today: dt.date | None = None) -> dict:
         oral = [c for c in entered if COURSE_CLASS[c.agent] in ("vka", "doac")]
         found["on_a_doac"] += any(COURSE_CLASS[c.agent] == "doac" for c in entered)
         found["enoxaparin_long_term"] += any(
-            c.agent == "enoxaparin" and not any(w.started_on == c.started_on for w in warfarin)
+            c.agent == "enoxaparin"
+            and not any(w.started_on == c.started_on for w in warfarin)
             and (c.stopped_on is None or (c.stopped_on - c.started_on).days > 30)
             for c in entered
-        )  # fmt: skip
+        )
         for before, after in zip(oral, oral[1:], strict=False):
             kinds = (COURSE_CLASS[before.agent], COURSE_CLASS[after.agent])
             if kinds == ("doac", "vka"):
@@ -110,6 +113,9 @@ def journey_summary(*, seed: int, today: dt.date | None = None) -> dict:
     found["weighed_with_creatinine"] = (
         Measurement.objects.filter(
             episode__in=episodes, weight_kg__isnull=False, creatinine_umol_l__isnull=False
-        ).values("episode_id").distinct().count()
-    )  # fmt: skip
+        )
+        .values("episode_id")
+        .distinct()
+        .count()
+    )
     return dict(found)

@@ -120,9 +120,12 @@ def _found(story: Story, failure: Failure, day: dt.date, **shown_by) -> dt.date 
     if rng.random() < 0.5:
         kind = "stent_thrombosis" if failure.result == "occluded" else "stent_restenosis"
         services.complication_add(
-            actor=story.actors.coordinator, episode_id=story.episode_id, kind=kind,
-            occurred_on=day, severity=rng.choice(("mild", "moderate")),
-        )  # fmt: skip
+            actor=story.actors.coordinator,
+            episode_id=story.episode_id,
+            kind=kind,
+            occurred_on=day,
+            severity=rng.choice(("mild", "moderate")),
+        )
     if rng.random() < (0.75 if failure.result == "occluded" else 0.5):
         story.pending = {
             "cause": "occlusion" if failure.result == "occluded" else "stenosis",
@@ -162,8 +165,9 @@ def _period_write(story: Story, failure: Failure, exit_: Exit | None) -> dt.date
             row()
             ahead = [e[2] for e in events if isinstance(e[3], FollowUp)]
             cancelled |= set(
-                FollowUp.objects.filter(id__in=ahead, cancelled_at__isnull=False)
-                .values_list("id", flat=True)
+                FollowUp.objects.filter(id__in=ahead, cancelled_at__isnull=False).values_list(
+                    "id", flat=True
+                )
             )
             journey_queue(day)
             continue
@@ -172,9 +176,12 @@ def _period_write(story: Story, failure: Failure, exit_: Exit | None) -> dt.date
         if row is None:
             owed.write()
             visit = visit_record(
-                actor=story.actors.nurse, episode_id=story.episode_id, kind="duplex",
-                performed_on=day, **_duplex_data(story, failure, day),
-            )  # fmt: skip
+                actor=story.actors.nurse,
+                episode_id=story.episode_id,
+                kind="duplex",
+                performed_on=day,
+                **_duplex_data(story, failure, day),
+            )
             urgent_seen(story, visit=visit)
             redo_on = _found(story, failure, day, visit=visit.id) or redo_on
             continue
@@ -201,8 +208,14 @@ def _reintervention_write(story: Story, on: dt.date) -> None:
     segment = story.pending["segments"][0]
     stents = []
     if story.rng.random() < 0.4:  # a new stent inside the failed one; else angioplasty alone
-        stents = [{"product": story.rng.choice(draws.PRODUCTS), "diameter_mm": 14,
-                   "length_mm": 60, "segment": segment}]  # fmt: skip
+        stents = [
+            {
+                "product": story.rng.choice(draws.PRODUCTS),
+                "diameter_mm": 14,
+                "length_mm": 60,
+                "segment": segment,
+            }
+        ]
     procedure_note_write(story, stents, redo=True)
     discharge_write(story, first=False)
 

@@ -17,7 +17,7 @@ def referral_resource(data) -> dict:
     opening = next((m for m in data.moves if m.name == "open"), None)
     if episode.state == State.SELECTION:
         status = "active"
-    elif episode.state in (State.EXCLUDED, State.WITHDRAWN) and len(data.moves) <= 2:  # noqa: PLR2004
+    elif episode.state in (State.EXCLUDED, State.WITHDRAWN) and len(data.moves) <= 2:
         status = "revoked"
     else:
         status = LEFT_SELECTION

@@ -36,8 +36,7 @@ def complication_rates(
     n = len(episodes) if n is None else n
     return {
         timing: {
-            kind: round(100 * len(had[timing].get(kind, ())) / n, 1) if n else 0.0
-            for kind in kinds
+            kind: round(100 * len(had[timing].get(kind, ())) / n, 1) if n else 0.0 for kind in kinds
         }
         for timing in ("early", "late")
     }

@@ -54,9 +54,7 @@ def time_in_stage_of_counts(
     """stays: {state: {days: how many stays}}. {state: {"median_days", "p90_days", "stays"}}
     for each of `states` (the active ones) with a stay."""
     return {
-        str(state): _summary(stays[state])
-        for state in states
-        if sum(stays.get(state, {}).values())
+        str(state): _summary(stays[state]) for state in states if sum(stays.get(state, {}).values())
     }
 
 

@@ -5,14 +5,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('outcomes', '0001_initial'),
+        ("outcomes", "0001_initial"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='episodeoutcome',
-            index=models.Index(condition=models.Q(('ttr__isnull', False), ('vka', True)), fields=['ttr'], name='outcome_vka_ttr'),
+            model_name="episodeoutcome",
+            index=models.Index(
+                condition=models.Q(("ttr__isnull", False), ("vka", True)),
+                fields=["ttr"],
+                name="outcome_vka_ttr",
+            ),
         ),
     ]

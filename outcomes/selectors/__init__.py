@@ -123,5 +123,6 @@ def outcome_chart_get(
         rows, _ = _rows(filters, facts)
         return charts.km_svg(km_curve(rows["patency"][form]), title=title)
 
-    return kept("chart", (form, title, filters, facts["outcome_rows"]), draw,
-                seconds=CHART_KEEP_SECONDS)  # fmt: skip
+    return kept(
+        "chart", (form, title, filters, facts["outcome_rows"]), draw, seconds=CHART_KEEP_SECONDS
+    )

@@ -1,7 +1,6 @@
 """The figures' parts, each from a few grouped queries over the outcome rows, the
 complications and the stays (rows in the hundreds, whatever the number of episodes)."""
 
-
 from __future__ import annotations
 
 import datetime as dt
@@ -36,9 +35,7 @@ def patency_groups(cohort) -> dict[str, list[tuple[int, bool, int]]]:
 
     def grouped(form):
         return (
-            cohort.annotate(
-                form=Value(form), days=F(f"{form}_days"), event=F(f"{form}_event")
-            )
+            cohort.annotate(form=Value(form), days=F(f"{form}_days"), event=F(f"{form}_event"))
             .values("form", "days", "event")
             .annotate(n=Count("pk"))
             .order_by()

@@ -36,7 +36,7 @@ def facts_version() -> dict:
     """{name: the newest row of its table} (None where a table is empty), in one query."""
     columns = ", ".join(f"(SELECT MAX({column}) FROM {table})" for table, column in NEWEST.values())
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {columns}")  # noqa: S608 - names from the models, no input
+        cursor.execute(f"SELECT {columns}")
         return dict(zip(NEWEST, cursor.fetchone(), strict=True))
 
 

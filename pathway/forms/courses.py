@@ -11,8 +11,11 @@ from pathway import codes
 from pathway.forms.records import DateInput
 from pathway.models import AnticoagulationCourse
 
-CLASS_WORDS = {codes.CourseClass.PARENTERAL: "Parenteral (heparins, fondaparinux)",
-               codes.CourseClass.VKA: "VKA", codes.CourseClass.DOAC: "DOAC"}  # fmt: skip
+CLASS_WORDS = {
+    codes.CourseClass.PARENTERAL: "Parenteral (heparins, fondaparinux)",
+    codes.CourseClass.VKA: "VKA",
+    codes.CourseClass.DOAC: "DOAC",
+}
 AGENTS = [("", "—")] + [
     (words, [(a.value, a.label) for a in codes.CourseAgent if codes.COURSE_CLASS[a] == c])
     for c, words in CLASS_WORDS.items()
@@ -60,10 +63,15 @@ class CourseAddForm(forms.Form):
 
     agent = forms.ChoiceField(label="Anticoagulant", choices=AGENTS)
     started_on = forms.DateField(label="Started on", widget=DateInput())
-    stopped_on = forms.DateField(label="Stopped on", required=False, widget=DateInput(),
-                                 help_text="Only for a course already over.")  # fmt: skip
-    reason = forms.CharField(label="Why it starts", required=False,
-                             widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
+    stopped_on = forms.DateField(
+        label="Stopped on",
+        required=False,
+        widget=DateInput(),
+        help_text="Only for a course already over.",
+    )
+    reason = forms.CharField(
+        label="Why it starts", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", "course")
@@ -71,8 +79,17 @@ class CourseAddForm(forms.Form):
         kwargs.setdefault("initial", {"started_on": timezone.localdate()})
         super().__init__(*args, **kwargs)
         self.fields.update(_fields())
-        order = ["agent", "dose", "dose_unit", "frequency", "started_on", "stopped_on",
-                 *TARGETS, "planned_duration_months", "reason"]  # fmt: skip
+        order = [
+            "agent",
+            "dose",
+            "dose_unit",
+            "frequency",
+            "started_on",
+            "stopped_on",
+            *TARGETS,
+            "planned_duration_months",
+            "reason",
+        ]
         self.order_fields(order)
 
     def service_kwargs(self) -> dict:
@@ -88,20 +105,33 @@ class CourseChangeForm(forms.Form):
 
     started_on = forms.DateField(label="Started on", widget=DateInput())
     stopped_on = forms.DateField(label="Stopped on", required=False, widget=DateInput())
-    end_decision = forms.ChoiceField(label="Decision at the planned end", required=False,
-                                     choices=DECISIONS)  # fmt: skip
-    reason = forms.CharField(label="Why it changes or stops",
-                             widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
+    end_decision = forms.ChoiceField(
+        label="Decision at the planned end", required=False, choices=DECISIONS
+    )
+    reason = forms.CharField(
+        label="Why it changes or stops", widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, course_id: int, course=None, **kwargs):
         kwargs.setdefault("prefix", f"course{course_id}")
         kwargs.setdefault("label_suffix", "")
         if course is not None:
-            kwargs.setdefault("initial", {
-                name: getattr(course, name)
-                for name in ("started_on", "stopped_on", "end_decision", "dose", "dose_unit",
-                             "frequency", *TARGETS, "planned_duration_months")
-            })  # fmt: skip
+            kwargs.setdefault(
+                "initial",
+                {
+                    name: getattr(course, name)
+                    for name in (
+                        "started_on",
+                        "stopped_on",
+                        "end_decision",
+                        "dose",
+                        "dose_unit",
+                        "frequency",
+                        *TARGETS,
+                        "planned_duration_months",
+                    )
+                },
+            )
         super().__init__(*args, **kwargs)
         self.fields.update(_fields())
         self.order_fields(

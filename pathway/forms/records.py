@@ -31,9 +31,10 @@ def choice(label: str, choices, what: str) -> forms.ChoiceField:
     nobody chose, and a form saved without it says so in words (`what`: what to choose)."""
     pairs = words(choices) if hasattr(choices, "values") else list(choices)
     return forms.ChoiceField(
-        label=label, choices=[("", CHOOSE), *pairs],
+        label=label,
+        choices=[("", CHOOSE), *pairs],
         error_messages={"required": f"Choose {what}; nothing was chosen."},
-    )  # fmt: skip
+    )
 
 
 class DateInput(forms.DateInput):
@@ -52,9 +53,11 @@ class DateTimeInput(forms.DateTimeInput):
 
 def checks(choices, label, required=False):
     return forms.MultipleChoiceField(
-        label=label, choices=words(choices), widget=forms.CheckboxSelectMultiple,
+        label=label,
+        choices=words(choices),
+        widget=forms.CheckboxSelectMultiple,
         required=required,
-    )  # fmt: skip
+    )
 
 
 def yes(label):
@@ -73,9 +76,11 @@ class RecordForm(forms.Form):
     submit = "Save"
 
     reason = forms.CharField(
-        label="Reason for the change", required=False, help_text=REASON_HELP,
+        label="Reason for the change",
+        required=False,
+        help_text=REASON_HELP,
         widget=forms.Textarea(attrs={"rows": 2}),
-    )  # fmt: skip
+    )
 
     def __init__(self, *args, show_reason=True, **kwargs):
         kwargs.setdefault("prefix", self.kind)
@@ -104,9 +109,12 @@ TRI = [("", "not assessed"), ("yes", "yes"), ("no", "no")]
 
 def tri(label):
     return forms.TypedChoiceField(
-        label=label, choices=TRI, required=False, empty_value=None,
+        label=label,
+        choices=TRI,
+        required=False,
+        empty_value=None,
         coerce=lambda v: {"yes": True, "no": False}.get(v),
-    )  # fmt: skip
+    )
 
 
 def tri_initial(value: bool | None) -> str:
@@ -119,12 +127,16 @@ class SelectionForm(RecordForm):
         ("Dates", ["symptom_onset", "assessed_on"]),
         (None, ["indications", "contraindications", "thrombus_segments"]),
         ("Fitness and risk", ["fit_for_procedure", "pe_suspected", "symptom_window_override"]),
-        ("Thrombophilia and comorbidities", ["thrombophilia", "thrombophilia_finding",
-                                             "comorbidities"]),
-        ("Bleeding risk (VTE-BLEED)", ["active_cancer", "uncontrolled_hypertension", "anaemia",
-                                       "prior_bleeding"]),
+        (
+            "Thrombophilia and comorbidities",
+            ["thrombophilia", "thrombophilia_finding", "comorbidities"],
+        ),
+        (
+            "Bleeding risk (VTE-BLEED)",
+            ["active_cancer", "uncontrolled_hypertension", "anaemia", "prior_bleeding"],
+        ),
         ("Pregnancy (a woman of childbearing age)", ["pregnancy", "contraception"]),
-    ]  # fmt: skip
+    ]
 
     symptom_onset = forms.DateField(label="Symptom onset", widget=DateInput())
     assessed_on = forms.DateField(label="Assessed on", widget=DateInput())
@@ -134,9 +146,10 @@ class SelectionForm(RecordForm):
     fit_for_procedure = yes("Fit for a major procedure")
     pe_suspected = yes("Pulmonary embolism suspected")
     symptom_window_override = forms.CharField(
-        label="Why treat beyond 21 days from onset (override)", required=False,
+        label="Why treat beyond 21 days from onset (override)",
+        required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-    )  # fmt: skip
+    )
     thrombophilia = forms.ChoiceField(label="Thrombophilia", choices=words(codes.Thrombophilia))
     thrombophilia_finding = forms.CharField(label="Thrombophilia finding", required=False)
     comorbidities = forms.CharField(
@@ -147,9 +160,10 @@ class SelectionForm(RecordForm):
     anaemia = yes("Anaemia")
     prior_bleeding = yes("History of bleeding")
     pregnancy = forms.ChoiceField(
-        label="Pregnancy", required=False,
+        label="Pregnancy",
+        required=False,
         choices=[("", "not recorded"), *words(codes.Pregnancy)],
-    )  # fmt: skip
+    )
     contraception = tri("Uses contraception")
 
     @classmethod
@@ -168,8 +182,9 @@ class MdtForm(RecordForm):
 
     date = forms.DateField(label="MDT date", widget=DateInput())
     attendees = checks(codes.MdtRole, "Attendees", required=True)
-    decision = choice("Decision", codes.MdtOutcome,
-                      "the MDT decision (proceed, anticoagulation alone or defer)")
+    decision = choice(
+        "Decision", codes.MdtOutcome, "the MDT decision (proceed, anticoagulation alone or defer)"
+    )
     rationale = forms.CharField(
         label="Rationale", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -189,9 +204,10 @@ class ImagingForm(RecordForm):
     ivc_filter = tri("IVC filter in place")
     right_heart_strain = tri("Right-heart strain")
     findings = forms.CharField(
-        label="Findings (thrombus extent)", required=False,
+        label="Findings (thrombus extent)",
+        required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-    )  # fmt: skip
+    )
 
 
 class AnticoagulationForm(RecordForm):
@@ -237,8 +253,9 @@ class ProcedureForm(RecordForm):
     kind, title = "procedure", "Procedure note"
 
     date = forms.DateField(label="Procedure date", widget=DateInput())
-    technique = choice("Thrombus removal technique", codes.Technique,
-                       "the thrombus removal technique")
+    technique = choice(
+        "Thrombus removal technique", codes.Technique, "the thrombus removal technique"
+    )
     device = forms.CharField(label="Device (e.g. AngioJet, Trellis)", required=False)
     thrombolytic_agent = forms.ChoiceField(
         label="Thrombolytic agent", choices=optional(codes.Thrombolytic), required=False
@@ -252,13 +269,16 @@ class ProcedureForm(RecordForm):
     angioplasty = yes("Angioplasty")
     ivus = yes("IVUS used")
     completion_patent = forms.TypedChoiceField(
-        label="Completion venogram patent", choices=[("", CHOOSE), ("yes", "yes"), ("no", "no")],
+        label="Completion venogram patent",
+        choices=[("", CHOOSE), ("yes", "yes"), ("no", "no")],
         coerce=lambda v: v == "yes",
-        error_messages={"required": "Choose whether the completion venogram is patent; "
-                                    "nothing was chosen."},
-    )  # fmt: skip
+        error_messages={
+            "required": "Choose whether the completion venogram is patent; nothing was chosen."
+        },
+    )
     residual_stenosis_pct = forms.IntegerField(
-        label="Residual stenosis (%)", required=False,
+        label="Residual stenosis (%)",
+        required=False,
         **bounds(ProcedureNote, "residual_stenosis_pct"),
     )
     dissection = yes("Dissection")
@@ -267,9 +287,10 @@ class ProcedureForm(RecordForm):
         label="Underlying lesion", choices=optional(codes.UnderlyingLesion), required=False
     )
     complications = forms.CharField(
-        label="Intra-procedural complications", required=False,
+        label="Intra-procedural complications",
+        required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-    )  # fmt: skip
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -282,8 +303,9 @@ class ProcedureForm(RecordForm):
             )
             self.fields[f"access_{i}_us"] = yes(f"Access {i}: ultrasound-guided")
         written = sum(1 for k in self.initial if _STENT_KEY.match(k) and k.endswith("_product"))
-        self.stent_rows, self.adds_row = stent_rows(self.data if self.is_bound else None,
-                                                    self.prefix, written)  # fmt: skip
+        self.stent_rows, self.adds_row = stent_rows(
+            self.data if self.is_bound else None, self.prefix, written
+        )
         for i in range(1, self.stent_rows + 1):
             self.fields[f"stent_{i}_product"] = forms.CharField(
                 label=f"Stent {i}: product", required=False, max_length=100
@@ -295,10 +317,12 @@ class ProcedureForm(RecordForm):
                 label=f"Stent {i}: length (mm)", required=False, **bounds(Stent, "length_mm")
             )
             self.fields[f"stent_{i}_segment"] = forms.MultipleChoiceField(
-                label=f"Stent {i}: segments it spans", choices=words(codes.Segment),
-                required=False, help_text="Choose one or more (Ctrl or ⌘ for more than one).",
+                label=f"Stent {i}: segments it spans",
+                choices=words(codes.Segment),
+                required=False,
+                help_text="Choose one or more (Ctrl or ⌘ for more than one).",
                 widget=forms.SelectMultiple(attrs={"size": 6}),
-            )  # fmt: skip
+            )
             self.fields[f"stent_{i}_lot"] = forms.CharField(
                 label=f"Stent {i}: lot number", required=False, max_length=100
             )
@@ -313,14 +337,27 @@ class ProcedureForm(RecordForm):
                 (f"Access vein {i}", [f"access_{i}_vein", f"access_{i}_side", f"access_{i}_us"])
                 for i in range(1, ACCESS_ROWS + 1)
             ],
-            ("Thrombus removal", ["technique", "device", "thrombolytic_agent",
-                                  "thrombolytic_dose", "thrombolytic_dose_unit", "angioplasty"]),
-            *[(f"Stent {i}", [f"stent_{i}_{p}" for p in STENT_PARTS])
-              for i in range(1, self.stent_rows + 1)],
-            ("Completion venography", ["ivus", "completion_patent", "residual_stenosis_pct",
-                                       "dissection"]),
+            (
+                "Thrombus removal",
+                [
+                    "technique",
+                    "device",
+                    "thrombolytic_agent",
+                    "thrombolytic_dose",
+                    "thrombolytic_dose_unit",
+                    "angioplasty",
+                ],
+            ),
+            *[
+                (f"Stent {i}", [f"stent_{i}_{p}" for p in STENT_PARTS])
+                for i in range(1, self.stent_rows + 1)
+            ],
+            (
+                "Completion venography",
+                ["ivus", "completion_patent", "residual_stenosis_pct", "dissection"],
+            ),
             ("Findings", ["inflow", "underlying_lesion", "complications"]),
-        ]  # fmt: skip
+        ]
 
     def quiet(self):
         """The form as typed, without errors: shown again with one more stent row."""
@@ -334,8 +371,10 @@ class ProcedureForm(RecordForm):
             vein, side = data.get(f"access_{i}_vein"), data.get(f"access_{i}_side")
             if vein or side:
                 if not (vein and side):
-                    self.add_error(f"access_{i}_side" if vein else f"access_{i}_vein",
-                                   "Give both the vein and the side.")  # fmt: skip
+                    self.add_error(
+                        f"access_{i}_side" if vein else f"access_{i}_vein",
+                        "Give both the vein and the side.",
+                    )
                 access.append(
                     {"vein": vein, "side": side, "ultrasound_guided": data.get(f"access_{i}_us")}
                 )
@@ -347,10 +386,15 @@ class ProcedureForm(RecordForm):
                 if row[p] in (None, "", []):
                     self.add_error(f"stent_{i}_{p}", "Fill in every field of this stent.")
             stents.append(
-                {"product": row["product"], "diameter_mm": row["diameter"],
-                 "length_mm": row["length"], "segments": row["segment"] or [],
-                 "lot": row["lot"] or "", "udi": row["udi"] or ""}
-            )  # fmt: skip
+                {
+                    "product": row["product"],
+                    "diameter_mm": row["diameter"],
+                    "length_mm": row["length"],
+                    "segments": row["segment"] or [],
+                    "lot": row["lot"] or "",
+                    "udi": row["udi"] or "",
+                }
+            )
         data["access"], data["stents"] = access, stents
         return data
 
@@ -384,32 +428,57 @@ class ProcedureForm(RecordForm):
             return {}
         data = {
             n: getattr(note, n)
-            for n in ("date", "technique", "device", "thrombolytic_agent", "thrombolytic_dose",
-                      "thrombolytic_dose_unit", "angioplasty", "ivus", "residual_stenosis_pct",
-                      "dissection", "inflow", "underlying_lesion", "complications")
-        }  # fmt: skip
+            for n in (
+                "date",
+                "technique",
+                "device",
+                "thrombolytic_agent",
+                "thrombolytic_dose",
+                "thrombolytic_dose_unit",
+                "angioplasty",
+                "ivus",
+                "residual_stenosis_pct",
+                "dissection",
+                "inflow",
+                "underlying_lesion",
+                "complications",
+            )
+        }
         if note.completion_patent is not None:
             data["completion_patent"] = "yes" if note.completion_patent else "no"
         for i, a in enumerate(note.access[:ACCESS_ROWS], start=1):
-            data.update({f"access_{i}_vein": a.get("vein"), f"access_{i}_side": a.get("side"),
-                         f"access_{i}_us": a.get("ultrasound_guided")})  # fmt: skip
+            data.update(
+                {
+                    f"access_{i}_vein": a.get("vein"),
+                    f"access_{i}_side": a.get("side"),
+                    f"access_{i}_us": a.get("ultrasound_guided"),
+                }
+            )
         for i, s in enumerate(list(note.stents.all())[: MAX_STENT_ROWS - 1], start=1):
-            data.update({f"stent_{i}_product": s.product, f"stent_{i}_diameter": s.diameter_mm,
-                         f"stent_{i}_length": s.length_mm, f"stent_{i}_segment": s.segments,
-                         f"stent_{i}_lot": s.lot, f"stent_{i}_udi": s.udi})  # fmt: skip
+            data.update(
+                {
+                    f"stent_{i}_product": s.product,
+                    f"stent_{i}_diameter": s.diameter_mm,
+                    f"stent_{i}_length": s.length_mm,
+                    f"stent_{i}_segment": s.segments,
+                    f"stent_{i}_lot": s.lot,
+                    f"stent_{i}_udi": s.udi,
+                }
+            )
         return data
 
 
 class DischargePlanForm(RecordForm):
     kind, title = "discharge_plan", "Discharge plan"
     groups = [
-        ("Long-term anticoagulation", ["anticoagulant", "target_inr_low", "target_inr_high",
-                                       "planned_duration_months"]),
+        (
+            "Long-term anticoagulation",
+            ["anticoagulant", "target_inr_low", "target_inr_high", "planned_duration_months"],
+        ),
         ("Compression", ["compression_stockings", "compression_reason"]),
-    ]  # fmt: skip
+    ]
 
-    anticoagulant = choice("Anticoagulant", codes.Anticoagulant,
-                           "the long-term anticoagulant")
+    anticoagulant = choice("Anticoagulant", codes.Anticoagulant, "the long-term anticoagulant")
     target_inr_low = forms.DecimalField(label="Target INR from (VKA)", required=False)
     target_inr_high = forms.DecimalField(label="Target INR to (VKA)", required=False)
     planned_duration_months = forms.IntegerField(
@@ -433,9 +502,10 @@ class ComplicationForm(RecordForm):
     occurred_on = forms.DateField(label="Occurred on", widget=DateInput())
     severity = choice("Severity (SIR)", codes.Severity, "the severity (SIR)")
     bleeding_class = forms.ChoiceField(
-        label="Bleeding class (ISTH; every bleeding, and only bleeding)", required=False,
+        label="Bleeding class (ISTH; every bleeding, and only bleeding)",
+        required=False,
         choices=[("", "—"), *[(v, lab) for v, lab in codes.BleedingClass.choices]],
-    )  # fmt: skip
+    )
     notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def service_kwargs(self) -> dict:
@@ -447,22 +517,27 @@ class ComplicationForm(RecordForm):
 
 class MeasurementForm(RecordForm):
     kind, title, submit = "measurement", "Renal function and weight", "Add the measurement"
-    groups = [(None, ["measured_on", "weight_kg", "creatinine_umol_l",
-                      "creatinine_clearance_ml_min"])]  # fmt: skip
+    groups = [
+        (None, ["measured_on", "weight_kg", "creatinine_umol_l", "creatinine_clearance_ml_min"])
+    ]
 
     measured_on = forms.DateField(label="Measured on", widget=DateInput())
     weight_kg = forms.DecimalField(
         label="Weight (kg)", required=False, **bounds(Measurement, "weight_kg"), decimal_places=1
     )
     creatinine_umol_l = forms.DecimalField(
-        label="Creatinine (µmol/L)", required=False, decimal_places=1,
+        label="Creatinine (µmol/L)",
+        required=False,
+        decimal_places=1,
         **bounds(Measurement, "creatinine_umol_l"),
     )
     creatinine_clearance_ml_min = forms.DecimalField(
-        label="Creatinine clearance (mL/min)", required=False,
+        label="Creatinine clearance (mL/min)",
+        required=False,
         **bounds(Measurement, "creatinine_clearance_ml_min"),
-        decimal_places=1, help_text="Empty: computed by Cockcroft–Gault from the creatinine.",
-    )  # fmt: skip
+        decimal_places=1,
+        help_text="Empty: computed by Cockcroft–Gault from the creatinine.",
+    )
 
     @classmethod
     def initial_from(cls, record) -> dict:
@@ -471,8 +546,19 @@ class MeasurementForm(RecordForm):
 
 class PostopCheckForm(RecordForm):
     kind, title, submit = "postop_check", "Post-op check", "Add the check"
-    groups = [(None, ["at", "limb_perfusion", "pain_score", "compartment_signs",
-                      "access_bleeding", "mobilised"])]  # fmt: skip
+    groups = [
+        (
+            None,
+            [
+                "at",
+                "limb_perfusion",
+                "pain_score",
+                "compartment_signs",
+                "access_bleeding",
+                "mobilised",
+            ],
+        )
+    ]
 
     at = forms.DateTimeField(label="Time of the check", widget=DateTimeInput())
     limb_perfusion = choice("Limb perfusion", codes.LimbPerfusion, "the limb perfusion")
@@ -488,9 +574,18 @@ class PostopCheckForm(RecordForm):
 
 RECORD_FORMS = {
     f.kind: f
-    for f in (SelectionForm, MdtForm, ImagingForm, AnticoagulationForm, ProcedureForm,
-              DischargePlanForm, ComplicationForm, PostopCheckForm, MeasurementForm)
-}  # fmt: skip
+    for f in (
+        SelectionForm,
+        MdtForm,
+        ImagingForm,
+        AnticoagulationForm,
+        ProcedureForm,
+        DischargePlanForm,
+        ComplicationForm,
+        PostopCheckForm,
+        MeasurementForm,
+    )
+}
 
 
 # --- moves and assignment ---------------------------------------------------------------------
@@ -512,10 +607,12 @@ class MoveForm(forms.Form):
     """One move: its name, the reason, the effective date, and for a re-intervention its codes."""
 
     expected_state = forms.CharField(widget=forms.HiddenInput(), required=False)
-    reason = forms.CharField(label="Reason", required=False,
-                             widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
-    effective_on = forms.DateField(label="Effective date", required=False, widget=DateInput(),
-                                   help_text="Today when empty.")  # fmt: skip
+    reason = forms.CharField(
+        label="Reason", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    effective_on = forms.DateField(
+        label="Effective date", required=False, widget=DateInput(), help_text="Today when empty."
+    )
     cause = forms.ChoiceField(
         label="Cause", choices=optional(codes.ReinterventionCause), required=False
     )
@@ -552,21 +649,27 @@ class MoveForm(forms.Form):
     def service_kwargs(self) -> dict:
         d = self.cleaned_data
         kwargs = dict(
-            name=self.move.name, reason=d["reason"], effective_on=d["effective_on"],
+            name=self.move.name,
+            reason=d["reason"],
+            effective_on=d["effective_on"],
             expected_state=d["expected_state"],
-        )  # fmt: skip
+        )
         if self.move.name == "reintervene":
             kwargs["reintervention"] = {
-                "cause": d["cause"], "segments": d["segments"], "follow_up": d["follow_up"],
-            }  # fmt: skip
+                "cause": d["cause"],
+                "segments": d["segments"],
+                "follow_up": d["follow_up"],
+            }
         return kwargs
 
 
 class AssignForm(forms.Form):
-    assigned_nurse = forms.TypedChoiceField(label="Nurse", required=False, coerce=int,
-                                            empty_value=None)  # fmt: skip
-    assigned_coordinator = forms.TypedChoiceField(label="Coordinator", required=False,
-                                                  coerce=int, empty_value=None)  # fmt: skip
+    assigned_nurse = forms.TypedChoiceField(
+        label="Nurse", required=False, coerce=int, empty_value=None
+    )
+    assigned_coordinator = forms.TypedChoiceField(
+        label="Coordinator", required=False, coerce=int, empty_value=None
+    )
 
     def __init__(self, *args, nurses=(), coordinators=(), **kwargs):
         kwargs.setdefault("prefix", "assign")

@@ -9,305 +9,920 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pathway', '0002_history_append_only'),
+        ("pathway", "0002_history_append_only"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='procedurenote',
-            name='inflow',
-            field=models.CharField(blank=True, choices=[('good', 'Good'), ('fair', 'Fair'), ('poor', 'Poor')], max_length=8, null=True),
+            model_name="procedurenote",
+            name="inflow",
+            field=models.CharField(
+                blank=True,
+                choices=[("good", "Good"), ("fair", "Fair"), ("poor", "Poor")],
+                max_length=8,
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='procedurenote',
-            name='underlying_lesion',
-            field=models.CharField(blank=True, choices=[('none', 'None'), ('compression', 'Compression'), ('post_thrombotic', 'Post Thrombotic')], max_length=16, null=True),
+            model_name="procedurenote",
+            name="underlying_lesion",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("none", "None"),
+                    ("compression", "Compression"),
+                    ("post_thrombotic", "Post Thrombotic"),
+                ],
+                max_length=16,
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='selectionassessment',
-            name='thrombophilia_finding',
+            model_name="selectionassessment",
+            name="thrombophilia_finding",
             field=models.TextField(blank=True),
         ),
         migrations.AlterField(
-            model_name='selectionassessment',
-            name='thrombophilia',
-            field=models.CharField(choices=[('not_tested', 'Not Tested'), ('pending', 'Pending'), ('negative', 'Negative'), ('positive', 'Positive')], default='not_tested', max_length=12),
+            model_name="selectionassessment",
+            name="thrombophilia",
+            field=models.CharField(
+                choices=[
+                    ("not_tested", "Not Tested"),
+                    ("pending", "Pending"),
+                    ("negative", "Negative"),
+                    ("positive", "Positive"),
+                ],
+                default="not_tested",
+                max_length=12,
+            ),
         ),
         migrations.CreateModel(
-            name='Complication',
+            name="Complication",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('kind', models.CharField(choices=[('access_site_bleeding', 'Access Site Bleeding'), ('haematoma', 'Haematoma'), ('compartment_syndrome', 'Compartment Syndrome'), ('pulmonary_embolism', 'Pulmonary Embolism'), ('stent_migration', 'Stent Migration'), ('stent_malapposition', 'Stent Malapposition'), ('acute_stent_thrombosis', 'Acute Stent Thrombosis'), ('access_vessel_injury', 'Access Vessel Injury'), ('contrast_reaction', 'Contrast Reaction'), ('venous_rupture', 'Venous Rupture'), ('pts', 'Pts'), ('stent_restenosis', 'Stent Restenosis'), ('stent_thrombosis', 'Stent Thrombosis'), ('chronic_venous_hypertension', 'Chronic Venous Hypertension'), ('recurrent_dvt', 'Recurrent Dvt'), ('lymphoedema', 'Lymphoedema'), ('device_related', 'Device Related'), ('other', 'Other')], max_length=32)),
-                ('occurred_on', models.DateField()),
-                ('severity', models.CharField(choices=[('mild', 'Mild'), ('moderate', 'Moderate'), ('severe', 'Severe'), ('life_threatening', 'Life Threatening'), ('death', 'Death')], max_length=16)),
-                ('bleeding_class', models.CharField(blank=True, choices=[('major', 'major (ISTH)'), ('crnm', 'clinically relevant non-major'), ('minor', 'Minor')], max_length=8, null=True)),
-                ('notes', models.TextField(blank=True)),
-                ('episode', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='complications', to='pathway.episode')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("recorded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("access_site_bleeding", "Access Site Bleeding"),
+                            ("haematoma", "Haematoma"),
+                            ("compartment_syndrome", "Compartment Syndrome"),
+                            ("pulmonary_embolism", "Pulmonary Embolism"),
+                            ("stent_migration", "Stent Migration"),
+                            ("stent_malapposition", "Stent Malapposition"),
+                            ("acute_stent_thrombosis", "Acute Stent Thrombosis"),
+                            ("access_vessel_injury", "Access Vessel Injury"),
+                            ("contrast_reaction", "Contrast Reaction"),
+                            ("venous_rupture", "Venous Rupture"),
+                            ("pts", "Pts"),
+                            ("stent_restenosis", "Stent Restenosis"),
+                            ("stent_thrombosis", "Stent Thrombosis"),
+                            ("chronic_venous_hypertension", "Chronic Venous Hypertension"),
+                            ("recurrent_dvt", "Recurrent Dvt"),
+                            ("lymphoedema", "Lymphoedema"),
+                            ("device_related", "Device Related"),
+                            ("other", "Other"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("occurred_on", models.DateField()),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[
+                            ("mild", "Mild"),
+                            ("moderate", "Moderate"),
+                            ("severe", "Severe"),
+                            ("life_threatening", "Life Threatening"),
+                            ("death", "Death"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "bleeding_class",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("major", "major (ISTH)"),
+                            ("crnm", "clinically relevant non-major"),
+                            ("minor", "Minor"),
+                        ],
+                        max_length=8,
+                        null=True,
+                    ),
+                ),
+                ("notes", models.TextField(blank=True)),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="complications",
+                        to="pathway.episode",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['occurred_on', 'id'],
+                "ordering": ["occurred_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalComplication',
+            name="HistoricalComplication",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('kind', models.CharField(choices=[('access_site_bleeding', 'Access Site Bleeding'), ('haematoma', 'Haematoma'), ('compartment_syndrome', 'Compartment Syndrome'), ('pulmonary_embolism', 'Pulmonary Embolism'), ('stent_migration', 'Stent Migration'), ('stent_malapposition', 'Stent Malapposition'), ('acute_stent_thrombosis', 'Acute Stent Thrombosis'), ('access_vessel_injury', 'Access Vessel Injury'), ('contrast_reaction', 'Contrast Reaction'), ('venous_rupture', 'Venous Rupture'), ('pts', 'Pts'), ('stent_restenosis', 'Stent Restenosis'), ('stent_thrombosis', 'Stent Thrombosis'), ('chronic_venous_hypertension', 'Chronic Venous Hypertension'), ('recurrent_dvt', 'Recurrent Dvt'), ('lymphoedema', 'Lymphoedema'), ('device_related', 'Device Related'), ('other', 'Other')], max_length=32)),
-                ('occurred_on', models.DateField()),
-                ('severity', models.CharField(choices=[('mild', 'Mild'), ('moderate', 'Moderate'), ('severe', 'Severe'), ('life_threatening', 'Life Threatening'), ('death', 'Death')], max_length=16)),
-                ('bleeding_class', models.CharField(blank=True, choices=[('major', 'major (ISTH)'), ('crnm', 'clinically relevant non-major'), ('minor', 'Minor')], max_length=8, null=True)),
-                ('notes', models.TextField(blank=True)),
-                ('history_change_reason', models.TextField(null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('episode', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pathway.episode')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('recorded_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("recorded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("access_site_bleeding", "Access Site Bleeding"),
+                            ("haematoma", "Haematoma"),
+                            ("compartment_syndrome", "Compartment Syndrome"),
+                            ("pulmonary_embolism", "Pulmonary Embolism"),
+                            ("stent_migration", "Stent Migration"),
+                            ("stent_malapposition", "Stent Malapposition"),
+                            ("acute_stent_thrombosis", "Acute Stent Thrombosis"),
+                            ("access_vessel_injury", "Access Vessel Injury"),
+                            ("contrast_reaction", "Contrast Reaction"),
+                            ("venous_rupture", "Venous Rupture"),
+                            ("pts", "Pts"),
+                            ("stent_restenosis", "Stent Restenosis"),
+                            ("stent_thrombosis", "Stent Thrombosis"),
+                            ("chronic_venous_hypertension", "Chronic Venous Hypertension"),
+                            ("recurrent_dvt", "Recurrent Dvt"),
+                            ("lymphoedema", "Lymphoedema"),
+                            ("device_related", "Device Related"),
+                            ("other", "Other"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("occurred_on", models.DateField()),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[
+                            ("mild", "Mild"),
+                            ("moderate", "Moderate"),
+                            ("severe", "Severe"),
+                            ("life_threatening", "Life Threatening"),
+                            ("death", "Death"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "bleeding_class",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("major", "major (ISTH)"),
+                            ("crnm", "clinically relevant non-major"),
+                            ("minor", "Minor"),
+                        ],
+                        max_length=8,
+                        null=True,
+                    ),
+                ),
+                ("notes", models.TextField(blank=True)),
+                ("history_change_reason", models.TextField(null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="pathway.episode",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical complication',
-                'verbose_name_plural': 'historical complications',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalDischargePlan',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('anticoagulant', models.CharField(choices=[('vka', 'Vka'), ('doac', 'Doac'), ('lmwh', 'Lmwh')], max_length=8)),
-                ('target_inr_low', models.DecimalField(blank=True, decimal_places=1, max_digits=3, null=True)),
-                ('target_inr_high', models.DecimalField(blank=True, decimal_places=1, max_digits=3, null=True)),
-                ('planned_duration_months', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('compression_stockings', models.BooleanField()),
-                ('compression_reason', models.TextField(blank=True)),
-                ('history_change_reason', models.TextField(null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('episode', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pathway.episode')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('recorded_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'verbose_name': 'historical discharge plan',
-                'verbose_name_plural': 'historical discharge plans',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalImagingStudy',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('modality', models.CharField(choices=[('duplex', 'Duplex'), ('ct_venography', 'Ct Venography'), ('mr_venography', 'Mr Venography'), ('echocardiography', 'Echocardiography')], max_length=20)),
-                ('date', models.DateField()),
-                ('ivc_anomaly', models.BooleanField(blank=True, null=True)),
-                ('ivc_filter', models.BooleanField(blank=True, null=True)),
-                ('right_heart_strain', models.BooleanField(blank=True, null=True)),
-                ('thrombus_segments', models.JSONField(blank=True, default=list)),
-                ('findings', models.TextField(blank=True)),
-                ('history_change_reason', models.TextField(null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('episode', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pathway.episode')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('recorded_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'verbose_name': 'historical imaging study',
-                'verbose_name_plural': 'historical imaging studies',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalMdtDecision',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('date', models.DateField()),
-                ('attendees', models.JSONField(default=list)),
-                ('decision', models.CharField(choices=[('proceed', 'Proceed'), ('anticoagulation_alone', 'Anticoagulation Alone'), ('defer', 'Defer')], max_length=24)),
-                ('rationale', models.TextField(blank=True)),
-                ('anaesthetic_risk', models.CharField(blank=True, max_length=100)),
-                ('history_change_reason', models.TextField(null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('episode', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pathway.episode')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('recorded_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'verbose_name': 'historical mdt decision',
-                'verbose_name_plural': 'historical mdt decisions',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalPostopCheck',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('at', models.DateTimeField()),
-                ('limb_perfusion', models.CharField(choices=[('normal', 'Normal'), ('impaired', 'Impaired')], max_length=8)),
-                ('compartment_signs', models.BooleanField()),
-                ('access_bleeding', models.BooleanField()),
-                ('pain_score', models.PositiveSmallIntegerField(validators=[django.core.validators.MaxValueValidator(10)])),
-                ('mobilised', models.BooleanField()),
-                ('history_change_reason', models.TextField(null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('episode', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pathway.episode')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('recorded_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'verbose_name': 'historical postop check',
-                'verbose_name_plural': 'historical postop checks',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalPreProcedureAnticoagulation',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('agent', models.CharField(choices=[('ufh_infusion', 'Ufh Infusion'), ('lmwh', 'Lmwh')], max_length=16)),
-                ('started_at', models.DateTimeField()),
-                ('history_change_reason', models.TextField(null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('episode', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pathway.episode')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('recorded_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'verbose_name': 'historical pre procedure anticoagulation',
-                'verbose_name_plural': 'historical pre procedure anticoagulations',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalProcedureNote',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('parts', models.JSONField(blank=True, null=True)),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('date', models.DateField()),
-                ('access', models.JSONField(default=list)),
-                ('technique', models.CharField(choices=[('aspiration', 'Aspiration'), ('rheolytic', 'Rheolytic'), ('pharmacomechanical', 'Pharmacomechanical')], max_length=24)),
-                ('device', models.CharField(blank=True, max_length=100)),
-                ('thrombolytic_agent', models.CharField(blank=True, choices=[('alteplase', 'Alteplase'), ('urokinase', 'Urokinase')], max_length=16, null=True)),
-                ('thrombolytic_dose', models.DecimalField(blank=True, decimal_places=2, max_digits=10, null=True)),
-                ('thrombolytic_dose_unit', models.CharField(blank=True, max_length=4, null=True)),
-                ('angioplasty', models.BooleanField(default=False)),
-                ('ivus', models.BooleanField(default=False)),
-                ('completion_patent', models.BooleanField(null=True)),
-                ('residual_stenosis_pct', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MaxValueValidator(100)])),
-                ('dissection', models.BooleanField(default=False)),
-                ('complications', models.TextField(blank=True)),
-                ('inflow', models.CharField(blank=True, choices=[('good', 'Good'), ('fair', 'Fair'), ('poor', 'Poor')], max_length=8, null=True)),
-                ('underlying_lesion', models.CharField(blank=True, choices=[('none', 'None'), ('compression', 'Compression'), ('post_thrombotic', 'Post Thrombotic')], max_length=16, null=True)),
-                ('history_change_reason', models.TextField(null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('episode', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pathway.episode')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('recorded_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('reintervention', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pathway.transition')),
-            ],
-            options={
-                'verbose_name': 'historical procedure note',
-                'verbose_name_plural': 'historical procedure notes',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical complication",
+                "verbose_name_plural": "historical complications",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalSelectionAssessment',
+            name="HistoricalDischargePlan",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('assessed_on', models.DateField()),
-                ('symptom_onset', models.DateField()),
-                ('indications', models.JSONField(default=list)),
-                ('contraindications', models.JSONField(default=list)),
-                ('fit_for_procedure', models.BooleanField()),
-                ('thrombus_segments', models.JSONField(default=list)),
-                ('pe_suspected', models.BooleanField(default=False)),
-                ('symptom_window_override', models.TextField(blank=True, null=True)),
-                ('thrombophilia', models.CharField(choices=[('not_tested', 'Not Tested'), ('pending', 'Pending'), ('negative', 'Negative'), ('positive', 'Positive')], default='not_tested', max_length=12)),
-                ('thrombophilia_finding', models.TextField(blank=True)),
-                ('comorbidities', models.TextField(blank=True)),
-                ('history_change_reason', models.TextField(null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('episode', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pathway.episode')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('recorded_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("recorded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "anticoagulant",
+                    models.CharField(
+                        choices=[("vka", "Vka"), ("doac", "Doac"), ("lmwh", "Lmwh")], max_length=8
+                    ),
+                ),
+                (
+                    "target_inr_low",
+                    models.DecimalField(blank=True, decimal_places=1, max_digits=3, null=True),
+                ),
+                (
+                    "target_inr_high",
+                    models.DecimalField(blank=True, decimal_places=1, max_digits=3, null=True),
+                ),
+                (
+                    "planned_duration_months",
+                    models.PositiveSmallIntegerField(blank=True, null=True),
+                ),
+                ("compression_stockings", models.BooleanField()),
+                ("compression_reason", models.TextField(blank=True)),
+                ("history_change_reason", models.TextField(null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="pathway.episode",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical selection assessment',
-                'verbose_name_plural': 'historical selection assessments',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical discharge plan",
+                "verbose_name_plural": "historical discharge plans",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='PostopCheck',
+            name="HistoricalImagingStudy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('at', models.DateTimeField()),
-                ('limb_perfusion', models.CharField(choices=[('normal', 'Normal'), ('impaired', 'Impaired')], max_length=8)),
-                ('compartment_signs', models.BooleanField()),
-                ('access_bleeding', models.BooleanField()),
-                ('pain_score', models.PositiveSmallIntegerField(validators=[django.core.validators.MaxValueValidator(10)])),
-                ('mobilised', models.BooleanField()),
-                ('episode', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='postop_checks', to='pathway.episode')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("recorded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "modality",
+                    models.CharField(
+                        choices=[
+                            ("duplex", "Duplex"),
+                            ("ct_venography", "Ct Venography"),
+                            ("mr_venography", "Mr Venography"),
+                            ("echocardiography", "Echocardiography"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("date", models.DateField()),
+                ("ivc_anomaly", models.BooleanField(blank=True, null=True)),
+                ("ivc_filter", models.BooleanField(blank=True, null=True)),
+                ("right_heart_strain", models.BooleanField(blank=True, null=True)),
+                ("thrombus_segments", models.JSONField(blank=True, default=list)),
+                ("findings", models.TextField(blank=True)),
+                ("history_change_reason", models.TextField(null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="pathway.episode",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'id'],
+                "verbose_name": "historical imaging study",
+                "verbose_name_plural": "historical imaging studies",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalMdtDecision",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("recorded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("date", models.DateField()),
+                ("attendees", models.JSONField(default=list)),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[
+                            ("proceed", "Proceed"),
+                            ("anticoagulation_alone", "Anticoagulation Alone"),
+                            ("defer", "Defer"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("rationale", models.TextField(blank=True)),
+                ("anaesthetic_risk", models.CharField(blank=True, max_length=100)),
+                ("history_change_reason", models.TextField(null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="pathway.episode",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical mdt decision",
+                "verbose_name_plural": "historical mdt decisions",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalPostopCheck",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("recorded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("at", models.DateTimeField()),
+                (
+                    "limb_perfusion",
+                    models.CharField(
+                        choices=[("normal", "Normal"), ("impaired", "Impaired")], max_length=8
+                    ),
+                ),
+                ("compartment_signs", models.BooleanField()),
+                ("access_bleeding", models.BooleanField()),
+                (
+                    "pain_score",
+                    models.PositiveSmallIntegerField(
+                        validators=[django.core.validators.MaxValueValidator(10)]
+                    ),
+                ),
+                ("mobilised", models.BooleanField()),
+                ("history_change_reason", models.TextField(null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="pathway.episode",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical postop check",
+                "verbose_name_plural": "historical postop checks",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalPreProcedureAnticoagulation",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("recorded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "agent",
+                    models.CharField(
+                        choices=[("ufh_infusion", "Ufh Infusion"), ("lmwh", "Lmwh")], max_length=16
+                    ),
+                ),
+                ("started_at", models.DateTimeField()),
+                ("history_change_reason", models.TextField(null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="pathway.episode",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical pre procedure anticoagulation",
+                "verbose_name_plural": "historical pre procedure anticoagulations",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalProcedureNote",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("parts", models.JSONField(blank=True, null=True)),
+                ("recorded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("date", models.DateField()),
+                ("access", models.JSONField(default=list)),
+                (
+                    "technique",
+                    models.CharField(
+                        choices=[
+                            ("aspiration", "Aspiration"),
+                            ("rheolytic", "Rheolytic"),
+                            ("pharmacomechanical", "Pharmacomechanical"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("device", models.CharField(blank=True, max_length=100)),
+                (
+                    "thrombolytic_agent",
+                    models.CharField(
+                        blank=True,
+                        choices=[("alteplase", "Alteplase"), ("urokinase", "Urokinase")],
+                        max_length=16,
+                        null=True,
+                    ),
+                ),
+                (
+                    "thrombolytic_dose",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=10, null=True),
+                ),
+                ("thrombolytic_dose_unit", models.CharField(blank=True, max_length=4, null=True)),
+                ("angioplasty", models.BooleanField(default=False)),
+                ("ivus", models.BooleanField(default=False)),
+                ("completion_patent", models.BooleanField(null=True)),
+                (
+                    "residual_stenosis_pct",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[django.core.validators.MaxValueValidator(100)],
+                    ),
+                ),
+                ("dissection", models.BooleanField(default=False)),
+                ("complications", models.TextField(blank=True)),
+                (
+                    "inflow",
+                    models.CharField(
+                        blank=True,
+                        choices=[("good", "Good"), ("fair", "Fair"), ("poor", "Poor")],
+                        max_length=8,
+                        null=True,
+                    ),
+                ),
+                (
+                    "underlying_lesion",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("none", "None"),
+                            ("compression", "Compression"),
+                            ("post_thrombotic", "Post Thrombotic"),
+                        ],
+                        max_length=16,
+                        null=True,
+                    ),
+                ),
+                ("history_change_reason", models.TextField(null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="pathway.episode",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "reintervention",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="pathway.transition",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical procedure note",
+                "verbose_name_plural": "historical procedure notes",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalSelectionAssessment",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("recorded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("assessed_on", models.DateField()),
+                ("symptom_onset", models.DateField()),
+                ("indications", models.JSONField(default=list)),
+                ("contraindications", models.JSONField(default=list)),
+                ("fit_for_procedure", models.BooleanField()),
+                ("thrombus_segments", models.JSONField(default=list)),
+                ("pe_suspected", models.BooleanField(default=False)),
+                ("symptom_window_override", models.TextField(blank=True, null=True)),
+                (
+                    "thrombophilia",
+                    models.CharField(
+                        choices=[
+                            ("not_tested", "Not Tested"),
+                            ("pending", "Pending"),
+                            ("negative", "Negative"),
+                            ("positive", "Positive"),
+                        ],
+                        default="not_tested",
+                        max_length=12,
+                    ),
+                ),
+                ("thrombophilia_finding", models.TextField(blank=True)),
+                ("comorbidities", models.TextField(blank=True)),
+                ("history_change_reason", models.TextField(null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="pathway.episode",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical selection assessment",
+                "verbose_name_plural": "historical selection assessments",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="PostopCheck",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("recorded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("at", models.DateTimeField()),
+                (
+                    "limb_perfusion",
+                    models.CharField(
+                        choices=[("normal", "Normal"), ("impaired", "Impaired")], max_length=8
+                    ),
+                ),
+                ("compartment_signs", models.BooleanField()),
+                ("access_bleeding", models.BooleanField()),
+                (
+                    "pain_score",
+                    models.PositiveSmallIntegerField(
+                        validators=[django.core.validators.MaxValueValidator(10)]
+                    ),
+                ),
+                ("mobilised", models.BooleanField()),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="postop_checks",
+                        to="pathway.episode",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Reintervention',
+            name="Reintervention",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('cause', models.CharField(choices=[('stenosis', 'Stenosis'), ('occlusion', 'Occlusion'), ('symptoms', 'Symptoms'), ('other', 'Other')], max_length=12)),
-                ('segments', models.JSONField(default=list)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "cause",
+                    models.CharField(
+                        choices=[
+                            ("stenosis", "Stenosis"),
+                            ("occlusion", "Occlusion"),
+                            ("symptoms", "Symptoms"),
+                            ("other", "Other"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("segments", models.JSONField(default=list)),
                 # The duplex follow-up's id; its foreign key to the tasks app's table is that
                 # app's (tasks 0015): pathway's migrations depend on no tasks migration.
-                ('follow_up_id', models.BigIntegerField(blank=True, db_index=True, null=True)),
-                ('move', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='reintervention', to='pathway.transition')),
+                ("follow_up_id", models.BigIntegerField(blank=True, db_index=True, null=True)),
+                (
+                    "move",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reintervention",
+                        to="pathway.transition",
+                    ),
+                ),
             ],
         ),
     ]

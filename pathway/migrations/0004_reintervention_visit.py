@@ -4,17 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pathway', '0003_records_revisions_and_events'),
+        ("pathway", "0003_records_revisions_and_events"),
     ]
 
     operations = [
         # The duplex visit's id; its foreign key to the tasks app's table is that app's
         # (tasks 0015): pathway's migrations depend on no tasks migration.
         migrations.AddField(
-            model_name='reintervention',
-            name='visit_id',
+            model_name="reintervention",
+            name="visit_id",
             field=models.BigIntegerField(blank=True, db_index=True, null=True),
         ),
     ]

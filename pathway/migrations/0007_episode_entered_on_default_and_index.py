@@ -6,21 +6,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pathway', '0006_entered_on_stay_days'),
-        ('patients', '0001_initial'),
+        ("pathway", "0006_entered_on_stay_days"),
+        ("patients", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='episode',
-            name='entered_on',
-            field=models.DateField(blank=True, default=django.utils.timezone.localdate, editable=False, null=True),
+            model_name="episode",
+            name="entered_on",
+            field=models.DateField(
+                blank=True, default=django.utils.timezone.localdate, editable=False, null=True
+            ),
         ),
         migrations.AddIndex(
-            model_name='episode',
-            index=models.Index(fields=['entered_on', 'id'], name='episode_entered_on'),
+            model_name="episode",
+            index=models.Index(fields=["entered_on", "id"], name="episode_entered_on"),
         ),
     ]

@@ -5,15 +5,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pathway', '0007_episode_entered_on_default_and_index'),
+        ("pathway", "0007_episode_entered_on_default_and_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='transition',
-            index=models.Index(condition=models.Q(('corrects__isnull', True), ('stay_days__isnull', False)), fields=['source', 'stay_days', 'id'], name='transition_stays_idx'),
+            model_name="transition",
+            index=models.Index(
+                condition=models.Q(("corrects__isnull", True), ("stay_days__isnull", False)),
+                fields=["source", "stay_days", "id"],
+                name="transition_stays_idx",
+            ),
         ),
     ]

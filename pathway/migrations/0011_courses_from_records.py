@@ -16,9 +16,13 @@ def courses_from_preop_records(apps, schema_editor):
     Transition = apps.get_model("pathway", "Transition")
     plans = dict(Plan.objects.values_list("episode_id", "anticoagulant"))
     discharged = {}
-    for episode_id, on in Transition.objects.filter(
-        name="discharge", corrects__isnull=True, corrected_by__isnull=True
-    ).order_by("id").values_list("episode_id", "effective_on"):
+    for episode_id, on in (
+        Transition.objects.filter(
+            name="discharge", corrects__isnull=True, corrected_by__isnull=True
+        )
+        .order_by("id")
+        .values_list("episode_id", "effective_on")
+    ):
         discharged[episode_id] = on
     have = set(Course.objects.filter(origin="pre_procedure").values_list("episode_id", flat=True))
     for record in Record.objects.exclude(episode_id__in=have):
@@ -27,11 +31,15 @@ def courses_from_preop_records(apps, schema_editor):
             stop = None  # the heparin bridging to the VKA: left to the coordinator to stop
         started_on = timezone.localdate(record.started_at)
         Course.objects.create(
-            episode_id=record.episode_id, agent=record.agent, started_on=started_on,
+            episode_id=record.episode_id,
+            agent=record.agent,
+            started_on=started_on,
             stopped_on=max(stop, started_on) if stop else None,
-            reason="From the pre-procedure anticoagulation record.", origin="pre_procedure",
-            recorded_by_id=record.recorded_by_id, recorded_at=record.recorded_at,
-        )  # fmt: skip
+            reason="From the pre-procedure anticoagulation record.",
+            origin="pre_procedure",
+            recorded_by_id=record.recorded_by_id,
+            recorded_at=record.recorded_at,
+        )
 
 
 def courses_from_preop_records_undone(apps, schema_editor):
@@ -41,21 +49,38 @@ def courses_from_preop_records_undone(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pathway', '0010_anticoagulation_journey'),
+        ("pathway", "0010_anticoagulation_journey"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='anticoagulationcourse',
-            name='origin',
-            field=models.CharField(choices=[('entered', 'entered as a course'), ('pre_procedure', 'the pre-procedure anticoagulation record'), ('discharge_plan', 'the discharge plan')], default='entered', editable=False, max_length=16),
+            model_name="anticoagulationcourse",
+            name="origin",
+            field=models.CharField(
+                choices=[
+                    ("entered", "entered as a course"),
+                    ("pre_procedure", "the pre-procedure anticoagulation record"),
+                    ("discharge_plan", "the discharge plan"),
+                ],
+                default="entered",
+                editable=False,
+                max_length=16,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalanticoagulationcourse',
-            name='origin',
-            field=models.CharField(choices=[('entered', 'entered as a course'), ('pre_procedure', 'the pre-procedure anticoagulation record'), ('discharge_plan', 'the discharge plan')], default='entered', editable=False, max_length=16),
+            model_name="historicalanticoagulationcourse",
+            name="origin",
+            field=models.CharField(
+                choices=[
+                    ("entered", "entered as a course"),
+                    ("pre_procedure", "the pre-procedure anticoagulation record"),
+                    ("discharge_plan", "the discharge plan"),
+                ],
+                default="entered",
+                editable=False,
+                max_length=16,
+            ),
         ),
         migrations.RunPython(courses_from_preop_records, courses_from_preop_records_undone),
     ]

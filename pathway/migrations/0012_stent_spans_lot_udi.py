@@ -20,38 +20,86 @@ def spans_from_segments_undone(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pathway', '0011_courses_from_records'),
+        ("pathway", "0011_courses_from_records"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='stent',
-            name='lot',
+            model_name="stent",
+            name="lot",
             field=models.CharField(blank=True, db_index=True, max_length=100),
         ),
         migrations.AddField(
-            model_name='stent',
-            name='udi',
+            model_name="stent",
+            name="udi",
             field=models.CharField(blank=True, db_index=True, max_length=100),
         ),
         migrations.AlterField(
-            model_name='stent',
-            name='segment',
-            field=models.CharField(choices=[('ivc', 'Ivc'), ('left_common_iliac', 'Left Common Iliac'), ('left_external_iliac', 'Left External Iliac'), ('left_common_femoral', 'Left Common Femoral'), ('left_femoral', 'Left Femoral'), ('left_popliteal', 'Left Popliteal'), ('right_common_iliac', 'Right Common Iliac'), ('right_external_iliac', 'Right External Iliac'), ('right_common_femoral', 'Right Common Femoral'), ('right_femoral', 'Right Femoral'), ('right_popliteal', 'Right Popliteal')], max_length=24),
+            model_name="stent",
+            name="segment",
+            field=models.CharField(
+                choices=[
+                    ("ivc", "Ivc"),
+                    ("left_common_iliac", "Left Common Iliac"),
+                    ("left_external_iliac", "Left External Iliac"),
+                    ("left_common_femoral", "Left Common Femoral"),
+                    ("left_femoral", "Left Femoral"),
+                    ("left_popliteal", "Left Popliteal"),
+                    ("right_common_iliac", "Right Common Iliac"),
+                    ("right_external_iliac", "Right External Iliac"),
+                    ("right_common_femoral", "Right Common Femoral"),
+                    ("right_femoral", "Right Femoral"),
+                    ("right_popliteal", "Right Popliteal"),
+                ],
+                max_length=24,
+            ),
         ),
         migrations.CreateModel(
-            name='StentSegment',
+            name="StentSegment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('segment', models.CharField(choices=[('ivc', 'Ivc'), ('left_common_iliac', 'Left Common Iliac'), ('left_external_iliac', 'Left External Iliac'), ('left_common_femoral', 'Left Common Femoral'), ('left_femoral', 'Left Femoral'), ('left_popliteal', 'Left Popliteal'), ('right_common_iliac', 'Right Common Iliac'), ('right_external_iliac', 'Right External Iliac'), ('right_common_femoral', 'Right Common Femoral'), ('right_femoral', 'Right Femoral'), ('right_popliteal', 'Right Popliteal')], max_length=24)),
-                ('position', models.PositiveSmallIntegerField()),
-                ('stent', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='spans', to='pathway.stent')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "segment",
+                    models.CharField(
+                        choices=[
+                            ("ivc", "Ivc"),
+                            ("left_common_iliac", "Left Common Iliac"),
+                            ("left_external_iliac", "Left External Iliac"),
+                            ("left_common_femoral", "Left Common Femoral"),
+                            ("left_femoral", "Left Femoral"),
+                            ("left_popliteal", "Left Popliteal"),
+                            ("right_common_iliac", "Right Common Iliac"),
+                            ("right_external_iliac", "Right External Iliac"),
+                            ("right_common_femoral", "Right Common Femoral"),
+                            ("right_femoral", "Right Femoral"),
+                            ("right_popliteal", "Right Popliteal"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField()),
+                (
+                    "stent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="spans",
+                        to="pathway.stent",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['stent_id', 'position'],
-                'constraints': [models.UniqueConstraint(fields=('stent', 'segment'), name='one_span_per_segment')],
+                "ordering": ["stent_id", "position"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("stent", "segment"), name="one_span_per_segment"
+                    )
+                ],
             },
         ),
         migrations.RunPython(spans_from_segments, spans_from_segments_undone),

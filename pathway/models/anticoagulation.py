@@ -20,9 +20,12 @@ class AnticoagulationCourse(Recorded):
     episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="courses")
     agent = models.CharField(max_length=16, choices=CourseAgent.choices)
     dose = models.DecimalField(
-        max_digits=9, decimal_places=2, null=True, blank=True,
+        max_digits=9,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0)],
-    )  # fmt: skip
+    )
     dose_unit = models.CharField(max_length=16, blank=True)
     frequency = models.CharField(max_length=40, blank=True)
     started_on = models.DateField()
@@ -74,17 +77,26 @@ class Measurement(Recorded):
     episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="measurements")
     measured_on = models.DateField()
     weight_kg = models.DecimalField(
-        max_digits=5, decimal_places=1, null=True, blank=True,
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(400)],
-    )  # fmt: skip
+    )
     creatinine_umol_l = models.DecimalField(
-        max_digits=6, decimal_places=1, null=True, blank=True,
+        max_digits=6,
+        decimal_places=1,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(5), MaxValueValidator(3000)],
-    )  # fmt: skip
+    )
     creatinine_clearance_ml_min = models.DecimalField(
-        max_digits=5, decimal_places=1, null=True, blank=True,
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(300)],
-    )  # fmt: skip
+    )
 
     history = revisions()
 

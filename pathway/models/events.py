@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 class Complication(Recorded):
     """A coded complication with its SIR severity. Whether it is early is derived from the
     procedure it follows, never entered."""
+
     revision_name = "complication"  # as GET /api/episodes/<id>/revisions/ names it
     early: bool  # derived (early_after), set where the records are read
 
@@ -54,6 +55,7 @@ class Complication(Recorded):
 
 class PostopCheck(Recorded):
     """A vital-sign and limb check in post-op; rules.postop_check_alarming reads it."""
+
     revision_name = "postop_check"  # as GET /api/episodes/<id>/revisions/ names it
     urgent: Any  # transient: what an alarming check raised, set by the tasks app
 

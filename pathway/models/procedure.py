@@ -19,6 +19,7 @@ from pathway.models.records import Recorded
 
 class ProcedureNote(Recorded):
     """The note of one procedure; a re-intervention gets a new note and keeps the earlier."""
+
     revision_name = "procedure_note"  # as GET /api/episodes/<id>/revisions/ names it
 
     episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="procedure_notes")

@@ -41,12 +41,15 @@ def _saved(request, episode_id: int, form, key: str, write, done) -> HttpRespons
 def course_add(request, episode_id: int):
     form = CourseAddForm(request.POST)
     return _saved(
-        request, episode_id, form, "course_add",
+        request,
+        episode_id,
+        form,
+        "course_add",
         lambda: services.course_add(
             actor=request.user, episode_id=episode_id, **form.service_kwargs()
         ),
         lambda course: "started",
-    )  # fmt: skip
+    )
 
 
 @require_POST
@@ -54,10 +57,16 @@ def course_add(request, episode_id: int):
 def course_change(request, episode_id: int, course_id: int):
     form = CourseChangeForm(request.POST, course_id=course_id)
     return _saved(
-        request, episode_id, form, f"course:{course_id}",
+        request,
+        episode_id,
+        form,
+        f"course:{course_id}",
         lambda: services.course_change(
-            actor=request.user, episode_id=episode_id, course_id=course_id,
-            reason=form.cleaned_data["reason"], **form.changes(),
+            actor=request.user,
+            episode_id=episode_id,
+            course_id=course_id,
+            reason=form.cleaned_data["reason"],
+            **form.changes(),
         ),
         lambda course: "stopped" if course.stopped_on else "changed",
-    )  # fmt: skip
+    )

@@ -90,8 +90,11 @@ def _strip(episode, history) -> list[dict]:
     order = list(STAGES)
     for stage in order:
         if here in order:
-            cls = "here" if stage == here else ("done" if order.index(stage) < order.index(
-                here) else "")  # fmt: skip
+            cls = (
+                "here"
+                if stage == here
+                else ("done" if order.index(stage) < order.index(here) else "")
+            )
         elif here == State.COMPLETED:
             cls = "done"
         else:
@@ -101,12 +104,18 @@ def _strip(episode, history) -> list[dict]:
     loops = sum(1 for m in standing if m.name == "reintervene")
     if loops:
         times = "once" if loops == 1 else f"{loops} times"
-        steps.append({"label": f"Re-intervention ({times}): back to procedure", "cls": "loop",
-                      "status": "loop"})  # fmt: skip
+        steps.append(
+            {
+                "label": f"Re-intervention ({times}): back to procedure",
+                "cls": "loop",
+                "status": "loop",
+            }
+        )
     if here in TERMINAL:
         cls = "done" if here == State.COMPLETED else "exit"
-        steps.append({"label": labels.state(here), "cls": cls + " here-end",
-                      "status": "ended here"})  # fmt: skip
+        steps.append(
+            {"label": labels.state(here), "cls": cls + " here-end", "status": "ended here"}
+        )
     return steps
 
 
@@ -135,8 +144,14 @@ def _context(request, episode_id: int, bound: dict | None = None) -> dict:
 
     moves: list[dict[str, Any]] = []
     if can_move:
-        stented = sorted({segment for n in records.procedure_notes for s in n.stents.all()
-                          for segment in s.segments})  # fmt: skip
+        stented = sorted(
+            {
+                segment
+                for n in records.procedure_notes
+                for s in n.stents.all()
+                for segment in s.segments
+            }
+        )
         duplexes = []
         if episode.state == State.SURVEILLANCE:
             duplexes = hooks.read("completed_duplexes", episode_id=episode.id)
@@ -144,12 +159,22 @@ def _context(request, episode_id: int, bound: dict | None = None) -> dict:
             if not mv.permitted:
                 continue
             form = bound.get(f"move:{mv.name}") or MoveForm(
-                prefix=_prefix(mv.name), move=mv, stented=stented, duplexes=duplexes,
+                prefix=_prefix(mv.name),
+                move=mv,
+                stented=stented,
+                duplexes=duplexes,
                 initial={"expected_state": state_code(episode.state)},
-            )  # fmt: skip
-            moves.append({"view": mv, "form": form, "label": labels.move(mv.name),
-                          "code": _code(mv.name), "danger": mv.name in DANGER,
-                          "unmet": [(labels.rule(u.rule), u.message) for u in mv.unmet]})
+            )
+            moves.append(
+                {
+                    "view": mv,
+                    "form": form,
+                    "label": labels.move(mv.name),
+                    "code": _code(mv.name),
+                    "danger": mv.name in DANGER,
+                    "unmet": [(labels.rule(u.rule), u.message) for u in mv.unmet],
+                }
+            )
 
     order = list(labels.MOVES)
     moves.sort(key=lambda m: (m["danger"], order.index(m["view"].name)))  # the way on, first
@@ -169,13 +194,21 @@ def _context(request, episode_id: int, bound: dict | None = None) -> dict:
                 form = form_class(initial=form_class.initial_from(current), show_reason=relied)
             elif "reason" in form.errors:
                 form.show_reason = True
-            forms.append({"form": form, "record": current,
-                          "edited": getattr(current, "edited_after_move", False)})  # fmt: skip
+            forms.append(
+                {
+                    "form": form,
+                    "record": current,
+                    "edited": getattr(current, "edited_after_move", False),
+                }
+            )
     forms.sort(key=lambda item: FORM_STAGE.get(item["form"].kind) != episode.state)
 
     late_results = []  # results done in surveillance, entered after the episode moved on
-    if user.has_perm(roles.RECORD_RESULTS) and episode.state != State.SURVEILLANCE and (
-            episode_left_surveillance_on(actor=user, episode_id=episode.id)):  # fmt: skip
+    if (
+        user.has_perm(roles.RECORD_RESULTS)
+        and episode.state != State.SURVEILLANCE
+        and (episode_left_surveillance_on(actor=user, episode_id=episode.id))
+    ):
         late_results = LATE_RESULTS
     # INR readings on the ward while a VKA is started (pathway.md section 7).
     post_op_inr = user.has_perm(roles.RECORD_RESULTS) and episode.state == State.POST_OP
@@ -183,10 +216,13 @@ def _context(request, episode_id: int, bound: dict | None = None) -> dict:
     assign = None
     if can_move and episode.state not in TERMINAL:
         assign = bound.get("assign") or AssignForm(
-            nurses=_staff(roles.NURSE), coordinators=_staff(roles.COORDINATOR),
-            initial={"assigned_nurse": episode.assigned_nurse_id,
-                     "assigned_coordinator": episode.assigned_coordinator_id},
-        )  # fmt: skip
+            nurses=_staff(roles.NURSE),
+            coordinators=_staff(roles.COORDINATOR),
+            initial={
+                "assigned_nurse": episode.assigned_nurse_id,
+                "assigned_coordinator": episode.assigned_coordinator_id,
+            },
+        )
     return {
         "view": view,
         "episode": episode,
@@ -222,8 +258,9 @@ def _vte_bleed(score) -> dict:
 
 
 def _render(request, episode_id, bound=None, status=200):
-    return render(request, "pathway/episode.html", _context(request, episode_id, bound),
-                  status=status)  # fmt: skip
+    return render(
+        request, "pathway/episode.html", _context(request, episode_id, bound), status=status
+    )
 
 
 def _add_errors(form, error: InvalidInput) -> None:
@@ -249,8 +286,12 @@ def _refused(request, error: Conflict, name: str | None = None) -> None:
 @page_for(roles.VIEW_EPISODES, "see episodes")
 def episode(request, episode_id: int):
     context = _context(request, episode_id)
-    patient_access_record(actor=request.user, patient_id=context["episode"].patient_id,
-                          episode_id=episode_id, what="page:episode")  # fmt: skip
+    patient_access_record(
+        actor=request.user,
+        patient_id=context["episode"].patient_id,
+        episode_id=episode_id,
+        what="page:episode",
+    )
     return render(request, "pathway/episode.html", context)
 
 
@@ -261,17 +302,26 @@ def move(request, episode_id: int):
     # The move's rules are the service's to judge, once: the page only finds the move.
     mv = episode_move(actor=request.user, episode_id=episode_id, name=name)
     if mv is None:
-        messages.error(request, "That move is not possible from this stage any more "
-                                "(the episode may just have been moved by someone else).")
+        messages.error(
+            request,
+            "That move is not possible from this stage any more "
+            "(the episode may just have been moved by someone else).",
+        )
         return redirect(_page(episode_id, "moves"))
     prefix = _prefix(name)
     stented = request.POST.getlist(f"{prefix}-segments")
-    form = MoveForm(request.POST, prefix=prefix, move=mv, stented=stented, duplexes=[
-        (v, v) for v in request.POST.getlist(f"{prefix}-follow_up") if v])  # fmt: skip
+    form = MoveForm(
+        request.POST,
+        prefix=prefix,
+        move=mv,
+        stented=stented,
+        duplexes=[(v, v) for v in request.POST.getlist(f"{prefix}-follow_up") if v],
+    )
     if form.is_valid():
         try:
-            services.episode_transition(actor=request.user, episode_id=episode_id,
-                                        **form.service_kwargs())  # fmt: skip
+            services.episode_transition(
+                actor=request.user, episode_id=episode_id, **form.service_kwargs()
+            )
         except InvalidInput as error:
             _add_errors(form, error)
         except Conflict as error:
@@ -318,12 +368,12 @@ def record(request, episode_id: int, kind: str):
 @require_POST
 @page_for(roles.RUN_TRANSITIONS, "assign episodes")
 def assign(request, episode_id: int):
-    form = AssignForm(request.POST, nurses=_staff(roles.NURSE),
-                      coordinators=_staff(roles.COORDINATOR))  # fmt: skip
+    form = AssignForm(
+        request.POST, nurses=_staff(roles.NURSE), coordinators=_staff(roles.COORDINATOR)
+    )
     if form.is_valid():
         try:
-            services.episode_assign(actor=request.user, episode_id=episode_id,
-                                    **form.cleaned_data)  # fmt: skip
+            services.episode_assign(actor=request.user, episode_id=episode_id, **form.cleaned_data)
         except InvalidInput as error:
             _add_errors(form, error)
         except Conflict as error:
@@ -333,4 +383,3 @@ def assign(request, episode_id: int):
             messages.success(request, "Saved: who looks after this episode.")
             return redirect(_page(episode_id, "assign"))
     return _render(request, episode_id, {"assign": form}, status=400)
-

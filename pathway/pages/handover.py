@@ -22,21 +22,33 @@ READINGS_SHOWN = 10
 @page_for(roles.VIEW_EPISODES, "see episodes")
 def handover(request, episode_id: int):
     h = episode_handover(actor=request.user, episode_id=episode_id)
-    patient_access_record(actor=request.user, patient_id=h.patient.id, episode_id=episode_id,
-                          what="page:handover")  # fmt: skip
+    patient_access_record(
+        actor=request.user, patient_id=h.patient.id, episode_id=episode_id, what="page:handover"
+    )
     journey = h.journey
     readings = journey.readings[-READINGS_SHOWN:]
     bridging = bridging_ids(journey)
-    response = render(request, "pathway/handover.html", {
-        "h": h,
-        "episode": h.episode,
-        "patient": h.patient,
-        "current": [{"course": c, "agent": agent_words(c), "class_words": class_words(c),
-                     "bridging": c.id in bridging} for c in journey.current],
-        "stopped": [{"course": c, "agent": agent_words(c)} for c in journey.stopped],
-        "readings": readings,
-        "earlier_readings": len(journey.readings) - len(readings),
-        "warnings": [(labels.rule(w.rule), w.message) for w in h.warnings],
-    })  # fmt: skip
+    response = render(
+        request,
+        "pathway/handover.html",
+        {
+            "h": h,
+            "episode": h.episode,
+            "patient": h.patient,
+            "current": [
+                {
+                    "course": c,
+                    "agent": agent_words(c),
+                    "class_words": class_words(c),
+                    "bridging": c.id in bridging,
+                }
+                for c in journey.current
+            ],
+            "stopped": [{"course": c, "agent": agent_words(c)} for c in journey.stopped],
+            "readings": readings,
+            "earlier_readings": len(journey.readings) - len(readings),
+            "warnings": [(labels.rule(w.rule), w.message) for w in h.warnings],
+        },
+    )
     add_never_cache_headers(response)  # patient data: never kept by a browser or a proxy
     return response

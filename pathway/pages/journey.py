@@ -48,8 +48,11 @@ def journey_context(user, episode, bound: dict) -> dict:
         form = None
         if can_write:
             form = bound.get(f"course:{course.id}")
-            form = form.shown_for(course) if form else CourseChangeForm(
-                course_id=course.id, course=course)  # fmt: skip
+            form = (
+                form.shown_for(course)
+                if form
+                else CourseChangeForm(course_id=course.id, course=course)
+            )
         rows.append(
             {
                 "course": course,

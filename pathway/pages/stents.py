@@ -25,9 +25,17 @@ def recall(request):
         except InvalidInput as problem:
             error = " ".join(labels.words(m) for ms in problem.errors.values() for m in ms)
             status = 400
-    response = render(request, "pathway/stent_recall.html", {
-        "lot": lot, "udi": udi, "rows": rows, "error": error,
-        "patients": len({r.patient_id for r in rows or []}),
-    }, status=status)  # fmt: skip
+    response = render(
+        request,
+        "pathway/stent_recall.html",
+        {
+            "lot": lot,
+            "udi": udi,
+            "rows": rows,
+            "error": error,
+            "patients": len({r.patient_id for r in rows or []}),
+        },
+        status=status,
+    )
     add_never_cache_headers(response)  # patient data
     return response

@@ -19,10 +19,17 @@ from patients.services import patient_access_record
 @page_for(roles.VIEW_EPISODES, "see episodes")
 def print_view(request, episode_id: int):
     summary = episode_patient_summary(actor=request.user, episode_id=episode_id)
-    patient_access_record(actor=request.user, patient_id=summary.patient.id,
-                          episode_id=episode_id, what="page:print")  # fmt: skip
-    response = render(request, "pathway/print.html", {
-        "s": summary, "episode": summary.episode, "patient": summary.patient,
-    })  # fmt: skip
+    patient_access_record(
+        actor=request.user, patient_id=summary.patient.id, episode_id=episode_id, what="page:print"
+    )
+    response = render(
+        request,
+        "pathway/print.html",
+        {
+            "s": summary,
+            "episode": summary.episode,
+            "patient": summary.patient,
+        },
+    )
     add_never_cache_headers(response)  # patient data: never kept by a browser or a proxy
     return response

@@ -251,10 +251,13 @@ def postop_checks_after_procedure(episode: Episode) -> Unmet | None:
         return None
     when = ", ".join(f"{at:%Y-%m-%d %H:%M}" for at in early)
     checks_word = "A post-op check is" if len(early) == 1 else f"{len(early)} post-op checks are"
-    return unmet(postop_checks_after_procedure, (
-        f"{checks_word} dated before the procedure ({note.date.isoformat()}): {when}. "
-        "Correct the procedure date or the check."
-    ))  # fmt: skip
+    return unmet(
+        postop_checks_after_procedure,
+        (
+            f"{checks_word} dated before the procedure ({note.date.isoformat()}): {when}. "
+            "Correct the procedure date or the check."
+        ),
+    )
 
 
 RESIDUAL_STENOSIS_LIMIT = 50

@@ -67,16 +67,28 @@ def clearance_of(
     if measurement.creatinine_umol_l is None:
         return Clearance(None, None, day, "No creatinine or creatinine clearance was recorded.")
     if sex not in COCKCROFT_GAULT_FACTOR:
-        return Clearance(None, None, day, "Not computed: Cockcroft–Gault needs the patient's sex "
-                         "recorded as male or female; give the creatinine clearance.")  # fmt: skip
+        return Clearance(
+            None,
+            None,
+            day,
+            "Not computed: Cockcroft–Gault needs the patient's sex "
+            "recorded as male or female; give the creatinine clearance.",
+        )
     weighed = latest_weight([*measurements, measurement], day)
     if weighed is None or weighed.weight_kg is None:  # latest_weight finds only weighed ones
-        return Clearance(None, None, day, "Not computed: no weight is recorded on or before "
-                         f"{day.isoformat()}; Cockcroft–Gault needs it.")  # fmt: skip
+        return Clearance(
+            None,
+            None,
+            day,
+            "Not computed: no weight is recorded on or before "
+            f"{day.isoformat()}; Cockcroft–Gault needs it.",
+        )
     value = cockcroft_gault(
-        age=age_on(birth_date, day), weight_kg=weighed.weight_kg,
-        creatinine_umol_l=measurement.creatinine_umol_l, sex=sex,
-    )  # fmt: skip
+        age=age_on(birth_date, day),
+        weight_kg=weighed.weight_kg,
+        creatinine_umol_l=measurement.creatinine_umol_l,
+        sex=sex,
+    )
     return Clearance(value, COCKCROFT_GAULT, day)
 
 
@@ -88,10 +100,11 @@ def clearance_on(
     None when nothing of the kind is recorded by then."""
     rows = in_order(measurements)
     renal = [
-        m for m in rows
+        m
+        for m in rows
         if m.measured_on <= day
         and (m.creatinine_clearance_ml_min is not None or m.creatinine_umol_l is not None)
-    ]  # fmt: skip
+    ]
     if not renal:
         return None
     return clearance_of(renal[-1], measurements=rows, birth_date=birth_date, sex=sex)

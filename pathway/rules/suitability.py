@@ -51,8 +51,10 @@ def doac_problems(
     on = f"A DOAC ({named})" if named else "A DOAC"
     found = []
     if aps:
-        found.append(f"{on} with antiphospholipid syndrome recorded as the thrombophilia "
-                     "finding: DOACs are not recommended there.")  # fmt: skip
+        found.append(
+            f"{on} with antiphospholipid syndrome recorded as the thrombophilia "
+            "finding: DOACs are not recommended there."
+        )
     if clearance is not None and clearance.value is not None:
         if clearance.value < DOAC_MIN_CLEARANCE:
             found.append(
@@ -124,9 +126,12 @@ def anticoagulant_suitable(episode: Episode) -> list[Unmet]:
         weighed=latest_weight(measurements, day),
     )
     pregnancy = pregnancy_problem(
-        oral, sex=patient.sex, age=age_on(patient.birth_date, day),
-        pregnancy=sel.pregnancy if sel else "", contraception=sel.contraception if sel else None,
-    )  # fmt: skip
+        oral,
+        sex=patient.sex,
+        age=age_on(patient.birth_date, day),
+        pregnancy=sel.pregnancy if sel else "",
+        contraception=sel.contraception if sel else None,
+    )
     if pregnancy:
         found.append(pregnancy)
     return [unmet(anticoagulant_suitable, message) for message in found]

@@ -64,8 +64,11 @@ def diagnosis(segments: list[str]) -> str:
     if not segments:
         return "Deep vein thrombosis (extent not recorded)"
     sides = {s.split("_", 1)[0] for s in segments if s != "ivc"}
-    side = {frozenset({"left"}): "Left ", frozenset({"right"}): "Right ",
-            frozenset({"left", "right"}): "Bilateral "}.get(frozenset(sides), "")  # fmt: skip
+    side = {
+        frozenset({"left"}): "Left ",
+        frozenset({"right"}): "Right ",
+        frozenset({"left", "right"}): "Bilateral ",
+    }.get(frozenset(sides), "")
     iliac = any("iliac" in s for s in segments)
     if "ivc" in segments:
         name = "ilio-caval DVT" if iliac else "IVC thrombosis"
@@ -98,22 +101,28 @@ def _stage_facts(episode, records: EpisodeRecords) -> list[StageFacts]:
             f"Absolute contraindications: {_codes(sel.contraindications)}.",
             f"Fit for a major procedure: {'yes' if sel.fit_for_procedure else 'no'}.",
             f"Thrombophilia: {labels.code(sel.thrombophilia)}"
-            + (f" ({sel.thrombophilia_finding})" if sel.thrombophilia_finding else "") + ".",
+            + (f" ({sel.thrombophilia_finding})" if sel.thrombophilia_finding else "")
+            + ".",
         ]
         found.append(StageFacts(labels.state(State.SELECTION), facts))
     if State.MDT_DISCUSSION in past and records.mdt_decisions:
         mdt = records.mdt_decisions[-1]
-        facts = [f"Decision on {mdt.date:%Y-%m-%d}: {labels.code(mdt.decision)}"
-                 + (f" ({mdt.rationale.rstrip('.')})" if mdt.rationale else "") + ".",
-                 f"Attendees: {_codes(mdt.attendees)}."]  # fmt: skip
+        facts = [
+            f"Decision on {mdt.date:%Y-%m-%d}: {labels.code(mdt.decision)}"
+            + (f" ({mdt.rationale.rstrip('.')})" if mdt.rationale else "")
+            + ".",
+            f"Attendees: {_codes(mdt.attendees)}.",
+        ]
         if len(records.mdt_decisions) > 1:
             facts.append(f"{len(records.mdt_decisions)} decisions recorded; the latest is shown.")
         found.append(StageFacts(labels.state(State.MDT_DISCUSSION), facts))
     if State.IMAGING in past and (records.imaging_studies or records.anticoagulation):
         facts = []
         for study in records.imaging_studies:
-            seen = [f"IVC anomaly: {_tri(study.ivc_anomaly)}",
-                    f"IVC filter: {_tri(study.ivc_filter)}"]
+            seen = [
+                f"IVC anomaly: {_tri(study.ivc_anomaly)}",
+                f"IVC filter: {_tri(study.ivc_filter)}",
+            ]
             if study.right_heart_strain is not None:
                 seen.append(f"right-heart strain: {_tri(study.right_heart_strain)}")
             text = f"{wording.first_upper(labels.code(study.modality))} on {study.date:%Y-%m-%d}: "
@@ -122,12 +131,15 @@ def _stage_facts(episode, records: EpisodeRecords) -> list[StageFacts]:
         ac = records.anticoagulation
         if ac is not None:
             started = timezone.localtime(ac.started_at)
-            facts.append(f"Anticoagulation before the procedure: {labels.code(ac.agent)} from "
-                         f"{started:%Y-%m-%d %H:%M}.")  # fmt: skip
+            facts.append(
+                f"Anticoagulation before the procedure: {labels.code(ac.agent)} from "
+                f"{started:%Y-%m-%d %H:%M}."
+            )
         found.append(StageFacts(labels.state(State.IMAGING), facts))
     if State.PROCEDURE in past and records.current_procedure_note is not None:
-        found.append(StageFacts(labels.state(State.PROCEDURE),
-                                procedure=records.current_procedure_note))  # fmt: skip
+        found.append(
+            StageFacts(labels.state(State.PROCEDURE), procedure=records.current_procedure_note)
+        )
     if State.POST_OP in past and records.discharge_plan is not None:
         found.append(StageFacts("Discharge", plan=records.discharge_plan))
     return found
@@ -148,13 +160,15 @@ def episode_summary(*, view: EpisodeView, records: EpisodeRecords, timeline: lis
     segments = list(sel.thrombus_segments) if sel is not None else []
     ahead = [
         Upcoming(e.what, e.on, e.window[0], e.window[1], e.status)
-        for e in timeline if e.kind == "follow_up" and e.status in OPEN
-    ]  # fmt: skip
+        for e in timeline
+        if e.kind == "follow_up" and e.status in OPEN
+    ]
     ahead.sort(key=lambda f: f.due_on)
     results = [
         Result(e.what, e.on, e.detail, unscheduled=e.kind == "visit")
-        for e in timeline if e.kind in ("result", "visit") and e.on is not None
-    ]  # fmt: skip
+        for e in timeline
+        if e.kind in ("result", "visit") and e.on is not None
+    ]
     results.sort(key=lambda r: r.on, reverse=True)
     return Summary(
         diagnosis=diagnosis(segments) if sel is not None else "Not assessed yet",

@@ -109,10 +109,13 @@ def episode_view(*, actor, episode_id: int) -> EpisodeView:
             )
         )
     return EpisodeView(
-        episode.episode, views, rules.warnings(episode), days_in_stage(episode.episode),
+        episode.episode,
+        views,
+        rules.warnings(episode),
+        days_in_stage(episode.episode),
         vte_bleed_at_selection=rules.vte_bleed_at_selection(episode),
         vte_bleed_at_discharge=rules.vte_bleed_at_discharge(episode),
-    )  # fmt: skip
+    )
 
 
 def episode_move(*, actor, episode_id: int, name: str) -> machine.Move | None:
@@ -160,9 +163,10 @@ def _mark_edited(record, moves: list[Transition], name: str, after_id: int = 0, 
     if record is None:
         return
     relied = [
-        m for m in moves
+        m
+        for m in moves
         if m.name == name and m.id > after_id and (before_id is None or m.id < before_id)
-    ]  # fmt: skip
+    ]
     record.edited_after_move = bool(relied) and record.recorded_at > relied[-1].recorded_at
 
 
@@ -185,10 +189,7 @@ def episode_records(*, actor, episode_id: int) -> EpisodeRecords:
     )
     if episode is None:
         raise NotFound("No such episode.")
-    moves = [
-        m for m in episode.history.all()
-        if m.corrects_id is None and not _corrected(m)
-    ]  # fmt: skip
+    moves = [m for m in episode.history.all() if m.corrects_id is None and not _corrected(m)]
     notes = list(episode.procedure_notes.all())
     selection = _optional(episode, "selection")
     anticoagulation = _optional(episode, "anticoagulation")
@@ -257,9 +258,10 @@ def _revised_models() -> list:
     """Every record kept with revisions that belongs to an episode: the pathway's own, and those
     the apps above it list (hooks.keep_revisions_of)."""
     return [
-        m for m in apps.get_app_config("pathway").get_models()
+        m
+        for m in apps.get_app_config("pathway").get_models()
         if getattr(m, "revision_name", None) and hasattr(m, "history")
-    ] + hooks.revised_records  # fmt: skip
+    ] + hooks.revised_records
 
 
 def episode_revisions(*, actor, episode_id: int) -> list[Revision]:

@@ -267,8 +267,9 @@ def episode_handover(*, actor, episode_id: int) -> Handover:
     discharger = None
     if discharge is not None:
         discharger = get_user_model().objects.filter(id=discharge.actor_id).first()
-    in_range = ttr.vka_ttr([(r.performed_on, {"inr": r.inr, "target": r.target})
-                            for r in journey.readings])  # fmt: skip
+    in_range = ttr.vka_ttr(
+        [(r.performed_on, {"inr": r.inr, "target": r.target}) for r in journey.readings]
+    )
     return Handover(
         journey=journey,
         ttr=None if in_range is None else round(in_range, 1),

@@ -29,9 +29,10 @@ def episode_measurements(*, actor, episode_id: int) -> list:
 def measurement_get(*, actor, episode_id: int, measurement_id: int):
     """One measurement with its clearance (which may read the weight of an earlier one)."""
     found = [
-        m for m in episode_measurements(actor=actor, episode_id=episode_id)
+        m
+        for m in episode_measurements(actor=actor, episode_id=episode_id)
         if m.id == measurement_id
-    ]  # fmt: skip
+    ]
     if not found:
         raise NotFound("No such measurement in this episode.")
     return found[0]

@@ -164,6 +164,5 @@ def prefetched(episodes: list[Episode], *, journey: bool = False) -> list[Prefet
     urgent = hooks.read("urgent_findings", episode_ids=watched) if watched else {}
     failures = hooks.read("duplex_failures", episode_ids=watched) if watched else {}
     return [
-        Prefetched(e, owed.get(e.id, 0), urgent.get(e.id, ()), failures.get(e.id))
-        for e in episodes
+        Prefetched(e, owed.get(e.id, 0), urgent.get(e.id, ()), failures.get(e.id)) for e in episodes
     ]

@@ -164,21 +164,28 @@ def episode_patient_summary(*, actor, episode_id: int) -> PatientSummary:
         procedure_on=index.date if index else None,
         reintervention_on=[n.date for n in notes if n.reintervention_id is not None],
         stents=[
-            {"product": s.product, "size": f"{s.diameter_mm} × {s.length_mm} mm",
-             "where": labels.code(s.segment)}
+            {
+                "product": s.product,
+                "size": f"{s.diameter_mm} × {s.length_mm} mm",
+                "where": labels.code(s.segment),
+            }
             for s in (latest.stents.all() if latest else ())
-        ],  # fmt: skip
+        ],
         discharged_on=discharge.effective_on if discharge else None,
         medicines=medicines,
         plan_words=PLAN_WORDS.get(plan.anticoagulant, "") if plan else "",
         compression=plan.compression_stockings if plan else None,
         compression_reason=plan.compression_reason if plan else "",
         appointments=[
-            Appointment(APPOINTMENT_WORDS.get(f.kind, labels.sentence(labels.code(f.kind))),
-                        f.due_on, f.window_opens_on, f.window_closes_on,
-                        overdue=f.window_closes_on < journey.today)
+            Appointment(
+                APPOINTMENT_WORDS.get(f.kind, labels.sentence(labels.code(f.kind))),
+                f.due_on,
+                f.window_opens_on,
+                f.window_closes_on,
+                overdue=f.window_closes_on < journey.today,
+            )
             for f in owed
-        ],  # fmt: skip
+        ],
         more_appointments=more,
         contact=contact,
         contact_role=role if contact else "",

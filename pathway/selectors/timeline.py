@@ -74,11 +74,14 @@ def _shown(name: str, facts: dict):
     if name == "stents" and isinstance(value, list):
         return "; ".join(wording.stent(s) for s in value) or "none"
     if name == "access" and isinstance(value, list):
-        return "; ".join(
-            f"{labels.code(a.get('side'))} {labels.code(a.get('vein'))}"
-            + (", ultrasound-guided" if a.get("ultrasound_guided") else "")
-            for a in value
-        ) or "—"
+        return (
+            "; ".join(
+                f"{labels.code(a.get('side'))} {labels.code(a.get('vein'))}"
+                + (", ultrasound-guided" if a.get("ultrasound_guided") else "")
+                for a in value
+            )
+            or "—"
+        )
     return shown(value)
 
 
@@ -87,12 +90,18 @@ def _changes(before: dict | None, after: dict | None) -> list[Change]:
     result's segments are shown with the result."""
     before, after = before or {}, after or {}
     names = [
-        n for n in after
-        if before.get(n) != after.get(n) and n not in wording.BOOKKEEPING
+        n
+        for n in after
+        if before.get(n) != after.get(n)
+        and n not in wording.BOOKKEEPING
         and not (n == "segments" and "result" in after)
-    ]  # fmt: skip
-    if "result" in after and "segments" in after and before.get("segments") != after.get(
-            "segments") and "result" not in names:  # fmt: skip
+    ]
+    if (
+        "result" in after
+        and "segments" in after
+        and before.get("segments") != after.get("segments")
+        and "result" not in names
+    ):
         names.append("result")
     return [
         Change(labels.field(n), _shown(n, before) if before else "—", _shown(n, after))
@@ -108,16 +117,28 @@ def episode_timeline(*, actor, episode_id: int) -> list[Entry]:
         title = labels.move(move.name)
         if move.name != "open":
             title = f"{title}: {labels.state(move.source)} → {labels.state(move.target)}"
-        entries.append(Entry(
-            at=move.recorded_at, kind="move", title=title, who=move.actor.username,
-            reason=move.reason, on=move.effective_on,
-        ))  # fmt: skip
+        entries.append(
+            Entry(
+                at=move.recorded_at,
+                kind="move",
+                title=title,
+                who=move.actor.username,
+                reason=move.reason,
+                on=move.effective_on,
+            )
+        )
     for rev in episode_revisions(actor=actor, episode_id=episode.id):
         what = "recorded" if rev.before is None else "changed"
-        entries.append(Entry(
-            at=rev.at, kind="revision", title=f"{labels.record(rev.record)} {what}",
-            who=rev.actor or "", reason=rev.reason, changes=_changes(rev.before, rev.after),
-        ))  # fmt: skip
+        entries.append(
+            Entry(
+                at=rev.at,
+                kind="revision",
+                title=f"{labels.record(rev.record)} {what}",
+                who=rev.actor or "",
+                reason=rev.reason,
+                changes=_changes(rev.before, rev.after),
+            )
+        )
     entries += hooks.read("timeline", episode_id=episode.id)
     entries.sort(key=lambda e: e.at)
     return entries

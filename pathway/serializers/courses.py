@@ -25,8 +25,10 @@ class StrictIn(serializers.Serializer):
         unknown = {}
         if isinstance(data, dict):
             known = ", ".join(self.fields)
-            unknown = {str(name)[:60]: [f"Unknown field. Known: {known}."]
-                       for name in sorted(set(data) - set(self.fields), key=str)}  # fmt: skip
+            unknown = {
+                str(name)[:60]: [f"Unknown field. Known: {known}."]
+                for name in sorted(set(data) - set(self.fields), key=str)
+            }
         try:
             values = super().to_internal_value(data)
         except serializers.ValidationError as error:
@@ -40,17 +42,22 @@ class StrictIn(serializers.Serializer):
 
 def _agent(**kwargs):
     return serializers.ChoiceField(
-        choices=CourseAgent.choices, help_text=AGENT_WORDS,
-        error_messages={"invalid_choice": UNKNOWN_AGENT}, **kwargs,
-    )  # fmt: skip
+        choices=CourseAgent.choices,
+        help_text=AGENT_WORDS,
+        error_messages={"invalid_choice": UNKNOWN_AGENT},
+        **kwargs,
+    )
 
 
 def _dose(**kwargs):
     return serializers.DecimalField(
-        max_digits=9, decimal_places=2, **bounds(AnticoagulationCourse, "dose"), allow_null=True,
+        max_digits=9,
+        decimal_places=2,
+        **bounds(AnticoagulationCourse, "dose"),
+        allow_null=True,
         help_text="How much each time, in dose_unit; 0 or more; null when not recorded.",
         **kwargs,
-    )  # fmt: skip
+    )
 
 
 def _dose_unit(**kwargs):
@@ -61,24 +68,31 @@ def _dose_unit(**kwargs):
 
 def _frequency(**kwargs):
     return serializers.CharField(
-        max_length=40, allow_blank=True, help_text="e.g. once daily, twice daily, continuous.",
+        max_length=40,
+        allow_blank=True,
+        help_text="e.g. once daily, twice daily, continuous.",
         **kwargs,
-    )  # fmt: skip
+    )
 
 
 def _target(bound: str, **kwargs):
     return serializers.DecimalField(
-        max_digits=3, decimal_places=1, allow_null=True,
-        help_text=f"The {bound} end of the target INR range. {TARGET_WORDS}", **kwargs,
-    )  # fmt: skip
+        max_digits=3,
+        decimal_places=1,
+        allow_null=True,
+        help_text=f"The {bound} end of the target INR range. {TARGET_WORDS}",
+        **kwargs,
+    )
 
 
 def _duration(**kwargs):
     return serializers.IntegerField(
-        **bounds(AnticoagulationCourse, "planned_duration_months"), allow_null=True,
+        **bounds(AnticoagulationCourse, "planned_duration_months"),
+        allow_null=True,
         help_text="How long the course is planned to run, 1 to 600 months; null: lifelong "
-        "(or not decided).", **kwargs,
-    )  # fmt: skip
+        "(or not decided).",
+        **kwargs,
+    )
 
 
 class CourseIn(StrictIn):
@@ -90,10 +104,12 @@ class CourseIn(StrictIn):
     frequency = _frequency(required=False, default="")
     started_on = serializers.DateField(help_text="The first day taken; not in the future.")
     stopped_on = serializers.DateField(
-        required=False, allow_null=True, default=None,
+        required=False,
+        allow_null=True,
+        default=None,
         help_text="The last day taken, for a course already over; not before started_on, not "
         "in the future.",
-    )  # fmt: skip
+    )
     target_inr_low = _target("low", required=False, default=None)
     target_inr_high = _target("high", required=False, default=None)
     planned_duration_months = _duration(required=False, default=None)
@@ -119,24 +135,29 @@ class CourseChangeIn(StrictIn):
         required=False, help_text="The first day taken; not in the future."
     )
     stopped_on = serializers.DateField(
-        required=False, allow_null=True,
+        required=False,
+        allow_null=True,
         help_text="The last day taken: stops the course. Not before started_on, not in the "
         "future; null: running again.",
-    )  # fmt: skip
+    )
     target_inr_low = _target("low", required=False)
     target_inr_high = _target("high", required=False)
     planned_duration_months = _duration(required=False)
     end_decision = serializers.ChoiceField(
-        choices=CourseDecision.choices, required=False, allow_blank=True,
+        choices=CourseDecision.choices,
+        required=False,
+        allow_blank=True,
         help_text="What was decided about a finite course near its planned end (stop, "
         "continue, change); blank while undecided.",
-    )  # fmt: skip
+    )
     reason = serializers.CharField(
         help_text="Why the course changes or stops; required, not blank.",
-        error_messages={"required": "Say why the course changes or stops.",
-                        "blank": "Say why the course changes or stops.",
-                        "null": "Say why the course changes or stops."},
-    )  # fmt: skip
+        error_messages={
+            "required": "Say why the course changes or stops.",
+            "blank": "Say why the course changes or stops.",
+            "null": "Say why the course changes or stops.",
+        },
+    )
 
 
 class CourseOut(serializers.ModelSerializer):
@@ -147,29 +168,39 @@ class CourseOut(serializers.ModelSerializer):
         source="get_agent_display", read_only=True, help_text="The agent in words."
     )
     planned_duration_months = serializers.IntegerField(
-        allow_null=True, read_only=True,
+        allow_null=True,
+        read_only=True,
         help_text="How long the course is planned to run; null: lifelong (or not decided).",
-    )  # fmt: skip
+    )
     planned_end = serializers.DateField(
-        allow_null=True, read_only=True,
+        allow_null=True,
+        read_only=True,
         help_text="The day the course is planned to end: started_on plus the planned "
         "duration; null for a lifelong course.",
-    )  # fmt: skip
+    )
     target_inr_low = serializers.DecimalField(
-        max_digits=3, decimal_places=1, allow_null=True, read_only=True,
+        max_digits=3,
+        decimal_places=1,
+        allow_null=True,
+        read_only=True,
         help_text="The target INR range's low end; null unless a VKA.",
-    )  # fmt: skip
+    )
     target_inr_high = serializers.DecimalField(
-        max_digits=3, decimal_places=1, allow_null=True, read_only=True,
+        max_digits=3,
+        decimal_places=1,
+        allow_null=True,
+        read_only=True,
         help_text="The target INR range's high end; null unless a VKA.",
-    )  # fmt: skip
+    )
     reason = serializers.CharField(
         read_only=True, help_text="Why it started, changed or stopped: the latest reason."
     )
     end_decision = serializers.ChoiceField(
-        choices=CourseDecision.choices, allow_blank=True, read_only=True,
+        choices=CourseDecision.choices,
+        allow_blank=True,
+        read_only=True,
         help_text="What was decided near a finite course's planned end; blank while undecided.",
-    )  # fmt: skip
+    )
     recorded_by = serializers.IntegerField(
         source="recorded_by_id", read_only=True, help_text="The user who last wrote the course."
     )
@@ -178,11 +209,24 @@ class CourseOut(serializers.ModelSerializer):
     class Meta:
         model = AnticoagulationCourse
         fields = [
-            "id", "episode", "agent", "agent_name", "dose", "dose_unit", "frequency",
-            "started_on", "stopped_on", "target_inr_low", "target_inr_high",
-            "planned_duration_months", "planned_end", "end_decision", "reason", "recorded_by",
+            "id",
+            "episode",
+            "agent",
+            "agent_name",
+            "dose",
+            "dose_unit",
+            "frequency",
+            "started_on",
+            "stopped_on",
+            "target_inr_low",
+            "target_inr_high",
+            "planned_duration_months",
+            "planned_end",
+            "end_decision",
+            "reason",
+            "recorded_by",
             "recorded_at",
-        ]  # fmt: skip
+        ]
         read_only_fields = fields
 
     def get_fields(self):
@@ -192,7 +236,9 @@ class CourseOut(serializers.ModelSerializer):
             fields[name] = field
             if name == "agent_name":
                 fields["class"] = serializers.ChoiceField(
-                    choices=CourseClass.values, source="agent_class", read_only=True,
+                    choices=CourseClass.values,
+                    source="agent_class",
+                    read_only=True,
                     help_text="parenteral, vka or doac: derived from the agent.",
-                )  # fmt: skip
+                )
         return fields

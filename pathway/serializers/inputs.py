@@ -93,9 +93,13 @@ class SelectionIn(RecordIn):
         required=False, default=False, help_text="A history of bleeding."
     )
     pregnancy = serializers.ChoiceField(
-        choices=codes.Pregnancy.choices, required=False, allow_blank=True, allow_null=True,
-        default="", help_text="Blank or null: not recorded.",
-    )  # fmt: skip
+        choices=codes.Pregnancy.choices,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        default="",
+        help_text="Blank or null: not recorded.",
+    )
     contraception = serializers.BooleanField(
         required=False, allow_null=True, default=None, help_text="Null: not recorded."
     )
@@ -140,20 +144,26 @@ class StentIn(serializers.Serializer):
     diameter_mm = serializers.IntegerField(**bounds(Stent, "diameter_mm"))
     length_mm = serializers.IntegerField(**bounds(Stent, "length_mm"))
     segment = serializers.ChoiceField(
-        choices=codes.Segment.choices, required=False,
+        choices=codes.Segment.choices,
+        required=False,
         help_text="The one segment it covers (or give `segments`).",
-    )  # fmt: skip
+    )
     segments = codes_list(
-        codes.Segment.choices, required=False, allow_empty=False,
+        codes.Segment.choices,
+        required=False,
+        allow_empty=False,
         help_text="The segments it spans, each once, in order (or give one `segment`).",
-    )  # fmt: skip
+    )
     lot = serializers.CharField(
         required=False, allow_blank=True, max_length=100, default="", help_text="Lot number."
     )
     udi = serializers.CharField(
-        required=False, allow_blank=True, max_length=100, default="",
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        default="",
         help_text="Unique device identifier.",
-    )  # fmt: skip
+    )
 
     def validate(self, attrs):
         if "segment" in attrs and "segments" in attrs:
@@ -168,9 +178,11 @@ class StentIn(serializers.Serializer):
 class CompletionIn(serializers.Serializer):
     patent = serializers.BooleanField()
     residual_stenosis_pct = serializers.IntegerField(
-        **bounds(ProcedureNote, "residual_stenosis_pct"), required=False, allow_null=True,
+        **bounds(ProcedureNote, "residual_stenosis_pct"),
+        required=False,
+        allow_null=True,
         default=None,
-    )  # fmt: skip
+    )
     dissection = serializers.BooleanField(required=False, default=False)
 
 
@@ -239,19 +251,32 @@ class MeasurementIn(RecordIn):
 
     measured_on = serializers.DateField()
     weight_kg = serializers.DecimalField(
-        max_digits=5, decimal_places=1, **bounds(Measurement, "weight_kg"), required=False,
-        allow_null=True, default=None,
-    )  # fmt: skip
+        max_digits=5,
+        decimal_places=1,
+        **bounds(Measurement, "weight_kg"),
+        required=False,
+        allow_null=True,
+        default=None,
+    )
     creatinine_umol_l = serializers.DecimalField(
-        max_digits=6, decimal_places=1, **bounds(Measurement, "creatinine_umol_l"), required=False,
-        allow_null=True, default=None, help_text="Serum creatinine, µmol/L.",
-    )  # fmt: skip
+        max_digits=6,
+        decimal_places=1,
+        **bounds(Measurement, "creatinine_umol_l"),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Serum creatinine, µmol/L.",
+    )
     creatinine_clearance_ml_min = serializers.DecimalField(
-        max_digits=5, decimal_places=1, required=False,
+        max_digits=5,
+        decimal_places=1,
+        required=False,
         **bounds(Measurement, "creatinine_clearance_ml_min"),
-        allow_null=True, default=None, help_text="When measured or computed elsewhere; "
+        allow_null=True,
+        default=None,
+        help_text="When measured or computed elsewhere; "
         "else computed by Cockcroft–Gault from the creatinine.",
-    )  # fmt: skip
+    )
 
 
 class PostopCheckIn(RecordIn):

@@ -82,17 +82,25 @@ class EpisodeDetailOut(EpisodeOut):
         "target range stored on its first reading), a percentage; null: fewer than two.",
     )
     vte_bleed = VteBleedOut(
-        allow_null=True, help_text="The latest VTE-BLEED: at discharge once discharged, else at "
+        allow_null=True,
+        help_text="The latest VTE-BLEED: at discharge once discharged, else at "
         "selection; null without a selection assessment.",
-    )  # fmt: skip
+    )
     vte_bleed_at_selection = VteBleedOut(allow_null=True)
     vte_bleed_at_discharge = VteBleedOut(allow_null=True, help_text="Null before discharge.")
 
     class Meta(EpisodeOut.Meta):
         fields = [
-            *EpisodeOut.Meta.fields, "days_in_state", "transitions", "warnings", "records", "ttr",
-            "vte_bleed", "vte_bleed_at_selection", "vte_bleed_at_discharge",
-        ]  # fmt: skip
+            *EpisodeOut.Meta.fields,
+            "days_in_state",
+            "transitions",
+            "warnings",
+            "records",
+            "ttr",
+            "vte_bleed",
+            "vte_bleed_at_selection",
+            "vte_bleed_at_discharge",
+        ]
 
 
 class HistoryOut(serializers.ModelSerializer):
@@ -148,13 +156,17 @@ class ComplicationOut(_model_out(Complication)):  # type: ignore[misc]  # made b
 
 class MeasurementOut(serializers.ModelSerializer):
     creatinine_clearance = serializers.FloatField(
-        source="clearance.value", allow_null=True, read_only=True,
+        source="clearance.value",
+        allow_null=True,
+        read_only=True,
         help_text="mL/min: the one given, else Cockcroft–Gault; null when neither can be had.",
-    )  # fmt: skip
+    )
     creatinine_clearance_method = serializers.CharField(
-        source="clearance.method", allow_null=True, read_only=True,
+        source="clearance.method",
+        allow_null=True,
+        read_only=True,
         help_text="given or cockcroft_gault; null without a value.",
-    )  # fmt: skip
+    )
     creatinine_clearance_note = serializers.CharField(
         source="clearance.note", read_only=True, help_text="Why there is no value, in words."
     )
@@ -162,10 +174,17 @@ class MeasurementOut(serializers.ModelSerializer):
     class Meta:
         model = Measurement
         fields = [
-            "id", "measured_on", "weight_kg", "creatinine_umol_l", "creatinine_clearance_ml_min",
-            "creatinine_clearance", "creatinine_clearance_method", "creatinine_clearance_note",
-            "recorded_by", "recorded_at",
-        ]  # fmt: skip
+            "id",
+            "measured_on",
+            "weight_kg",
+            "creatinine_umol_l",
+            "creatinine_clearance_ml_min",
+            "creatinine_clearance",
+            "creatinine_clearance_method",
+            "creatinine_clearance_note",
+            "recorded_by",
+            "recorded_at",
+        ]
 
 
 class RevisionOut(serializers.Serializer):

@@ -24,9 +24,17 @@ from pathway.services.common import Writer, after_referral, editable, no_future,
 from pathway.services.course_sync import courses_taken_over
 
 CHANGEABLE = (
-    "agent", "dose", "dose_unit", "frequency", "started_on", "stopped_on", "target_inr_low",
-    "target_inr_high", "planned_duration_months", "end_decision",
-)  # fmt: skip
+    "agent",
+    "dose",
+    "dose_unit",
+    "frequency",
+    "started_on",
+    "stopped_on",
+    "target_inr_low",
+    "target_inr_high",
+    "planned_duration_months",
+    "end_decision",
+)
 
 
 def _checked(values: dict) -> dict:
@@ -77,15 +85,21 @@ def course_add(
             episode_id, actor, states=WRITERS["course"].open_in, dates={"started_on": started_on}
         )
         after_referral(episode, started_on=started_on)
-        values = _checked(dict(
-            agent=agent, dose=dose, dose_unit=dose_unit or "", frequency=frequency or "",
-            started_on=started_on, stopped_on=stopped_on, target_inr_low=target_inr_low,
-            target_inr_high=target_inr_high, planned_duration_months=planned_duration_months,
-            reason=(reason or "").strip(),
-        ))  # fmt: skip
-        named = courses_taken_over(
-            actor=actor, episode=episode, agent=agent, started_on=started_on
+        values = _checked(
+            dict(
+                agent=agent,
+                dose=dose,
+                dose_unit=dose_unit or "",
+                frequency=frequency or "",
+                started_on=started_on,
+                stopped_on=stopped_on,
+                target_inr_low=target_inr_low,
+                target_inr_high=target_inr_high,
+                planned_duration_months=planned_duration_months,
+                reason=(reason or "").strip(),
+            )
         )
+        named = courses_taken_over(actor=actor, episode=episode, agent=agent, started_on=started_on)
         if named is not None:
             values["origin"] = CourseOrigin.ENTERED
         record, _ = record_write(
@@ -114,9 +128,11 @@ def course_change(
     with transaction.atomic():
         dates = {k: changes[k] for k in ("started_on", "stopped_on") if changes.get(k)}
         episode = editable(episode_id, actor, states=WRITERS["course"].open_in, dates=dates)
-        course = AnticoagulationCourse.objects.select_for_update().filter(
-            id=course_id, episode=episode
-        ).first()
+        course = (
+            AnticoagulationCourse.objects.select_for_update()
+            .filter(id=course_id, episode=episode)
+            .first()
+        )
         if course is None:
             raise NotFound("No such course in this episode.")
         values = {name: getattr(course, name) for name in CHANGEABLE}

@@ -75,8 +75,11 @@ def editable(episode_id: int, actor, *, states=None, dates=None) -> Episode:
     roles.require(actor, roles.RECORD_PATHWAY_DATA, "record pathway data")
     episode = lock(episode_id)
     born = episode.patient.birth_date
-    early = {k: "This date is before the patient's birth." for k, v in (dates or {}).items()
-             if v is not None and v < born}  # fmt: skip
+    early = {
+        k: "This date is before the patient's birth."
+        for k, v in (dates or {}).items()
+        if v is not None and v < born
+    }
     if early:
         raise InvalidInput(early)
     if episode.state in TERMINAL:

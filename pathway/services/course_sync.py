@@ -41,9 +41,12 @@ def _locked_courses(episode: Episode) -> list[AnticoagulationCourse]:
 
 def _stop(course, *, episode, actor, on: dt.date, reason: str) -> None:
     record_write(
-        course, episode=episode, actor=actor, reason=reason,
+        course,
+        episode=episode,
+        actor=actor,
+        reason=reason,
         values={"stopped_on": max(on, course.started_on)},
-    )  # fmt: skip
+    )
 
 
 def courses_follow_preop_record(
@@ -89,9 +92,11 @@ def courses_follow_discharge_plan(
     if named:
         course = named[-1]
     else:
-        course = made[-1] if made else AnticoagulationCourse(
-            episode=episode, origin=CourseOrigin.DISCHARGE_PLAN
-        )  # fmt: skip
+        course = (
+            made[-1]
+            if made
+            else AnticoagulationCourse(episode=episode, origin=CourseOrigin.DISCHARGE_PLAN)
+        )
         values = _plan_values(plan)
         if course._state.adding or at_discharge:
             values["started_on"] = on
@@ -107,9 +112,11 @@ def courses_follow_discharge_plan(
             and (other.agent == UFH or plan.anticoagulant != Anticoagulant.VKA)
         )
         if replaced:
-            why = reason if not at_discharge and reason else (
-                f"Stopped at discharge: the discharge plan's {label} takes over."
-            )  # fmt: skip
+            why = (
+                reason
+                if not at_discharge and reason
+                else (f"Stopped at discharge: the discharge plan's {label} takes over.")
+            )
             _stop(other, episode=episode, actor=actor, on=on, reason=why)
     return course
 
@@ -128,6 +135,11 @@ def courses_taken_over(*, actor, episode: Episode, agent: str, started_on: dt.da
         if course.agent in UNNAMED_AGENTS and agent in family and started_on <= course.started_on:
             return course
         if course.started_on <= started_on:
-            _stop(course, episode=episode, actor=actor, on=started_on,
-                  reason=f"Replaced by {CourseAgent(agent).label}.")  # fmt: skip
+            _stop(
+                course,
+                episode=episode,
+                actor=actor,
+                on=started_on,
+                reason=f"Replaced by {CourseAgent(agent).label}.",
+            )
     return None

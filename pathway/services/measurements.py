@@ -46,9 +46,12 @@ def measurement_add(
         ),
     }
     if all(v is None for v in given.values()):
-        raise InvalidInput({
-            name: "Give the weight, the creatinine or the creatinine clearance." for name in VALUES
-        })  # fmt: skip
+        raise InvalidInput(
+            {
+                name: "Give the weight, the creatinine or the creatinine clearance."
+                for name in VALUES
+            }
+        )
     no_future(measured_on=measured_on)
     with transaction.atomic():
         episode = editable(

@@ -99,13 +99,15 @@ def _entered_before(undone: Transition) -> dt.date:
     before it (the opening at the latest, which is never undone)."""
     return (
         Transition.objects.filter(  # type: ignore[return-value]  # the opening, at the latest
-            episode_id=undone.episode_id, id__lt=undone.id, corrects__isnull=True,
+            episode_id=undone.episode_id,
+            id__lt=undone.id,
+            corrects__isnull=True,
             corrected_by__isnull=True,
         )
         .order_by("-id")
         .values_list("effective_on", flat=True)
         .first()
-    )  # fmt: skip
+    )
 
 
 def episode_transition(
@@ -154,9 +156,12 @@ def episode_transition(
 
             if name == "discharge":  # the plan's anticoagulant is the course running now
                 courses_follow_discharge_plan(
-                    actor=actor, episode=episode, plan=episode.discharge_plan, on=effective,
+                    actor=actor,
+                    episode=episode,
+                    plan=episode.discharge_plan,
+                    on=effective,
                     at_discharge=True,
-                )  # fmt: skip
+                )
             left, undone, stay_days = episode.state, None, None
             if name == "correct":
                 undone = episode.last_correctable_move()

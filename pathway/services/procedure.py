@@ -74,8 +74,9 @@ def _stent_checked(number: int, stent: dict) -> dict:
     if segments is None:
         segments = [stent["segment"]] if stent.get("segment") else []
     elif stent.get("segment") and stent["segment"] != (segments[:1] or [None])[0]:
-        raise InvalidInput({"stents": f"{where}: give the segments it spans, or one segment, "
-                                      "not both."})  # fmt: skip
+        raise InvalidInput(
+            {"stents": f"{where}: give the segments it spans, or one segment, not both."}
+        )
     if not segments:
         raise InvalidInput({"stents": f"{where}: name the segment or segments it spans."})
     unknown = [s for s in segments if s not in Segment.values]
@@ -95,14 +96,16 @@ def _stent_checked(number: int, stent: dict) -> dict:
         "udi": (stent.get("udi") or "").strip(),
     }
     try:
-        Stent(**{k: v for k, v in checked.items() if k != "segments"}).full_clean(
-            exclude=["note"]
-        )
+        Stent(**{k: v for k, v in checked.items() if k != "segments"}).full_clean(exclude=["note"])
     except ValidationError as error:
         raise InvalidInput(
-            {"stents": "; ".join(f"{where}: {labels.field(f)}: {' '.join(m)}"
-                                 for f, m in error.message_dict.items())}
-        ) from None  # fmt: skip
+            {
+                "stents": "; ".join(
+                    f"{where}: {labels.field(f)}: {' '.join(m)}"
+                    for f, m in error.message_dict.items()
+                )
+            }
+        ) from None
     return checked
 
 
@@ -174,8 +177,9 @@ def procedure_note_record(
         reintervention = episode.current_reintervention()
         booked = _booked_on(episode, reintervention)
         what = "the re-intervention was decided" if reintervention else "it was booked"
-        not_before(booked, f"the date {what}", date=date, hint=BOOKING_HINT[
-            reintervention is not None])
+        not_before(
+            booked, f"the date {what}", date=date, hint=BOOKING_HINT[reintervention is not None]
+        )
         completed = relied_on_by(episode, WRITERS["procedure"].relied_on_by, since=reintervention)
         discharged = relied_on_by(episode, "discharge", since=reintervention)
         not_after(discharged and discharged.effective_on, "the discharge", date=date)
@@ -276,9 +280,13 @@ def discharge_plan_record(
         )
         if episode.state == State.SURVEILLANCE:  # after discharge: the course follows the plan
             courses_follow_discharge_plan(
-                actor=actor, episode=episode, plan=record, on=timezone.localdate(),
-                at_discharge=False, reason=reason,
-            )  # fmt: skip
+                actor=actor,
+                episode=episode,
+                plan=record,
+                on=timezone.localdate(),
+                at_discharge=False,
+                reason=reason,
+            )
     return record
 
 

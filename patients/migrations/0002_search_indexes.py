@@ -16,8 +16,13 @@ INDEXES = [
     "CREATE INDEX IF NOT EXISTS patient_family_prefix ON patients_patient "
     "(UPPER(family_name) text_pattern_ops)",
 ]
-NAMES = ["patient_given_trgm", "patient_family_trgm", "patient_mrn_upper",
-         "patient_given_prefix", "patient_family_prefix"]  # fmt: skip
+NAMES = [
+    "patient_given_trgm",
+    "patient_family_trgm",
+    "patient_mrn_upper",
+    "patient_given_prefix",
+    "patient_family_prefix",
+]
 
 
 def create(apps, schema_editor):

@@ -6,26 +6,49 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('patients', '0002_search_indexes'),
+        ("patients", "0002_search_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PatientAccess',
+            name="PatientAccess",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('episode_id', models.BigIntegerField(blank=True, null=True)),
-                ('what', models.CharField(help_text='The page or endpoint that was read.', max_length=40)),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='accesses', to='patients.patient')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("episode_id", models.BigIntegerField(blank=True, null=True)),
+                (
+                    "what",
+                    models.CharField(
+                        help_text="The page or endpoint that was read.", max_length=40
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="accesses",
+                        to="patients.patient",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'patient accesses',
-                'indexes': [models.Index(fields=['patient', 'at'], name='access_patient_at')],
+                "verbose_name_plural": "patient accesses",
+                "indexes": [models.Index(fields=["patient", "at"], name="access_patient_at")],
             },
         ),
     ]

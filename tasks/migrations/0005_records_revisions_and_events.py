@@ -8,146 +8,337 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pathway', '0003_records_revisions_and_events'),
-        ('tasks', '0004_kind_labels'),
+        ("pathway", "0003_records_revisions_and_events"),
+        ("tasks", "0004_kind_labels"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='alert',
-            name='postop_check',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='pathway.postopcheck'),
+            model_name="alert",
+            name="postop_check",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="pathway.postopcheck",
+            ),
         ),
         migrations.AddField(
-            model_name='followup',
-            name='anchor',
-            field=models.CharField(choices=[('procedure', 'procedure date'), ('discharge', 'discharge date')], default='procedure', max_length=12),
+            model_name="followup",
+            name="anchor",
+            field=models.CharField(
+                choices=[("procedure", "procedure date"), ("discharge", "discharge date")],
+                default="procedure",
+                max_length=12,
+            ),
         ),
         migrations.AddField(
-            model_name='followup',
-            name='cancel_reason',
-            field=models.TextField(blank=True, help_text='Why, when no move cancelled it.'),
+            model_name="followup",
+            name="cancel_reason",
+            field=models.TextField(blank=True, help_text="Why, when no move cancelled it."),
         ),
         migrations.AddField(
-            model_name='followup',
-            name='offset_days',
+            model_name="followup",
+            name="offset_days",
             field=models.PositiveSmallIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='followup',
-            name='offset_months',
+            model_name="followup",
+            name="offset_months",
             field=models.PositiveSmallIntegerField(default=0),
         ),
         migrations.AlterField(
-            model_name='alert',
-            name='follow_up',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='alerts', to='tasks.followup'),
+            model_name="alert",
+            name="follow_up",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="alerts",
+                to="tasks.followup",
+            ),
         ),
         migrations.AlterField(
-            model_name='duplexsegmentresult',
-            name='follow_up',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='segments', to='tasks.followup'),
+            model_name="duplexsegmentresult",
+            name="follow_up",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="segments",
+                to="tasks.followup",
+            ),
         ),
         migrations.CreateModel(
-            name='HistoricalFollowUp',
+            name="HistoricalFollowUp",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('parts', models.JSONField(blank=True, null=True)),
-                ('kind', models.CharField(choices=[('duplex', 'Duplex ultrasound'), ('anticoagulation_review', 'Anticoagulation review'), ('inr_check', 'INR check')], max_length=24)),
-                ('anchor', models.CharField(choices=[('procedure', 'procedure date'), ('discharge', 'discharge date')], default='procedure', max_length=12)),
-                ('offset_months', models.PositiveSmallIntegerField(default=0)),
-                ('offset_days', models.PositiveSmallIntegerField(default=0)),
-                ('due_on', models.DateField()),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True)),
-                ('cancel_reason', models.TextField(blank=True, help_text='Why, when no move cancelled it.')),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('performed_on', models.DateField(blank=True, null=True)),
-                ('result', models.JSONField(blank=True, null=True)),
-                ('history_change_reason', models.TextField(null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('cancelled_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pathway.transition')),
-                ('completed_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('created_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pathway.transition')),
-                ('episode', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pathway.episode')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("parts", models.JSONField(blank=True, null=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("duplex", "Duplex ultrasound"),
+                            ("anticoagulation_review", "Anticoagulation review"),
+                            ("inr_check", "INR check"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                (
+                    "anchor",
+                    models.CharField(
+                        choices=[("procedure", "procedure date"), ("discharge", "discharge date")],
+                        default="procedure",
+                        max_length=12,
+                    ),
+                ),
+                ("offset_months", models.PositiveSmallIntegerField(default=0)),
+                ("offset_days", models.PositiveSmallIntegerField(default=0)),
+                ("due_on", models.DateField()),
+                ("cancelled_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "cancel_reason",
+                    models.TextField(blank=True, help_text="Why, when no move cancelled it."),
+                ),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("performed_on", models.DateField(blank=True, null=True)),
+                ("result", models.JSONField(blank=True, null=True)),
+                ("history_change_reason", models.TextField(null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "cancelled_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="pathway.transition",
+                    ),
+                ),
+                (
+                    "completed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="pathway.transition",
+                    ),
+                ),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="pathway.episode",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical follow up',
-                'verbose_name_plural': 'historical follow ups',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical follow up",
+                "verbose_name_plural": "historical follow ups",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalVisit',
+            name="HistoricalVisit",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('parts', models.JSONField(blank=True, null=True)),
-                ('kind', models.CharField(choices=[('duplex', 'Duplex ultrasound'), ('inr_check', 'INR check')], max_length=12)),
-                ('performed_on', models.DateField()),
-                ('result', models.JSONField(default=dict)),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('history_change_reason', models.TextField(null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('episode', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pathway.episode')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('recorded_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("parts", models.JSONField(blank=True, null=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("duplex", "Duplex ultrasound"), ("inr_check", "INR check")],
+                        max_length=12,
+                    ),
+                ),
+                ("performed_on", models.DateField()),
+                ("result", models.JSONField(default=dict)),
+                ("recorded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("history_change_reason", models.TextField(null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="pathway.episode",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical visit',
-                'verbose_name_plural': 'historical visits',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical visit",
+                "verbose_name_plural": "historical visits",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Visit',
+            name="Visit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('duplex', 'Duplex ultrasound'), ('inr_check', 'INR check')], max_length=12)),
-                ('performed_on', models.DateField()),
-                ('result', models.JSONField(default=dict)),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('episode', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='visits', to='pathway.episode')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("duplex", "Duplex ultrasound"), ("inr_check", "INR check")],
+                        max_length=12,
+                    ),
+                ),
+                ("performed_on", models.DateField()),
+                ("result", models.JSONField(default=dict)),
+                ("recorded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="visits",
+                        to="pathway.episode",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['performed_on', 'id'],
+                "ordering": ["performed_on", "id"],
             },
         ),
         migrations.AddField(
-            model_name='alert',
-            name='visit',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='alerts', to='tasks.visit'),
+            model_name="alert",
+            name="visit",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="alerts",
+                to="tasks.visit",
+            ),
         ),
         migrations.AddField(
-            model_name='duplexsegmentresult',
-            name='visit',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='segments', to='tasks.visit'),
+            model_name="duplexsegmentresult",
+            name="visit",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="segments",
+                to="tasks.visit",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='alert',
-            constraint=models.UniqueConstraint(fields=('visit', 'kind', 'recipient'), name='one_alert_per_visit_kind'),
+            model_name="alert",
+            constraint=models.UniqueConstraint(
+                fields=("visit", "kind", "recipient"), name="one_alert_per_visit_kind"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='alert',
-            constraint=models.UniqueConstraint(fields=('postop_check', 'kind', 'recipient'), name='one_alert_per_check_kind'),
+            model_name="alert",
+            constraint=models.UniqueConstraint(
+                fields=("postop_check", "kind", "recipient"), name="one_alert_per_check_kind"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='duplexsegmentresult',
-            constraint=models.UniqueConstraint(fields=('visit', 'segment'), name='one_segment_per_visit'),
+            model_name="duplexsegmentresult",
+            constraint=models.UniqueConstraint(
+                fields=("visit", "segment"), name="one_segment_per_visit"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='duplexsegmentresult',
-            constraint=models.CheckConstraint(condition=models.Q(('follow_up__isnull', True), ('visit__isnull', True), _connector='XOR'), name='segment_result_of_followup_or_visit'),
+            model_name="duplexsegmentresult",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("follow_up__isnull", True), ("visit__isnull", True), _connector="XOR"
+                ),
+                name="segment_result_of_followup_or_visit",
+            ),
         ),
     ]

@@ -21,85 +21,121 @@ def resolve_finished(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pathway', '0005_revisions_append_only'),
-        ('tasks', '0006_revisions_append_only'),
+        ("pathway", "0005_revisions_append_only"),
+        ("tasks", "0006_revisions_append_only"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='alert',
-            name='one_alert_per_followup_kind',
+            model_name="alert",
+            name="one_alert_per_followup_kind",
         ),
         migrations.RemoveConstraint(
-            model_name='alert',
-            name='one_alert_per_visit_kind',
+            model_name="alert",
+            name="one_alert_per_visit_kind",
         ),
         migrations.RemoveConstraint(
-            model_name='alert',
-            name='one_alert_per_check_kind',
+            model_name="alert",
+            name="one_alert_per_check_kind",
         ),
         migrations.AddField(
-            model_name='alert',
-            name='escalate_after',
+            model_name="alert",
+            name="escalate_after",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='alert',
-            name='escalates',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='escalations', to='tasks.alert'),
+            model_name="alert",
+            name="escalates",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="escalations",
+                to="tasks.alert",
+            ),
         ),
         migrations.AddField(
-            model_name='alert',
-            name='resolved_at',
+            model_name="alert",
+            name="resolved_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='alert',
-            name='resolved_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='pathway.transition'),
+            model_name="alert",
+            name="resolved_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="pathway.transition",
+            ),
         ),
         migrations.AddField(
-            model_name='alert',
-            name='resolved_reason',
-            field=models.TextField(blank=True, db_default=''),
+            model_name="alert",
+            name="resolved_reason",
+            field=models.TextField(blank=True, db_default=""),
         ),
         migrations.AddField(
-            model_name='alert',
-            name='unrouted',
+            model_name="alert",
+            name="unrouted",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='delivery',
-            name='claimed_until',
+            model_name="delivery",
+            name="claimed_until",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='unitsettings',
-            name='urgent_escalation_hours',
-            field=models.PositiveSmallIntegerField(default=24, help_text='Hours an urgent result may stay unacknowledged before every coordinator and admin is alerted.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(168)]),
+            model_name="unitsettings",
+            name="urgent_escalation_hours",
+            field=models.PositiveSmallIntegerField(
+                default=24,
+                help_text="Hours an urgent result may stay unacknowledged before every coordinator and admin is alerted.",
+                validators=[
+                    django.core.validators.MinValueValidator(1),
+                    django.core.validators.MaxValueValidator(168),
+                ],
+            ),
         ),
         migrations.AddIndex(
-            model_name='alert',
-            index=models.Index(condition=models.Q(('escalate_after__isnull', False)), fields=['escalate_after', 'id'], name='alert_escalate_idx'),
+            model_name="alert",
+            index=models.Index(
+                condition=models.Q(("escalate_after__isnull", False)),
+                fields=["escalate_after", "id"],
+                name="alert_escalate_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='alert',
-            constraint=models.UniqueConstraint(condition=models.Q(('escalates__isnull', True)), fields=('follow_up', 'kind', 'recipient'), name='one_alert_per_followup_kind'),
+            model_name="alert",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("escalates__isnull", True)),
+                fields=("follow_up", "kind", "recipient"),
+                name="one_alert_per_followup_kind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='alert',
-            constraint=models.UniqueConstraint(condition=models.Q(('escalates__isnull', True)), fields=('visit', 'kind', 'recipient'), name='one_alert_per_visit_kind'),
+            model_name="alert",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("escalates__isnull", True)),
+                fields=("visit", "kind", "recipient"),
+                name="one_alert_per_visit_kind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='alert',
-            constraint=models.UniqueConstraint(condition=models.Q(('escalates__isnull', True)), fields=('postop_check', 'kind', 'recipient'), name='one_alert_per_check_kind'),
+            model_name="alert",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("escalates__isnull", True)),
+                fields=("postop_check", "kind", "recipient"),
+                name="one_alert_per_check_kind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='alert',
-            constraint=models.UniqueConstraint(fields=('escalates', 'recipient'), name='one_escalation_per_recipient'),
+            model_name="alert",
+            constraint=models.UniqueConstraint(
+                fields=("escalates", "recipient"), name="one_escalation_per_recipient"
+            ),
         ),
         migrations.RunPython(resolve_finished, migrations.RunPython.noop),
     ]

@@ -10,32 +10,68 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pathway', '0006_entered_on_stay_days'),
-        ('tasks', '0007_alerts_reach_someone'),
+        ("pathway", "0006_entered_on_stay_days"),
+        ("tasks", "0007_alerts_reach_someone"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EpisodeOutcome',
+            name="EpisodeOutcome",
             fields=[
-                ('episode', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='outcome', serialize=False, to='pathway.episode')),
-                ('time_zero', models.DateField(help_text="The index procedure's date.")),
-                ('lesion', models.CharField(blank=True, choices=[('none', 'None'), ('compression', 'Compression'), ('post_thrombotic', 'Post Thrombotic')], max_length=20, null=True)),
-                ('primary_days', models.IntegerField()),
-                ('primary_event', models.BooleanField()),
-                ('assisted_primary_days', models.IntegerField()),
-                ('assisted_primary_event', models.BooleanField()),
-                ('secondary_days', models.IntegerField()),
-                ('secondary_event', models.BooleanField()),
-                ('pts', models.CharField(blank=True, help_text='Villalta category at the latest assessment 3 months or more after time zero.', max_length=10, null=True)),
-                ('vka', models.BooleanField(default=False, help_text='Discharged on a VKA.')),
-                ('ttr', models.FloatField(blank=True, help_text='Rosendaal TTR, a percentage.', null=True)),
-                ('reduced_at', models.DateTimeField(editable=False)),
+                (
+                    "episode",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="outcome",
+                        serialize=False,
+                        to="pathway.episode",
+                    ),
+                ),
+                ("time_zero", models.DateField(help_text="The index procedure's date.")),
+                (
+                    "lesion",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("none", "None"),
+                            ("compression", "Compression"),
+                            ("post_thrombotic", "Post Thrombotic"),
+                        ],
+                        max_length=20,
+                        null=True,
+                    ),
+                ),
+                ("primary_days", models.IntegerField()),
+                ("primary_event", models.BooleanField()),
+                ("assisted_primary_days", models.IntegerField()),
+                ("assisted_primary_event", models.BooleanField()),
+                ("secondary_days", models.IntegerField()),
+                ("secondary_event", models.BooleanField()),
+                (
+                    "pts",
+                    models.CharField(
+                        blank=True,
+                        help_text="Villalta category at the latest assessment 3 months or more after time zero.",
+                        max_length=10,
+                        null=True,
+                    ),
+                ),
+                ("vka", models.BooleanField(default=False, help_text="Discharged on a VKA.")),
+                (
+                    "ttr",
+                    models.FloatField(
+                        blank=True, help_text="Rosendaal TTR, a percentage.", null=True
+                    ),
+                ),
+                ("reduced_at", models.DateTimeField(editable=False)),
             ],
             options={
-                'indexes': [models.Index(fields=['time_zero'], name='outcome_time_zero'), models.Index(fields=['reduced_at'], name='outcome_reduced_at')],
+                "indexes": [
+                    models.Index(fields=["time_zero"], name="outcome_time_zero"),
+                    models.Index(fields=["reduced_at"], name="outcome_reduced_at"),
+                ],
             },
         ),
     ]

@@ -5,20 +5,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pathway', '0007_episode_entered_on_default_and_index'),
-        ('tasks', '0008_episode_outcome'),
+        ("pathway", "0007_episode_entered_on_default_and_index"),
+        ("tasks", "0008_episode_outcome"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='alert',
-            index=models.Index(condition=models.Q(('acknowledged_at__isnull', True), ('resolved_at__isnull', True)), fields=['kind', 'unrouted'], name='alert_open_idx'),
+            model_name="alert",
+            index=models.Index(
+                condition=models.Q(
+                    ("acknowledged_at__isnull", True), ("resolved_at__isnull", True)
+                ),
+                fields=["kind", "unrouted"],
+                name="alert_open_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='followup',
-            index=models.Index(condition=models.Q(('cancelled_at__isnull', True), ('completed_at__isnull', True)), fields=['window_opens_on', 'window_closes_on', 'due_on'], name='followup_open_idx'),
+            model_name="followup",
+            index=models.Index(
+                condition=models.Q(("cancelled_at__isnull", True), ("completed_at__isnull", True)),
+                fields=["window_opens_on", "window_closes_on", "due_on"],
+                name="followup_open_idx",
+            ),
         ),
     ]

@@ -16,77 +16,124 @@ def inr_escalates_sooner(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pathway', '0009_history_refuses_truncate'),
-        ('tasks', '0009_dashboard_count_indexes'),
+        ("pathway", "0009_history_refuses_truncate"),
+        ("tasks", "0009_dashboard_count_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='alert',
-            name='finding',
+            model_name="alert",
+            name="finding",
             field=models.JSONField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='alert',
-            name='grade',
-            field=models.CharField(blank=True, choices=[('critical', 'Critical'), ('out_of_range', 'Out Of Range')], db_default='', max_length=12),
+            model_name="alert",
+            name="grade",
+            field=models.CharField(
+                blank=True,
+                choices=[("critical", "Critical"), ("out_of_range", "Out Of Range")],
+                db_default="",
+                max_length=12,
+            ),
         ),
         migrations.AddField(
-            model_name='alert',
-            name='stall',
-            field=models.CharField(blank=True, choices=[('mdt_defer', 'deferred at MDT'), ('imaging', 'in the imaging work-up'), ('procedure', 'booked for the procedure'), ('thrombophilia', 'thrombophilia result pending')], db_default='', max_length=16),
+            model_name="alert",
+            name="stall",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("mdt_defer", "deferred at MDT"),
+                    ("imaging", "in the imaging work-up"),
+                    ("procedure", "booked for the procedure"),
+                    ("thrombophilia", "thrombophilia result pending"),
+                ],
+                db_default="",
+                max_length=16,
+            ),
         ),
         migrations.AddField(
-            model_name='alert',
-            name='stall_move',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='pathway.transition'),
+            model_name="alert",
+            name="stall_move",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="pathway.transition",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalvisit',
-            name='late_reason',
-            field=models.TextField(blank=True, db_default=''),
+            model_name="historicalvisit",
+            name="late_reason",
+            field=models.TextField(blank=True, db_default=""),
         ),
         migrations.AddField(
-            model_name='schedulerule',
-            name='escalation_days',
-            field=models.PositiveSmallIntegerField(blank=True, help_text="Days after the window closes before the coordinator is alerted; blank: the unit's setting.", null=True, validators=[django.core.validators.MaxValueValidator(90)]),
+            model_name="schedulerule",
+            name="escalation_days",
+            field=models.PositiveSmallIntegerField(
+                blank=True,
+                help_text="Days after the window closes before the coordinator is alerted; blank: the unit's setting.",
+                null=True,
+                validators=[django.core.validators.MaxValueValidator(90)],
+            ),
         ),
         migrations.AddField(
-            model_name='unitsettings',
-            name='stalled_imaging_days',
-            field=models.PositiveSmallIntegerField(default=14, help_text='Days in the imaging work-up.'),
+            model_name="unitsettings",
+            name="stalled_imaging_days",
+            field=models.PositiveSmallIntegerField(
+                default=14, help_text="Days in the imaging work-up."
+            ),
         ),
         migrations.AddField(
-            model_name='unitsettings',
-            name='stalled_mdt_defer_days',
-            field=models.PositiveSmallIntegerField(default=14, help_text="Days in MDT discussion after a 'defer' decision."),
+            model_name="unitsettings",
+            name="stalled_mdt_defer_days",
+            field=models.PositiveSmallIntegerField(
+                default=14, help_text="Days in MDT discussion after a 'defer' decision."
+            ),
         ),
         migrations.AddField(
-            model_name='unitsettings',
-            name='stalled_procedure_days',
-            field=models.PositiveSmallIntegerField(default=7, help_text='Days booked for the procedure (after a re-intervention too).'),
+            model_name="unitsettings",
+            name="stalled_procedure_days",
+            field=models.PositiveSmallIntegerField(
+                default=7, help_text="Days booked for the procedure (after a re-intervention too)."
+            ),
         ),
         migrations.AddField(
-            model_name='unitsettings',
-            name='thrombophilia_pending_days',
-            field=models.PositiveSmallIntegerField(default=90, help_text='Days after discharge a thrombophilia result may stay pending.'),
+            model_name="unitsettings",
+            name="thrombophilia_pending_days",
+            field=models.PositiveSmallIntegerField(
+                default=90,
+                help_text="Days after discharge a thrombophilia result may stay pending.",
+            ),
         ),
         migrations.AddField(
-            model_name='visit',
-            name='late_reason',
-            field=models.TextField(blank=True, db_default=''),
+            model_name="visit",
+            name="late_reason",
+            field=models.TextField(blank=True, db_default=""),
         ),
         migrations.AlterField(
-            model_name='alert',
-            name='kind',
-            field=models.CharField(choices=[('due', 'Due'), ('overdue', 'Overdue'), ('escalation', 'Escalation'), ('urgent_result', 'Urgent Result'), ('stalled', 'Stalled')], max_length=16),
+            model_name="alert",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("due", "Due"),
+                    ("overdue", "Overdue"),
+                    ("escalation", "Escalation"),
+                    ("urgent_result", "Urgent Result"),
+                    ("stalled", "Stalled"),
+                ],
+                max_length=16,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='alert',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'stalled')), fields=('stall_move', 'stall', 'recipient'), name='one_alert_per_stall'),
+            model_name="alert",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "stalled")),
+                fields=("stall_move", "stall", "recipient"),
+                name="one_alert_per_stall",
+            ),
         ),
         migrations.RunPython(inr_escalates_sooner, migrations.RunPython.noop),
     ]

@@ -6,51 +6,109 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pathway', '0010_anticoagulation_journey'),
-        ('tasks', '0010_safety_net_fields'),
+        ("pathway", "0010_anticoagulation_journey"),
+        ("tasks", "0010_safety_net_fields"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='alert',
-            name='course',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='alerts', to='pathway.anticoagulationcourse'),
+            model_name="alert",
+            name="course",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="alerts",
+                to="pathway.anticoagulationcourse",
+            ),
         ),
         migrations.AddField(
-            model_name='followup',
-            name='course',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='follow_ups', to='pathway.anticoagulationcourse'),
+            model_name="followup",
+            name="course",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="follow_ups",
+                to="pathway.anticoagulationcourse",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalfollowup',
-            name='course',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pathway.anticoagulationcourse'),
+            model_name="historicalfollowup",
+            name="course",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="pathway.anticoagulationcourse",
+            ),
         ),
         migrations.AlterField(
-            model_name='alert',
-            name='kind',
-            field=models.CharField(choices=[('due', 'Due'), ('overdue', 'Overdue'), ('escalation', 'Escalation'), ('urgent_result', 'Urgent Result'), ('stalled', 'Stalled'), ('course_ending', 'Course Ending')], max_length=16),
+            model_name="alert",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("due", "Due"),
+                    ("overdue", "Overdue"),
+                    ("escalation", "Escalation"),
+                    ("urgent_result", "Urgent Result"),
+                    ("stalled", "Stalled"),
+                    ("course_ending", "Course Ending"),
+                ],
+                max_length=16,
+            ),
         ),
         migrations.AlterField(
-            model_name='followup',
-            name='anchor',
-            field=models.CharField(choices=[('procedure', 'procedure date'), ('discharge', 'discharge date'), ('vka_start', 'VKA course start'), ('course_end', 'planned end of the course')], default='procedure', max_length=12),
+            model_name="followup",
+            name="anchor",
+            field=models.CharField(
+                choices=[
+                    ("procedure", "procedure date"),
+                    ("discharge", "discharge date"),
+                    ("vka_start", "VKA course start"),
+                    ("course_end", "planned end of the course"),
+                ],
+                default="procedure",
+                max_length=12,
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalfollowup',
-            name='anchor',
-            field=models.CharField(choices=[('procedure', 'procedure date'), ('discharge', 'discharge date'), ('vka_start', 'VKA course start'), ('course_end', 'planned end of the course')], default='procedure', max_length=12),
+            model_name="historicalfollowup",
+            name="anchor",
+            field=models.CharField(
+                choices=[
+                    ("procedure", "procedure date"),
+                    ("discharge", "discharge date"),
+                    ("vka_start", "VKA course start"),
+                    ("course_end", "planned end of the course"),
+                ],
+                default="procedure",
+                max_length=12,
+            ),
         ),
         migrations.AlterField(
-            model_name='schedulerule',
-            name='anchor',
-            field=models.CharField(choices=[('procedure', 'procedure date'), ('discharge', 'discharge date'), ('vka_start', 'VKA course start'), ('course_end', 'planned end of the course')], max_length=12),
+            model_name="schedulerule",
+            name="anchor",
+            field=models.CharField(
+                choices=[
+                    ("procedure", "procedure date"),
+                    ("discharge", "discharge date"),
+                    ("vka_start", "VKA course start"),
+                    ("course_end", "planned end of the course"),
+                ],
+                max_length=12,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='alert',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'course_ending')), fields=('course', 'recipient'), name='one_course_end_alert_per_recipient'),
+            model_name="alert",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "course_ending")),
+                fields=("course", "recipient"),
+                name="one_course_end_alert_per_recipient",
+            ),
         ),
     ]

@@ -9,18 +9,17 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tasks', '0013_nurses_acknowledgements_and_feeds'),
+        ("tasks", "0013_nurses_acknowledgements_and_feeds"),
     ]
 
     operations = [
         migrations.SeparateDatabaseAndState(
             database_operations=[
-                migrations.AlterModelTable(name='episodeoutcome', table='outcomes_episodeoutcome'),
+                migrations.AlterModelTable(name="episodeoutcome", table="outcomes_episodeoutcome"),
             ],
             state_operations=[
-                migrations.DeleteModel(name='EpisodeOutcome'),
+                migrations.DeleteModel(name="EpisodeOutcome"),
             ],
         ),
     ]

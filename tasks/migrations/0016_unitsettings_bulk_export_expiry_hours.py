@@ -5,15 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tasks', '0015_holds_pathway_links'),
+        ("tasks", "0015_holds_pathway_links"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='unitsettings',
-            name='bulk_export_expiry_hours',
-            field=models.PositiveSmallIntegerField(default=24, help_text="Hours a FHIR bulk export's files stay downloadable before they are deleted.", validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(720)]),
+            model_name="unitsettings",
+            name="bulk_export_expiry_hours",
+            field=models.PositiveSmallIntegerField(
+                default=24,
+                help_text="Hours a FHIR bulk export's files stay downloadable before they are deleted.",
+                validators=[
+                    django.core.validators.MinValueValidator(1),
+                    django.core.validators.MaxValueValidator(720),
+                ],
+            ),
         ),
     ]

@@ -20,8 +20,10 @@ def _permissions(apps):
     create_permissions(app_config, apps=apps, verbosity=0)
     app_config.models_module = None
     Permission = apps.get_model("auth", "Permission")
-    return [Permission.objects.get(content_type__app_label=app, codename=codename)
-            for app, codename in UNIT_SETTINGS]  # fmt: skip
+    return [
+        Permission.objects.get(content_type__app_label=app, codename=codename)
+        for app, codename in UNIT_SETTINGS
+    ]
 
 
 def grant(apps, schema_editor):

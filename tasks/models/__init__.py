@@ -256,6 +256,7 @@ class Visit(models.Model):
     """An unscheduled visit: a patient back with symptoms has a duplex or an INR outside the
     schedule. Same result fields as a follow-up; it counts for outcomes, raises the same urgent
     alerts and completes no scheduled follow-up."""
+
     revision_name = "visit"  # as GET /api/episodes/<id>/revisions/ names it
     urgent: "Urgent | None"  # transient: what its result raised, set by the result services
 

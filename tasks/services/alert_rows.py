@@ -44,7 +44,7 @@ def alerts_with_deliveries_insert(
     values = ", ".join([f"({', '.join(['%s'] * (len(names) + 1))})"] * len(rows))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {Alert._meta.db_table} "  # noqa: S608 - fixed table and column names
+            f"INSERT INTO {Alert._meta.db_table} "
             f"({', '.join(names)}, created_at) VALUES {values} {conflict} RETURNING id, kind",
             [p for row in rows for p in (*row, now)],
         )
@@ -66,7 +66,7 @@ def _insert_postgresql(columns, rows: list[tuple], conflict: str, now: dt.dateti
     routine = [str(routine_kind) for routine_kind in Alert.ROUTINE]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH inserted AS (INSERT INTO {Alert._meta.db_table} "  # noqa: S608 - fixed names
+            f"WITH inserted AS (INSERT INTO {Alert._meta.db_table} "
             f"({names}, created_at) SELECT {picked}, %s FROM unnest({arrays}) AS a({aliases}) "
             f"{conflict} RETURNING id, kind) "
             f"INSERT INTO {Delivery._meta.db_table} "

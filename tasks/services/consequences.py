@@ -102,4 +102,3 @@ def followups_after_record_change(*, episode: Episode, record, before, actor, re
             followups_follow_procedure_date(episode=episode, reason=reason)
     elif isinstance(record, AnticoagulationCourse):
         course_consequences(episode=episode, course=record, before=before, reason=reason)
-

@@ -70,7 +70,7 @@ def _courses_at_their_end(today: dt.date):
             "planned_duration_months",
             "ends_on",
             "episode__assigned_coordinator_id",
-        )  # fmt: skip
+        )
         .order_by("id")
     )
 
@@ -89,9 +89,11 @@ def course_endings_alert(*, today: dt.date, now: dt.datetime | None = None) -> i
                 log.error("Course %s reached its end and nobody can be told.", course["id"])
                 continue
             words = course_end_words(
-                course["agent"], course["started_on"], course["planned_duration_months"],
+                course["agent"],
+                course["started_on"],
+                course["planned_duration_months"],
                 course["ends_on"],
-            )  # fmt: skip
+            )
             finding = json.dumps({"text": words})
             rows += [
                 (course["episode_id"], course["id"], uid, route.unrouted, finding)

@@ -146,9 +146,7 @@ def delivery_send(*, delivery_id: int) -> bool:
     if not claimed:
         return False
     try:
-        delivery = Delivery.objects.select_related("alert__recipient", *RELATED).get(
-            id=delivery_id
-        )
+        delivery = Delivery.objects.select_related("alert__recipient", *RELATED).get(id=delivery_id)
         recipient = delivery.alert.recipient
         if recipient.email:
             send_mail(
@@ -219,9 +217,7 @@ def _digest_claim(recipient_id: int, now: dt.datetime, claim: dt.datetime) -> li
             .order_by("id")
             .values_list("id", flat=True)
         )
-        Delivery.objects.filter(id__in=ids).update(
-            claimed_until=claim, attempts=F("attempts") + 1
-        )
+        Delivery.objects.filter(id__in=ids).update(claimed_until=claim, attempts=F("attempts") + 1)
     return ids
 
 

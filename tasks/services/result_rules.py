@@ -317,10 +317,14 @@ def visit_is_late(
     if opening is not None and opening.post_op:
         name, since = facts.previous_move
         if performed_on < since:
-            raise InvalidInput({"performed_on": (
-                f"The episode went into post-op on {since.isoformat()}; an INR on the ward "
-                "is dated from then."
-            )})  # fmt: skip
+            raise InvalidInput(
+                {
+                    "performed_on": (
+                        f"The episode went into post-op on {since.isoformat()}; an INR on the ward "
+                        "is dated from then."
+                    )
+                }
+            )
         return False
     if not facts.stays:
         if state in TERMINAL:

@@ -105,7 +105,7 @@ def _update_postgresql(written: list[FollowUp]) -> None:
     encoder = FollowUp._meta.get_field("result").encoder
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {FollowUp._meta.db_table} AS f SET "  # noqa: S608 - fixed table name
+            f"UPDATE {FollowUp._meta.db_table} AS f SET "
             "completed_at = %s, completed_by_id = %s, next_alert_on = NULL, "
             "performed_on = v.performed_on, result = v.result::jsonb "
             "FROM unnest(%s::bigint[], %s::date[], %s::text[]) AS v(id, performed_on, result) "

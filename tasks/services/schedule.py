@@ -62,9 +62,12 @@ class Slot:
 
 def key_of(follow_up: FollowUp) -> tuple:
     return (
-        follow_up.kind, follow_up.anchor, follow_up.course_id, follow_up.offset_months,
+        follow_up.kind,
+        follow_up.anchor,
+        follow_up.course_id,
+        follow_up.offset_months,
         follow_up.offset_days,
-    )  # fmt: skip
+    )
 
 
 REVIEW_WINDOW_DAYS = 7  # the review rule's default, if a unit has none
@@ -104,17 +107,21 @@ def desired_schedule(
     slots: dict[tuple, Slot] = {}
     for rule in (r for r in rules if r.active):
         anchors = rule_anchors(
-            rule, procedure_on=procedure_on, discharged_on=discharged_on, courses=courses,
+            rule,
+            procedure_on=procedure_on,
+            discharged_on=discharged_on,
+            courses=courses,
             plan=plan,
-        )  # fmt: skip
+        )
         for anchor in anchors:
             until = add_months(max(anchor.on, today), horizon)
             if anchor.ends_on is not None:
                 until = min(until, anchor.ends_on)
             for offset, due in positions(anchor.on, rule.first_offsets, rule.then_every, until):
                 if due >= discharged_on:
-                    slot = Slot(rule.kind, anchor.name, offset, due, rule.window_days,
-                                anchor.course_id)  # fmt: skip
+                    slot = Slot(
+                        rule.kind, anchor.name, offset, due, rule.window_days, anchor.course_id
+                    )
                     slots.setdefault(slot.key, slot)
     review_window = next(
         (r.window_days for r in rules if r.kind == Kind.ANTICOAGULATION_REVIEW),
@@ -200,9 +207,11 @@ def followups_undo(*, undone: Transition, correction: Transition) -> None:
         follow_up.cancelled_by = None
         follow_up.cancel_reason = ""
         follow_up.next_alert_on = windows.next_alert_on(
-            follow_up.window_opens_on, follow_up.window_closes_on, follow_up.alert_stage,
+            follow_up.window_opens_on,
+            follow_up.window_closes_on,
+            follow_up.alert_stage,
             escalation_days[follow_up.kind],
-        )  # fmt: skip
+        )
     FollowUp.objects.bulk_update(
         reopened, ["cancelled_at", "cancelled_by", "cancel_reason", "next_alert_on"]
     )
@@ -292,9 +301,11 @@ def _reconcile(
             for name, value in dates.items():
                 setattr(row, name, value)
             row.next_alert_on = windows.next_alert_on(
-                row.window_opens_on, row.window_closes_on, row.alert_stage,
+                row.window_opens_on,
+                row.window_closes_on,
+                row.alert_stage,
                 escalation_days[row.kind],
-            )  # fmt: skip
+            )
             moved.append(row)
     FollowUp.objects.bulk_update(
         moved, ["due_on", "window_opens_on", "window_closes_on", "next_alert_on"]

@@ -311,11 +311,15 @@ def _top_up_batch(
         for episode_id, facts in _facts_of(locked).items():
             for rule in rules:
                 anchors = rule_anchors(
-                    rule, procedure_on=facts.procedure_on, discharged_on=facts.discharged_on,
-                    courses=facts.courses, plan=facts.plan,
-                )  # fmt: skip
-                latest = {course: on for (kind, course), on in facts.latest.items()
-                          if kind == rule.kind}  # fmt: skip
+                    rule,
+                    procedure_on=facts.procedure_on,
+                    discharged_on=facts.discharged_on,
+                    courses=facts.courses,
+                    plan=facts.plan,
+                )
+                latest = {
+                    course: on for (kind, course), on in facts.latest.items() if kind == rule.kind
+                }
                 for slot in next_slots(
                     rule,
                     anchors=anchors,
@@ -326,9 +330,7 @@ def _top_up_batch(
                     lead=lead,
                 ):
                     rows.append(
-                        followup_of(
-                            slot, episode_id=episode_id, created_by_id=facts.discharge_id
-                        )
+                        followup_of(slot, episode_id=episode_id, created_by_id=facts.discharge_id)
                     )
         FollowUp.objects.bulk_create(rows)
     return len(rows)

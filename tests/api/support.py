@@ -60,8 +60,13 @@ def patient_body(**overrides) -> dict:
 
 
 def user_body(**overrides) -> dict:
-    body = {"username": "new-staff", "password": "a-long-secret-pw1", "role": "nurse",
-            "email": "new-staff@unit.example", "full_name": "Nell Staffer"}  # fmt: skip
+    body = {
+        "username": "new-staff",
+        "password": "a-long-secret-pw1",
+        "role": "nurse",
+        "email": "new-staff@unit.example",
+        "full_name": "Nell Staffer",
+    }
     return {**body, **overrides}
 
 

@@ -85,8 +85,11 @@ USER_CASES = [
     pytest.param({"email": "nell-at-unit"}, "email", id="not an email"),
     pytest.param({"full_name": DROP}, "full_name", id="no full name"),
     pytest.param({"full_name": "   "}, "full_name", id="blank full name"),
-    pytest.param({"username": "zoë.ångström", "password": "zoe12345"}, "password",
-                 id="password like the username once accents are set aside"),
+    pytest.param(
+        {"username": "zoë.ångström", "password": "zoe12345"},
+        "password",
+        id="password like the username once accents are set aside",
+    ),
 ]
 
 
@@ -684,13 +687,21 @@ def test_what_does_not_exist_is_not_found(method, path, body, everything, as_adm
 @pytest.mark.parametrize(
     ("path", "method", "body", "field"),
     [
-        ("selection/", "put", {"assessed_on": "1900-01-02", "symptom_onset": "1900-01-01"},
-         "symptom_onset"),
+        (
+            "selection/",
+            "put",
+            {"assessed_on": "1900-01-02", "symptom_onset": "1900-01-01"},
+            "symptom_onset",
+        ),
         ("imaging/", "post", {"modality": "duplex", "date": "0001-01-01"}, "date"),
-        ("anticoagulation/", "put", {"agent": "lmwh", "started_at": "1901-01-01T08:00:00Z"},
-         "started_at"),
+        (
+            "anticoagulation/",
+            "put",
+            {"agent": "lmwh", "started_at": "1901-01-01T08:00:00Z"},
+            "started_at",
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_record_dated_before_the_patient_was_born_is_refused(
     as_coordinator, coordinator, path, method, body, field
 ):

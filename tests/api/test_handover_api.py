@@ -38,39 +38,79 @@ def test_the_handover_answers_the_case_worked_by_hand(bridged, as_nurse):
     assert body["episode"] == bridged.id and body["state"] == "surveillance"
     assert body["as_of"] == "2025-01-24"
     assert {k: body["patient"][k] for k in ("mrn", "given_name", "family_name", "birth_date")} == {
-        "mrn": "MRN-0042", "given_name": "Ada", "family_name": "Lovelace",
+        "mrn": "MRN-0042",
+        "given_name": "Ada",
+        "family_name": "Lovelace",
         "birth_date": "1961-04-12",
-    }  # fmt: skip
+    }
     enoxaparin, warfarin = body["courses"]
-    assert {k: enoxaparin[k] for k in ("agent", "class", "dose", "dose_unit", "frequency",
-                                       "started_on", "stopped_on")} == {
-        "agent": "enoxaparin", "class": "parenteral", "dose": "1.00", "dose_unit": "mg/kg",
-        "frequency": "twice daily", "started_on": "2025-01-07", "stopped_on": None,
-    }  # fmt: skip
-    assert {k: warfarin[k] for k in ("agent", "class", "dose", "target_inr_low", "target_inr_high",
-                                     "planned_duration_months", "planned_end")} == {
-        "agent": "warfarin", "class": "vka", "dose": "5.00", "target_inr_low": "2.0",
-        "target_inr_high": "3.0", "planned_duration_months": 6, "planned_end": "2025-07-08",
-    }  # fmt: skip
+    assert {
+        k: enoxaparin[k]
+        for k in ("agent", "class", "dose", "dose_unit", "frequency", "started_on", "stopped_on")
+    } == {
+        "agent": "enoxaparin",
+        "class": "parenteral",
+        "dose": "1.00",
+        "dose_unit": "mg/kg",
+        "frequency": "twice daily",
+        "started_on": "2025-01-07",
+        "stopped_on": None,
+    }
+    assert {
+        k: warfarin[k]
+        for k in (
+            "agent",
+            "class",
+            "dose",
+            "target_inr_low",
+            "target_inr_high",
+            "planned_duration_months",
+            "planned_end",
+        )
+    } == {
+        "agent": "warfarin",
+        "class": "vka",
+        "dose": "5.00",
+        "target_inr_low": "2.0",
+        "target_inr_high": "3.0",
+        "planned_duration_months": 6,
+        "planned_end": "2025-07-08",
+    }
     assert body["target_inr"] == {"low": "2.0", "high": "3.0"}
-    assert [(r["performed_on"], r["inr"], r["target_low"], r["target_high"], r["in_range"],
-             r["source"]) for r in body["inr_readings"]] == [
+    assert [
+        (r["performed_on"], r["inr"], r["target_low"], r["target_high"], r["in_range"], r["source"])
+        for r in body["inr_readings"]
+    ] == [
         ("2025-01-15", "1.6", "2.0", "3.0", False, "follow_up"),
         ("2025-01-19", "1.9", "2.0", "3.0", False, "visit"),
         ("2025-01-22", "2.3", "2.0", "3.0", True, "follow_up"),
-    ]  # fmt: skip
+    ]
     assert body["ttr"] == 32.1
     assert body["next_inr_check"]["due_on"] == "2025-01-29"
     assert body["next_inr_check"]["status"] == "scheduled"
     assert body["long_term"]["id"] == warfarin["id"]
     assert [r["due_on"] for r in body["reviews"]][:3] == ["2025-01-20", "2025-02-17", "2025-04-06"]
     (bridging,) = body["bridging"]
-    assert {k: bridging[k] for k in ("parenteral_course", "vka_course", "since", "not_before",
-                                     "overlap_days", "in_range_in_a_row", "met")} == {
-        "parenteral_course": enoxaparin["id"], "vka_course": warfarin["id"],
-        "since": "2025-01-08", "not_before": "2025-01-13", "overlap_days": 16,
-        "in_range_in_a_row": 1, "met": False,
-    }  # fmt: skip
+    assert {
+        k: bridging[k]
+        for k in (
+            "parenteral_course",
+            "vka_course",
+            "since",
+            "not_before",
+            "overlap_days",
+            "in_range_in_a_row",
+            "met",
+        )
+    } == {
+        "parenteral_course": enoxaparin["id"],
+        "vka_course": warfarin["id"],
+        "since": "2025-01-08",
+        "not_before": "2025-01-13",
+        "overlap_days": 16,
+        "in_range_in_a_row": 1,
+        "met": False,
+    }
     assert bridging["text"].startswith("Continue Enoxaparin alongside Warfarin")
     assert isinstance(body["warnings"], list)
     # The pre-procedure UFH infusion, stopped when enoxaparin started.
@@ -113,7 +153,8 @@ def test_a_stranger_an_unknown_episode_and_an_unknown_parameter_are_refused(
     assert handover(anonymous, bridged).status_code == 401
     assert handover(as_nobody, bridged).status_code == 403
     assert s.names(handover(as_nurse, bridged, "?as_of=2025-01-01"), "as_of") == [
-        "Unknown query parameter. This takes no query parameters."]  # fmt: skip
+        "Unknown query parameter. This takes no query parameters."
+    ]
     missing = as_nurse.get(s.episode_url(bridged.id + 1000, "handover/"))
     assert missing.status_code == 404 and missing.json() == {"detail": "No such episode."}
     assert not PatientAccess.objects.filter(what="api:handover").exists()

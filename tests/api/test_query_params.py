@@ -72,15 +72,18 @@ def test_every_get_refuses_a_query_parameter_it_does_not_know(route, as_admin, e
         ("/api/alerts/?kind=urgent_result", "kind", "This takes no query parameters."),
         ("/api/alerts/?page=2", "page", "This takes no query parameters."),  # not paged
         ("/api/dashboard/?since=2024-01-01", "since", "This takes no query parameters."),
-        ("/api/dashboard/outcomes/?from=2024-01-01", "from",
-         "Known: procedure_from, procedure_to, lesion."),
+        (
+            "/api/dashboard/outcomes/?from=2024-01-01",
+            "from",
+            "Known: procedure_from, procedure_to, lesion.",
+        ),
         ("/api/episodes/{id}/follow-ups/?state=overdue", "state", "Known: status."),
         ("/api/episodes/{id}/visits/?kind=duplex", "kind", "This takes no query parameters."),
         ("/api/episodes/{id}/complications/?early=1", "early", "This takes"),
         ("/api/episodes/{id}/history/?limit=5", "limit", "This takes"),
         ("/api/episodes/{id}/revisions/?record=selection", "record", "This takes"),
     ],
-)  # fmt: skip
+)
 def test_a_list_names_the_parameter_it_does_not_know_and_those_it_does(
     path, name, known, as_admin, episode
 ):
@@ -137,7 +140,7 @@ def test_a_write_is_not_refused_for_its_query_string(as_admin):
         ("/api/patients/?page=%C2%B2", "page"),  # "²": isdigit() says yes, int() says no
         ("/api/episodes/?state=selection&state=", "state"),
     ],
-)  # fmt: skip
+)
 def test_an_empty_filter_or_a_page_that_is_no_number_is_refused_naming_it(
     path, name, as_admin, episode
 ):
@@ -160,8 +163,11 @@ def _needing_a_value():
                 if item.enum or item.type is not str or not item.allow_blank:
                     found.append((route, item.name))
             elif not getattr(item, "empty_means_absent", False):  # the outcomes' filters
-                found += [(route, name) for name, field in item().fields.items()
-                          if not getattr(field, "allow_blank", False)]  # fmt: skip
+                found += [
+                    (route, name)
+                    for name, field in item().fields.items()
+                    if not getattr(field, "allow_blank", False)
+                ]
     return found
 
 

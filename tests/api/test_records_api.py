@@ -55,15 +55,25 @@ def ago(n: int) -> dt.date:
 
 
 def complication_body(**overrides) -> dict:
-    body = {"kind": "pulmonary_embolism", "occurred_on": s.ago(0), "severity": "moderate",
-            "bleeding_class": None, "notes": ""}  # fmt: skip
+    body = {
+        "kind": "pulmonary_embolism",
+        "occurred_on": s.ago(0),
+        "severity": "moderate",
+        "bleeding_class": None,
+        "notes": "",
+    }
     return {**body, **overrides}
 
 
 def check_body(**overrides) -> dict:
-    body = {"at": timezone.now().isoformat(), "limb_perfusion": "normal",
-            "compartment_signs": False, "access_bleeding": False, "pain_score": 2,
-            "mobilised": True}  # fmt: skip
+    body = {
+        "at": timezone.now().isoformat(),
+        "limb_perfusion": "normal",
+        "compartment_signs": False,
+        "access_bleeding": False,
+        "pain_score": 2,
+        "mobilised": True,
+    }
     return {**body, **overrides}
 
 
@@ -127,8 +137,14 @@ def test_writing_the_same_record_again_lists_no_new_revision(as_coordinator, coo
 
 def test_decimals_and_dates_read_as_strings_in_a_revision(as_coordinator, coordinator):
     ep = f.episode_in(State.POST_OP, coordinator)
-    s.ok(put(as_coordinator, ep.id, "discharge-plan/", s.discharge_plan_body(
-        anticoagulant="vka", target_inr_low="2.5", target_inr_high="3.5")))  # fmt: skip
+    s.ok(
+        put(
+            as_coordinator,
+            ep.id,
+            "discharge-plan/",
+            s.discharge_plan_body(anticoagulant="vka", target_inr_low="2.5", target_inr_high="3.5"),
+        )
+    )
 
     (plan,) = [r for r in revisions(as_coordinator, ep.id) if r["record"] == "discharge_plan"]
 
@@ -157,8 +173,14 @@ def test_the_same_start_time_sent_in_another_utc_offset_is_no_change(as_coordina
         dt.timezone(dt.timedelta(hours=-5))
     )
 
-    s.ok(put(as_coordinator, ep.id, "anticoagulation/",
-             {"agent": stored["agent"], "started_at": same_instant.isoformat()}))  # fmt: skip
+    s.ok(
+        put(
+            as_coordinator,
+            ep.id,
+            "anticoagulation/",
+            {"agent": stored["agent"], "started_at": same_instant.isoformat()},
+        )
+    )
 
     assert [r["record"] for r in revisions(as_coordinator, ep.id)].count("anticoagulation") == 1
 
@@ -174,8 +196,14 @@ def test_coordinator_cannot_rewrite_the_selection_after_referral_without_a_reaso
 
     assert "refer_to_mdt" in message[0]
     assert s.saved() == saved
-    s.ok(put(as_coordinator, ep.id, "selection/",
-             s.selection_body(reason="Re-assessed after the CT.")))  # fmt: skip
+    s.ok(
+        put(
+            as_coordinator,
+            ep.id,
+            "selection/",
+            s.selection_body(reason="Re-assessed after the CT."),
+        )
+    )
     latest = revisions(as_coordinator, ep.id)[-1]
     assert (latest["record"], latest["reason"]) == ("selection", "Re-assessed after the CT.")
     assert latest["before"] is not None
@@ -189,8 +217,14 @@ def test_the_answer_to_a_correcting_write_says_it_was_edited_after_the_move_as_a
     """PUT answers with the record; it should be the record a GET shows, flag included."""
     ep = f.episode_in(State.MDT_DISCUSSION, coordinator)
 
-    written = s.ok(put(as_coordinator, ep.id, "selection/",
-                       s.selection_body(reason="Re-assessed after the CT.")))  # fmt: skip
+    written = s.ok(
+        put(
+            as_coordinator,
+            ep.id,
+            "selection/",
+            s.selection_body(reason="Re-assessed after the CT."),
+        )
+    )
 
     reread = s.ok(as_coordinator.get(s.episode_url(ep.id, "selection/")))
     assert reread["edited_after_move"] is True
@@ -272,9 +306,7 @@ def test_a_selection_assessed_before_the_referral_is_a_400_naming_the_referral(
     ]
 
 
-def test_a_procedure_typed_ten_years_early_is_a_400_naming_the_booking(
-    as_coordinator, coordinator
-):
+def test_a_procedure_typed_ten_years_early_is_a_400_naming_the_booking(as_coordinator, coordinator):
     ep = f.episode_in(State.PROCEDURE, coordinator)
     typo = s.today().replace(year=s.today().year - 10)
 
@@ -290,9 +322,20 @@ def test_a_procedure_typed_ten_years_early_is_a_400_naming_the_booking(
 def test_a_complication_is_added_and_listed_with_early_derived(as_coordinator, coordinator):
     ep = f.episode_in(State.POST_OP, coordinator)
 
-    added = s.ok(post(as_coordinator, ep.id, "complications/", complication_body(
-        kind="access_site_bleeding", bleeding_class="major", severity="severe",
-        notes="Popliteal puncture site.")), 201)  # fmt: skip
+    added = s.ok(
+        post(
+            as_coordinator,
+            ep.id,
+            "complications/",
+            complication_body(
+                kind="access_site_bleeding",
+                bleeding_class="major",
+                severity="severe",
+                notes="Popliteal puncture site.",
+            ),
+        ),
+        201,
+    )
 
     assert added["early"] is True
     assert (added["kind"], added["bleeding_class"], added["severity"]) == (
@@ -307,8 +350,15 @@ def test_a_complication_is_added_and_listed_with_early_derived(as_coordinator, c
 def test_a_complication_weeks_after_the_procedure_is_late(as_coordinator, coordinator):
     ep = f.walk_to(coordinator, f.PatientFactory(), State.SURVEILLANCE, on=ago(45))
 
-    added = s.ok(post(as_coordinator, ep.id, "complications/",
-                      complication_body(kind="pts", occurred_on=s.ago(0))), 201)  # fmt: skip
+    added = s.ok(
+        post(
+            as_coordinator,
+            ep.id,
+            "complications/",
+            complication_body(kind="pts", occurred_on=s.ago(0)),
+        ),
+        201,
+    )
 
     assert added["early"] is False
 
@@ -398,13 +448,25 @@ def test_a_postop_check_outside_post_op_is_a_409(as_coordinator, coordinator, st
 def test_a_positive_thrombophilia_needs_the_finding(as_coordinator, coordinator):
     ep = f.open_episode(coordinator)
 
-    s.names(put(as_coordinator, ep.id, "selection/",
-                s.selection_body(thrombophilia="positive")), "thrombophilia_finding")  # fmt: skip
-    s.names(put(as_coordinator, ep.id, "selection/",
-                s.selection_body(thrombophilia="maybe")), "thrombophilia")  # fmt: skip
+    s.names(
+        put(as_coordinator, ep.id, "selection/", s.selection_body(thrombophilia="positive")),
+        "thrombophilia_finding",
+    )
+    s.names(
+        put(as_coordinator, ep.id, "selection/", s.selection_body(thrombophilia="maybe")),
+        "thrombophilia",
+    )
 
-    written = s.ok(put(as_coordinator, ep.id, "selection/", s.selection_body(
-        thrombophilia="positive", thrombophilia_finding="Antiphospholipid syndrome")))  # fmt: skip
+    written = s.ok(
+        put(
+            as_coordinator,
+            ep.id,
+            "selection/",
+            s.selection_body(
+                thrombophilia="positive", thrombophilia_finding="Antiphospholipid syndrome"
+            ),
+        )
+    )
     assert (written["thrombophilia"], written["thrombophilia_finding"]) == (
         "positive",
         "Antiphospholipid syndrome",
@@ -415,10 +477,18 @@ def test_the_procedure_takes_inflow_and_underlying_lesion_codes(as_coordinator, 
     ep = f.episode_in(State.PROCEDURE, coordinator)
 
     s.names(put(as_coordinator, ep.id, "procedure/", s.procedure_body(inflow="great")), "inflow")
-    s.names(put(as_coordinator, ep.id, "procedure/",
-                s.procedure_body(underlying_lesion="tumour")), "underlying_lesion")  # fmt: skip
-    written = s.ok(put(as_coordinator, ep.id, "procedure/", s.procedure_body(
-        inflow="poor", underlying_lesion="post_thrombotic")))  # fmt: skip
+    s.names(
+        put(as_coordinator, ep.id, "procedure/", s.procedure_body(underlying_lesion="tumour")),
+        "underlying_lesion",
+    )
+    written = s.ok(
+        put(
+            as_coordinator,
+            ep.id,
+            "procedure/",
+            s.procedure_body(inflow="poor", underlying_lesion="post_thrombotic"),
+        )
+    )
 
     assert (written["inflow"], written["underlying_lesion"]) == ("poor", "post_thrombotic")
     assert "inflow" in warning_rules(as_coordinator, ep.id)
@@ -429,8 +499,7 @@ def test_post_op_shows_the_warnings_of_a_poor_result_and_missing_checks(
 ):
     ep = f.episode_in(State.PROCEDURE, coordinator)
     venogram = {"patent": True, "residual_stenosis_pct": 60, "dissection": False}
-    s.ok(put(as_coordinator, ep.id, "procedure/",
-             s.procedure_body(completion_venography=venogram)))  # fmt: skip
+    s.ok(put(as_coordinator, ep.id, "procedure/", s.procedure_body(completion_venography=venogram)))
     s.ok(move(as_coordinator, ep.id, "complete_procedure"))
 
     warnings = episode(as_coordinator, ep.id)["warnings"]
@@ -447,8 +516,15 @@ def test_post_op_shows_the_warnings_of_a_poor_result_and_missing_checks(
 def test_reintervene_carries_its_codes_in_the_transition_body(as_coordinator, coordinator):
     ep = f.episode_in(State.SURVEILLANCE, coordinator)
 
-    data = s.ok(move(as_coordinator, ep.id, "reintervene", reason="Swollen leg again.",
-                     reintervention={"cause": "stenosis", "segments": ["left_common_iliac"]}))
+    data = s.ok(
+        move(
+            as_coordinator,
+            ep.id,
+            "reintervene",
+            reason="Swollen leg again.",
+            reintervention={"cause": "stenosis", "segments": ["left_common_iliac"]},
+        )
+    )
 
     assert data["state"] == State.PROCEDURE
     kept = Reintervention.objects.get(move__episode_id=ep.id)
@@ -462,15 +538,22 @@ def test_reintervene_carries_its_codes_in_the_transition_body(as_coordinator, co
         {"reason": "Swollen leg again.", "reintervention": None},
         {"reason": "Swollen leg again.", "reintervention": {"cause": "boredom"}},
         {"reason": "Swollen leg again.", "reintervention": {"cause": "occlusion"}},
-        {"reason": "Swollen leg again.",
-         "reintervention": {"cause": "occlusion", "segments": ["right_popliteal"]}},
-        {"reason": "Swollen leg again.",
-         "reintervention": {"cause": "occlusion", "segments": ["left_common_iliac"],
-                            "follow_up": 987654}},
+        {
+            "reason": "Swollen leg again.",
+            "reintervention": {"cause": "occlusion", "segments": ["right_popliteal"]},
+        },
+        {
+            "reason": "Swollen leg again.",
+            "reintervention": {
+                "cause": "occlusion",
+                "segments": ["left_common_iliac"],
+                "follow_up": 987654,
+            },
+        },
         {"reintervention": {"cause": "symptoms"}},
     ],
     ids=["missing", "null", "cause", "no-segments", "unstented", "follow-up", "no-reason"],
-)  # fmt: skip
+)
 def test_reintervene_without_valid_codes_is_a_400(as_coordinator, coordinator, body):
     ep = f.episode_in(State.SURVEILLANCE, coordinator)
     saved = s.saved()
@@ -499,8 +582,12 @@ def test_a_walked_episode_lists_every_write_and_the_corrected_procedure_date(
     as_coordinator, coordinator
 ):
     patient = s.ok(as_coordinator.post("/api/patients/", s.patient_body(), format="json"), 201)
-    ep = s.ok(as_coordinator.post("/api/episodes/", {"patient": patient["id"],
-                                                     "opened_on": s.ago(10)}, format="json"), 201)
+    ep = s.ok(
+        as_coordinator.post(
+            "/api/episodes/", {"patient": patient["id"], "opened_on": s.ago(10)}, format="json"
+        ),
+        201,
+    )
     eid = ep["id"]
     steps = [
         ("put", "selection/", s.selection_body(assessed_on=s.ago(10), symptom_onset=s.ago(14))),
@@ -525,8 +612,14 @@ def test_a_walked_episode_lists_every_write_and_the_corrected_procedure_date(
             s.ok(write(as_coordinator, eid, what, data), 200 if kind == "put" else 201)
     assert episode(as_coordinator, eid)["state"] == State.SURVEILLANCE
 
-    s.ok(put(as_coordinator, eid, "procedure/",
-             s.procedure_body(date=s.ago(6), reason="Date copied from the wrong list.")))
+    s.ok(
+        put(
+            as_coordinator,
+            eid,
+            "procedure/",
+            s.procedure_body(date=s.ago(6), reason="Date copied from the wrong list."),
+        )
+    )
 
     rows = revisions(as_coordinator, eid)
     assert [r["at"] for r in rows] == sorted(r["at"] for r in rows)

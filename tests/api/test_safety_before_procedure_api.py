@@ -90,8 +90,10 @@ def test_a_booking_beyond_the_symptom_window_is_a_409_naming_thrombus_age(
 
     assert response.status_code == 409
     assert [u["rule"] for u in response.json()["unmet"]] == ["thrombus_age"]
-    assert s.ok(move(as_coordinator, episode, "schedule_procedure",
-                     effective_on=s.ago(19)))["state"] == State.PROCEDURE  # fmt: skip
+    assert (
+        s.ok(move(as_coordinator, episode, "schedule_procedure", effective_on=s.ago(19)))["state"]
+        == State.PROCEDURE
+    )
 
 
 def test_a_birth_date_before_1900_is_a_400_naming_birth_date(as_coordinator):
@@ -115,8 +117,9 @@ def test_a_birth_date_cannot_be_changed_to_before_1900(as_coordinator, patient):
 
 def test_an_implausible_age_at_referral_is_a_warning_on_the_episode(as_coordinator, as_nurse):
     patient = f.PatientFactory(birth_date=dt.date(1920, 2, 1))
-    created = s.ok(as_coordinator.post("/api/episodes/", {"patient": patient.id}, format="json"),
-                   status=201)  # fmt: skip
+    created = s.ok(
+        as_coordinator.post("/api/episodes/", {"patient": patient.id}, format="json"), status=201
+    )
 
     body = s.ok(as_nurse.get(s.episode_url(created["id"])))
 
@@ -126,8 +129,9 @@ def test_an_implausible_age_at_referral_is_a_warning_on_the_episode(as_coordinat
 
 def test_a_new_episode_for_a_patient_who_has_died_is_a_409_in_words(coordinator, as_coordinator):
     episode = f.open_episode(coordinator)
-    f.services.episode_transition(episode_id=episode.id, name="record_death", actor=coordinator,
-                                  effective_on=s.today())  # fmt: skip
+    f.services.episode_transition(
+        episode_id=episode.id, name="record_death", actor=coordinator, effective_on=s.today()
+    )
 
     response = as_coordinator.post("/api/episodes/", {"patient": episode.patient_id}, format="json")
 

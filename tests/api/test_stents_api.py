@@ -46,14 +46,19 @@ def test_a_four_stent_reconstruction_from_the_ivc_to_the_groin_is_read_back_in_o
     as_coordinator, coordinator
 ):
     ep = f.episode_in(State.PROCEDURE, coordinator)
-    stents = [spanning(seg, lot=f" L{i} ", udi=f"(01)0884521{i}") for i, seg in
-              enumerate(RECONSTRUCTION)]  # fmt: skip
+    stents = [
+        spanning(seg, lot=f" L{i} ", udi=f"(01)0884521{i}") for i, seg in enumerate(RECONSTRUCTION)
+    ]
 
     note = s.ok(put_procedure(as_coordinator, ep.id, stents=stents))
 
     assert [x["segments"] for x in note["stents"]] == RECONSTRUCTION
-    assert [x["segment"] for x in note["stents"]] == ["ivc", "ivc", "left_common_iliac",
-                                                      "left_external_iliac"]  # fmt: skip
+    assert [x["segment"] for x in note["stents"]] == [
+        "ivc",
+        "ivc",
+        "left_common_iliac",
+        "left_external_iliac",
+    ]
     assert [x["lot"] for x in note["stents"]] == ["L0", "L1", "L2", "L3"]  # trimmed
     assert note["stents"][3]["udi"] == "(01)08845213"
 
@@ -100,10 +105,16 @@ def test_a_recall_by_lot_finds_every_patient_with_that_stent_and_only_them(
 ):
     first, second, other = (f.episode_in(State.PROCEDURE, coordinator) for _ in range(3))
     s.ok(put_procedure(as_coordinator, first.id, stents=[spanning(["ivc"], lot="A17-0042")]))
-    s.ok(put_procedure(as_coordinator, second.id, stents=[
-        spanning(["left_common_iliac"], lot="B1"),
-        spanning(["left_external_iliac", "left_common_femoral"], lot="a17-0042"),
-    ]))  # fmt: skip
+    s.ok(
+        put_procedure(
+            as_coordinator,
+            second.id,
+            stents=[
+                spanning(["left_common_iliac"], lot="B1"),
+                spanning(["left_external_iliac", "left_common_femoral"], lot="a17-0042"),
+            ],
+        )
+    )
     s.ok(put_procedure(as_coordinator, other.id, stents=[spanning(["ivc"], lot="A17-0043")]))
 
     found = s.ok(recall(as_admin, lot=" A17-0042 "))
@@ -118,10 +129,16 @@ def test_a_recall_by_lot_finds_every_patient_with_that_stent_and_only_them(
 
 def test_a_recall_by_udi_finds_every_lot_of_the_device(as_coordinator, coordinator):
     one, two = (f.episode_in(State.PROCEDURE, coordinator) for _ in range(2))
-    s.ok(put_procedure(as_coordinator, one.id,
-                       stents=[spanning(["ivc"], udi="(01)08845210000001(10)L1")]))  # fmt: skip
-    s.ok(put_procedure(as_coordinator, two.id,
-                       stents=[spanning(["ivc"], udi="(01)08845210000001(10)L2")]))  # fmt: skip
+    s.ok(
+        put_procedure(
+            as_coordinator, one.id, stents=[spanning(["ivc"], udi="(01)08845210000001(10)L1")]
+        )
+    )
+    s.ok(
+        put_procedure(
+            as_coordinator, two.id, stents=[spanning(["ivc"], udi="(01)08845210000001(10)L2")]
+        )
+    )
 
     found = s.ok(recall(as_coordinator, udi="(01)08845210000001"))
 

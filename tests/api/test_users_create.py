@@ -34,8 +34,10 @@ def test_a_blank_name_is_refused_in_words(as_admin):
 
 
 def test_a_name_with_accents_is_kept_whole(as_admin):
-    body = s.ok(as_admin.post("/api/users/", s.user_body(full_name="Zoë  de la Ångström"),
-                              format="json"), 201)  # fmt: skip
+    body = s.ok(
+        as_admin.post("/api/users/", s.user_body(full_name="Zoë  de la Ångström"), format="json"),
+        201,
+    )
     assert body["full_name"] == "Zoë de la Ångström"
     assert s.ok(as_admin.get("/api/users/?role=nurse"))[0]["full_name"] == "Zoë de la Ångström"
 
@@ -60,8 +62,9 @@ def test_a_password_like_the_name_is_refused_whatever_the_accents(
 
 
 def test_an_unrelated_password_is_still_accepted(as_admin):
-    body = s.user_body(username="zoë.ångström", full_name="Zoë Ångström",
-                       password="vein-stent-Harbour-42")  # fmt: skip
+    body = s.user_body(
+        username="zoë.ångström", full_name="Zoë Ångström", password="vein-stent-Harbour-42"
+    )
     assert as_admin.post("/api/users/", body, format="json").status_code == 201
 
 

@@ -28,8 +28,10 @@ def test_without_a_role_filter_every_active_user_in_a_role_is_listed(
     UserFactory(username="visitor-1")  # in no role: nobody to assign
     rows = s.ok(as_admin.get("/api/users/"))
     assert [(r["username"], r["role"]) for r in rows] == [
-        ("admin-1", "admin"), ("coordinator-1", "coordinator"), ("nurse-1", "nurse"),
-    ]  # fmt: skip
+        ("admin-1", "admin"),
+        ("coordinator-1", "coordinator"),
+        ("nurse-1", "nurse"),
+    ]
 
 
 def test_an_unknown_role_is_named(as_coordinator):

@@ -56,17 +56,26 @@ BENCHMARKS = {
     "run": {
         "database": "pathway_bench_run_smoke",
         "phases": ["", "_moves", "_sweep"],
-        "expect": ["| moves/s, 1 client: services / raw SQL | - |", "| sweep: alerts/s",
-                   "| sweep: claiming selects", "| worklist /episodes/ | 40 |",
-                   "| outcomes /dashboard/outcomes/ (warm) | 40 |",
-                   "| web process peak RSS (VmHWM) | 40 |",
-                   "| FHIR $everything /fhir/EpisodeOfCare/<id>/$everything | 40 |",
-                   "| FHIR bulk export: resources/s", "written to "],
+        "expect": [
+            "| moves/s, 1 client: services / raw SQL | - |",
+            "| sweep: alerts/s",
+            "| sweep: claiming selects",
+            "| worklist /episodes/ | 40 |",
+            "| outcomes /dashboard/outcomes/ (warm) | 40 |",
+            "| web process peak RSS (VmHWM) | 40 |",
+            "| FHIR $everything /fhir/EpisodeOfCare/<id>/$everything | 40 |",
+            "| FHIR bulk export: resources/s",
+            "written to ",
+        ],
     },
     "sweep": {
         "database": "pathway_bench_smoke_sweep",
-        "expect": ["filled 30 episodes, 300 follow-ups", "raw indexed select: 2 owed rows",
-                   "2 alerts written", "second sweep the same day: 0 alerts"],
+        "expect": [
+            "filled 30 episodes, 300 follow-ups",
+            "raw indexed select: 2 owed rows",
+            "2 alerts written",
+            "second sweep the same day: 0 alerts",
+        ],
     },
     "pages": {
         "database": "pathway_bench_smoke_pages",
@@ -84,7 +93,7 @@ BENCHMARKS = {
         "database": "pathway_bench_smoke_search",
         "expect": ["filled 50 patients", "an MRN", "worst p95"],
     },
-}  # fmt: skip
+}
 
 
 def _server() -> dict:
@@ -145,8 +154,13 @@ def _template(conn) -> str:
     conn.execute(f'CREATE DATABASE "{building}"')
     env = {**os.environ, "DATABASE_URL": _url(building)}
     env.pop("TEST_AS_APP_ROLE", None)
-    subprocess.run([sys.executable, "manage.py", "migrate", "--verbosity=0"],
-                   cwd=ROOT, env=env, check=True, timeout=AT_MOST)  # fmt: skip
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--verbosity=0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=AT_MOST,
+    )
     conn.execute(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
     return name
 
@@ -203,9 +217,13 @@ def test_every_benchmark_runs_to_its_end_at_tiny_sizes(databases, broker, tmp_pa
     for bench in BENCHMARKS:  # side by side: the machine waits on PostgreSQL much of the time
         command, env = _command(bench, databases, broker, tmp_path / "benchmarks.md")
         running[bench] = subprocess.Popen(
-            command, cwd=ROOT, env=env, text=True,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            command,
+            cwd=ROOT,
+            env=env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
     failures = []
     for bench, proc in running.items():
         try:

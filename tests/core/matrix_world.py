@@ -81,8 +81,9 @@ def build() -> World:
     w.imaging = f.episode_in(State.IMAGING, actor)
     w.procedure = f.episode_in(State.PROCEDURE, actor)
     w.post_op = f.episode_in(State.POST_OP, actor)
-    w.course = services.course_add(actor=actor, episode_id=w.post_op.id, agent="enoxaparin",
-                                   started_on=f.today())  # fmt: skip
+    w.course = services.course_add(
+        actor=actor, episode_id=w.post_op.id, agent="enoxaparin", started_on=f.today()
+    )
     # Discharged two weeks after a same-day walk: the 2-week review's window is open today.
     two_weeks_ago = f.today() - dt.timedelta(days=14)
     w.surveillance = f.walk_to(actor, f.PatientFactory(), State.SURVEILLANCE, on=two_weeks_ago)
@@ -91,9 +92,12 @@ def build() -> World:
     )
     for role in ROLES[1:]:  # no_role: a nurse's alert, kept after her role was taken away
         w.alerts[role] = Alert.objects.create(
-            episode=w.surveillance, follow_up=w.follow_up, kind=Alert.Kind.DUE,
-            recipient=w.users[role], created_at=timezone.now(),
-        )  # fmt: skip
+            episode=w.surveillance,
+            follow_up=w.follow_up,
+            kind=Alert.Kind.DUE,
+            recipient=w.users[role],
+            created_at=timezone.now(),
+        )
     return w
 
 

@@ -56,8 +56,12 @@ def test_the_episode_page_shows_its_history_read_only(staff_client, coordinator)
     assert b'name="_save"' not in page.content
 
 
-ADDED = {"username": "new-nurse", "usable_password": "true", "password1": "a-long-fine-password",
-         "password2": "a-long-fine-password"}  # fmt: skip
+ADDED = {
+    "username": "new-nurse",
+    "usable_password": "true",
+    "password1": "a-long-fine-password",
+    "password2": "a-long-fine-password",
+}
 
 
 def test_a_user_created_in_the_admin_needs_an_email_as_on_the_users_page(staff_client):

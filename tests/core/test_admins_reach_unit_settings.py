@@ -16,8 +16,16 @@ SETTINGS_URL = f"/admin/tasks/unitsettings/{1}/change/"
 
 def _made_on_the_users_page(client, admin_user, role="admin", username="new-admin"):
     client.force_login(admin_user)
-    response = client.post("/users/", {"full_name": "Ada Newcome", "email": "an@unit.example",
-                                       "username": username, "password": PASSWORD, "role": role})
+    response = client.post(
+        "/users/",
+        {
+            "full_name": "Ada Newcome",
+            "email": "an@unit.example",
+            "username": username,
+            "password": PASSWORD,
+            "role": role,
+        },
+    )
     assert response.status_code == 302
     return User.objects.get(username=username)
 
@@ -31,13 +39,14 @@ def _signed_in(username) -> Client:
 
 def _settings_form(page) -> dict:
     form = page.context["adminform"].form
-    return {name: ("" if value is None else value) for name, value in form.initial.items()
-            if name in form.fields}  # fmt: skip
+    return {
+        name: ("" if value is None else value)
+        for name, value in form.initial.items()
+        if name in form.fields
+    }
 
 
-def test_an_admin_made_on_the_users_page_changes_the_unit_settings_in_the_admin(
-    client, admin_user
-):
+def test_an_admin_made_on_the_users_page_changes_the_unit_settings_in_the_admin(client, admin_user):
     UnitSettings.current()
     _made_on_the_users_page(client, admin_user)
     new_admin = _signed_in("new-admin")
@@ -54,16 +63,19 @@ def test_an_admin_made_on_the_users_page_changes_the_unit_settings_in_the_admin(
 
 def test_an_admin_made_through_the_api_opens_the_unit_settings(as_admin):
     UnitSettings.current()
-    body = {"username": "api-admin", "password": PASSWORD, "role": "admin",
-            "email": "aa@unit.example", "full_name": "Api Admin"}  # fmt: skip
+    body = {
+        "username": "api-admin",
+        "password": PASSWORD,
+        "role": "admin",
+        "email": "aa@unit.example",
+        "full_name": "Api Admin",
+    }
     assert as_admin.post("/api/users/", body, format="json").status_code == 201
 
     assert _signed_in("api-admin").get(SETTINGS_URL).status_code == 200
 
 
-def test_an_admin_given_the_role_later_opens_them_and_loses_them_with_the_role(
-    client, admin_user
-):
+def test_an_admin_given_the_role_later_opens_them_and_loses_them_with_the_role(client, admin_user):
     UnitSettings.current()
     user = _made_on_the_users_page(client, admin_user, role="nurse", username="nina-later")
     assert not user.is_staff
@@ -88,8 +100,9 @@ def test_other_roles_made_in_the_app_do_not_reach_the_admin(client, admin_user, 
 
 
 def test_a_superuser_demoted_on_the_users_page_keeps_the_admin(client, admin_user):
-    root = User.objects.create_user("root-2", "r@unit.example", PASSWORD, is_staff=True,
-                                    is_superuser=True)  # fmt: skip
+    root = User.objects.create_user(
+        "root-2", "r@unit.example", PASSWORD, is_staff=True, is_superuser=True
+    )
     client.force_login(admin_user)
 
     client.post(f"/users/{root.id}/role/", {"role": "nurse"})

@@ -213,30 +213,35 @@ def _plant(tmp_path: Path, files: dict[str, str]) -> Path:
 
 
 def test_an_import_of_tasks_from_the_pathway_is_caught(tmp_path):
-    root = _plant(tmp_path, {
-        "pathway/views.py": "def f():\n    from tasks.models import FollowUp\n",
-        "tasks/models.py": "from pathway import views\n",
-    })  # fmt: skip
+    root = _plant(
+        tmp_path,
+        {
+            "pathway/views.py": "def f():\n    from tasks.models import FollowUp\n",
+            "tasks/models.py": "from pathway import views\n",
+        },
+    )
     assert upward_imports(root) == ["pathway/views.py:2 imports tasks (pathway is below it)"]
     assert import_cycle(root) is not None
 
 
 def test_a_reverse_relation_a_table_or_a_model_of_tasks_named_in_the_pathway_is_caught(tmp_path):
-    root = _plant(tmp_path, {
-        "pathway/selectors.py": (
-            "def f(episode, Episode):\n"
-            "    episode.follow_ups.all()\n"
-            "    Episode.objects.filter(alerts__resolved_at=None)\n"
-            "    Episode._meta.get_field('visits')\n"
-            "    connection.execute('SELECT 1 FROM tasks_followup')\n"
-            "    apps.get_model('tasks', 'Alert')\n"
-        ),
-        "pathway/migrations/0099_x.py": (
-            "dependencies = [('tasks', '0001_initial')]\n"
-            "field = ForeignKey(to='tasks.visit')\n"
-        ),
-        "pathway/templates/pathway/x.html": "{{ episode.alerts.count }}",
-    })  # fmt: skip
+    root = _plant(
+        tmp_path,
+        {
+            "pathway/selectors.py": (
+                "def f(episode, Episode):\n"
+                "    episode.follow_ups.all()\n"
+                "    Episode.objects.filter(alerts__resolved_at=None)\n"
+                "    Episode._meta.get_field('visits')\n"
+                "    connection.execute('SELECT 1 FROM tasks_followup')\n"
+                "    apps.get_model('tasks', 'Alert')\n"
+            ),
+            "pathway/migrations/0099_x.py": (
+                "dependencies = [('tasks', '0001_initial')]\nfield = ForeignKey(to='tasks.visit')\n"
+            ),
+            "pathway/templates/pathway/x.html": "{{ episode.alerts.count }}",
+        },
+    )
     names = ({"tasks_followup"}, {"follow_ups", "visits", "alerts"}, {"tasks.visit"})
     found = names_above(root, "pathway", names=names)
     assert sorted(f.split(" ", 1)[0] for f in found) == [

@@ -13,7 +13,7 @@ from core.csv_export import BOM, csv_cell, csv_response
 @pytest.mark.parametrize(
     ("value", "cell"),
     [
-        ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
         ("+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"),
         ("-2+3", "'-2+3"),
         ("+2", "'+2"),  # a sign no number of ours carries: inert, as the outcome CSVs always did

@@ -32,8 +32,12 @@ def later(clock, minutes: float):
 
 def signed_in(user) -> Client:
     client = Client()
-    assert client.post("/accounts/login/", {"username": user.username,
-                                            "password": PASSWORD}).status_code == 302  # fmt: skip
+    assert (
+        client.post(
+            "/accounts/login/", {"username": user.username, "password": PASSWORD}
+        ).status_code
+        == 302
+    )
     return client
 
 
@@ -138,8 +142,10 @@ def test_the_session_is_written_at_most_once_a_minute(clock, nurse):
     def session_writes() -> int:
         with CaptureQueriesContext(connection) as queries:
             assert client.get("/inbox/").status_code == 200
-        return sum("core_websession" in q["sql"] and q["sql"].startswith("UPDATE")
-                   for q in queries.captured_queries)  # fmt: skip
+        return sum(
+            "core_websession" in q["sql"] and q["sql"].startswith("UPDATE")
+            for q in queries.captured_queries
+        )
 
     later(clock, 0.5)
     assert session_writes() == 0
@@ -184,7 +190,8 @@ def test_each_web_session_names_its_user(clock, nurse, coordinator):
     Client().get("/accounts/login/")  # a stranger's page view keeps no session
 
     assert sorted(WebSession.objects.values_list("user__username", flat=True)) == sorted(
-        [nurse.username, coordinator.username])  # fmt: skip
+        [nurse.username, coordinator.username]
+    )
 
 
 def test_a_sign_in_at_the_django_admin_ends_when_idle_too(clock, admin_user):

@@ -29,16 +29,18 @@ def _page(username, password, forwarded=None, remote=PROXY):
     headers = {"REMOTE_ADDR": remote}
     if forwarded is not None:
         headers["HTTP_X_FORWARDED_FOR"] = forwarded
-    return Client().post("/accounts/login/", {"username": username, "password": password},
-                         **headers)  # fmt: skip
+    return Client().post(
+        "/accounts/login/", {"username": username, "password": password}, **headers
+    )
 
 
 def _token(username, password, forwarded=None, remote=PROXY):
     headers = {"REMOTE_ADDR": remote}
     if forwarded is not None:
         headers["HTTP_X_FORWARDED_FOR"] = forwarded
-    return client_for(None).post("/api/auth/token/", {"username": username, "password": password},
-                                 format="json", **headers)  # fmt: skip
+    return client_for(None).post(
+        "/api/auth/token/", {"username": username, "password": password}, format="json", **headers
+    )
 
 
 def test_behind_the_proxy_a_strangers_guesses_lock_out_only_the_strangers_address(
@@ -79,13 +81,15 @@ def test_with_no_trusted_proxy_the_forwarded_header_is_ignored(nurse):
     for n in range(3):
         _page(nurse.username, "guess", forwarded=f"192.0.2.{n}", remote=STRANGER)
 
-    assert _page(nurse.username, PASSWORD, forwarded="192.0.2.50", remote=STRANGER
-                 ).status_code == 429  # fmt: skip
+    assert (
+        _page(nurse.username, PASSWORD, forwarded="192.0.2.50", remote=STRANGER).status_code == 429
+    )
     assert _page(nurse.username, PASSWORD, remote=WARD).status_code == 302
 
 
-def test_one_usernames_lockout_leaves_the_others_on_the_same_address(behind_one_proxy, nurse,
-                                                                    coordinator):  # fmt: skip
+def test_one_usernames_lockout_leaves_the_others_on_the_same_address(
+    behind_one_proxy, nurse, coordinator
+):
     for _ in range(3):
         _page(nurse.username, "guess", forwarded=WARD)
 
@@ -104,8 +108,9 @@ def test_one_usernames_lockout_leaves_the_others_on_the_same_address(behind_one_
         (1, " 2001:db8::1 ", "2001:db8::1"),
     ],
 )
-def test_the_client_address_is_read_past_the_trusted_proxies(settings, proxies, forwarded,
-                                                             expected):  # fmt: skip
+def test_the_client_address_is_read_past_the_trusted_proxies(
+    settings, proxies, forwarded, expected
+):
     settings.TRUSTED_PROXY_COUNT = proxies
     request = RequestFactory().get("/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=forwarded)
     assert client_address(request) == expected

@@ -33,8 +33,10 @@ STAFF = frozenset({"coordinator", "admin"})  # record pathway data, move patient
 ADMIN = frozenset({"admin"})
 LOGIN = "login"  # a page redirecting to the sign-in page
 # The idle warning's script asks in JSON: a stranger is told 401, not sent to a page.
-KEEP_ALIVE = {"anonymous": 401, **{role: 200 for role in ("no_role", "nurse", "coordinator",
-                                                          "admin")}}  # fmt: skip
+KEEP_ALIVE = {
+    "anonymous": 401,
+    **{role: 200 for role in ("no_role", "nurse", "coordinator", "admin")},
+}
 FAST = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
@@ -99,22 +101,41 @@ def move_code(name: str) -> str:
 
 SURV, G, P = ep("surveillance"), "GET", "POST"
 COMPLICATION = {"kind": "pulmonary_embolism", "occurred_on": s.ago(0), "severity": "moderate"}
-CHECK = {"limb_perfusion": "normal", "compartment_signs": False, "access_bleeding": False,
-         "pain_score": 3, "mobilised": True}  # fmt: skip
+CHECK = {
+    "limb_perfusion": "normal",
+    "compartment_signs": False,
+    "access_bleeding": False,
+    "pain_score": 3,
+    "mobilised": True,
+}
 OWN_ALERT = lambda w, role: {"alert_id": w.alerts.get(role, w.alerts["coordinator"]).id}  # noqa: E731
 FOLLOW_UP = lambda w, role: {"follow_up_id": w.follow_up.id}  # noqa: E731
 COURSE_STOP = lambda w, r: {  # noqa: E731 - stop the world's course today, saying why
-    f"course{w.course.id}-started_on": s.ago(0), f"course{w.course.id}-stopped_on": s.ago(0),
+    f"course{w.course.id}-started_on": s.ago(0),
+    f"course{w.course.id}-stopped_on": s.ago(0),
     f"course{w.course.id}-reason": "Bridging done.",
 }
-FHIR_PATIENT = {"resourceType": "Patient", "gender": "female", "birthDate": "1968-03-02",
-                "identifier": [{"system": settings.FHIR_MRN_SYSTEM, "value": "RX-3001"}],
-                "name": [{"family": "Byron", "given": ["Ada"]}]}  # fmt: skip
+FHIR_PATIENT = {
+    "resourceType": "Patient",
+    "gender": "female",
+    "birthDate": "1968-03-02",
+    "identifier": [{"system": settings.FHIR_MRN_SYSTEM, "value": "RX-3001"}],
+    "name": [{"family": "Byron", "given": ["Ada"]}],
+}
 ASYNC = {"HTTP_PREFER": "respond-async"}
-EXPORT = lambda w, r: {"job_id": export_of(  # noqa: E731 - an export of the admin asking
-    w.users[r] if r in ("admin", "superuser") else w.users["admin"]).id}
-NEW_PATIENT = {"mrn": "RX-2001", "given_name": "Ada", "family_name": "Byron",
-               "birth_date": "1968-03-02", "sex": "female"}  # fmt: skip
+
+
+def EXPORT(w, r):
+    return {"job_id": export_of(w.users[r] if r in ("admin", "superuser") else w.users["admin"]).id}
+
+
+NEW_PATIENT = {
+    "mrn": "RX-2001",
+    "given_name": "Ada",
+    "family_name": "Byron",
+    "birth_date": "1968-03-02",
+    "sex": "female",
+}
 
 # The table, one row a line where it fits.
 # fmt: off
@@ -315,8 +336,11 @@ EXCLUDED = {
 
 
 def _excluded(route: str, name: str | None) -> bool:
-    return route.startswith("admin/") or name in EXCLUDED or route.startswith(
-        (settings.STATIC_URL or "/static/").lstrip("/"))  # fmt: skip
+    return (
+        route.startswith("admin/")
+        or name in EXCLUDED
+        or route.startswith((settings.STATIC_URL or "/static/").lstrip("/"))
+    )
 
 
 @pytest.fixture(scope="module")
@@ -333,8 +357,9 @@ def send(row: Row, w, role: str):
     path = reverse(row.name, kwargs=row.kw(w, role))
     body = row.body(w, role)
     if row.api:
-        return getattr(w.api_client(role), row.method.lower())(path, body, format="json",
-                                                              **row.headers)
+        return getattr(w.api_client(role), row.method.lower())(
+            path, body, format="json", **row.headers
+        )
     return getattr(w.page_client(role), row.method.lower())(path, body or {})
 
 
@@ -391,8 +416,11 @@ def test_every_route_has_a_row_for_each_of_its_methods():
             continue
         view = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
         allowed = getattr(view, "http_method_names", ())
-        methods = [m.upper() for m in ("get", "post", "put", "patch", "delete")
-                   if m in allowed and hasattr(view, m)]  # fmt: skip
+        methods = [
+            m.upper()
+            for m in ("get", "post", "put", "patch", "delete")
+            if m in allowed and hasattr(view, m)
+        ]
         if not any(n == name for n, _ in covered):
             missing.append(f"{route} ({name})")
         missing += [f"{m} {route}" for m in methods if (name, m) not in covered]
@@ -401,4 +429,6 @@ def test_every_route_has_a_row_for_each_of_its_methods():
 
 def test_the_matrix_covers_no_route_that_is_gone():
     assert {row.name for row in API_ROWS + PAGE_ROWS} - set(ROUTES) <= {
-        "token-logout", "token-logout-all"}  # fmt: skip
+        "token-logout",
+        "token-logout-all",
+    }

@@ -24,8 +24,9 @@ def claim(user, key="key-1", fingerprint="request-a"):
 
 
 def kept(claimed, status=201, body=b'{"id": 7}'):
-    idempotency.answer_keep(claimed=claimed, status=status,
-                            headers={"Content-Type": "application/json"}, body=body)  # fmt: skip
+    idempotency.answer_keep(
+        claimed=claimed, status=status, headers={"Content-Type": "application/json"}, body=body
+    )
 
 
 # The store -------------------------------------------------------------------------------------

@@ -99,8 +99,7 @@ def test_a_deactivated_user_is_told_the_account_is_deactivated(nurse):
     nurse.is_active = False
     nurse.save()
 
-    response = Client().post("/accounts/login/", {"username": nurse.username,
-                                                  "password": PASSWORD})  # fmt: skip
+    response = Client().post("/accounts/login/", {"username": nurse.username, "password": PASSWORD})
 
     assert response.status_code == 200
     html = response.content.decode()

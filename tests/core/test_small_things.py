@@ -83,9 +83,13 @@ def test_a_forged_token_from_a_browser_is_the_apis_401(client):
 # --- labels derived from codes ---------------------------------------------------------------
 @pytest.mark.parametrize(
     "words, sentence",
-    [("INR check", "INR check"), ("IVC", "IVC"), ("left common iliac", "Left common iliac"),
-     ("", "")],
-)  # fmt: skip
+    [
+        ("INR check", "INR check"),
+        ("IVC", "IVC"),
+        ("left common iliac", "Left common iliac"),
+        ("", ""),
+    ],
+)
 def test_a_label_starting_a_sentence_keeps_its_capitals(words, sentence):
     assert labels.sentence(words) == sentence
     assert labels.sentence(labels.code("inr_check")) == "INR check"
@@ -103,7 +107,8 @@ def test_days_are_counted_in_words(count, words):
 def test_a_duplex_form_names_the_ivc_in_capitals():
     from tasks.forms import form_for
 
-    form = form_for("duplex", segments=["ivc", "left_common_iliac"], data=None, prefix_id="x",
-                    late=False)  # fmt: skip
+    form = form_for(
+        "duplex", segments=["ivc", "left_common_iliac"], data=None, prefix_id="x", late=False
+    )
     assert form.fields["segment_ivc"].label == "IVC"
     assert form.fields["segment_left_common_iliac"].label == "Left common iliac"

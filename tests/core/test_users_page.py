@@ -35,8 +35,13 @@ def test_an_admin_sees_users_with_role_and_active_flag(signed_in, nurse, coordin
     assert "Deactivate" in html and "csrfmiddlewaretoken" in html
 
 
-NEW = {"full_name": "Nell Newton", "email": "nell@unit.example", "username": "newnurse",
-       "password": "a-long-fine-password", "role": "nurse"}  # fmt: skip
+NEW = {
+    "full_name": "Nell Newton",
+    "email": "nell@unit.example",
+    "username": "newnurse",
+    "password": "a-long-fine-password",
+    "role": "nurse",
+}
 
 
 def test_an_admin_creates_a_user_in_a_role(signed_in):
@@ -165,8 +170,7 @@ def test_an_admin_gives_a_missing_email(signed_in):
     user = UserFactory(username="no-mail-nurse")
     user.groups.add(Group.objects.get(name="nurse"))
 
-    response = signed_in.post(f"/users/{user.id}/email/", {"email": "nm@unit.example"},
-                              follow=True)  # fmt: skip
+    response = signed_in.post(f"/users/{user.id}/email/", {"email": "nm@unit.example"}, follow=True)
 
     user.refresh_from_db()
     assert user.email == "nm@unit.example"

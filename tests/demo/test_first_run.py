@@ -69,8 +69,11 @@ def test_only_recent_urgent_findings_of_the_history_are_left_to_escalate(loaded)
     unseen = Alert.objects.filter(kind=Alert.Kind.URGENT_RESULT, acknowledged_at__isnull=True)
     recent = timezone.localdate() - dt.timedelta(days=2)
 
-    assert [a.id for a in unseen.select_related("postop_check", "follow_up", "visit")
-            if found_on(a) < recent] == []  # fmt: skip
+    assert [
+        a.id
+        for a in unseen.select_related("postop_check", "follow_up", "visit")
+        if found_on(a) < recent
+    ] == []
 
 
 def test_the_nurse_gets_her_due_alerts_in_one_digest_at_the_digest_hour(loaded, mailoutbox):

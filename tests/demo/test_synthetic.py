@@ -51,18 +51,44 @@ def _written(seed: int) -> list:
     """The results, segments, alerts and outcome rows of a cohort, by MRN (no ids)."""
     mrn = "episode__patient__mrn"
     return [
-        sorted(FollowUp.objects.values_list(mrn, "kind", "due_on", "performed_on", "result",
-                                            "completed_by__username", "next_alert_on"), key=str),
-        sorted(DuplexSegmentResult.objects.values_list(f"follow_up__{mrn}", "follow_up__due_on",
-                                                       "segment", "result"), key=str),
-        sorted(((*a[:-1], a[-1] is None) for a in Alert.objects.values_list(
-            mrn, "kind", "recipient__username", "follow_up__due_on", "resolved_reason",
-            "acknowledged_at",
-        )), key=str),
-        sorted(EpisodeOutcome.objects.values_list(mrn, "primary_days", "primary_event", "pts",
-                                                  "ttr"), key=str),
+        sorted(
+            FollowUp.objects.values_list(
+                mrn,
+                "kind",
+                "due_on",
+                "performed_on",
+                "result",
+                "completed_by__username",
+                "next_alert_on",
+            ),
+            key=str,
+        ),
+        sorted(
+            DuplexSegmentResult.objects.values_list(
+                f"follow_up__{mrn}", "follow_up__due_on", "segment", "result"
+            ),
+            key=str,
+        ),
+        sorted(
+            (
+                (*a[:-1], a[-1] is None)
+                for a in Alert.objects.values_list(
+                    mrn,
+                    "kind",
+                    "recipient__username",
+                    "follow_up__due_on",
+                    "resolved_reason",
+                    "acknowledged_at",
+                )
+            ),
+            key=str,
+        ),
+        sorted(
+            EpisodeOutcome.objects.values_list(mrn, "primary_days", "primary_event", "pts", "ttr"),
+            key=str,
+        ),
         FollowUp.history.count(),
-    ]  # fmt: skip
+    ]
 
 
 def test_the_cohort_written_in_bulk_is_the_cohort_written_one_result_at_a_time(monkeypatch):

@@ -73,9 +73,10 @@ def test_each_discharge_plan_is_the_long_term_course_running_at_discharge(cohort
         if move is None:
             continue
         running = {
-            c.agent for c in episode.courses.all()
+            c.agent
+            for c in episode.courses.all()
             if c.origin == "entered" and c.running_on(move.effective_on)
-        }  # fmt: skip
+        }
         assert running & set(PLAN_AGENTS[episode.discharge_plan.anticoagulant])
 
 

@@ -87,8 +87,9 @@ def _no_csp_violation(page):
 
 
 def person(role: str, username: str, **extra):
-    user = UserFactory(username=username, first_name=extra.pop("first_name", username.title()),
-                       **extra)  # fmt: skip
+    user = UserFactory(
+        username=username, first_name=extra.pop("first_name", username.title()), **extra
+    )
     user.groups.add(Group.objects.get(name=role))
     return user
 

@@ -52,8 +52,9 @@ def change_course(page, agent: str, reason: str, **fields) -> None:
     saved(page, change.get_by_role("button", name="Save the change").click)
 
 
-def start_course(page, agent: str, dose: str, unit: str, frequency: str, on: dt.date,
-                 reason: str) -> None:  # fmt: skip
+def start_course(
+    page, agent: str, dose: str, unit: str, frequency: str, on: dt.date, reason: str
+) -> None:
     add = page.locator("#journey details.course-add")
     add.locator("summary").click()
     add.get_by_label("Anticoagulant").select_option(agent)
@@ -77,8 +78,9 @@ def record_inr(page, on: dt.date, value: str) -> None:
 def test_from_ufh_to_warfarin_with_bridging_then_apixaban_at_month_6(page):
     cora = person("coordinator", "cora", first_name="Cora", last_name="Reid")
     nina = person("nurse", "nina", first_name="Nina", last_name="Shah")
-    patient = PatientFactory(given_name="Henri", family_name="Lambert", sex="male",
-                             birth_date=dt.date(1961, 3, 4))  # fmt: skip
+    patient = PatientFactory(
+        given_name="Henri", family_name="Lambert", sex="male", birth_date=dt.date(1961, 3, 4)
+    )
     episode = demo.walk_to(cora, patient, State.POST_OP, on=day(0))
     assert [c.agent for c in episode.courses.all()] == ["ufh_infusion"]
     url = f"/episodes/{episode.id}/"
@@ -87,8 +89,15 @@ def test_from_ufh_to_warfarin_with_bridging_then_apixaban_at_month_6(page):
     sign_in(page, cora)
     page.goto(url)
     expect(course_row(page, "UFH infusion")).to_contain_text("running")
-    start_course(page, "warfarin", "5", "mg", "once daily", day(1),
-                 "Long-term anticoagulation after stenting; UFH bridges.")  # fmt: skip
+    start_course(
+        page,
+        "warfarin",
+        "5",
+        "mg",
+        "once daily",
+        day(1),
+        "Long-term anticoagulation after stenting; UFH bridges.",
+    )
     warfarin = course_row(page, "Warfarin")
     expect(warfarin).to_contain_text("5 mg once daily")
     expect(warfarin).to_contain_text(day(1).isoformat())
@@ -116,8 +125,12 @@ def test_from_ufh_to_warfarin_with_bridging_then_apixaban_at_month_6(page):
     page.context.clear_cookies()
     sign_in(page, cora)
     page.goto(url)
-    change_course(page, "UFH infusion", "Bridging done: two INRs in range 24 h apart.",
-                  **{"Stopped on": day(6).isoformat()})  # fmt: skip
+    change_course(
+        page,
+        "UFH infusion",
+        "Bridging done: two INRs in range 24 h apart.",
+        **{"Stopped on": day(6).isoformat()},
+    )
     expect(course_row(page, "UFH infusion")).to_contain_text(day(6).isoformat())
     expect(course_row(page, "UFH infusion")).not_to_contain_text("lifelong")
     expect(page.get_by_text("Bridging to the VKA complete")).to_have_count(0)
@@ -167,10 +180,21 @@ def test_from_ufh_to_warfarin_with_bridging_then_apixaban_at_month_6(page):
     switch = add_months(day(7), 6)
     assert switch < days_ago(0)
     page.goto(url)
-    change_course(page, "Warfarin", "Six months done; switched to a DOAC for the long term.",
-                  **{"Stopped on": switch.isoformat()})  # fmt: skip
-    start_course(page, "apixaban", "5", "mg", "twice daily", switch,
-                 "Long-term anticoagulation after six months of warfarin.")  # fmt: skip
+    change_course(
+        page,
+        "Warfarin",
+        "Six months done; switched to a DOAC for the long term.",
+        **{"Stopped on": switch.isoformat()},
+    )
+    start_course(
+        page,
+        "apixaban",
+        "5",
+        "mg",
+        "twice daily",
+        switch,
+        "Long-term anticoagulation after six months of warfarin.",
+    )
     expect(course_row(page, "Warfarin")).to_contain_text(switch.isoformat())
     apixaban = course_row(page, "Apixaban")
     expect(apixaban).to_contain_text("5 mg twice daily")

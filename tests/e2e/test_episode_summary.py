@@ -21,15 +21,24 @@ PHONE = {"width": 390, "height": 844}
 
 def surveilled(coordinator, nurse):
     """Discharged 200 days ago on a VKA, with an INR and a duplex recorded."""
-    episode = walk_to(coordinator, PatientFactory(given_name="Ada", family_name="Byron"),
-                      State.SURVEILLANCE, on=days_ago(200))  # fmt: skip
+    episode = walk_to(
+        coordinator,
+        PatientFactory(given_name="Ada", family_name="Byron"),
+        State.SURVEILLANCE,
+        on=days_ago(200),
+    )
     today = dt.date.today()
     inr = episode.follow_ups.filter(kind="inr_check", due_on__lte=today).order_by("due_on")[0]
-    followup_record_result(actor=nurse, follow_up_id=inr.id, performed_on=inr.due_on,
-                           inr=Decimal("2.4"))  # fmt: skip
+    followup_record_result(
+        actor=nurse, follow_up_id=inr.id, performed_on=inr.due_on, inr=Decimal("2.4")
+    )
     duplex = episode.follow_ups.filter(kind="duplex", due_on__lte=today).order_by("due_on")[0]
-    followup_record_result(actor=nurse, follow_up_id=duplex.id, performed_on=duplex.due_on,
-                           segments=[{"segment": "left_common_iliac", "result": "patent"}])
+    followup_record_result(
+        actor=nurse,
+        follow_up_id=duplex.id,
+        performed_on=duplex.due_on,
+        segments=[{"segment": "left_common_iliac", "result": "patent"}],
+    )
     return episode
 
 
@@ -37,8 +46,12 @@ def test_the_summary_comes_first_and_the_records_are_a_few_tabs_away(page):
     cora = person("coordinator", "cora")
     nina = person("nurse", "nina")
     episode = surveilled(cora, nina)
-    at_mdt = walk_to(cora, PatientFactory(given_name="Mary", family_name="Somerville"),
-                     State.MDT_DISCUSSION, on=days_ago(3))  # fmt: skip
+    at_mdt = walk_to(
+        cora,
+        PatientFactory(given_name="Mary", family_name="Somerville"),
+        State.MDT_DISCUSSION,
+        on=days_ago(3),
+    )
     sign_in(page, cora)
 
     for name, viewport in (("epage-summary", None), ("epage-summary-phone", PHONE)):
@@ -54,8 +67,10 @@ def test_the_summary_comes_first_and_the_records_are_a_few_tabs_away(page):
         expect(summary).to_contain_text("Wallstent")
         expect(summary).not_to_contain_text("offset days")
         assert summary.bounding_box()["y"] < page.locator("#records").bounding_box()["y"]
-        assert page.locator("#records").bounding_box()["y"] < (
-            page.locator("#timeline").bounding_box()["y"])  # fmt: skip
+        assert (
+            page.locator("#records").bounding_box()["y"]
+            < (page.locator("#timeline").bounding_box()["y"])
+        )
         accessible(page)
         shot(page, name)
 

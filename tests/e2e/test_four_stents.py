@@ -38,9 +38,12 @@ def at_both_widths(page, name: str, target=None) -> None:
         page.set_viewport_size(viewport)
         accessible(page)
         if target is not None:  # this part of the long episode page: nothing past the edge
-            wide = target.element_handle().evaluate("""(e, w) => [e, ...e.querySelectorAll('*')]
+            wide = target.element_handle().evaluate(
+                """(e, w) => [e, ...e.querySelectorAll('*')]
                 .filter(x => x.getBoundingClientRect().right > w + 1)
-                .map(x => x.tagName + ' ' + x.className)""", viewport["width"])  # fmt: skip
+                .map(x => x.tagName + ' ' + x.className)""",
+                viewport["width"],
+            )
             assert wide == [], f"{name} wider than {viewport['width']} px: {wide[:5]}"
         else:  # a page of its own: no sideways scrolling (a wide table scrolls in its region)
             width = page.evaluate("document.documentElement.scrollWidth")

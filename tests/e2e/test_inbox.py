@@ -16,9 +16,19 @@ from tests.factories import PatientFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-SCORES = {"Pain": "2", "Cramps": "1", "Heaviness": "2", "Paraesthesia": "0", "Pruritus": "0",
-          "Pretibial oedema": "1", "Skin induration": "0", "Hyperpigmentation": "1",
-          "Redness": "0", "Venous ectasia": "0", "Pain on calf compression": "0"}  # fmt: skip
+SCORES = {
+    "Pain": "2",
+    "Cramps": "1",
+    "Heaviness": "2",
+    "Paraesthesia": "0",
+    "Pruritus": "0",
+    "Pretibial oedema": "1",
+    "Skin induration": "0",
+    "Hyperpigmentation": "1",
+    "Redness": "0",
+    "Venous ectasia": "0",
+    "Pain on calf compression": "0",
+}
 
 
 def test_a_nurse_records_a_duplex_with_villalta_and_the_alert_leaves(page):

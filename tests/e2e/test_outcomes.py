@@ -27,9 +27,12 @@ def discharged(actor, on, lesion=None):
 
 def duplex(nurse, episode, on, result="patent"):
     task_services.visit_record(
-        actor=nurse, episode_id=episode.id, kind="duplex", performed_on=on,
+        actor=nurse,
+        episode_id=episode.id,
+        kind="duplex",
+        performed_on=on,
         segments=[{"segment": "left_common_iliac", "result": result}],
-    )  # fmt: skip
+    )
 
 
 def test_an_admin_filters_the_outcomes_and_downloads_a_csv(page):

@@ -24,33 +24,56 @@ PHONE = {"width": 390, "height": 844}
 def bridged_to_warfarin(coordinator):
     """Operated 20 days ago; enoxaparin from the next day, warfarin 5 mg once daily for 6
     months from the day after, discharged that day with enoxaparin still bridging."""
-    patient = PatientFactory(given_name="Henri", family_name="Lambert", mrn="MRN-7001",
-                             birth_date=dt.date(1958, 3, 2))  # fmt: skip
+    patient = PatientFactory(
+        given_name="Henri", family_name="Lambert", mrn="MRN-7001", birth_date=dt.date(1958, 3, 2)
+    )
     episode = walk_to(coordinator, patient, State.POST_OP, on=days_ago(20))
     for course in episode.courses.filter(stopped_on__isnull=True):
-        services.course_change(actor=coordinator, episode_id=episode.id, course_id=course.id,
-                               stopped_on=days_ago(19), reason="Enoxaparin now.")  # fmt: skip
-    services.course_add(actor=coordinator, episode_id=episode.id, agent="enoxaparin",
-                        started_on=days_ago(19), dose=Decimal("1"), dose_unit="mg/kg",
-                        frequency="twice daily", reason="Bridging to warfarin.")  # fmt: skip
-    services.course_add(actor=coordinator, episode_id=episode.id, agent="warfarin",
-                        started_on=days_ago(18), dose=Decimal("5"), dose_unit="mg",
-                        frequency="once daily", planned_duration_months=6,
-                        reason="Long-term anticoagulation.")  # fmt: skip
+        services.course_change(
+            actor=coordinator,
+            episode_id=episode.id,
+            course_id=course.id,
+            stopped_on=days_ago(19),
+            reason="Enoxaparin now.",
+        )
+    services.course_add(
+        actor=coordinator,
+        episode_id=episode.id,
+        agent="enoxaparin",
+        started_on=days_ago(19),
+        dose=Decimal("1"),
+        dose_unit="mg/kg",
+        frequency="twice daily",
+        reason="Bridging to warfarin.",
+    )
+    services.course_add(
+        actor=coordinator,
+        episode_id=episode.id,
+        agent="warfarin",
+        started_on=days_ago(18),
+        dose=Decimal("5"),
+        dose_unit="mg",
+        frequency="once daily",
+        planned_duration_months=6,
+        reason="Long-term anticoagulation.",
+    )
     return prepare_and_move(coordinator, episode, "discharge", days_ago(18))
 
 
 def test_the_summary_for_the_patient_and_gp_prints_on_two_a4_pages_at_most(page):
-    cora = person("coordinator", "cora", first_name="Cora", last_name="Reid",
-                  email="cora@unit.example")  # fmt: skip
+    cora = person(
+        "coordinator", "cora", first_name="Cora", last_name="Reid", email="cora@unit.example"
+    )
     episode = bridged_to_warfarin(cora)
     sign_in(page, cora)
     page.goto(f"/episodes/{episode.id}/print/")
 
     main = page.locator("main")
     expect(page.get_by_role("heading", level=1)).to_contain_text("a summary for you and your GP")
-    expect(main).to_contain_text("Deep vein thrombosis (DVT): a blood clot in the inferior vena "
-                                 "cava (IVC) and the left common iliac and external iliac veins")
+    expect(main).to_contain_text(
+        "Deep vein thrombosis (DVT): a blood clot in the inferior vena "
+        "cava (IVC) and the left common iliac and external iliac veins"
+    )
     discharged = days_ago(18)
     expect(main).to_contain_text(f"{discharged.day} {discharged:%B %Y}")
     expect(main).to_contain_text("Warfarin 5 mg once daily, target INR 2.0–3.0")
@@ -58,8 +81,13 @@ def test_the_summary_for_the_patient_and_gp_prints_on_two_a4_pages_at_most(page)
     expect(main.locator("table tbody tr")).to_have_count(3)
     expect(main).not_to_contain_text("Inr check")
     expect(main).to_contain_text("Cora Reid (discharging clinician), cora@unit.example")
-    for words in ("The stent may be blocking", "Bleeding:", "Wear your compression stockings",
-                  "Do not sit or stand still for long.", "When to call the unit"):  # fmt: skip
+    for words in (
+        "The stent may be blocking",
+        "Bleeding:",
+        "Wear your compression stockings",
+        "Do not sit or stand still for long.",
+        "When to call the unit",
+    ):
         expect(main).to_contain_text(words)
     accessible(page)
     shot(page, "print-summary")
@@ -86,8 +114,9 @@ def test_redoc_loads_under_the_policy_without_google_fonts(page, _no_csp_violati
     page.on("request", lambda request: asked.append(request.url))
     sign_in(page, ada)
     page.goto("/api/redoc/")
-    expect(page.get_by_role("heading", name=re.compile("Ilio-caval thrombectomy pathway API"))
-           ).to_be_visible(timeout=20_000)  # fmt: skip
+    expect(
+        page.get_by_role("heading", name=re.compile("Ilio-caval thrombectomy pathway API"))
+    ).to_be_visible(timeout=20_000)
     page.wait_for_load_state("networkidle")
     assert not [url for url in asked if "fonts.g" in url], "no web font is fetched"
     origin = page.url.split("/api/")[0]
@@ -101,8 +130,9 @@ def test_a_stranger_is_shown_how_to_sign_in_to_the_api_docs_and_comes_back(page)
     nina = person("nurse", "nina")
     response = page.goto("/api/docs/")
     assert response.status == 401
-    expect(page.get_by_role("heading", name="Sign in to read the API documentation")
-           ).to_be_visible()  # fmt: skip
+    expect(
+        page.get_by_role("heading", name="Sign in to read the API documentation")
+    ).to_be_visible()
     accessible(page)
     shot(page, "print-docs-sign-in")
     page.get_by_role("link", name="Sign in", exact=True).click()

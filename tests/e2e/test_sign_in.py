@@ -60,8 +60,9 @@ def test_a_minute_before_an_idle_sign_in_ends_the_page_warns_and_she_stays_signe
     expect(warning).to_be_visible()
     expect(warning).to_contain_text("You will be signed out in")
     accessible(page)
-    with page.expect_response(lambda r: "/accounts/keep-alive/" in r.url
-                              and r.request.method == "POST") as kept:  # fmt: skip
+    with page.expect_response(
+        lambda r: "/accounts/keep-alive/" in r.url and r.request.method == "POST"
+    ) as kept:
         page.get_by_role("button", name="Stay signed in").click()
 
     assert kept.value.json() == {"signed_in": True, "idle_seconds_left": 60}

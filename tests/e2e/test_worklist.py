@@ -15,10 +15,18 @@ def test_a_coordinator_searches_the_worklist_and_opens_a_new_episode(page):
     ada = PatientFactory(mrn="RX100001", given_name="Ada", family_name="Okafor")
     okafor = walk_to(coordinator, ada, State.SELECTION)
     record_selection(coordinator, okafor)
-    walk_to(coordinator, PatientFactory(mrn="RX100002", given_name="Ben", family_name="Brown"),
-            State.MDT_DISCUSSION, on=days_ago(9))  # fmt: skip
-    walk_to(coordinator, PatientFactory(mrn="RX100003", given_name="Chen", family_name="Li"),
-            State.IMAGING, on=days_ago(4))  # fmt: skip
+    walk_to(
+        coordinator,
+        PatientFactory(mrn="RX100002", given_name="Ben", family_name="Brown"),
+        State.MDT_DISCUSSION,
+        on=days_ago(9),
+    )
+    walk_to(
+        coordinator,
+        PatientFactory(mrn="RX100003", given_name="Chen", family_name="Li"),
+        State.IMAGING,
+        on=days_ago(4),
+    )
 
     sign_in(page, coordinator)
 

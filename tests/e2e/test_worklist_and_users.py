@@ -37,14 +37,26 @@ def both_widths(page, name: str) -> None:
 def test_the_worklist_starts_with_todays_work_and_a_search_finds_zoe_in_another_tab(page):
     coordinator = person("coordinator", "cora")
     for n in range(3):
-        ready = walk_to(coordinator, PatientFactory(family_name=f"Long{n}", given_name="Sam"),
-                        State.SURVEILLANCE, on=days_ago(1500 + n))  # fmt: skip
+        ready = walk_to(
+            coordinator,
+            PatientFactory(family_name=f"Long{n}", given_name="Sam"),
+            State.SURVEILLANCE,
+            on=days_ago(1500 + n),
+        )
         FollowUp.objects.filter(episode=ready).update(cancelled_at=timezone.now())
     open_episode(coordinator, PatientFactory(family_name="Okafor", given_name="Ada"))
-    walk_to(coordinator, PatientFactory(family_name="Brown", given_name="Ben"),
-            State.MDT_DISCUSSION, on=days_ago(3))  # fmt: skip
-    walk_to(coordinator, PatientFactory(family_name="Ångström", given_name="Zoë"),
-            State.SURVEILLANCE, on=days_ago(30))  # fmt: skip
+    walk_to(
+        coordinator,
+        PatientFactory(family_name="Brown", given_name="Ben"),
+        State.MDT_DISCUSSION,
+        on=days_ago(3),
+    )
+    walk_to(
+        coordinator,
+        PatientFactory(family_name="Ångström", given_name="Zoë"),
+        State.SURVEILLANCE,
+        on=days_ago(30),
+    )
 
     sign_in(page, coordinator)
 
@@ -53,8 +65,9 @@ def test_the_worklist_starts_with_todays_work_and_a_search_finds_zoe_in_another_
     rows = page.locator("table.worklist-table tbody tr")
     assert "Long" in rows.nth(5).inner_text()  # after the three with work today
     assert {rows.nth(i).inner_text().split("\n")[0].split("\t")[0] for i in (1, 2)} == {
-        "Okafor, Ada", "Brown, Ben"
-    }  # fmt: skip
+        "Okafor, Ada",
+        "Brown, Ben",
+    }
     expect(page.get_by_role("heading", name="Open episodes")).to_contain_text(
         "what needs action first"
     )

@@ -57,10 +57,13 @@ def headers(coordinator, nurse, admin_user):
 
 @schema.parametrize()
 @settings(
-    max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
     phases=[Phase.explicit, Phase.generate],
     suppress_health_check=list(HealthCheck),
-)  # fmt: skip
+)
 def test_no_role_can_make_the_api_answer_a_5xx_or_off_its_schema(case, headers):
     for role_headers in headers.values():
         response = case.call(headers=role_headers)

@@ -17,8 +17,14 @@ pytestmark = [
     pytest.mark.integration,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_dump is PostgreSQL's"),
 ]
-KEPT = ["pathway_episode", "pathway_transition", "tasks_followup", "tasks_historicalfollowup",
-        "pathway_historicalprocedurenote", "pathway_historicalselectionassessment"]  # fmt: skip
+KEPT = [
+    "pathway_episode",
+    "pathway_transition",
+    "tasks_followup",
+    "tasks_historicalfollowup",
+    "pathway_historicalprocedurenote",
+    "pathway_historicalselectionassessment",
+]
 
 
 def url(dbname: str) -> str:
@@ -29,9 +35,12 @@ def url(dbname: str) -> str:
 def contents(dbname: str) -> dict[str, tuple[int, str]]:
     """Each table's row count and a checksum of all its rows, as text in a fixed order."""
     with psycopg.connect(url(dbname)) as conn:
-        tables = [t for (t,) in conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1"
-        )]  # fmt: skip
+        tables = [
+            t
+            for (t,) in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1"
+            )
+        ]
         return {
             table: conn.execute(
                 f"SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) "

@@ -98,7 +98,9 @@ def test_an_unacknowledged_urgent_result_is_emailed_to_each_coordinator_and_admi
         assert f"Episode {episode.id}:" in body
         for detail in ("Philippa", "Quartermaine", "RX55231"):
             assert detail not in f"{message['Subject']}\n{body}"
-    escalation_body = next(
-        m for m in messages if m["Subject"].startswith("Pathway alert: Escalation")
-    ).get_payload(decode=True).decode()
+    escalation_body = (
+        next(m for m in messages if m["Subject"].startswith("Pathway alert: Escalation"))
+        .get_payload(decode=True)
+        .decode()
+    )
     assert "nobody has acknowledged" in escalation_body

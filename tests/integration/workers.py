@@ -51,13 +51,29 @@ def start_worker(
         env["SLOW_EMAIL_GATE"] = str(gate)
     logging = [f"--logfile={log}", "--loglevel=INFO"] if log else ["--loglevel=WARNING"]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=prefork",
-         "--concurrency=1", f"--hostname={name}@itest", *logging,
-         "-Q", celery_app.conf.task_default_queue,
-         "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=env, start_new_session=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=prefork",
+            "--concurrency=1",
+            f"--hostname={name}@itest",
+            *logging,
+            "-Q",
+            celery_app.conf.task_default_queue,
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + START_AT_MOST
     while time.monotonic() < deadline:
         if celery_app.control.ping(destination=[f"{name}@itest"], timeout=0.5):
@@ -136,10 +152,21 @@ class PrivateRedis:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            ["/usr/bin/redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-        )  # fmt: skip
+            [
+                "/usr/bin/redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         client = redis.Redis.from_url(self.url, socket_timeout=1)
         try:
             assert wait_for(lambda: self._answers(client), 10), "the private Redis did not start"

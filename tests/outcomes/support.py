@@ -34,9 +34,13 @@ def discharged(actor, on, lesion=None, booked_days_before=0):
 
 def duplex(nurse, episode, on, result="patent", villalta=None):
     return task_services.visit_record(
-        actor=nurse, episode_id=episode.id, kind="duplex", performed_on=on,
-        segments=[{"segment": STENTED, "result": result}], villalta=villalta,
-    )  # fmt: skip
+        actor=nurse,
+        episode_id=episode.id,
+        kind="duplex",
+        performed_on=on,
+        segments=[{"segment": STENTED, "result": result}],
+        villalta=villalta,
+    )
 
 
 def inr(nurse, episode, on, value):

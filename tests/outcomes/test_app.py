@@ -59,7 +59,9 @@ def test_the_outcome_maths_import_no_django_and_no_model():
         f"{name}: {module}"
         for name, module in imported("outcomes/maths")
         if module.split(".")[0] == "django"
-        or (module.split(".")[0] in {"core", "pathway", "tasks", "patients"}
-            and module not in allowed_project)
-    ]  # fmt: skip
+        or (
+            module.split(".")[0] in {"core", "pathway", "tasks", "patients"}
+            and module not in allowed_project
+        )
+    ]
     assert offenders == []

@@ -137,13 +137,19 @@ def plan_changed(coordinator, clock, episode, on: dt.date, **changes):
     """The discharge plan corrected on `on` (the discharge relied on it: with a reason)."""
     clock.move_to(at(on))
     fields = dict(
-        anticoagulant="vka", target_inr_low=None, target_inr_high=None,
-        planned_duration_months=6, compression_stockings=True, compression_reason="",
-    )  # fmt: skip
+        anticoagulant="vka",
+        target_inr_low=None,
+        target_inr_high=None,
+        planned_duration_months=6,
+        compression_stockings=True,
+        compression_reason="",
+    )
     services.discharge_plan_record(
-        actor=coordinator, episode_id=episode.id, reason="Changed by the haematologist.",
+        actor=coordinator,
+        episode_id=episode.id,
+        reason="Changed by the haematologist.",
         **fields | changes,
-    )  # fmt: skip
+    )
 
 
 def everywhere(admin_user, as_nurse, episode) -> tuple:
@@ -153,18 +159,20 @@ def everywhere(admin_user, as_nurse, episode) -> tuple:
     return ttr_of(as_nurse, episode), kept.ttr, median
 
 
-def test_a_range_change_leaves_past_ttr_unchanged(
-    coordinator, nurse, admin_user, as_nurse, clock
-):
+def test_a_range_change_leaves_past_ttr_unchanged(coordinator, nurse, admin_user, as_nurse, clock):
     episode = discharge(coordinator, clock)  # 2.0-3.0
     worked_example(nurse, clock, episode)
     assert everywhere(admin_user, as_nurse, episode) == (50.0, 50.0, 50.0)
 
     # Against 2.5-3.5 every one of those readings would be in range (100%): they keep theirs.
     plan_changed(
-        coordinator, clock, episode, D(2024, 3, 4),
-        target_inr_low=Decimal("2.5"), target_inr_high=Decimal("3.5"),
-    )  # fmt: skip
+        coordinator,
+        clock,
+        episode,
+        D(2024, 3, 4),
+        target_inr_low=Decimal("2.5"),
+        target_inr_high=Decimal("3.5"),
+    )
     assert everywhere(admin_user, as_nurse, episode) == (50.0, 50.0, 50.0)
 
     # The next readings carry the new range: 1 Mar (2.0-3.0) -> 11 Mar 3.5, 5 of 10 days in;
@@ -189,8 +197,11 @@ def test_a_switch_from_warfarin_to_a_doac_keeps_the_vka_periods_ttr(
     # they do not measure its effect and count for nothing.
     for on, inr in ((D(2024, 3, 8), "1.1"), (D(2024, 3, 12), "1.3")):
         Visit.objects.create(
-            episode=episode, kind="inr_check", performed_on=on, recorded_by=nurse,
+            episode=episode,
+            kind="inr_check",
+            performed_on=on,
+            recorded_by=nurse,
             result={"inr": inr, "target": None, "anticoagulant": "doac"},
-        )  # fmt: skip
+        )
     episode_outcomes_refresh(episode_ids=[episode.id])
     assert everywhere(admin_user, as_nurse, episode) == (50.0, 50.0, 50.0)

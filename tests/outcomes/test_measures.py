@@ -112,8 +112,9 @@ STENTS = ((day(0), "left_common_iliac"), (day(60), "left_external_iliac"))
 
 
 def test_a_non_stented_finding_leaves_patency_unchanged():
-    clot = duplex_of(day(40), [("left_common_iliac", "patent"), ("left_popliteal", "occluded")],
-                     STENTS)  # fmt: skip
+    clot = duplex_of(
+        day(40), [("left_common_iliac", "patent"), ("left_popliteal", "occluded")], STENTS
+    )
     assert clot == patent(40)
     with_clot = PatencyFacts(T0, (patent(30), clot, patent(90)))
     assert patency(with_clot) == patency(PatencyFacts(T0, (patent(30), patent(40), patent(90))))
@@ -206,19 +207,27 @@ def test_no_estimate_beyond_the_longest_follow_up_while_the_curve_is_above_zero(
     table = km_table([(100, True), (200, False), (300, False)])
     assert table["6"]["estimate"] == pytest.approx(2 / 3, abs=5e-5)
     assert table["24"] == {
-        "estimate": None, "ci_low": None, "ci_high": None, "at_risk": 0, "events": 1,
+        "estimate": None,
+        "ci_low": None,
+        "ci_high": None,
+        "at_risk": 0,
+        "events": 1,
         "censored": 2,
-    }  # fmt: skip
+    }
 
 
 def test_no_episodes_gives_empty_tables():
     assert km_table([]) == {
         label: {
-            "estimate": None, "ci_low": None, "ci_high": None, "at_risk": 0, "events": 0,
+            "estimate": None,
+            "ci_low": None,
+            "ci_high": None,
+            "at_risk": 0,
+            "events": 0,
             "censored": 0,
         }
         for label in HORIZONS
-    }  # fmt: skip
+    }
 
 
 # --- TTR ------------------------------------------------------------------------------------
@@ -268,9 +277,10 @@ def test_readings_taken_off_a_vka_do_not_count():
     doac = [reading(30, "1.1", None), reading(35, "1.2", None)]
     vka = [reading(0, "2.5"), reading(10, "3.5"), reading(20, "2.5")]
     assert vka_readings(vka + doac) == [
-        (day(0), "2.5", ("2.0", "3.0")), (day(10), "3.5", ("2.0", "3.0")),
+        (day(0), "2.5", ("2.0", "3.0")),
+        (day(10), "3.5", ("2.0", "3.0")),
         (day(20), "2.5", ("2.0", "3.0")),
-    ]  # fmt: skip
+    ]
     assert vka_ttr(vka + doac) == 50.0  # a switch to a DOAC keeps the VKA period's TTR
     assert vka_ttr(doac) is None
     assert vka_ttr([reading(0, "2.5"), (day(5), {"inr": None}), (day(9), {})]) is None
@@ -287,10 +297,18 @@ def test_ttr_summary():
 
 # --- PTS ------------------------------------------------------------------------------------
 ITEMS = (
-    "pain", "cramps", "heaviness", "paraesthesia", "pruritus", "pretibial_oedema",
-    "skin_induration", "hyperpigmentation", "redness", "venous_ectasia",
+    "pain",
+    "cramps",
+    "heaviness",
+    "paraesthesia",
+    "pruritus",
+    "pretibial_oedema",
+    "skin_induration",
+    "hyperpigmentation",
+    "redness",
+    "venous_ectasia",
     "pain_on_calf_compression",
-)  # fmt: skip
+)
 
 
 def villalta(score: int, ulcer: bool = False) -> dict:
@@ -303,13 +321,19 @@ def villalta(score: int, ulcer: bool = False) -> dict:
 def test_pts_counts_the_latest_assessment_from_three_months():
     cohort = [
         # severe before 3 months is not PTS; mild on the 3-month day; moderate later: moderate
-        (T0, [(dt.date(2024, 2, 15), villalta(20)), (dt.date(2024, 4, 1), villalta(6)),
-              (dt.date(2024, 7, 1), villalta(11))]),
+        (
+            T0,
+            [
+                (dt.date(2024, 2, 15), villalta(20)),
+                (dt.date(2024, 4, 1), villalta(6)),
+                (dt.date(2024, 7, 1), villalta(11)),
+            ],
+        ),
         (T0, [(dt.date(2024, 3, 31), villalta(12))]),  # only before 3 months: not counted
         (T0, [(dt.date(2024, 6, 1), villalta(2, ulcer=True))]),  # any ulcer: severe
         (T0, [(dt.date(2025, 1, 1), villalta(4))]),  # none
         (T0, []),
-    ]  # fmt: skip
+    ]
     assert pts_counts(cohort) == {"none": 1, "mild": 0, "moderate": 1, "severe": 1}
 
 
@@ -342,11 +366,17 @@ def test_complication_rates_of_no_episodes_are_zero():
 def test_time_in_stage_median_and_90th_percentile():
     today = day(100)
     cohort = [
-        [("selection", day(0)), ("mdt_discussion", day(10)), ("imaging", day(12)),
-         ("procedure", day(20)), ("post_op", day(21)), ("surveillance", day(24))],
+        [
+            ("selection", day(0)),
+            ("mdt_discussion", day(10)),
+            ("imaging", day(12)),
+            ("procedure", day(20)),
+            ("post_op", day(21)),
+            ("surveillance", day(24)),
+        ],
         [("selection", day(0)), ("mdt_discussion", day(4)), ("excluded", day(5))],
         [("selection", day(0))],
-    ]  # fmt: skip
+    ]
     stages = time_in_stage(cohort, today)
     # selection: 10, 4, 100 -> median 10; p90 at rank 1.8: 10 + 0.8 * 90 = 82
     assert stages["selection"] == {"median_days": 10.0, "p90_days": 82.0, "stays": 3}
@@ -366,9 +396,10 @@ def test_percentile_is_numpys_default():
 def test_kaplan_meier_on_grouped_episodes_equals_it_on_each_episode():
     """A row of weight n is n episodes: the same estimates, intervals and KMunicate counts."""
     rng = numpy.random.default_rng(7)
-    episodes = [(int(d), bool(e)) for d, e in zip(
-        rng.integers(0, 800, 400), rng.random(400) < 0.3, strict=True
-    )]  # fmt: skip
+    episodes = [
+        (int(d), bool(e))
+        for d, e in zip(rng.integers(0, 800, 400), rng.random(400) < 0.3, strict=True)
+    ]
     grouped = {}
     for days, event in episodes:
         grouped[days, event] = grouped.get((days, event), 0) + 1
@@ -407,5 +438,7 @@ def test_time_in_stage_of_counts_equals_time_in_stage_of_the_moves():
             by_days[(until - since).days] = by_days.get((until - since).days, 0) + 1
     assert time_in_stage_of_counts(stays) == time_in_stage(episodes, today)
     assert time_in_stage_of_counts(stays)["selection"] == {
-        "median_days": 3.0, "p90_days": 40.6, "stays": 3,  # 0, 3, 50: 3 + 0.8 * 47
-    }  # fmt: skip
+        "median_days": 3.0,
+        "p90_days": 40.6,
+        "stays": 3,  # 0, 3, 50: 3 + 0.8 * 47
+    }

@@ -40,8 +40,11 @@ def test_an_episode_gets_its_row_with_its_index_procedure(coordinator):
     record_procedure(coordinator, episode, date=days_ago(30), underlying_lesion="compression")
     row = assert_in_line()[episode.id]
     assert (row["time_zero"], row["lesion"], row["primary_days"], row["primary_event"]) == (
-        days_ago(30), "compression", 0, False,
-    )  # fmt: skip
+        days_ago(30),
+        "compression",
+        0,
+        False,
+    )
 
 
 def test_every_write_keeps_the_rows_in_line_with_the_facts(coordinator, nurse, admin_user):
@@ -59,9 +62,13 @@ def test_every_write_keeps_the_rows_in_line_with_the_facts(coordinator, nurse, a
     occluded = duplex(nurse, episode, start + dt.timedelta(100), "occluded")
     assert assert_in_line()[episode.id]["secondary_event"] is True
     move(
-        coordinator, episode, "reintervene", start + dt.timedelta(100), reason="Occluded.",
+        coordinator,
+        episode,
+        "reintervene",
+        start + dt.timedelta(100),
+        reason="Occluded.",
         reintervention={"cause": "occlusion", "segments": [STENTED], "visit": occluded.id},
-    )  # fmt: skip
+    )
     record_procedure(coordinator, episode, date=start + dt.timedelta(102))
     row = assert_in_line()[episode.id]
     assert (row["secondary_days"], row["secondary_event"]) == (102, False)  # reopened
@@ -73,17 +80,25 @@ def test_every_write_keeps_the_rows_in_line_with_the_facts(coordinator, nurse, a
 
     # The index procedure was a day earlier than written: every day count moves by one.
     services.procedure_note_record(
-        actor=coordinator, episode_id=other.id, reason="Typed the wrong day.",
+        actor=coordinator,
+        episode_id=other.id,
+        reason="Typed the wrong day.",
         **_note_fields(other, date=days_ago(301)),
-    )  # fmt: skip
+    )
     assert assert_in_line()[other.id]["time_zero"] == days_ago(301)
 
     # Off the VKA: no TTR is owed any longer.
     services.discharge_plan_record(
-        actor=coordinator, episode_id=other.id, anticoagulant="doac", target_inr_low=None,
-        target_inr_high=None, planned_duration_months=6, compression_stockings=True,
-        compression_reason="", reason="Switched to a DOAC.",
-    )  # fmt: skip
+        actor=coordinator,
+        episode_id=other.id,
+        anticoagulant="doac",
+        target_inr_low=None,
+        target_inr_high=None,
+        planned_duration_months=6,
+        compression_stockings=True,
+        compression_reason="",
+        reason="Switched to a DOAC.",
+    )
     row = assert_in_line()[other.id]
     assert (row["vka"], row["ttr"]) == (False, None)
 
@@ -91,12 +106,17 @@ def test_every_write_keeps_the_rows_in_line_with_the_facts(coordinator, nurse, a
 def test_stents_target_ranges_and_a_switch_keep_the_rows_in_line(coordinator, nurse, admin_user):
     start = days_ago(400)
     episode = discharged(coordinator, start)  # a VKA, 2.0-3.0
-    segments = [{"segment": STENTED, "result": "patent"},
-                {"segment": "left_popliteal", "result": "occluded"}]  # fmt: skip
+    segments = [
+        {"segment": STENTED, "result": "patent"},
+        {"segment": "left_popliteal", "result": "occluded"},
+    ]
     task_services.visit_record(
-        actor=nurse, episode_id=episode.id, kind="duplex", performed_on=plus(start, 30),
+        actor=nurse,
+        episode_id=episode.id,
+        kind="duplex",
+        performed_on=plus(start, 30),
         segments=segments,
-    )  # fmt: skip
+    )
     for day, value in ((30, "2.5"), (40, "3.5"), (50, "2.5")):
         inr(nurse, episode, plus(start, day), value)
     row = assert_in_line()[episode.id]
@@ -110,9 +130,11 @@ def test_stents_target_ranges_and_a_switch_keep_the_rows_in_line(coordinator, nu
     stents = _note_fields(episode)["stents"]
     stents.append(stents[0] | {"segment": "left_popliteal"})
     services.procedure_note_record(
-        actor=coordinator, episode_id=episode.id, reason="Left out the popliteal stent.",
+        actor=coordinator,
+        episode_id=episode.id,
+        reason="Left out the popliteal stent.",
         **_note_fields(episode, stents=stents),
-    )  # fmt: skip
+    )
     row = assert_in_line()[episode.id]
     assert (row["primary_event"], row["assisted_primary_event"]) == (True, True)
 
@@ -123,26 +145,44 @@ def test_stents_target_ranges_and_a_switch_keep_the_rows_in_line(coordinator, nu
 
     # A re-intervention that placed a stent, then undone: its stent counts for nothing.
     other = discharged(coordinator, days_ago(300))
-    move(coordinator, other, "reintervene", days_ago(250), reason="Symptoms.",
-         reintervention={"cause": "symptoms"})  # fmt: skip
-    record_procedure(coordinator, other, date=days_ago(249), stents=[
-        stents[0] | {"segment": "left_external_iliac"}
-    ])  # fmt: skip
+    move(
+        coordinator,
+        other,
+        "reintervene",
+        days_ago(250),
+        reason="Symptoms.",
+        reintervention={"cause": "symptoms"},
+    )
+    record_procedure(
+        coordinator,
+        other,
+        date=days_ago(249),
+        stents=[stents[0] | {"segment": "left_external_iliac"}],
+    )
     move(admin_user, other, "correct", days_ago(249), reason="Wrong patient.")
     task_services.visit_record(
-        actor=nurse, episode_id=other.id, kind="duplex", performed_on=days_ago(240),
-        segments=[{"segment": STENTED, "result": "patent"},
-                  {"segment": "left_external_iliac", "result": "occluded"}],
-    )  # fmt: skip
+        actor=nurse,
+        episode_id=other.id,
+        kind="duplex",
+        performed_on=days_ago(240),
+        segments=[
+            {"segment": STENTED, "result": "patent"},
+            {"segment": "left_external_iliac", "result": "occluded"},
+        ],
+    )
     row = assert_in_line()[other.id]
     assert (row["assisted_primary_days"], row["assisted_primary_event"]) == (60, False)
 
 
 def _plan(coordinator, episode, **changes):
     fields = dict(
-        anticoagulant="vka", target_inr_low=None, target_inr_high=None,
-        planned_duration_months=6, compression_stockings=True, compression_reason="",
-    )  # fmt: skip
+        anticoagulant="vka",
+        target_inr_low=None,
+        target_inr_high=None,
+        planned_duration_months=6,
+        compression_stockings=True,
+        compression_reason="",
+    )
     services.discharge_plan_record(
         actor=coordinator, episode_id=episode.id, reason="Changed.", **fields | changes
     )
@@ -151,23 +191,33 @@ def _plan(coordinator, episode, **changes):
 def _note_fields(episode, **changes) -> dict:
     note = episode.procedure_notes.get(reintervention=None)
     stents = [
-        {"product": s.product, "diameter_mm": s.diameter_mm, "length_mm": s.length_mm,
-         "segment": s.segment}
+        {
+            "product": s.product,
+            "diameter_mm": s.diameter_mm,
+            "length_mm": s.length_mm,
+            "segment": s.segment,
+        }
         for s in note.stents.all()
-    ]  # fmt: skip
+    ]
     fields = {
-        "date": note.date, "access": note.access, "technique": note.technique,
-        "device": note.device, "thrombolytic_agent": note.thrombolytic_agent,
+        "date": note.date,
+        "access": note.access,
+        "technique": note.technique,
+        "device": note.device,
+        "thrombolytic_agent": note.thrombolytic_agent,
         "thrombolytic_dose": note.thrombolytic_dose,
         "thrombolytic_dose_unit": note.thrombolytic_dose_unit,
-        "angioplasty": note.angioplasty, "ivus": note.ivus,
+        "angioplasty": note.angioplasty,
+        "ivus": note.ivus,
         "completion_venography": {
             "patent": note.completion_patent,
             "residual_stenosis_pct": note.residual_stenosis_pct,
             "dissection": note.dissection,
         },
-        "stents": stents, "inflow": note.inflow, "underlying_lesion": note.underlying_lesion,
-    }  # fmt: skip
+        "stents": stents,
+        "inflow": note.inflow,
+        "underlying_lesion": note.underlying_lesion,
+    }
     return fields | changes
 
 

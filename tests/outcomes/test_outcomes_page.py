@@ -21,9 +21,6 @@ URL = "/dashboard/outcomes/"
 TABLES = ("patency", "pts", "complications", "anticoagulation", "time_in_stage")
 
 
-
-
-
 def build(coordinator, nurse, n: int):
     """n episodes, procedures 400 + 10 i days ago, every third with a compression lesion; each
     patent at 30 days, every other one occluded at 200."""
@@ -53,8 +50,14 @@ def test_an_admin_sees_every_section_and_a_chart_per_patency_form(admin_client, 
     response = admin_client.get(URL)
     assert response.status_code == 200
     html = response.content.decode()
-    for heading in ("Patency", "PTS by Villalta", "Complications", "Time in therapeutic range",
-                    "Time in each stage", "Follow-ups and alerts now"):  # fmt: skip
+    for heading in (
+        "Patency",
+        "PTS by Villalta",
+        "Complications",
+        "Time in therapeutic range",
+        "Time in each stage",
+        "Follow-ups and alerts now",
+    ):
         assert heading in html
     # Each chart is drawn in a request of its own: the page names it by URL, with its name.
     img = r'<img src="(/dashboard/outcomes/charts/[a-z_]+\.svg\?[^"]*)" alt="([^"]+)"'
@@ -119,8 +122,7 @@ def rows_of(response) -> list[list[str]]:
 
 
 @pytest.mark.parametrize("table", TABLES)
-def test_each_csv_downloads_with_a_header_and_the_figures(admin_client, admin_user, cohort,
-                                                          table):  # fmt: skip
+def test_each_csv_downloads_with_a_header_and_the_figures(admin_client, admin_user, cohort, table):
     response = admin_client.get(f"{URL}{table}.csv", {"lesion": ""})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
@@ -196,8 +198,12 @@ def test_a_chart_is_an_inline_named_svg_even_without_episodes():
     empty = km_svg({"days": [], "estimate": [], "ci_low": [], "ci_high": []}, title="Primary")
     assert empty.startswith('<svg role="img" aria-label="Primary: Kaplan-Meier curve')
     assert "No episodes" in empty
-    curve = {"days": [0.0, 100.0, 400.0], "estimate": [1.0, 0.5, 0.25],
-             "ci_low": [1.0, 0.2, 0.05], "ci_high": [1.0, 0.8, 0.6]}  # fmt: skip
+    curve = {
+        "days": [0.0, 100.0, 400.0],
+        "estimate": [1.0, 0.5, 0.25],
+        "ci_low": [1.0, 0.2, 0.05],
+        "ci_high": [1.0, 0.8, 0.6],
+    }
     drawn = km_svg(curve, title="A & B")
     assert 'aria-label="A &amp; B: Kaplan-Meier' in drawn
     assert len(drawn) < 60_000
@@ -214,8 +220,13 @@ def test_every_csv_starts_with_a_byte_order_mark_for_excel(admin_client, cohort)
 def test_shares_are_percentages_with_the_unit_named(admin_client, admin_user, cohort):
     figures = outcomes_get(actor=admin_user)
     patency = rows_of(admin_client.get(URL + "patency.csv"))
-    assert patency[0][:5] == ["Patency", "Months", "Estimate (%)", "95% CI low (%)",
-                              "95% CI high (%)"]  # fmt: skip
+    assert patency[0][:5] == [
+        "Patency",
+        "Months",
+        "Estimate (%)",
+        "95% CI low (%)",
+        "95% CI high (%)",
+    ]
     estimates = [float(r[2]) for r in patency[1:] if r[2]]
     assert estimates and all(0 <= e <= 100 for e in estimates) and max(estimates) > 1
 
@@ -243,10 +254,10 @@ def test_median_ttr_and_the_share_over_65_are_both_percentages(admin_client, mon
     assert ttr["Median TTR (%)"] == "81.8"
     assert ttr["Share with TTR ≥ 65% (% of VKA patients)"] == "65.2"
     html = admin_client.get(URL).content.decode()
-    assert "<td class=\"num\">65.2</td>" in html and "0.652" not in html
+    assert '<td class="num">65.2</td>' in html and "0.652" not in html
 
 
-@pytest.mark.parametrize("text", ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "\tx"])
+@pytest.mark.parametrize("text", ['=HYPERLINK("http://x")', "+1", "-2+3", "@SUM(A1)", "\tx"])
 def test_a_cell_a_spreadsheet_would_run_as_a_formula_is_made_inert(text):
     from core.csv_export import csv_cell
 

@@ -21,18 +21,23 @@ pytestmark = pytest.mark.django_db
 URL = "/api/dashboard/outcomes/"
 
 
-
-
-
-
-
 def mild() -> dict:
     items = dict.fromkeys(
-        ("pain", "cramps", "heaviness", "paraesthesia", "pruritus", "pretibial_oedema",
-         "skin_induration", "hyperpigmentation", "redness", "venous_ectasia",
-         "pain_on_calf_compression"),
+        (
+            "pain",
+            "cramps",
+            "heaviness",
+            "paraesthesia",
+            "pruritus",
+            "pretibial_oedema",
+            "skin_induration",
+            "hyperpigmentation",
+            "redness",
+            "venous_ectasia",
+            "pain_on_calf_compression",
+        ),
         0,
-    )  # fmt: skip
+    )
     return items | {"pain": 3, "cramps": 3, "ulcer": False}
 
 
@@ -49,25 +54,35 @@ def cohort(coordinator, nurse):
     t1, t2, t3 = days_ago(800), days_ago(500), days_ago(100)
     one = discharged(coordinator, t1, lesion="compression")
     services.complication_add(
-        actor=coordinator, episode_id=one.id, kind="pulmonary_embolism", occurred_on=plus(t1, 5),
+        actor=coordinator,
+        episode_id=one.id,
+        kind="pulmonary_embolism",
+        occurred_on=plus(t1, 5),
         severity="mild",
-    )  # fmt: skip
+    )
     duplex(nurse, one, plus(t1, 30))
     inr(nurse, one, plus(t1, 30), "2.5")
     inr(nurse, one, plus(t1, 40), "3.5")
     inr(nurse, one, plus(t1, 50), "2.5")
     occlusion = duplex(nurse, one, plus(t1, 100), "occluded")
     move(
-        coordinator, one, "reintervene", plus(t1, 100), reason="Occluded stent.",
+        coordinator,
+        one,
+        "reintervene",
+        plus(t1, 100),
+        reason="Occluded stent.",
         reintervention={"cause": "occlusion", "segments": [STENTED], "visit": occlusion.id},
-    )  # fmt: skip
+    )
     record_procedure(coordinator, one, date=plus(t1, 105))
     move(coordinator, one, "complete_procedure", plus(t1, 105))
     prepare_and_move(coordinator, one, "discharge", plus(t1, 106))
     services.complication_add(
-        actor=coordinator, episode_id=one.id, kind="recurrent_dvt", occurred_on=plus(t1, 200),
+        actor=coordinator,
+        episode_id=one.id,
+        kind="recurrent_dvt",
+        occurred_on=plus(t1, 200),
         severity="moderate",
-    )  # fmt: skip
+    )
     duplex(nurse, one, plus(t1, 300), villalta=mild())
 
     two = discharged(coordinator, t2)
@@ -89,19 +104,33 @@ def test_the_figures_of_a_small_cohort(admin_user, cohort):
     km = figures["patency"]
     # primary: three censored at 0; one ends at 100 (n 2), two at 200 (n 1)
     assert km["primary"]["6"] | {"ci_low": 0, "ci_high": 0} == {
-        "estimate": 0.5, "ci_low": 0, "ci_high": 0, "at_risk": 1, "events": 1, "censored": 1,
-    }  # fmt: skip
+        "estimate": 0.5,
+        "ci_low": 0,
+        "ci_high": 0,
+        "at_risk": 1,
+        "events": 1,
+        "censored": 1,
+    }
     assert (km["primary"]["12"]["estimate"], km["primary"]["24"]["estimate"]) == (0.0, 0.0)
     # assisted: one ends at 100; two's stenosis is not an occlusion, censored at 200
     assert km["assisted_primary"]["6"]["estimate"] == 0.5
     assert km["assisted_primary"]["12"] == {
-        "estimate": None, "ci_low": None, "ci_high": None, "at_risk": 0, "events": 1,
+        "estimate": None,
+        "ci_low": None,
+        "ci_high": None,
+        "at_risk": 0,
+        "events": 1,
         "censored": 2,
-    }  # fmt: skip
+    }
     # secondary: one's occlusion was reopened within 30 days: censored at 300
     assert km["secondary"]["6"] | {"ci_low": 0, "ci_high": 0} == {
-        "estimate": 1.0, "ci_low": 0, "ci_high": 0, "at_risk": 2, "events": 0, "censored": 1,
-    }  # fmt: skip
+        "estimate": 1.0,
+        "ci_low": 0,
+        "ci_high": 0,
+        "at_risk": 2,
+        "events": 0,
+        "censored": 1,
+    }
     assert km["secondary"]["12"]["censored"] == 3
 
     assert figures["pts"] == {"none": 0, "mild": 1, "moderate": 0, "severe": 0}
@@ -174,9 +203,12 @@ def test_the_figures_follow_a_new_result_at_once(admin_user, coordinator, nurse)
     after = outcomes_get(actor=admin_user)["patency"]["assisted_primary"]["6"]
     assert (after["events"], before["patency"]["assisted_primary"]["6"]["events"]) == (1, 0)
     services.complication_add(
-        actor=coordinator, episode_id=episode.id, kind="pulmonary_embolism",
-        occurred_on=days_ago(190), severity="mild",
-    )  # fmt: skip
+        actor=coordinator,
+        episode_id=episode.id,
+        kind="pulmonary_embolism",
+        occurred_on=days_ago(190),
+        severity="mild",
+    )
     assert outcomes_get(actor=admin_user)["complications"]["early"]["pulmonary_embolism"] == 100.0
 
 
@@ -185,19 +217,27 @@ def test_bleeds_on_treatment_count_in_the_complication_rates(admin_user, coordin
     intracranial haemorrhage at 100 days late, each in one of the two episodes (50 per 100)."""
     one = discharged(coordinator, days_ago(200))
     two = discharged(coordinator, days_ago(200))
-    for episode, kind, day in ((one, "gastrointestinal_bleeding", 190),
-                               (two, "intracranial_haemorrhage", 100)):  # fmt: skip
+    for episode, kind, day in (
+        (one, "gastrointestinal_bleeding", 190),
+        (two, "intracranial_haemorrhage", 100),
+    ):
         services.complication_add(
-            actor=coordinator, episode_id=episode.id, kind=kind, occurred_on=days_ago(day),
-            severity="severe", bleeding_class="major",
-        )  # fmt: skip
+            actor=coordinator,
+            episode_id=episode.id,
+            kind=kind,
+            occurred_on=days_ago(day),
+            severity="severe",
+            bleeding_class="major",
+        )
 
     rates = outcomes_get(actor=admin_user)["complications"]
 
     early = {k: v for k, v in rates["early"].items() if v}
     late = {k: v for k, v in rates["late"].items() if v}
-    assert (early, late) == ({"gastrointestinal_bleeding": 50.0},
-                             {"intracranial_haemorrhage": 50.0})  # fmt: skip
+    assert (early, late) == (
+        {"gastrointestinal_bleeding": 50.0},
+        {"intracranial_haemorrhage": 50.0},
+    )
     assert rates["early"]["other_bleeding"] == 0.0  # every kind is listed
 
 
@@ -207,13 +247,23 @@ def test_the_api_answers_the_contract_shape(as_admin, cohort):
     assert response.status_code == 200, response.content
     body = response.json()
     assert set(body) == {
-        "episodes", "patency", "pts", "complications", "anticoagulation", "time_in_stage",
-    }  # fmt: skip
+        "episodes",
+        "patency",
+        "pts",
+        "complications",
+        "anticoagulation",
+        "time_in_stage",
+    }
     assert set(body["patency"]) == {"primary", "assisted_primary", "secondary"}
     assert set(body["patency"]["primary"]) == {"6", "12", "24"}
     assert set(body["patency"]["primary"]["6"]) == {
-        "estimate", "ci_low", "ci_high", "at_risk", "events", "censored",
-    }  # fmt: skip
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "at_risk",
+        "events",
+        "censored",
+    }
     assert body["patency"]["primary"]["6"]["estimate"] == 0.5
     assert body["anticoagulation"]["median_ttr"] == 50.0
     filtered = as_admin.get(URL, {"lesion": "compression", "procedure_to": str(days_ago(0))})

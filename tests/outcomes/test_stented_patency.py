@@ -20,9 +20,12 @@ FORMS = ("primary", "assisted_primary", "secondary")
 def seen(nurse, episode, on, **results):
     """A duplex visit reporting each segment named."""
     return task_services.visit_record(
-        actor=nurse, episode_id=episode.id, kind="duplex", performed_on=on,
+        actor=nurse,
+        episode_id=episode.id,
+        kind="duplex",
+        performed_on=on,
         segments=[{"segment": s, "result": r} for s, r in results.items()],
-    )  # fmt: skip
+    )
 
 
 def patency_of(episode) -> dict:
@@ -49,9 +52,13 @@ def test_a_segment_stented_at_a_reintervention_counts_from_that_procedure(coordi
     # Day 30: the stent narrowed, and the external iliac below it (no stent yet) occluded.
     narrowed = seen(nurse, episode, plus(start, 30), **{STENTED: "stenosis", EXTERNAL: "occluded"})
     move(
-        coordinator, episode, "reintervene", plus(start, 35), reason="Stenosis.",
+        coordinator,
+        episode,
+        "reintervene",
+        plus(start, 35),
+        reason="Stenosis.",
         reintervention={"cause": "stenosis", "segments": [STENTED], "visit": narrowed.id},
-    )  # fmt: skip
+    )
     stents = [
         {"product": "Wallstent", "diameter_mm": 16, "length_mm": 90, "segment": s}
         for s in (STENTED, EXTERNAL)
@@ -76,10 +83,20 @@ def test_a_stent_spanning_two_segments_loses_patency_on_a_finding_in_either(
     start = days_ago(200)
     spanning, lower = discharged(coordinator, start), discharged(coordinator, start)
     for episode in (spanning, lower):  # one long stent from the common into the external iliac
-        record_procedure(coordinator, episode, date=start, reason="One long stent.", stents=[
-            {"product": "Venovo", "diameter_mm": 14, "length_mm": 150,
-             "segments": [STENTED, EXTERNAL]},
-        ])  # fmt: skip
+        record_procedure(
+            coordinator,
+            episode,
+            date=start,
+            reason="One long stent.",
+            stents=[
+                {
+                    "product": "Venovo",
+                    "diameter_mm": 14,
+                    "length_mm": 150,
+                    "segments": [STENTED, EXTERNAL],
+                },
+            ],
+        )
     seen(nurse, spanning, plus(start, 30), **{STENTED: "patent", EXTERNAL: "patent"})
     seen(nurse, lower, plus(start, 30), **{STENTED: "patent", EXTERNAL: "patent"})
     # Day 90: the lower end of the stent, in the external iliac, occludes.

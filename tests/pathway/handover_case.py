@@ -32,8 +32,9 @@ def at(day: dt.date, hour: int = 10) -> dt.datetime:
 
 
 def staff(role: str, username: str, first: str, last: str):
-    user = UserFactory(username=username, first_name=first, last_name=last,
-                       email=f"{username}@unit.example")  # fmt: skip
+    user = UserFactory(
+        username=username, first_name=first, last_name=last, email=f"{username}@unit.example"
+    )
     user.groups.add(Group.objects.get(name=role))
     return user
 
@@ -42,8 +43,9 @@ def stop_running_courses(actor, episode, on: dt.date, reason: str) -> None:
     """The heparin drip stops when enoxaparin starts (any course the pre-procedure record
     started: none on a branch where that record writes no course)."""
     for course in episode.courses.filter(stopped_on__isnull=True):
-        services.course_change(actor=actor, episode_id=episode.id, course_id=course.id,
-                               stopped_on=on, reason=reason)  # fmt: skip
+        services.course_change(
+            actor=actor, episode_id=episode.id, course_id=course.id, stopped_on=on, reason=reason
+        )
 
 
 def inr_check_due(episode, day: dt.date):
@@ -52,11 +54,16 @@ def inr_check_due(episode, day: dt.date):
 
 def record_inr(actor, episode, day: dt.date, inr: str, how: str) -> None:
     if how == "visit":
-        task_services.visit_record(actor=actor, episode_id=episode.id, kind="inr_check",
-                                   performed_on=day, inr=Decimal(inr))  # fmt: skip
+        task_services.visit_record(
+            actor=actor, episode_id=episode.id, kind="inr_check", performed_on=day, inr=Decimal(inr)
+        )
     else:
-        task_services.followup_record_result(actor=actor, follow_up_id=inr_check_due(
-            episode, day).id, performed_on=day, inr=Decimal(inr))  # fmt: skip
+        task_services.followup_record_result(
+            actor=actor,
+            follow_up_id=inr_check_due(episode, day).id,
+            performed_on=day,
+            inr=Decimal(inr),
+        )
 
 
 def bridged_to_warfarin(clock, coordinator, patient=None, readings=READINGS):
@@ -69,16 +76,27 @@ def bridged_to_warfarin(clock, coordinator, patient=None, readings=READINGS):
     clock.move_to(at(ENOXAPARIN_ON))
     stop_running_courses(coordinator, episode, ENOXAPARIN_ON, "Switched to enoxaparin.")
     services.course_add(
-        actor=coordinator, episode_id=episode.id, agent="enoxaparin", started_on=ENOXAPARIN_ON,
-        dose=Decimal("1"), dose_unit="mg/kg", frequency="twice daily",
+        actor=coordinator,
+        episode_id=episode.id,
+        agent="enoxaparin",
+        started_on=ENOXAPARIN_ON,
+        dose=Decimal("1"),
+        dose_unit="mg/kg",
+        frequency="twice daily",
         reason="Post-operative anticoagulation; bridging to warfarin.",
-    )  # fmt: skip
+    )
     clock.move_to(at(WARFARIN_ON))
     services.course_add(
-        actor=coordinator, episode_id=episode.id, agent="warfarin", started_on=WARFARIN_ON,
-        dose=Decimal("5"), dose_unit="mg", frequency="once daily", planned_duration_months=6,
+        actor=coordinator,
+        episode_id=episode.id,
+        agent="warfarin",
+        started_on=WARFARIN_ON,
+        dose=Decimal("5"),
+        dose_unit="mg",
+        frequency="once daily",
+        planned_duration_months=6,
         reason="Long-term anticoagulation after the stent.",
-    )  # fmt: skip
+    )
     prepare_and_move(coordinator, episode, "discharge")
     for day, inr, how in readings:
         clock.move_to(at(day))

@@ -37,8 +37,9 @@ def episode_of(coordinator, who=None, state=State.MDT_DISCUSSION, **selection):
 
 
 def on(coordinator, episode, agent: str, **kwargs):
-    return services.course_add(actor=coordinator, episode_id=episode.id, agent=agent,
-                               started_on=TODAY, **kwargs)  # fmt: skip
+    return services.course_add(
+        actor=coordinator, episode_id=episode.id, agent=agent, started_on=TODAY, **kwargs
+    )
 
 
 def measure(coordinator, episode, **values):
@@ -102,10 +103,16 @@ def test_a_doac_stopped_for_warfarin_no_longer_warns(coordinator, clock):
     assert len(suitability(coordinator, episode)) == 1
 
     clock.move_to(timezone.make_aware(dt.datetime(2024, 6, 16, 12)))
-    services.course_change(actor=coordinator, episode_id=episode.id, course_id=doac.id,
-                           stopped_on=dt.date(2024, 6, 15), reason="APS: switched to warfarin.")
-    services.course_add(actor=coordinator, episode_id=episode.id, agent="warfarin",
-                        started_on=dt.date(2024, 6, 16))  # fmt: skip
+    services.course_change(
+        actor=coordinator,
+        episode_id=episode.id,
+        course_id=doac.id,
+        stopped_on=dt.date(2024, 6, 15),
+        reason="APS: switched to warfarin.",
+    )
+    services.course_add(
+        actor=coordinator, episode_id=episode.id, agent="warfarin", started_on=dt.date(2024, 6, 16)
+    )
 
     assert suitability(coordinator, episode) == []
 
@@ -181,10 +188,12 @@ def test_a_woman_of_34_on_warfarin_with_no_pregnancy_status_warns(coordinator):
         ("not_applicable", None, None),
     ],
 )
-def test_the_pregnancy_warning_follows_what_is_recorded(coordinator, pregnancy, contraception,
-                                                        said):  # fmt: skip
-    episode = episode_of(coordinator, patient(30, "female"), pregnancy=pregnancy,
-                         contraception=contraception)  # fmt: skip
+def test_the_pregnancy_warning_follows_what_is_recorded(
+    coordinator, pregnancy, contraception, said
+):
+    episode = episode_of(
+        coordinator, patient(30, "female"), pregnancy=pregnancy, contraception=contraception
+    )
     on(coordinator, episode, "apixaban")
 
     found = suitability(coordinator, episode)

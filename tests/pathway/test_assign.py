@@ -18,8 +18,9 @@ def test_coordinator_assigns_a_nurse_and_a_coordinator_to_an_episode(
     as_coordinator, coordinator, nurse
 ):
     episode = episode_in(State.IMAGING, coordinator)
-    response = assign(as_coordinator, episode, assigned_nurse=nurse.id,
-                      assigned_coordinator=coordinator.id)  # fmt: skip
+    response = assign(
+        as_coordinator, episode, assigned_nurse=nurse.id, assigned_coordinator=coordinator.id
+    )
     assert response.status_code == 200, response.content
     assert (response.json()["assigned_nurse"], response.json()["assigned_coordinator"]) == (
         nurse.id,

@@ -58,10 +58,17 @@ def selection_form(**extra) -> dict:
 def test_the_selection_form_records_the_bleeding_risk_and_pregnancy(client, coordinator):
     episode = episode_in(State.SELECTION, coordinator, aged(30, "female"))
 
-    r = signed_in(client, coordinator).post(record_url(episode, "selection"), selection_form(**{
-        "selection-active_cancer": "on", "selection-anaemia": "on",
-        "selection-pregnancy": "not_pregnant", "selection-contraception": "yes",
-    }))  # fmt: skip
+    r = signed_in(client, coordinator).post(
+        record_url(episode, "selection"),
+        selection_form(
+            **{
+                "selection-active_cancer": "on",
+                "selection-anaemia": "on",
+                "selection-pregnancy": "not_pregnant",
+                "selection-contraception": "yes",
+            }
+        ),
+    )
 
     assert r.status_code == 302
     saved = SelectionAssessment.objects.get(episode=episode)
@@ -77,26 +84,27 @@ def test_the_page_shows_vte_bleed_with_its_parts_in_words(client, nurse, coordin
 
     html = signed_in(client, nurse).get(page_of(episode)).content.decode()
 
-    table = html[html.index('id="bleeding-risk"'):]
+    table = html[html.index('id="bleeding-risk"') :]
     table = table[: table.index("</section>")]
     assert "At selection, 2024-06-15: 5.0 points" in table and "high risk" in table
-    for factor, points in (("Active cancer", "2.0"), ("Anaemia", "1.5"),
-                           ("Age 60 or over", "1.5")):  # fmt: skip
+    for factor, points in (("Active cancer", "2.0"), ("Anaemia", "1.5"), ("Age 60 or over", "1.5")):
         assert f"<td>{factor}</td><td>{points}</td>" in table
     assert "Not known: creatinine clearance" in table
     assert "active_cancer" not in table and "age_60_or_over" not in table
 
 
-def test_a_measurement_is_added_on_the_page_with_its_cockcroft_gault_clearance(
-    client, coordinator
-):
+def test_a_measurement_is_added_on_the_page_with_its_cockcroft_gault_clearance(client, coordinator):
     episode = episode_in(State.SELECTION, coordinator, aged(70, "female"))
     c = signed_in(client, coordinator)
 
-    r = c.post(record_url(episode, "measurement"), {
-        "measurement-measured_on": TODAY.isoformat(), "measurement-weight_kg": "60",
-        "measurement-creatinine_umol_l": "90",
-    })  # fmt: skip
+    r = c.post(
+        record_url(episode, "measurement"),
+        {
+            "measurement-measured_on": TODAY.isoformat(),
+            "measurement-weight_kg": "60",
+            "measurement-creatinine_umol_l": "90",
+        },
+    )
 
     assert r.status_code == 302
     assert Measurement.objects.filter(episode=episode).count() == 1
@@ -107,9 +115,12 @@ def test_a_measurement_is_added_on_the_page_with_its_cockcroft_gault_clearance(
 def test_a_measurement_with_no_value_is_refused_on_the_page(client, coordinator):
     episode = episode_in(State.SELECTION, coordinator)
 
-    r = signed_in(client, coordinator).post(record_url(episode, "measurement"), {
-        "measurement-measured_on": TODAY.isoformat(),
-    })  # fmt: skip
+    r = signed_in(client, coordinator).post(
+        record_url(episode, "measurement"),
+        {
+            "measurement-measured_on": TODAY.isoformat(),
+        },
+    )
 
     assert r.status_code == 400
     assert "Give the weight, the creatinine or the creatinine clearance." in r.content.decode()
@@ -118,10 +129,15 @@ def test_a_measurement_with_no_value_is_refused_on_the_page(client, coordinator)
 
 def test_a_warning_about_the_anticoagulant_shows_on_the_page(client, nurse, coordinator):
     episode = episode_in(State.SELECTION, coordinator)
-    record_selection(coordinator, episode, thrombophilia="positive",
-                     thrombophilia_finding="Antiphospholipid syndrome")  # fmt: skip
-    services.course_add(actor=coordinator, episode_id=episode.id, agent="apixaban",
-                        started_on=TODAY)  # fmt: skip
+    record_selection(
+        coordinator,
+        episode,
+        thrombophilia="positive",
+        thrombophilia_finding="Antiphospholipid syndrome",
+    )
+    services.course_add(
+        actor=coordinator, episode_id=episode.id, agent="apixaban", started_on=TODAY
+    )
 
     html = signed_in(client, nurse).get(page_of(episode)).content.decode()
 
@@ -134,11 +150,19 @@ def test_the_pregnancy_status_can_be_recorded_in_surveillance_with_a_reason(clie
     c = signed_in(client, coordinator)
     assert 'id="selection"' in c.get(page_of(episode)).content.decode()
 
-    refused = c.post(record_url(episode, "selection"),
-                     selection_form(**{"selection-pregnancy": "not_applicable"}))  # fmt: skip
-    saved = c.post(record_url(episode, "selection"), selection_form(**{
-        "selection-pregnancy": "not_applicable", "selection-reason": "Hysterectomy in 2019.",
-    }))  # fmt: skip
+    refused = c.post(
+        record_url(episode, "selection"),
+        selection_form(**{"selection-pregnancy": "not_applicable"}),
+    )
+    saved = c.post(
+        record_url(episode, "selection"),
+        selection_form(
+            **{
+                "selection-pregnancy": "not_applicable",
+                "selection-reason": "Hysterectomy in 2019.",
+            }
+        ),
+    )
 
     assert refused.status_code == 400
     assert saved.status_code == 302
@@ -148,12 +172,16 @@ def test_the_pregnancy_status_can_be_recorded_in_surveillance_with_a_reason(clie
 def test_a_gastrointestinal_bleed_needs_its_isth_class_on_the_page(client, coordinator):
     episode = episode_in(State.POST_OP, coordinator)
     c = signed_in(client, coordinator)
-    form = {"complication-kind_code": "gastrointestinal_bleeding",
-            "complication-occurred_on": TODAY.isoformat(), "complication-severity": "severe"}
+    form = {
+        "complication-kind_code": "gastrointestinal_bleeding",
+        "complication-occurred_on": TODAY.isoformat(),
+        "complication-severity": "severe",
+    }
 
     refused = c.post(record_url(episode, "complication"), form)
-    saved = c.post(record_url(episode, "complication"),
-                   {**form, "complication-bleeding_class": "major"})  # fmt: skip
+    saved = c.post(
+        record_url(episode, "complication"), {**form, "complication-bleeding_class": "major"}
+    )
 
     assert refused.status_code == 400 and "Say whether the bleeding" in refused.content.decode()
     assert saved.status_code == 302

@@ -58,9 +58,12 @@ def test_correcting_the_pre_procedure_record_changes_its_course_keeping_the_earl
     course = episode.courses.get()
 
     services.anticoagulation_record(
-        actor=coordinator, episode_id=episode.id, agent="lmwh",
-        started_at=at(D(2024, 1, 30), 6), reason="It was enoxaparin, from the early morning.",
-    )  # fmt: skip
+        actor=coordinator,
+        episode_id=episode.id,
+        agent="lmwh",
+        started_at=at(D(2024, 1, 30), 6),
+        reason="It was enoxaparin, from the early morning.",
+    )
 
     assert courses(episode) == [("lmwh", D(2024, 1, 30), None, "pre_procedure")]
     earlier = course.history.order_by("history_id").first()
@@ -111,8 +114,9 @@ def test_a_stopped_heparin_does_not_count_as_anticoagulated(coordinator, clock):
 def test_a_vka_plan_with_no_vka_course_makes_one_from_the_discharge_and_ends_the_ufh_infusion(
     coordinator, clock
 ):
-    episode = discharge(coordinator, clock, target_inr_low=Decimal("2.5"),
-                        target_inr_high=Decimal("3.5"))  # fmt: skip
+    episode = discharge(
+        coordinator, clock, target_inr_low=Decimal("2.5"), target_inr_high=Decimal("3.5")
+    )
 
     assert courses(episode) == [
         ("ufh_infusion", PROCEDURE_ON, DISCHARGED_ON, "pre_procedure"),
@@ -120,12 +124,18 @@ def test_a_vka_plan_with_no_vka_course_makes_one_from_the_discharge_and_ends_the
     ]
     vka = episode.courses.get(agent="vka")
     assert (vka.target_inr_low, vka.target_inr_high, vka.planned_duration_months) == (
-        Decimal("2.5"), Decimal("3.5"), 6
-    )  # fmt: skip
+        Decimal("2.5"),
+        Decimal("3.5"),
+        6,
+    )
     # The checks count from the discharge, as they always did: weekly, then every 28 days.
     assert inr_due(episode)[:5] == [
-        D(2024, 2, 10), D(2024, 2, 17), D(2024, 2, 24), D(2024, 3, 2), D(2024, 3, 30)
-    ]  # fmt: skip
+        D(2024, 2, 10),
+        D(2024, 2, 17),
+        D(2024, 2, 24),
+        D(2024, 3, 2),
+        D(2024, 3, 30),
+    ]
 
 
 def test_a_vka_plan_reads_the_warfarin_course_running_at_discharge(coordinator, clock):
@@ -143,9 +153,12 @@ def test_a_doac_plan_ends_a_pre_procedure_heparin_at_discharge(coordinator, cloc
     clock.move_to(at(PROCEDURE_ON))
     episode = demo.walk_to(coordinator, PatientFactory(), State.PROCEDURE)
     services.anticoagulation_record(
-        actor=coordinator, episode_id=episode.id, agent="lmwh", started_at=at(PROCEDURE_ON, 7),
+        actor=coordinator,
+        episode_id=episode.id,
+        agent="lmwh",
+        started_at=at(PROCEDURE_ON, 7),
         reason="Enoxaparin, not UFH.",
-    )  # fmt: skip
+    )
     demo.prepare_and_move(coordinator, episode, "complete_procedure")
 
     discharge_now(coordinator, clock, episode, DISCHARGED_ON, anticoagulant="doac")
@@ -160,9 +173,12 @@ def test_a_heparin_bridging_to_a_vka_plan_goes_home_with_the_patient(coordinator
     clock.move_to(at(PROCEDURE_ON))
     episode = demo.walk_to(coordinator, PatientFactory(), State.PROCEDURE)
     services.anticoagulation_record(
-        actor=coordinator, episode_id=episode.id, agent="lmwh", started_at=at(PROCEDURE_ON, 7),
+        actor=coordinator,
+        episode_id=episode.id,
+        agent="lmwh",
+        started_at=at(PROCEDURE_ON, 7),
         reason="Enoxaparin, not UFH.",
-    )  # fmt: skip
+    )
     demo.prepare_and_move(coordinator, episode, "complete_procedure")
 
     discharge_now(coordinator, clock, episode, DISCHARGED_ON)
@@ -205,8 +221,9 @@ def test_a_plan_changed_after_discharge_to_a_doac_stops_the_vka_it_made_and_its_
     episode = discharge(coordinator, clock)
     clock.move_to(at(D(2024, 3, 1)))
 
-    demo.record_discharge_plan(coordinator, episode, anticoagulant="doac",
-                               reason="Switched to a DOAC at clinic.")  # fmt: skip
+    demo.record_discharge_plan(
+        coordinator, episode, anticoagulant="doac", reason="Switched to a DOAC at clinic."
+    )
 
     assert [c for c in courses(episode) if c[3] != "pre_procedure"] == [
         ("vka", DISCHARGED_ON, D(2024, 3, 1), "discharge_plan"),
@@ -219,12 +236,20 @@ def test_a_target_range_corrected_in_the_plan_judges_the_next_inr(coordinator, n
     episode = discharge(coordinator, clock)
     clock.move_to(at(D(2024, 2, 10)))
     demo.record_discharge_plan(
-        coordinator, episode, target_inr_low=Decimal("2.5"), target_inr_high=Decimal("3.5"),
+        coordinator,
+        episode,
+        target_inr_low=Decimal("2.5"),
+        target_inr_high=Decimal("3.5"),
         reason="Antiphospholipid syndrome: higher range.",
-    )  # fmt: skip
+    )
 
-    visit = visit_record(actor=nurse, episode_id=episode.id, kind="inr_check",
-                         performed_on=D(2024, 2, 10), inr=Decimal("2.3"))  # fmt: skip
+    visit = visit_record(
+        actor=nurse,
+        episode_id=episode.id,
+        kind="inr_check",
+        performed_on=D(2024, 2, 10),
+        inr=Decimal("2.3"),
+    )
 
     assert visit.result["target"] == ["2.5", "3.5"]
     assert visit.urgent is not None
@@ -235,8 +260,9 @@ def test_the_discharge_made_again_after_a_correction_dates_the_plans_course_from
 ):
     episode = discharge(coordinator, clock)
     clock.move_to(at(D(2024, 2, 5)))
-    services.episode_transition(episode_id=episode.id, name="correct", actor=admin_user,
-                                reason="Discharged by mistake.")  # fmt: skip
+    services.episode_transition(
+        episode_id=episode.id, name="correct", actor=admin_user, reason="Discharged by mistake."
+    )
     clock.move_to(at(D(2024, 2, 8)))
 
     services.episode_transition(episode_id=episode.id, name="discharge", actor=coordinator)

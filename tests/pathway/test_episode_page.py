@@ -87,14 +87,17 @@ def test_the_selection_form_saves_through_its_service(client, coordinator):
     episode = open_episode(coordinator)
     c = signed_in(client, coordinator)
     today = days_ago(0).isoformat()
-    response = c.post(record_url(episode, "selection"), {
-        "selection-symptom_onset": days_ago(3).isoformat(),
-        "selection-assessed_on": today,
-        "selection-indications": ["severe_swelling"],
-        "selection-thrombus_segments": ["ivc", "left_common_iliac"],
-        "selection-fit_for_procedure": "on",
-        "selection-thrombophilia": "not_tested",
-    })  # fmt: skip
+    response = c.post(
+        record_url(episode, "selection"),
+        {
+            "selection-symptom_onset": days_ago(3).isoformat(),
+            "selection-assessed_on": today,
+            "selection-indications": ["severe_swelling"],
+            "selection-thrombus_segments": ["ivc", "left_common_iliac"],
+            "selection-fit_for_procedure": "on",
+            "selection-thrombophilia": "not_tested",
+        },
+    )
     assert response.status_code == 302
     episode.refresh_from_db()
     assert episode.selection.indications == ["severe_swelling"]
@@ -105,12 +108,15 @@ def test_the_selection_form_saves_through_its_service(client, coordinator):
 
 def test_a_future_date_is_shown_inline(client, coordinator):
     episode = open_episode(coordinator)
-    response = signed_in(client, coordinator).post(record_url(episode, "selection"), {
-        "selection-symptom_onset": days_ago(3).isoformat(),
-        "selection-assessed_on": (days_ago(0) + dt.timedelta(days=2)).isoformat(),
-        "selection-indications": ["severe_swelling"],
-        "selection-thrombophilia": "not_tested",
-    })  # fmt: skip
+    response = signed_in(client, coordinator).post(
+        record_url(episode, "selection"),
+        {
+            "selection-symptom_onset": days_ago(3).isoformat(),
+            "selection-assessed_on": (days_ago(0) + dt.timedelta(days=2)).isoformat(),
+            "selection-indications": ["severe_swelling"],
+            "selection-thrombophilia": "not_tested",
+        },
+    )
     assert response.status_code == 400
     html = response.content.decode()
     assert 'id="id_selection-assessed_on_error"' in html or "errorlist" in html
@@ -146,31 +152,44 @@ def test_a_relied_on_record_needs_a_reason_shown_inline(client, coordinator):
 def test_mdt_imaging_anticoagulation_forms(client, coordinator):
     episode = episode_in(State.MDT_DISCUSSION, coordinator)
     c = signed_in(client, coordinator)
-    r = c.post(record_url(episode, "mdt"), {
-        "mdt-date": days_ago(0).isoformat(), "mdt-attendees": ["vascular_surgeon"],
-        "mdt-decision": "proceed",
-    })  # fmt: skip
+    r = c.post(
+        record_url(episode, "mdt"),
+        {
+            "mdt-date": days_ago(0).isoformat(),
+            "mdt-attendees": ["vascular_surgeon"],
+            "mdt-decision": "proceed",
+        },
+    )
     assert r.status_code == 302
     assert MdtDecision.objects.filter(episode=episode).count() == 1
     html = c.get(page_of(episode)).content.decode()
     assert "MDT quorum" in html and "interventional radiologist" in html
 
-    r = c.post(record_url(episode, "mdt"), {"mdt-date": days_ago(0).isoformat(),
-                                            "mdt-decision": "proceed"})  # fmt: skip
+    r = c.post(
+        record_url(episode, "mdt"), {"mdt-date": days_ago(0).isoformat(), "mdt-decision": "proceed"}
+    )
     assert r.status_code == 400 and "This field is required" in r.content.decode()
 
     imaging = episode_in(State.IMAGING, coordinator)
-    r = c.post(record_url(imaging, "imaging"), {
-        "imaging-modality": "ct_venography", "imaging-date": days_ago(1).isoformat(),
-        "imaging-ivc_anomaly": "no", "imaging-ivc_filter": "no",
-    })  # fmt: skip
+    r = c.post(
+        record_url(imaging, "imaging"),
+        {
+            "imaging-modality": "ct_venography",
+            "imaging-date": days_ago(1).isoformat(),
+            "imaging-ivc_anomaly": "no",
+            "imaging-ivc_filter": "no",
+        },
+    )
     assert r.status_code == 302
     study = ImagingStudy.objects.get(episode=imaging)
     assert study.ivc_anomaly is False and study.right_heart_strain is None
-    r = c.post(record_url(imaging, "anticoagulation"), {
-        "anticoagulation-agent": "lmwh",
-        "anticoagulation-started_at": (days_ago(0)).isoformat() + "T00:05",
-    })  # fmt: skip
+    r = c.post(
+        record_url(imaging, "anticoagulation"),
+        {
+            "anticoagulation-agent": "lmwh",
+            "anticoagulation-started_at": (days_ago(0)).isoformat() + "T00:05",
+        },
+    )
     assert r.status_code == 302
     imaging.refresh_from_db()
     assert imaging.anticoagulation.agent == "lmwh"
@@ -179,14 +198,19 @@ def test_mdt_imaging_anticoagulation_forms(client, coordinator):
 def _procedure_data(**extra):
     data = {
         "procedure-date": days_ago(0).isoformat(),
-        "procedure-access_1_vein": "popliteal", "procedure-access_1_side": "left",
+        "procedure-access_1_vein": "popliteal",
+        "procedure-access_1_side": "left",
         "procedure-access_1_us": "on",
-        "procedure-technique": "aspiration", "procedure-device": "Indigo",
-        "procedure-stent_1_product": "Wallstent", "procedure-stent_1_diameter": "16",
-        "procedure-stent_1_length": "90", "procedure-stent_1_segment": "left_common_iliac",
-        "procedure-completion_patent": "yes", "procedure-residual_stenosis_pct": "10",
+        "procedure-technique": "aspiration",
+        "procedure-device": "Indigo",
+        "procedure-stent_1_product": "Wallstent",
+        "procedure-stent_1_diameter": "16",
+        "procedure-stent_1_length": "90",
+        "procedure-stent_1_segment": "left_common_iliac",
+        "procedure-completion_patent": "yes",
+        "procedure-residual_stenosis_pct": "10",
         "procedure-inflow": "good",
-    }  # fmt: skip
+    }
     data.update(extra)
     return data
 
@@ -200,10 +224,17 @@ def test_the_procedure_note_with_stent_rows_blank_rows_ignored(client, coordinat
     assert [s.product for s in note.stents.all()] == ["Wallstent"]
     assert note.access == [{"vein": "popliteal", "side": "left", "ultrasound_guided": True}]
 
-    r = c.post(record_url(episode, "procedure"), _procedure_data(**{
-        "procedure-stent_2_product": "Viabahn", "procedure-stent_2_diameter": "99",
-        "procedure-stent_2_length": "60", "procedure-stent_2_segment": "ivc",
-    }))  # fmt: skip
+    r = c.post(
+        record_url(episode, "procedure"),
+        _procedure_data(
+            **{
+                "procedure-stent_2_product": "Viabahn",
+                "procedure-stent_2_diameter": "99",
+                "procedure-stent_2_length": "60",
+                "procedure-stent_2_segment": "ivc",
+            }
+        ),
+    )
     assert r.status_code == 400
     assert "Ensure this value" in r.content.decode() or "errorlist" in r.content.decode()
 
@@ -211,34 +242,55 @@ def test_the_procedure_note_with_stent_rows_blank_rows_ignored(client, coordinat
 def test_discharge_plan_complication_and_postop_check(client, coordinator):
     episode = episode_in(State.POST_OP, coordinator)
     c = signed_in(client, coordinator)
-    r = c.post(record_url(episode, "discharge_plan"), {
-        "discharge_plan-anticoagulant": "doac", "discharge_plan-planned_duration_months": "6",
-    })  # fmt: skip
+    r = c.post(
+        record_url(episode, "discharge_plan"),
+        {
+            "discharge_plan-anticoagulant": "doac",
+            "discharge_plan-planned_duration_months": "6",
+        },
+    )
     assert r.status_code == 400
     assert "Say why compression stockings are not prescribed." in r.content.decode()
-    r = c.post(record_url(episode, "discharge_plan"), {
-        "discharge_plan-anticoagulant": "doac", "discharge_plan-planned_duration_months": "6",
-        "discharge_plan-compression_stockings": "on",
-    })  # fmt: skip
+    r = c.post(
+        record_url(episode, "discharge_plan"),
+        {
+            "discharge_plan-anticoagulant": "doac",
+            "discharge_plan-planned_duration_months": "6",
+            "discharge_plan-compression_stockings": "on",
+        },
+    )
     assert r.status_code == 302
     assert DischargePlan.objects.get(episode=episode).anticoagulant == "doac"
 
-    r = c.post(record_url(episode, "complication"), {
-        "complication-kind_code": "haematoma", "complication-occurred_on": days_ago(0).isoformat(),
-        "complication-severity": "mild",
-    })  # fmt: skip
+    r = c.post(
+        record_url(episode, "complication"),
+        {
+            "complication-kind_code": "haematoma",
+            "complication-occurred_on": days_ago(0).isoformat(),
+            "complication-severity": "mild",
+        },
+    )
     assert r.status_code == 400 and "Say whether the bleeding" in r.content.decode()
-    r = c.post(record_url(episode, "complication"), {
-        "complication-kind_code": "haematoma", "complication-occurred_on": days_ago(0).isoformat(),
-        "complication-severity": "mild", "complication-bleeding_class": "minor",
-    })  # fmt: skip
+    r = c.post(
+        record_url(episode, "complication"),
+        {
+            "complication-kind_code": "haematoma",
+            "complication-occurred_on": days_ago(0).isoformat(),
+            "complication-severity": "mild",
+            "complication-bleeding_class": "minor",
+        },
+    )
     assert r.status_code == 302
 
-    r = c.post(record_url(episode, "postop_check"), {
-        "postop_check-at": days_ago(0).isoformat() + "T00:10",
-        "postop_check-limb_perfusion": "normal", "postop_check-pain_score": "3",
-        "postop_check-mobilised": "on",
-    })  # fmt: skip
+    r = c.post(
+        record_url(episode, "postop_check"),
+        {
+            "postop_check-at": days_ago(0).isoformat() + "T00:10",
+            "postop_check-limb_perfusion": "normal",
+            "postop_check-pain_score": "3",
+            "postop_check-mobilised": "on",
+        },
+    )
     assert r.status_code == 302
     html = c.get(page_of(episode)).content.decode()
     assert "haematoma" in html and "Checks recorded" in html
@@ -320,8 +372,11 @@ def test_a_move_posted_from_a_page_showing_an_earlier_stage_is_refused(client, c
     episode = open_episode(coordinator)
     record_selection(coordinator, episode)
     c = signed_in(client, coordinator)
-    posted = {"transition": "exclude", "move-exclude-reason": "Not a candidate.",
-              "move-exclude-expected_state": "mdt-discussion"}  # fmt: skip
+    posted = {
+        "transition": "exclude",
+        "move-exclude-reason": "Not a candidate.",
+        "move-exclude-expected_state": "mdt-discussion",
+    }
 
     r = c.post(move_url(episode), posted, follow=True)
 
@@ -373,9 +428,13 @@ def test_a_nurse_sees_no_moves_nor_forms_and_cannot_post(client, coordinator, nu
 def test_assign(client, coordinator, nurse):
     episode = open_episode(coordinator)
     c = signed_in(client, coordinator)
-    r = c.post(reverse("episode-assign", args=[episode.id]), {
-        "assign-assigned_nurse": str(nurse.id), "assign-assigned_coordinator": "",
-    })  # fmt: skip
+    r = c.post(
+        reverse("episode-assign", args=[episode.id]),
+        {
+            "assign-assigned_nurse": str(nurse.id),
+            "assign-assigned_coordinator": "",
+        },
+    )
     assert r.status_code == 302
     episode.refresh_from_db()
     assert episode.assigned_nurse == nurse
@@ -383,8 +442,11 @@ def test_assign(client, coordinator, nurse):
 
 def test_print_view_shows_stents_and_follow_up_dates(client, coordinator):
     episode = walk_to(coordinator, PatientFactory(), State.SURVEILLANCE, on=days_ago(20))
-    html = signed_in(client, coordinator).get(
-        reverse("episode-print", args=[episode.id])).content.decode()  # fmt: skip
+    html = (
+        signed_in(client, coordinator)
+        .get(reverse("episode-print", args=[episode.id]))
+        .content.decode()
+    )
     assert "Wallstent 16 × 90 mm" in html
     due = episode.follow_ups.open().order_by("due_on").first().due_on
     assert f"{due.day} {due:%B %Y}" in html

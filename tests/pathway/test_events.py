@@ -63,9 +63,13 @@ def test_a_haematoma_is_recorded_with_its_bleeding_class(coordinator):
     episode = walk_to(coordinator, PatientFactory(), State.POST_OP)
 
     recorded = complication(
-        coordinator, episode, kind="haematoma", severity="mild", bleeding_class="crnm",
+        coordinator,
+        episode,
+        kind="haematoma",
+        severity="mild",
+        bleeding_class="crnm",
         notes="Groin haematoma, compressed.",
-    )  # fmt: skip
+    )
 
     stored = Complication.objects.get(id=recorded.id)
     assert (stored.kind, stored.severity, stored.bleeding_class) == ("haematoma", "mild", "crnm")
@@ -166,13 +170,20 @@ def test_early_counts_from_the_re_intervention_a_complication_follows(coordinato
     """Early means within 30 days of the procedure it follows: the latest procedure dated on or
     before it, here the re-intervention sixty days after the index procedure."""
     episode = walk_to(coordinator, PatientFactory(), State.SURVEILLANCE, on=days_ago(70))
-    move(coordinator, episode, "reintervene", reason="Occluded stent.", effective_on=days_ago(10),
-         reintervention={"cause": "symptoms", "segments": []})  # fmt: skip
+    move(
+        coordinator,
+        episode,
+        "reintervene",
+        reason="Occluded stent.",
+        effective_on=days_ago(10),
+        reintervention={"cause": "symptoms", "segments": []},
+    )
     between = complication(coordinator, episode, kind="stent_thrombosis", occurred_on=days_ago(12))
     record_procedure(coordinator, episode, date=days_ago(10))
 
-    after_redo = complication(coordinator, episode, kind="contrast_reaction",
-                              occurred_on=days_ago(9))  # fmt: skip
+    after_redo = complication(
+        coordinator, episode, kind="contrast_reaction", occurred_on=days_ago(9)
+    )
 
     assert between.early is False
     assert after_redo.early is True
@@ -309,8 +320,13 @@ def test_a_check_from_the_first_stay_does_not_count_after_a_re_intervention(coor
     episode = walk_to(coordinator, PatientFactory(), State.POST_OP)
     postop_check(coordinator, episode)
     prepare_and_move(coordinator, episode, "discharge")
-    move(coordinator, episode, "reintervene", reason="Swelling again.",
-         reintervention={"cause": "symptoms", "segments": []})  # fmt: skip
+    move(
+        coordinator,
+        episode,
+        "reintervene",
+        reason="Swelling again.",
+        reintervention={"cause": "symptoms", "segments": []},
+    )
     prepare_and_move(coordinator, episode, "complete_procedure")
 
     assert "postop_checks_recorded" in warnings(coordinator, episode)
@@ -349,9 +365,10 @@ def test_an_unsatisfactory_completion_venogram_is_a_warning(coordinator, venogra
 def test_a_venogram_with_forty_nine_percent_residual_stenosis_is_no_warning(coordinator):
     episode = walk_to(coordinator, PatientFactory(), State.PROCEDURE)
     record_procedure(
-        coordinator, episode,
+        coordinator,
+        episode,
         completion_venography={"patent": True, "residual_stenosis_pct": 49, "dissection": False},
-    )  # fmt: skip
+    )
 
     assert "completion_venogram" not in warnings(coordinator, episode)
 
@@ -372,8 +389,13 @@ def test_the_warnings_read_the_note_of_the_current_procedure(coordinator):
     move(coordinator, episode, "complete_procedure")
     prepare_and_move(coordinator, episode, "discharge")
     assert "inflow" in warnings(coordinator, episode)
-    move(coordinator, episode, "reintervene", reason="Stent occluded.",
-         reintervention={"cause": "symptoms", "segments": []})  # fmt: skip
+    move(
+        coordinator,
+        episode,
+        "reintervene",
+        reason="Stent occluded.",
+        reintervention={"cause": "symptoms", "segments": []},
+    )
 
     record_procedure(coordinator, episode, inflow="good")
 

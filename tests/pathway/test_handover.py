@@ -88,9 +88,12 @@ def test_the_planned_duration_and_the_review_dates(bridged, grace):
     # Counted from the procedure on 6 January: 2 weeks, 6 weeks, 3 months, 6 months; and the
     # 6-month course's own review, 4 weeks before its planned end on 8 July.
     assert reviews[:5] == [
-        dt.date(2025, 1, 20), dt.date(2025, 2, 17), dt.date(2025, 4, 6), dt.date(2025, 6, 10),
+        dt.date(2025, 1, 20),
+        dt.date(2025, 2, 17),
+        dt.date(2025, 4, 6),
+        dt.date(2025, 6, 10),
         dt.date(2025, 7, 6),
-    ]  # fmt: skip
+    ]
     open_reviews = bridged.follow_ups.open().filter(kind="anticoagulation_review")
     assert reviews == sorted(f.due_on for f in open_reviews)
 
@@ -123,8 +126,13 @@ def test_bridging_is_met_with_a_second_inr_in_range_a_day_later(clock, grace):
 
 def test_no_bridging_once_the_parenteral_course_has_stopped(bridged, grace):
     enoxaparin = bridged.courses.get(agent="enoxaparin")
-    services.course_change(actor=grace, episode_id=bridged.id, course_id=enoxaparin.id,
-                           stopped_on=case.SEEN_ON, reason="INR in range twice.")  # fmt: skip
+    services.course_change(
+        actor=grace,
+        episode_id=bridged.id,
+        course_id=enoxaparin.id,
+        stopped_on=case.SEEN_ON,
+        reason="INR in range twice.",
+    )
 
     handover = episode_handover(actor=grace, episode_id=bridged.id)
 
@@ -141,7 +149,9 @@ def test_the_unit_contact_is_who_discharged_and_the_assigned_coordinator(bridged
 
     assert handover.discharged_on == case.DISCHARGED
     assert (handover.discharged_by.name, handover.discharged_by.email) == (
-        "Grace Hopper", "grace@unit.example")  # fmt: skip
+        "Grace Hopper",
+        "grace@unit.example",
+    )
     assert handover.coordinator.name == "Inès Okafor"
 
 
@@ -154,15 +164,22 @@ def test_the_warnings_in_force_are_the_episodes(coordinator):
     assert "thrombophilia_assessed" in rules and "postop_checks_recorded" in rules
     view = episode_view(actor=coordinator, episode_id=episode.id)
     assert [(w.rule, w.message) for w in handover.warnings] == [
-        (w.rule, w.message) for w in view.warnings]  # fmt: skip
+        (w.rule, w.message) for w in view.warnings
+    ]
 
 
 def test_a_patient_on_a_doac_has_no_target_and_no_bridging(coordinator):
     episode = walk_to(coordinator, PatientFactory(), State.POST_OP)
     case.stop_running_courses(coordinator, episode, episode.opened_on(), "Oral from today.")
-    services.course_add(actor=coordinator, episode_id=episode.id, agent="apixaban",
-                        started_on=episode.opened_on(), dose=Decimal("5"), dose_unit="mg",
-                        frequency="twice daily")  # fmt: skip
+    services.course_add(
+        actor=coordinator,
+        episode_id=episode.id,
+        agent="apixaban",
+        started_on=episode.opened_on(),
+        dose=Decimal("5"),
+        dose_unit="mg",
+        frequency="twice daily",
+    )
 
     handover = episode_handover(actor=coordinator, episode_id=episode.id)
 

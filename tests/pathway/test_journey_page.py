@@ -50,8 +50,10 @@ def journey_of(html: str) -> str:
 
 
 def add(client, episode, **fields):
-    return client.post(reverse("episode-course-add", args=[episode.id]),
-                       {f"course-{k}": v for k, v in fields.items()})  # fmt: skip
+    return client.post(
+        reverse("episode-course-add", args=[episode.id]),
+        {f"course-{k}": v for k, v in fields.items()},
+    )
 
 
 def change_form(html: str, course) -> dict:
@@ -116,14 +118,24 @@ def test_a_nurse_sees_the_journey_read_only_and_cannot_post(client, bridged, nur
 
 # --- starting a course ------------------------------------------------------------------------
 def test_a_coordinator_starts_a_course_from_the_page(client, bridged, coordinator):
-    r = add(signed_in(client, coordinator), bridged, agent="dalteparin", dose="5000",
-            dose_unit="IU", frequency="once daily", started_on="2025-01-24",
-            reason="Cover while warfarin is held.")  # fmt: skip
+    r = add(
+        signed_in(client, coordinator),
+        bridged,
+        agent="dalteparin",
+        dose="5000",
+        dose_unit="IU",
+        frequency="once daily",
+        started_on="2025-01-24",
+        reason="Cover while warfarin is held.",
+    )
 
     assert r.status_code == 302 and r["Location"].endswith("#journey")
     course = bridged.courses.get(agent="dalteparin")
     assert (course.dose, course.dose_unit, course.started_on) == (
-        Decimal("5000"), "IU", dt.date(2025, 1, 24))  # fmt: skip
+        Decimal("5000"),
+        "IU",
+        dt.date(2025, 1, 24),
+    )
     assert course.stopped_on is None and course.reason == "Cover while warfarin is held."
 
 
@@ -140,19 +152,30 @@ def test_a_vka_started_without_a_target_gets_2_to_3(client, coordinator):
 @pytest.mark.parametrize(
     ("fields", "said"),
     [
-        ({"agent": "apixaban", "target_inr_low": "2.0", "target_inr_high": "3.0"},
-         "A target INR range is for a VKA only."),
+        (
+            {"agent": "apixaban", "target_inr_low": "2.0", "target_inr_high": "3.0"},
+            "A target INR range is for a VKA only.",
+        ),
         ({"agent": "warfarin", "target_inr_low": "3.0", "target_inr_high": "2.0"}, "INR"),
-        ({"agent": "enoxaparin", "stopped_on": "2025-01-20"},
-         "A course cannot stop before it starts."),
+        (
+            {"agent": "enoxaparin", "stopped_on": "2025-01-20"},
+            "A course cannot stop before it starts.",
+        ),
         ({"agent": "enoxaparin", "started_on": "2025-02-24"}, "future"),
         ({"agent": ""}, "This field is required."),
         ({"agent": "enoxaparin", "dose": "-1"}, "greater than or equal to 0"),
         ({"agent": "enoxaparin", "planned_duration_months": "0"}, "greater than or equal to 1"),
     ],
-    ids=["target-off-a-vka", "target-upside-down", "stop-before-start", "future", "no-agent",
-         "negative-dose", "zero-months"],
-)  # fmt: skip
+    ids=[
+        "target-off-a-vka",
+        "target-upside-down",
+        "stop-before-start",
+        "future",
+        "no-agent",
+        "negative-dose",
+        "zero-months",
+    ],
+)
 def test_a_bad_course_is_refused_in_words_on_the_page(client, bridged, coordinator, fields, said):
     data = {"started_on": "2025-01-22", **fields}
     r = add(signed_in(client, coordinator), bridged, **data)
@@ -173,8 +196,9 @@ def test_a_course_before_the_referral_is_refused_in_words(client, bridged, coord
 
 
 def test_no_course_starts_in_a_closed_episode(client, bridged, coordinator):
-    services.episode_transition(actor=coordinator, episode_id=bridged.id, name="withdraw",
-                                reason="Moved away.")  # fmt: skip
+    services.episode_transition(
+        actor=coordinator, episode_id=bridged.id, name="withdraw", reason="Moved away."
+    )
     c = signed_in(client, coordinator)
     assert "Start a course" not in journey_of(c.get(page_of(bridged)).content.decode())
 
@@ -219,8 +243,13 @@ def test_a_change_that_changes_nothing_says_so(client, bridged, coordinator):
 
 def test_a_stop_before_the_start_is_refused_in_words(client, bridged, coordinator):
     warfarin = bridged.courses.get(agent="warfarin")
-    r = change(signed_in(client, coordinator), bridged, warfarin, stopped_on="2025-01-02",
-               reason="Entered in error.")  # fmt: skip
+    r = change(
+        signed_in(client, coordinator),
+        bridged,
+        warfarin,
+        stopped_on="2025-01-02",
+        reason="Entered in error.",
+    )
 
     assert r.status_code == 400
     section = journey_of(r.content.decode())
@@ -234,8 +263,13 @@ def test_only_what_this_user_changed_is_saved(client, bridged, coordinator, admi
     warfarin = bridged.courses.get(agent="warfarin")
     c = signed_in(client, coordinator)
     shown = change_form(c.get(page_of(bridged)).content.decode(), warfarin)
-    services.course_change(actor=admin_user, episode_id=bridged.id, course_id=warfarin.id,
-                           dose=Decimal("7.5"), reason="INR low.")  # fmt: skip
+    services.course_change(
+        actor=admin_user,
+        episode_id=bridged.id,
+        course_id=warfarin.id,
+        dose=Decimal("7.5"),
+        reason="INR low.",
+    )
 
     p = f"course{warfarin.id}-"
     r = c.post(
@@ -250,8 +284,14 @@ def test_only_what_this_user_changed_is_saved(client, bridged, coordinator, admi
 
 def test_a_vka_target_range_is_changed_from_the_page(client, bridged, coordinator):
     warfarin = bridged.courses.get(agent="warfarin")
-    r = change(signed_in(client, coordinator), bridged, warfarin, target_inr_low="2.5",
-               target_inr_high="3.5", reason="Recurrent thrombosis on 2.0-3.0.")  # fmt: skip
+    r = change(
+        signed_in(client, coordinator),
+        bridged,
+        warfarin,
+        target_inr_low="2.5",
+        target_inr_high="3.5",
+        reason="Recurrent thrombosis on 2.0-3.0.",
+    )
 
     assert r.status_code == 302
     warfarin.refresh_from_db()
@@ -272,9 +312,12 @@ def test_a_course_of_another_episode_is_not_found(client, bridged, coordinator):
     course = bridged.courses.get(agent="warfarin")
     r = signed_in(client, coordinator).post(
         reverse("episode-course-change", args=[other.id, course.id]),
-        {f"course{course.id}-started_on": "2025-01-08", f"course{course.id}-stopped_on":
-         "2025-01-24", f"course{course.id}-reason": "Stop."},
-    )  # fmt: skip
+        {
+            f"course{course.id}-started_on": "2025-01-08",
+            f"course{course.id}-stopped_on": "2025-01-24",
+            f"course{course.id}-reason": "Stop.",
+        },
+    )
     assert r.status_code == 404
     course.refresh_from_db()
     assert course.stopped_on is None
@@ -306,8 +349,9 @@ def test_the_print_stylesheet_prints_the_handover_on_a4_without_navigation():
     css = (Path(settings.BASE_DIR) / "core/static/core/app.css").read_text()
     printing = css[css.index("@media print {\n  @page") :]
     assert "size: A4" in printing and ".handover-page" in printing
-    assert re.search(r"@media print \{\s*\.top, \.skip, form, button, \.no-print \{ display: none",
-                     css)  # fmt: skip
+    assert re.search(
+        r"@media print \{\s*\.top, \.skip, form, button, \.no-print \{ display: none", css
+    )
 
 
 def test_the_handover_names_whom_to_call_at_the_unit(client, clock, coordinator):
@@ -335,8 +379,12 @@ def test_every_role_reads_the_handover_and_each_read_is_logged(client, bridged, 
 
     assert r.status_code == 200
     assert "no-store" in r["Cache-Control"]
-    assert PatientAccess.objects.filter(user=nurse, episode_id=bridged.id,
-                                        what="page:handover").count() == 1  # fmt: skip
+    assert (
+        PatientAccess.objects.filter(
+            user=nurse, episode_id=bridged.id, what="page:handover"
+        ).count()
+        == 1
+    )
 
 
 def test_the_episode_page_links_to_the_handover(client, bridged, nurse):

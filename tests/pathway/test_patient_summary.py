@@ -48,8 +48,10 @@ def test_the_summary_names_the_diagnosis_and_its_extent_and_the_dates(client, br
     html = summary_of(client, grace, bridged)
 
     assert "Ada Lovelace" in html and "MRN-0042" in html and "12 April 1961" in html
-    assert ("Deep vein thrombosis (DVT): a blood clot in the inferior vena cava (IVC) and the "
-            "left common iliac and external iliac veins") in html  # fmt: skip
+    assert (
+        "Deep vein thrombosis (DVT): a blood clot in the inferior vena cava (IVC) and the "
+        "left common iliac and external iliac veins"
+    ) in html
     assert re.search(r"held open with 1 stent on 6 January 2025", html)
     assert "Wallstent 16 × 90 mm (left common iliac)" in html
     assert "<dt>Discharged</dt><dd>8 January 2025</dd>" in html
@@ -58,10 +60,13 @@ def test_the_summary_names_the_diagnosis_and_its_extent_and_the_dates(client, br
 def test_the_summary_names_the_drug_taken_its_dose_and_target(client, bridged, grace):
     html = summary_of(client, grace, bridged)
 
-    assert "<strong>Warfarin 5 mg once daily, target INR 2.0–3.0</strong>: for 6 months, " \
+    assert (
+        "<strong>Warfarin 5 mg once daily, target INR 2.0–3.0</strong>: for 6 months, "
         "to 8 July 2025." in html
-    assert "<strong>Enoxaparin 1 mg/kg twice daily</strong>: until the unit tells you to stop" \
-        in html
+    )
+    assert (
+        "<strong>Enoxaparin 1 mg/kg twice daily</strong>: until the unit tells you to stop" in html
+    )
     assert html.index("Warfarin 5 mg") < html.index("Enoxaparin 1 mg/kg")  # long-term first
     assert "VKA (e.g. warfarin)" not in html
     assert "go to every INR test" in html
@@ -122,11 +127,23 @@ def test_the_summary_gives_the_guides_advice_in_plain_words(client, bridged, gra
 def test_a_doac_patient_is_told_the_doac_and_no_inr_tests(client, coordinator):
     episode = walk_to(coordinator, PatientFactory(), State.POST_OP, on=days_ago(3))
     for course in episode.courses.filter(stopped_on__isnull=True):
-        services.course_change(actor=coordinator, episode_id=episode.id, course_id=course.id,
-                               stopped_on=days_ago(1), reason="Apixaban now.")  # fmt: skip
-    services.course_add(actor=coordinator, episode_id=episode.id, agent="apixaban",
-                        started_on=days_ago(1), dose=Decimal("5"), dose_unit="mg",
-                        frequency="twice daily", reason="Long-term.")  # fmt: skip
+        services.course_change(
+            actor=coordinator,
+            episode_id=episode.id,
+            course_id=course.id,
+            stopped_on=days_ago(1),
+            reason="Apixaban now.",
+        )
+    services.course_add(
+        actor=coordinator,
+        episode_id=episode.id,
+        agent="apixaban",
+        started_on=days_ago(1),
+        dose=Decimal("5"),
+        dose_unit="mg",
+        frequency="twice daily",
+        reason="Long-term.",
+    )
 
     html = summary_of(client, coordinator, episode)
 
@@ -151,8 +168,9 @@ def test_nurses_print_it_strangers_sign_in_and_browsers_keep_no_copy(client, bri
     assert "no-store" in response["Cache-Control"]
 
 
-def test_the_summary_costs_a_fixed_number_of_queries(client, clock, grace,
-                                                     django_assert_max_num_queries):  # fmt: skip
+def test_the_summary_costs_a_fixed_number_of_queries(
+    client, clock, grace, django_assert_max_num_queries
+):
     episode = case.bridged_to_warfarin(clock, grace)
     client.force_login(grace)
     url = reverse("episode-print", args=[episode.id])

@@ -83,7 +83,10 @@ def test_a_reintervention_for_symptoms_is_kept_coded_with_its_move(coordinator, 
         coordinator,
     )
     assert (kept.cause, kept.segments, kept.follow_up_id, kept.visit_id) == (
-        "symptoms", [], None, None
+        "symptoms",
+        [],
+        None,
+        None,
     )
 
 
@@ -105,9 +108,12 @@ def test_a_reintervention_for_occlusion_names_the_completed_duplex_that_showed_i
 
 def test_a_reintervention_for_stenosis_may_name_a_duplex_visit(coordinator, nurse, discharged):
     visit = task_services.visit_record(
-        actor=nurse, episode_id=discharged.id, kind="duplex", performed_on=days_ago(0),
+        actor=nurse,
+        episode_id=discharged.id,
+        kind="duplex",
+        performed_on=days_ago(0),
         segments=[{"segment": STENTED, "result": "stenosis"}],
-    )  # fmt: skip
+    )
 
     reintervene(
         coordinator, discharged, {"cause": "stenosis", "segments": [STENTED], "visit": visit.id}
@@ -130,9 +136,10 @@ def test_the_six_week_duplex_showing_occlusion_leads_to_a_reintervention_that_da
         record_duplex(nurse, six_weeks, "occluded", performed_on=six_weeks.due_on)
 
         reintervene(
-            coordinator, episode,
+            coordinator,
+            episode,
             {"cause": "occlusion", "segments": [STENTED], "follow_up": six_weeks.id},
-        )  # fmt: skip
+        )
 
     kept = Reintervention.objects.get(move__episode=episode)
     assert (kept.cause, kept.follow_up_id) == ("occlusion", six_weeks.id)
@@ -187,23 +194,23 @@ def test_a_follow_up_not_yet_done_cannot_be_named(coordinator, discharged):
     duplex = two_week_duplex(discharged)
 
     refused(
-        coordinator, discharged,
+        coordinator,
+        discharged,
         {"cause": "occlusion", "segments": [STENTED], "follow_up": duplex.id},
-    )  # fmt: skip
+    )
 
 
-def test_a_completed_follow_up_that_is_not_a_duplex_cannot_be_named(
-    coordinator, nurse, discharged
-):
+def test_a_completed_follow_up_that_is_not_a_duplex_cannot_be_named(coordinator, nurse, discharged):
     inr = discharged.follow_ups.filter(kind="inr_check").order_by("due_on").first()
     task_services.followup_record_result(
         actor=nurse, follow_up_id=inr.id, performed_on=days_ago(0), inr=Decimal("2.5")
     )
 
     refused(
-        coordinator, discharged,
+        coordinator,
+        discharged,
         {"cause": "occlusion", "segments": [STENTED], "follow_up": inr.id},
-    )  # fmt: skip
+    )
 
 
 def test_another_episodes_duplex_cannot_be_named(coordinator, nurse, discharged):
@@ -212,42 +219,54 @@ def test_another_episodes_duplex_cannot_be_named(coordinator, nurse, discharged)
     record_duplex(nurse, theirs, "occluded")
 
     refused(
-        coordinator, discharged,
+        coordinator,
+        discharged,
         {"cause": "occlusion", "segments": [STENTED], "follow_up": theirs.id},
-    )  # fmt: skip
+    )
 
 
 def test_a_follow_up_that_does_not_exist_cannot_be_named(coordinator, discharged):
     refused(
-        coordinator, discharged,
+        coordinator,
+        discharged,
         {"cause": "occlusion", "segments": [STENTED], "follow_up": 987654},
-    )  # fmt: skip
+    )
 
 
 def test_an_inr_visit_cannot_be_named_as_the_duplex(coordinator, nurse, discharged):
     visit = task_services.visit_record(
-        actor=nurse, episode_id=discharged.id, kind="inr_check", performed_on=days_ago(0),
+        actor=nurse,
+        episode_id=discharged.id,
+        kind="inr_check",
+        performed_on=days_ago(0),
         inr=Decimal("2.4"),
-    )  # fmt: skip
+    )
 
     refused(
-        coordinator, discharged,
+        coordinator,
+        discharged,
         {"cause": "stenosis", "segments": [STENTED], "visit": visit.id},
-    )  # fmt: skip
+    )
 
 
-@pytest.mark.parametrize("name, kwargs", [
-    ("withdraw", {"reason": "Moved abroad."}),
-    ("complete", {"reason": "Finished early."}),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "name, kwargs",
+    [
+        ("withdraw", {"reason": "Moved abroad."}),
+        ("complete", {"reason": "Finished early."}),
+    ],
+)
 def test_other_moves_take_no_reintervention_codes(coordinator, discharged, name, kwargs):
     before = moves(discharged)
 
     with pytest.raises(InvalidInput) as excinfo:
         services.episode_transition(
-            episode_id=discharged.id, name=name, actor=coordinator,
-            reintervention={"cause": "symptoms"}, **kwargs,
-        )  # fmt: skip
+            episode_id=discharged.id,
+            name=name,
+            actor=coordinator,
+            reintervention={"cause": "symptoms"},
+            **kwargs,
+        )
 
     assert "reintervention" in excinfo.value.errors
     assert Episode.objects.get(id=discharged.id).state == State.SURVEILLANCE

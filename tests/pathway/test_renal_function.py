@@ -45,14 +45,16 @@ def aged(years: int, sex: str):
 # --- Cockcroft–Gault, by hand -------------------------------------------------------------------
 def test_cockcroft_gault_for_a_woman_of_70_and_60_kg_with_creatinine_90_is_48_5():
     # (140 - 70) x 60 x 1.04 / 90 = 4368 / 90 = 48.53
-    assert cockcroft_gault(age=70, weight_kg=D("60"), creatinine_umol_l=D("90"),
-                           sex="female") == D("48.5")  # fmt: skip
+    assert cockcroft_gault(age=70, weight_kg=D("60"), creatinine_umol_l=D("90"), sex="female") == D(
+        "48.5"
+    )
 
 
 def test_cockcroft_gault_for_a_man_uses_1_23():
     # (140 - 50) x 80 x 1.23 / 100 = 8856 / 100 = 88.56
-    assert cockcroft_gault(age=50, weight_kg=D("80"), creatinine_umol_l=D("100"),
-                           sex="male") == D("88.6")  # fmt: skip
+    assert cockcroft_gault(age=50, weight_kg=D("80"), creatinine_umol_l=D("100"), sex="male") == D(
+        "88.6"
+    )
 
 
 @pytest.mark.parametrize("sex", ["other", "unknown"])
@@ -96,8 +98,13 @@ def test_a_weight_measured_after_the_creatinine_is_not_used_for_it(coordinator, 
 def test_a_given_clearance_is_kept_as_given(coordinator):
     episode = episode_in(State.SELECTION, coordinator, aged(70, "female"))
 
-    measure(coordinator, episode, weight_kg=D("60"), creatinine_umol_l=D("90"),
-            creatinine_clearance_ml_min=D("52"))  # fmt: skip
+    measure(
+        coordinator,
+        episode,
+        weight_kg=D("60"),
+        creatinine_umol_l=D("90"),
+        creatinine_clearance_ml_min=D("52"),
+    )
 
     assert clearances(coordinator, episode) == [(TODAY, D("52"), "given")]
 
@@ -119,8 +126,10 @@ def test_a_measurement_with_no_value_is_refused_naming_the_three(coordinator):
         measure(coordinator, episode)
 
     assert set(refused.value.errors) == {
-        "weight_kg", "creatinine_umol_l", "creatinine_clearance_ml_min"
-    }  # fmt: skip
+        "weight_kg",
+        "creatinine_umol_l",
+        "creatinine_clearance_ml_min",
+    }
     assert not Measurement.objects.exists()
 
 

@@ -136,8 +136,12 @@ def kept(stent: dict) -> dict:
 
 def test_a_procedure_note_revision_keeps_the_stents_as_they_were_written(coordinator):
     episode = walk_to(coordinator, PatientFactory(), State.PROCEDURE)
-    first = {"product": "Wallstent", "diameter_mm": 16, "length_mm": 90,
-             "segment": "left_common_iliac"}  # fmt: skip
+    first = {
+        "product": "Wallstent",
+        "diameter_mm": 16,
+        "length_mm": 90,
+        "segment": "left_common_iliac",
+    }
     second = {**first, "product": "Venovo", "diameter_mm": 14}
     record_procedure(coordinator, episode, stents=[first])
 
@@ -188,13 +192,24 @@ def test_changing_the_discharge_plan_before_discharge_keeps_both_versions(coordi
 def test_a_complication_and_a_postop_check_each_keep_a_revision_with_the_actor(coordinator):
     episode = walk_to(coordinator, PatientFactory(), State.POST_OP)
     complication = services.complication_add(
-        actor=coordinator, episode_id=episode.id, kind="haematoma", occurred_on=days_ago(0),
-        severity="mild", bleeding_class="minor", reason="Groin check.",
-    )  # fmt: skip
+        actor=coordinator,
+        episode_id=episode.id,
+        kind="haematoma",
+        occurred_on=days_ago(0),
+        severity="mild",
+        bleeding_class="minor",
+        reason="Groin check.",
+    )
     check = services.postop_check_add(
-        actor=coordinator, episode_id=episode.id, at=timezone.now(), limb_perfusion="normal",
-        compartment_signs=False, access_bleeding=False, pain_score=2, mobilised=True,
-    )  # fmt: skip
+        actor=coordinator,
+        episode_id=episode.id,
+        at=timezone.now(),
+        limb_perfusion="normal",
+        compartment_signs=False,
+        access_bleeding=False,
+        pain_score=2,
+        mobilised=True,
+    )
 
     (complication_revision,) = revisions_of(Complication, episode)
     (check_revision,) = revisions_of(PostopCheck, episode)
@@ -454,8 +469,13 @@ def test_after_a_re_intervention_only_the_note_corrected_after_its_completion_re
     coordinator,
 ):
     episode = walk_to(coordinator, PatientFactory(), State.SURVEILLANCE)
-    move(coordinator, episode, "reintervene", reason="Occluded stent.",
-         reintervention={"cause": "symptoms", "segments": []})  # fmt: skip
+    move(
+        coordinator,
+        episode,
+        "reintervene",
+        reason="Occluded stent.",
+        reintervention={"cause": "symptoms", "segments": []},
+    )
     prepare_and_move(coordinator, episode, "complete_procedure")
     with pytest.raises(InvalidInput):
         record_procedure(coordinator, episode, device="Trellis")
@@ -492,18 +512,30 @@ def everything_recorded(coordinator, nurse):
     visit."""
     episode = walk_to(coordinator, PatientFactory(), State.POST_OP, on=days_ago(20))
     services.measurement_add(
-        actor=coordinator, episode_id=episode.id, measured_on=days_ago(20),
-        weight_kg=Decimal("72.5"), creatinine_umol_l=Decimal("88"),
-    )  # fmt: skip
+        actor=coordinator,
+        episode_id=episode.id,
+        measured_on=days_ago(20),
+        weight_kg=Decimal("72.5"),
+        creatinine_umol_l=Decimal("88"),
+    )
     services.postop_check_add(
-        actor=coordinator, episode_id=episode.id, at=timezone.now() - dt.timedelta(days=19),
-        limb_perfusion="normal", compartment_signs=False, access_bleeding=False, pain_score=3,
+        actor=coordinator,
+        episode_id=episode.id,
+        at=timezone.now() - dt.timedelta(days=19),
+        limb_perfusion="normal",
+        compartment_signs=False,
+        access_bleeding=False,
+        pain_score=3,
         mobilised=True,
-    )  # fmt: skip
+    )
     services.complication_add(
-        actor=coordinator, episode_id=episode.id, kind="haematoma", occurred_on=days_ago(19),
-        severity="mild", bleeding_class="minor",
-    )  # fmt: skip
+        actor=coordinator,
+        episode_id=episode.id,
+        kind="haematoma",
+        occurred_on=days_ago(19),
+        severity="mild",
+        bleeding_class="minor",
+    )
     prepare_and_move(coordinator, episode, "discharge", on=days_ago(18))
     duplex = episode.follow_ups.filter(kind="duplex").order_by("due_on").first()
     segments = [{"segment": "left_common_iliac", "result": "patent"}]
@@ -511,9 +543,12 @@ def everything_recorded(coordinator, nurse):
         actor=nurse, follow_up_id=duplex.id, performed_on=days_ago(0), segments=segments
     )
     task_services.visit_record(
-        actor=nurse, episode_id=episode.id, kind="duplex", performed_on=days_ago(0),
+        actor=nurse,
+        episode_id=episode.id,
+        kind="duplex",
+        performed_on=days_ago(0),
         segments=segments,
-    )  # fmt: skip
+    )
     return episode
 
 
@@ -596,9 +631,10 @@ def test_an_admin_cannot_change_a_record_from_its_admin_page(staff_client, coord
     staff_client.post(url, {"fit_for_procedure": "", "comorbidities": "edited"})
     selection.refresh_from_db()
     assert (selection.fit_for_procedure, selection.comorbidities) == (True, "")
-    assert staff_client.get(
-        f"/admin/pathway/selectionassessment/{selection.id}/delete/"
-    ).status_code == 403
+    assert (
+        staff_client.get(f"/admin/pathway/selectionassessment/{selection.id}/delete/").status_code
+        == 403
+    )
 
 
 class _FormValues(HTMLParser):

@@ -201,8 +201,9 @@ def test_each_imaging_finding_is_a_warning_until_the_mdt_has_seen_it(
 def test_an_mdt_dated_before_the_study_has_not_seen_its_finding(coordinator):
     episode = walked(coordinator, State.MDT_DISCUSSION, on=days_ago(4))
     record_mdt(coordinator, episode, date=days_ago(3))
-    record_imaging(coordinator, episode, "echocardiography", date=days_ago(2),
-                   right_heart_strain=True)  # fmt: skip
+    record_imaging(
+        coordinator, episode, "echocardiography", date=days_ago(2), right_heart_strain=True
+    )
 
     assert "imaging_findings_reviewed" in warnings(coordinator, episode)
 
@@ -220,16 +221,24 @@ def test_a_same_day_mdt_decided_after_the_study_was_recorded_has_seen_it(coordin
 
 def test_imaging_without_findings_raises_no_warning(coordinator):
     episode = walked(coordinator, State.IMAGING, on=days_ago(3))
-    record_imaging(coordinator, episode, "ct_venography", date=days_ago(1),
-                   ivc_anomaly=False, ivc_filter=False, right_heart_strain=False)  # fmt: skip
+    record_imaging(
+        coordinator,
+        episode,
+        "ct_venography",
+        date=days_ago(1),
+        ivc_anomaly=False,
+        ivc_filter=False,
+        right_heart_strain=False,
+    )
 
     assert "imaging_findings_reviewed" not in warnings(coordinator, episode)
 
 
 def test_the_episode_page_and_api_show_the_imaging_finding(client, coordinator, as_nurse):
     episode = walked(coordinator, State.IMAGING, on=days_ago(3))
-    record_imaging(coordinator, episode, "echocardiography", date=days_ago(1),
-                   right_heart_strain=True)  # fmt: skip
+    record_imaging(
+        coordinator, episode, "echocardiography", date=days_ago(1), right_heart_strain=True
+    )
     client.force_login(coordinator)
 
     html = client.get(reverse("episode-page", args=[episode.id])).content.decode()
@@ -355,9 +364,14 @@ def test_the_thrombus_age_is_measured_on_the_date_the_booking_takes_effect(coord
 def test_a_booking_beyond_21_days_goes_ahead_with_the_override_recorded(coordinator):
     episode = worked_up(coordinator, walked(coordinator, State.IMAGING, on=days_ago(20)))
     sel = episode.selection
-    record_selection(coordinator, episode, assessed_on=sel.assessed_on,
-                     symptom_onset=sel.symptom_onset, reason="MDT accepted the late clot.",
-                     symptom_window_override="Phlegmasia: limb threatened.")  # fmt: skip
+    record_selection(
+        coordinator,
+        episode,
+        assessed_on=sel.assessed_on,
+        symptom_onset=sel.symptom_onset,
+        reason="MDT accepted the late clot.",
+        symptom_window_override="Phlegmasia: limb threatened.",
+    )
 
     message = warnings(coordinator, episode)["thrombus_age"]
 
@@ -415,10 +429,16 @@ def test_the_age_counts_at_the_referral_date_not_today(coordinator):
 
 def test_a_birth_date_before_1900_is_refused_by_the_new_patient_form(client, coordinator):
     client.force_login(coordinator)
-    response = client.post(reverse("new-patient"), {
-        "mrn": "OLD0001", "given_name": "Ada", "family_name": "Old",
-        "birth_date": "1880-04-02", "sex": "female",
-    })  # fmt: skip
+    response = client.post(
+        reverse("new-patient"),
+        {
+            "mrn": "OLD0001",
+            "given_name": "Ada",
+            "family_name": "Old",
+            "birth_date": "1880-04-02",
+            "sex": "female",
+        },
+    )
 
     assert response.status_code == 400
     assert "1900-01-01" in response.context["form"].errors["birth_date"][0]
@@ -427,10 +447,16 @@ def test_a_birth_date_before_1900_is_refused_by_the_new_patient_form(client, coo
 
 def test_a_birth_date_on_1900_01_01_is_accepted(client, coordinator):
     client.force_login(coordinator)
-    response = client.post(reverse("new-patient"), {
-        "mrn": "OLD0002", "given_name": "Ada", "family_name": "Old",
-        "birth_date": "1900-01-01", "sex": "female",
-    })  # fmt: skip
+    response = client.post(
+        reverse("new-patient"),
+        {
+            "mrn": "OLD0002",
+            "given_name": "Ada",
+            "family_name": "Old",
+            "birth_date": "1900-01-01",
+            "sex": "female",
+        },
+    )
 
     assert response.status_code == 302
 
@@ -469,12 +495,18 @@ def test_the_new_episode_page_refuses_a_deceased_patient_in_words(client, coordi
 def test_a_discharge_corrected_is_redone_on_its_true_day(coordinator, admin_user):
     """Discharged on day 10, corrected on day 12: the discharge made again is dated day 10."""
     episode = walked(coordinator, State.POST_OP, on=days_ago(20))
-    record_imaging(coordinator, episode, "duplex", date=days_ago(19), ivc_anomaly=None,
-                   ivc_filter=None)  # fmt: skip
+    record_imaging(
+        coordinator, episode, "duplex", date=days_ago(19), ivc_anomaly=None, ivc_filter=None
+    )
     record_discharge_plan(coordinator, episode)
     move(coordinator, episode, "discharge", effective_on=days_ago(10))
-    move(admin_user, episode, "correct", reason="Discharged by mistake on the wrong record.",
-         effective_on=days_ago(8))  # fmt: skip
+    move(
+        admin_user,
+        episode,
+        "correct",
+        reason="Discharged by mistake on the wrong record.",
+        effective_on=days_ago(8),
+    )
 
     redone = move(coordinator, episode, "discharge", effective_on=days_ago(10))
 
@@ -486,8 +518,9 @@ def test_after_a_correction_a_move_is_still_not_dated_before_the_move_that_stand
     coordinator, admin_user
 ):
     episode = walked(coordinator, State.POST_OP, on=days_ago(20))
-    record_imaging(coordinator, episode, "duplex", date=days_ago(19), ivc_anomaly=None,
-                   ivc_filter=None)  # fmt: skip
+    record_imaging(
+        coordinator, episode, "duplex", date=days_ago(19), ivc_anomaly=None, ivc_filter=None
+    )
     record_discharge_plan(coordinator, episode)
     move(coordinator, episode, "discharge", effective_on=days_ago(10))
     move(admin_user, episode, "correct", reason="Wrong date.", effective_on=days_ago(8))

@@ -29,8 +29,10 @@ def test_each_move_records_the_days_spent_in_the_state_it_left(coordinator):
     prepare_and_move(coordinator, episode, "refer_to_mdt", days_ago(17))
     prepare_and_move(coordinator, episode, "approve", days_ago(10))
     assert stays(episode) == [
-        ("open", "", None), ("refer_to_mdt", "selection", 3), ("approve", "mdt_discussion", 7),
-    ]  # fmt: skip
+        ("open", "", None),
+        ("refer_to_mdt", "selection", 3),
+        ("approve", "mdt_discussion", 7),
+    ]
     episode.refresh_from_db()
     assert (episode.state, episode.entered_on) == (State.IMAGING, days_ago(10))
 
@@ -57,6 +59,7 @@ def test_the_backfill_derives_what_the_moves_recorded(coordinator, admin_user):
     services.episode_transition(
         episode_id=two.id, name="correct", actor=admin_user, reason="Not yet."
     )
+
     def derived():
         return {e: (stays(e, True), Episode.objects.get(id=e.id).entered_on) for e in (one, two)}
 

@@ -64,7 +64,10 @@ def test_a_four_stent_reconstruction_keeps_each_stent_with_its_segments_and_lot(
     note = ProcedureNote.objects.get(episode=episode)
     assert note.stents.count() == 4  # stents are counted as stents, not as segments
     assert [s.segment for s in note.stents.all()] == [
-        "ivc", "ivc", "left_common_iliac", "left_external_iliac"
+        "ivc",
+        "ivc",
+        "left_common_iliac",
+        "left_external_iliac",
     ]  # the first each spans, for the clients that know one segment
     assert [s.lot for s in note.stents.all()] == [lot for *_, lot in RECONSTRUCTION]
 
@@ -82,10 +85,17 @@ def test_rewriting_the_note_replaces_the_stents_and_the_revision_keeps_what_was_
     first, second = ProcedureNote.history.filter(episode_id=episode.id).order_by("history_id")
     assert [s["segments"] for s in first.parts["stents"]] == [s for *_, s, _ in RECONSTRUCTION]
     assert first.parts["stents"][1]["lot"] == "VN-1602"
-    assert second.parts["stents"] == [{
-        "product": "Sinus-XL", "diameter_mm": 24, "length_mm": 90, "segment": "ivc",
-        "segments": ["ivc"], "lot": "IVC-771", "udi": "",
-    }]  # fmt: skip
+    assert second.parts["stents"] == [
+        {
+            "product": "Sinus-XL",
+            "diameter_mm": 24,
+            "length_mm": 90,
+            "segment": "ivc",
+            "segments": ["ivc"],
+            "lot": "IVC-771",
+            "udi": "",
+        }
+    ]
 
 
 def test_a_segment_named_twice_in_one_stent_is_refused_in_words(coordinator):
@@ -105,9 +115,12 @@ def test_a_reintervention_may_name_any_segment_a_stent_spans(coordinator):
     prepare_and_move(coordinator, episode, "discharge")
 
     services.episode_transition(
-        actor=coordinator, episode_id=episode.id, name="reintervene", reason="Occluded.",
+        actor=coordinator,
+        episode_id=episode.id,
+        name="reintervene",
+        reason="Occluded.",
         reintervention={"cause": "occlusion", "segments": ["left_common_femoral"]},
-    )  # fmt: skip
+    )
 
     episode.refresh_from_db()
     assert episode.state == State.PROCEDURE
@@ -118,10 +131,14 @@ def test_the_migration_carries_each_one_segment_stent_over_to_its_span(coordinat
     episode = episode_in(State.PROCEDURE, coordinator)
     record_procedure(coordinator, episode)  # one Wallstent in the left common iliac
     second = episode_in(State.PROCEDURE, coordinator)
-    record_procedure(coordinator, second, stents=[
-        {"product": "Venovo", "diameter_mm": 14, "length_mm": 120, "segment": "ivc"},
-        {"product": "Venovo", "diameter_mm": 14, "length_mm": 120, "segment": "right_femoral"},
-    ])  # fmt: skip
+    record_procedure(
+        coordinator,
+        second,
+        stents=[
+            {"product": "Venovo", "diameter_mm": 14, "length_mm": 120, "segment": "ivc"},
+            {"product": "Venovo", "diameter_mm": 14, "length_mm": 120, "segment": "right_femoral"},
+        ],
+    )
     StentSegment.objects.all().delete()  # the rows as they were before stents could span
 
     CARRY_OVER.spans_from_segments(apps, None)
@@ -143,24 +160,32 @@ def page_url(episode):
 def form_data(stents, **extra) -> dict:
     data = {
         "procedure-date": timezone.localdate().isoformat(),
-        "procedure-access_1_vein": "femoral", "procedure-access_1_side": "left",
-        "procedure-technique": "pharmacomechanical", "procedure-thrombolytic_agent": "alteplase",
-        "procedure-thrombolytic_dose": "10", "procedure-thrombolytic_dose_unit": "mg",
+        "procedure-access_1_vein": "femoral",
+        "procedure-access_1_side": "left",
+        "procedure-technique": "pharmacomechanical",
+        "procedure-thrombolytic_agent": "alteplase",
+        "procedure-thrombolytic_dose": "10",
+        "procedure-thrombolytic_dose_unit": "mg",
         "procedure-completion_patent": "yes",
-    }  # fmt: skip
+    }
     for i, (product, diameter, length, segments, lot) in enumerate(stents, start=1):
-        data.update({
-            f"procedure-stent_{i}_product": product, f"procedure-stent_{i}_diameter": diameter,
-            f"procedure-stent_{i}_length": length, f"procedure-stent_{i}_segment": segments,
-            f"procedure-stent_{i}_lot": lot,
-        })  # fmt: skip
+        data.update(
+            {
+                f"procedure-stent_{i}_product": product,
+                f"procedure-stent_{i}_diameter": diameter,
+                f"procedure-stent_{i}_length": length,
+                f"procedure-stent_{i}_segment": segments,
+                f"procedure-stent_{i}_lot": lot,
+            }
+        )
     data.update(extra)
     return data
 
 
 def stent_rows(response) -> int:
-    return response.context["forms"][[f["form"].kind for f in response.context["forms"]].index(
-        "procedure")]["form"].stent_rows  # fmt: skip
+    return response.context["forms"][
+        [f["form"].kind for f in response.context["forms"]].index("procedure")
+    ]["form"].stent_rows
 
 
 def test_the_four_stent_reconstruction_saves_through_the_page_form(client, coordinator):
@@ -169,8 +194,10 @@ def test_the_four_stent_reconstruction_saves_through_the_page_form(client, coord
     assert stent_rows(client.get(page_url(episode))) == 3
 
     # Three rows filled, then "Add another stent": the form again, one row more, nothing saved.
-    added = client.post(record_url(episode), form_data(
-        RECONSTRUCTION[:3], **{"procedure-stent_rows": "3", "procedure-add_stent": "1"}))
+    added = client.post(
+        record_url(episode),
+        form_data(RECONSTRUCTION[:3], **{"procedure-stent_rows": "3", "procedure-add_stent": "1"}),
+    )
     assert added.status_code == 200
     assert stent_rows(added) == 4
     html = added.content.decode()
@@ -178,8 +205,9 @@ def test_the_four_stent_reconstruction_saves_through_the_page_form(client, coord
     assert "please check" not in html
     assert not ProcedureNote.objects.filter(episode=episode).exists()
 
-    saved = client.post(record_url(episode), form_data(RECONSTRUCTION,
-                                                       **{"procedure-stent_rows": "4"}))
+    saved = client.post(
+        record_url(episode), form_data(RECONSTRUCTION, **{"procedure-stent_rows": "4"})
+    )
     assert saved.status_code == 302, saved.content.decode()[:2000]
     assert spans(episode) == [segs for *_, segs, _ in RECONSTRUCTION]
 
@@ -188,7 +216,8 @@ def test_the_four_stent_reconstruction_saves_through_the_page_form(client, coord
     html = page.content.decode()
     assert 'value="AB-1210"' in html
     assert "Left external iliac, Left common femoral" in html or (
-        "left external iliac, left common femoral" in html.lower())
+        "left external iliac, left common femoral" in html.lower()
+    )
 
 
 def test_a_failed_save_shows_one_empty_row_below_the_stents_typed(client, coordinator):

@@ -61,9 +61,11 @@ def test_a_selection_assessed_before_the_referral_is_refused_naming_the_referral
 
     message = refused(
         lambda: record_selection(
-            coordinator, episode, assessed_on=days_ago(OPENED + 1),
+            coordinator,
+            episode,
+            assessed_on=days_ago(OPENED + 1),
             symptom_onset=days_ago(OPENED + 3),
-        ),  # fmt: skip
+        ),
         "assessed_on",
     )
 
@@ -104,9 +106,7 @@ def test_an_mdt_dated_years_before_an_episode_opened_this_year_is_refused(coordi
     episode = walk_to(coordinator, PatientFactory(), State.MDT_DISCUSSION)  # opened today
     referral = episode.opened_on()
 
-    message = refused(
-        lambda: record_mdt(coordinator, episode, date=dt.date(2020, 3, 12)), "date"
-    )
+    message = refused(lambda: record_mdt(coordinator, episode, date=dt.date(2020, 3, 12)), "date")
 
     assert names_date(message, referral)
     assert not MdtDecision.objects.filter(episode=episode).exists()
@@ -122,13 +122,9 @@ def test_an_mdt_dated_before_the_selection_assessment_is_refused_naming_the_asse
         episode_id=episode.id, name="refer_to_mdt", actor=coordinator, effective_on=assessed
     )
 
-    message = refused(
-        lambda: record_mdt(coordinator, episode, date=days_ago(OPENED - 3)), "date"
-    )
+    message = refused(lambda: record_mdt(coordinator, episode, date=days_ago(OPENED - 3)), "date")
 
-    assert message == (
-        f"This date is before the selection assessment ({assessed.isoformat()})."
-    )
+    assert message == (f"This date is before the selection assessment ({assessed.isoformat()}).")
     assert not MdtDecision.objects.filter(episode=episode).exists()
 
 
@@ -204,9 +200,11 @@ def test_correcting_a_completed_procedure_to_before_its_booking_is_refused_even_
 ):
     record_procedure(coordinator, booked, date=days_ago(8))
     services.episode_transition(
-        episode_id=booked.id, name="complete_procedure", actor=coordinator,
+        episode_id=booked.id,
+        name="complete_procedure",
+        actor=coordinator,
         effective_on=days_ago(8),
-    )  # fmt: skip
+    )
 
     message = refused(
         lambda: record_procedure(coordinator, booked, date=days_ago(11), reason="Typo."), "date"
@@ -221,15 +219,18 @@ def test_a_reintervention_note_dated_before_the_reintervention_was_decided_is_re
 ):
     episode = opened(coordinator, State.SURVEILLANCE)
     services.episode_transition(
-        episode_id=episode.id, name="reintervene", actor=coordinator, reason="Swelling again.",
-        effective_on=days_ago(5), reintervention={"cause": "symptoms", "segments": []},
-    )  # fmt: skip
+        episode_id=episode.id,
+        name="reintervene",
+        actor=coordinator,
+        reason="Swelling again.",
+        effective_on=days_ago(5),
+        reintervention={"cause": "symptoms", "segments": []},
+    )
 
     message = refused(lambda: record_procedure(coordinator, episode, date=days_ago(6)), "date")
 
     assert message.startswith(
-        f"This date is before the date the re-intervention was decided "
-        f"({days_ago(5).isoformat()})."
+        f"This date is before the date the re-intervention was decided ({days_ago(5).isoformat()})."
     )
     assert "an admin can correct it" in message
     assert ProcedureNote.objects.filter(episode=episode).count() == 1  # the index note only
@@ -243,9 +244,12 @@ def test_a_complication_dated_before_the_index_procedure_is_refused(coordinator,
 
     message = refused(
         lambda: services.complication_add(
-            actor=coordinator, episode_id=booked.id, kind="pulmonary_embolism",
-            occurred_on=days_ago(9), severity="severe",
-        ),  # fmt: skip
+            actor=coordinator,
+            episode_id=booked.id,
+            kind="pulmonary_embolism",
+            occurred_on=days_ago(9),
+            severity="severe",
+        ),
         "occurred_on",
     )
 
@@ -258,10 +262,15 @@ def test_a_postop_check_before_the_procedure_day_is_refused(coordinator):
 
     message = refused(
         lambda: services.postop_check_add(
-            actor=coordinator, episode_id=episode.id, at=at_noon(days_ago(OPENED + 1)),
-            limb_perfusion="normal", compartment_signs=False, access_bleeding=False,
-            pain_score=1, mobilised=True,
-        ),  # fmt: skip
+            actor=coordinator,
+            episode_id=episode.id,
+            at=at_noon(days_ago(OPENED + 1)),
+            limb_perfusion="normal",
+            compartment_signs=False,
+            access_bleeding=False,
+            pain_score=1,
+            mobilised=True,
+        ),
         "at",
     )
 
@@ -279,9 +288,7 @@ def tomorrow() -> dt.date:
 
 def test_a_selection_assessed_tomorrow_is_refused(coordinator):
     episode = opened(coordinator)
-    refused(
-        lambda: record_selection(coordinator, episode, assessed_on=tomorrow()), "assessed_on"
-    )
+    refused(lambda: record_selection(coordinator, episode, assessed_on=tomorrow()), "assessed_on")
 
 
 def test_an_mdt_dated_tomorrow_is_refused(coordinator):
@@ -308,9 +315,12 @@ def test_a_complication_dated_tomorrow_is_refused(coordinator):
     episode = opened(coordinator, State.POST_OP)
     refused(
         lambda: services.complication_add(
-            actor=coordinator, episode_id=episode.id, kind="other", occurred_on=tomorrow(),
+            actor=coordinator,
+            episode_id=episode.id,
+            kind="other",
+            occurred_on=tomorrow(),
             severity="mild",
-        ),  # fmt: skip
+        ),
         "occurred_on",
     )
 
@@ -319,10 +329,15 @@ def test_a_postop_check_in_an_hour_is_refused(coordinator):
     episode = opened(coordinator, State.POST_OP)
     refused(
         lambda: services.postop_check_add(
-            actor=coordinator, episode_id=episode.id,
-            at=timezone.now() + dt.timedelta(hours=1), limb_perfusion="normal",
-            compartment_signs=False, access_bleeding=False, pain_score=1, mobilised=True,
-        ),  # fmt: skip
+            actor=coordinator,
+            episode_id=episode.id,
+            at=timezone.now() + dt.timedelta(hours=1),
+            limb_perfusion="normal",
+            compartment_signs=False,
+            access_bleeding=False,
+            pain_score=1,
+            mobilised=True,
+        ),
         "at",
     )
 
@@ -336,9 +351,12 @@ def test_the_assessment_cannot_be_re_dated_after_the_mdt_that_discussed_it(coord
 
     message = refused(
         lambda: record_selection(
-            coordinator, episode, assessed_on=days_ago(OPENED - 5),
-            symptom_onset=days_ago(OPENED), reason="Assessment date corrected.",
-        ),  # fmt: skip
+            coordinator,
+            episode,
+            assessed_on=days_ago(OPENED - 5),
+            symptom_onset=days_ago(OPENED),
+            reason="Assessment date corrected.",
+        ),
         "assessed_on",
     )
 
@@ -351,9 +369,13 @@ def test_the_procedure_cannot_be_re_dated_after_a_complication_that_followed_it(
     a complication already recorded would leave exactly that on the record."""
     episode = opened(coordinator, State.POST_OP)  # procedure 30 days ago
     services.complication_add(
-        actor=coordinator, episode_id=episode.id, kind="haematoma",
-        occurred_on=days_ago(OPENED - 1), severity="mild", bleeding_class="minor",
-    )  # fmt: skip
+        actor=coordinator,
+        episode_id=episode.id,
+        kind="haematoma",
+        occurred_on=days_ago(OPENED - 1),
+        severity="mild",
+        bleeding_class="minor",
+    )
 
     message = refused(
         lambda: record_procedure(

@@ -15,8 +15,13 @@ from tests.factories import PatientFactory, prepare_and_move, record_selection, 
 
 pytestmark = pytest.mark.django_db
 
-NOTHING = dict(active_cancer=False, uncontrolled_hypertension=False, anaemia=False,
-               prior_bleeding=False, creatinine_clearance=D("90"))  # fmt: skip
+NOTHING = dict(
+    active_cancer=False,
+    uncontrolled_hypertension=False,
+    anaemia=False,
+    prior_bleeding=False,
+    creatinine_clearance=D("90"),
+)
 
 
 def score(**facts):
@@ -59,8 +64,9 @@ def test_one_factor_of_1_5_is_not_high_risk_but_2_is():
 
 def test_what_could_not_be_told_is_named():
     assert score(creatinine_clearance=None).missing == ("creatinine_clearance",)
-    assert score(sex="unknown", uncontrolled_hypertension=True, creatinine_clearance=None
-                 ).missing == ("creatinine_clearance", "sex")  # fmt: skip
+    assert score(
+        sex="unknown", uncontrolled_hypertension=True, creatinine_clearance=None
+    ).missing == ("creatinine_clearance", "sex")
     assert score().missing == ()
 
 
@@ -78,20 +84,31 @@ def test_the_score_at_discharge_reads_the_age_and_kidneys_of_that_day(coordinato
     man = PatientFactory(birth_date=dt.date(1964, 3, 10), sex="male")
     with time_machine.travel(at(SELECTED), tick=False) as clock:
         episode = walk_to(coordinator, man, State.POST_OP, on=SELECTED)
-        record_selection(coordinator, episode, assessed_on=SELECTED,
-                         symptom_onset=SELECTED - dt.timedelta(days=5), active_cancer=True,
-                         reason="Cancer found on the CT.")  # fmt: skip
+        record_selection(
+            coordinator,
+            episode,
+            assessed_on=SELECTED,
+            symptom_onset=SELECTED - dt.timedelta(days=5),
+            active_cancer=True,
+            reason="Cancer found on the CT.",
+        )
         view = selectors.episode_view(actor=coordinator, episode_id=episode.id)
         assert view.vte_bleed_at_discharge is None
         assert view.vte_bleed == view.vte_bleed_at_selection
         assert (view.vte_bleed.score, view.vte_bleed.on, view.vte_bleed.at) == (
-            2.0, SELECTED, "selection")  # fmt: skip
+            2.0,
+            SELECTED,
+            "selection",
+        )
         assert view.vte_bleed.missing == ("creatinine_clearance",)
 
         clock.move_to(at(dt.date(2024, 3, 5)))
-        services.measurement_add(actor=coordinator, episode_id=episode.id,
-                                 measured_on=dt.date(2024, 3, 5),
-                                 creatinine_clearance_ml_min=D("45"))  # fmt: skip
+        services.measurement_add(
+            actor=coordinator,
+            episode_id=episode.id,
+            measured_on=dt.date(2024, 3, 5),
+            creatinine_clearance_ml_min=D("45"),
+        )
         clock.move_to(at(DISCHARGED))
         prepare_and_move(coordinator, episode, "discharge", on=DISCHARGED)
 
@@ -101,8 +118,11 @@ def test_the_score_at_discharge_reads_the_age_and_kidneys_of_that_day(coordinato
     assert view.vte_bleed_at_selection.score == 2.0
     discharge = view.vte_bleed_at_discharge
     assert (discharge.score, discharge.high_risk, discharge.on) == (5.0, True, DISCHARGED)
-    assert parts(discharge) == {"active_cancer": 2.0, "age_60_or_over": 1.5,
-                                "renal_dysfunction": 1.5}  # fmt: skip
+    assert parts(discharge) == {
+        "active_cancer": 2.0,
+        "age_60_or_over": 1.5,
+        "renal_dysfunction": 1.5,
+    }
     assert view.vte_bleed == discharge
 
 
@@ -125,4 +145,7 @@ def test_no_score_without_a_selection_assessment(coordinator):
     view = selectors.episode_view(actor=coordinator, episode_id=episode.id)
 
     assert (view.vte_bleed, view.vte_bleed_at_selection, view.vte_bleed_at_discharge) == (
-        None, None, None)  # fmt: skip
+        None,
+        None,
+        None,
+    )

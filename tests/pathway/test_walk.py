@@ -18,8 +18,13 @@ def test_coordinator_walks_a_patient_from_selection_to_surveillance(as_admin, an
     _ok(
         as_admin.post(
             "/api/users/",
-            {"username": "cora", "password": "a-long-secret-pw1", "role": "coordinator",
-             "email": "cora@unit.example", "full_name": "Cora Ordinator"},
+            {
+                "username": "cora",
+                "password": "a-long-secret-pw1",
+                "role": "coordinator",
+                "email": "cora@unit.example",
+                "full_name": "Cora Ordinator",
+            },
             format="json",
         ),
         201,

@@ -33,8 +33,12 @@ def families(response):
 
 
 def in_surveillance(coordinator, family_name, *, since_days):
-    return walk_to(coordinator, PatientFactory(family_name=family_name), State.SURVEILLANCE,
-                   on=days_ago(since_days))  # fmt: skip
+    return walk_to(
+        coordinator,
+        PatientFactory(family_name=family_name),
+        State.SURVEILLANCE,
+        on=days_ago(since_days),
+    )
 
 
 def all_follow_ups_done(episode):

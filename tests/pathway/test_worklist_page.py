@@ -86,12 +86,15 @@ def test_a_state_tab_lists_that_state_only_including_terminal_ones(web, coordina
 
 def test_each_row_says_the_state_days_in_stage_next_step_and_blockers_in_words(web, coordinator):
     nurse_user = _staff("nurse", "nora")
-    episode = walk_to(coordinator, PatientFactory(family_name="Okafor"), State.MDT_DISCUSSION,
-                      on=days_ago(10))  # fmt: skip
+    episode = walk_to(
+        coordinator, PatientFactory(family_name="Okafor"), State.MDT_DISCUSSION, on=days_ago(10)
+    )
     services.episode_assign(
-        actor=coordinator, episode_id=episode.id, assigned_nurse=nurse_user.id,
+        actor=coordinator,
+        episode_id=episode.id,
+        assigned_nurse=nurse_user.id,
         assigned_coordinator=coordinator.id,
-    )  # fmt: skip
+    )
 
     response = web.get(URL)
 
@@ -157,8 +160,9 @@ def test_a_search_keeps_the_filters_it_was_posted_from_but_not_the_tab(web, coor
 def test_assigned_to_me_lists_only_my_episodes(web, coordinator):
     mine = open_episode(coordinator, PatientFactory(family_name="Mine"))
     open_episode(coordinator, PatientFactory(family_name="Theirs"))
-    services.episode_assign(actor=coordinator, episode_id=mine.id,
-                            assigned_coordinator=coordinator.id)  # fmt: skip
+    services.episode_assign(
+        actor=coordinator, episode_id=mine.id, assigned_coordinator=coordinator.id
+    )
 
     assert names(web.get(URL, {"mine": "on"})) == {"Mine"}
 

@@ -13,8 +13,9 @@ def accesses():
     return list(PatientAccess.objects.values_list("user__username", "patient_id", "what"))
 
 
-def test_a_nurse_reading_an_episode_is_logged_with_her_name_and_the_patient(coordinator, as_nurse,
-                                                                             nurse):  # fmt: skip
+def test_a_nurse_reading_an_episode_is_logged_with_her_name_and_the_patient(
+    coordinator, as_nurse, nurse
+):
     episode = walk_to(coordinator, PatientFactory(), State.SURVEILLANCE)
 
     assert as_nurse.get(f"/api/episodes/{episode.id}/").status_code == 200
@@ -48,12 +49,15 @@ def test_reading_a_patient_through_the_api_is_logged(as_coordinator, coordinator
 
 @pytest.mark.parametrize(
     "path, what",
-    [("history/", "api:history"), ("revisions/", "api:revisions"),
-     ("selection/", "api:selection"), ("follow-ups/", "api:follow-ups"),
-     ("visits/", "api:visits")],
-)  # fmt: skip
-def test_reading_an_episodes_records_is_logged_each_time(coordinator, as_nurse, nurse, path,
-                                                         what):  # fmt: skip
+    [
+        ("history/", "api:history"),
+        ("revisions/", "api:revisions"),
+        ("selection/", "api:selection"),
+        ("follow-ups/", "api:follow-ups"),
+        ("visits/", "api:visits"),
+    ],
+)
+def test_reading_an_episodes_records_is_logged_each_time(coordinator, as_nurse, nurse, path, what):
     episode = walk_to(coordinator, PatientFactory(), State.SURVEILLANCE)
 
     assert as_nurse.get(f"/api/episodes/{episode.id}/{path}").status_code == 200

@@ -38,8 +38,13 @@ def test_json_just_inside_the_depth_limit_is_parsed(as_coordinator):
 
 
 def test_brackets_inside_strings_do_not_count_as_nesting(as_coordinator):
-    body = {"mrn": "[" * 500, "given_name": "{" * 50, "family_name": "B",
-            "birth_date": "1970-01-01", "sex": "female"}  # fmt: skip
+    body = {
+        "mrn": "[" * 500,
+        "given_name": "{" * 50,
+        "family_name": "B",
+        "birth_date": "1970-01-01",
+        "sex": "female",
+    }
     response = post_raw(as_coordinator, "/api/patients/", json.dumps(body))
 
     assert response.status_code == 400
@@ -80,10 +85,16 @@ def test_a_huge_sign_in_form_gets_a_400_not_a_500(client):
 )
 def test_an_admin_cannot_give_a_new_user_a_guessable_password(as_admin, password, why):
     response = as_admin.post(
-        "/api/users/", {"username": "coordinator-two", "password": password, "role": "coordinator",
-                        "email": "two@unit.example", "full_name": "Cody Two"},
+        "/api/users/",
+        {
+            "username": "coordinator-two",
+            "password": password,
+            "role": "coordinator",
+            "email": "two@unit.example",
+            "full_name": "Cody Two",
+        },
         format="json",
-    )  # fmt: skip
+    )
 
     assert response.status_code == 400
     assert why in " ".join(response.json()["password"])
@@ -93,8 +104,13 @@ def test_a_strong_password_is_accepted(as_admin):
     UserFactory(username="someone-else")
     response = as_admin.post(
         "/api/users/",
-        {"username": "coordinator-two", "password": "vein-stent-Harbour-42", "role": "coordinator",
-         "email": "two@unit.example", "full_name": "Cody Two"},
+        {
+            "username": "coordinator-two",
+            "password": "vein-stent-Harbour-42",
+            "role": "coordinator",
+            "email": "two@unit.example",
+            "full_name": "Cody Two",
+        },
         format="json",
     )
     assert response.status_code == 201

@@ -35,8 +35,11 @@ def test_a_superscript_digit_posted_as_a_move_forms_stage_is_a_400_in_words(coor
     """`"²".isdigit()` is True but int("²") fails: the stage is looked up by name, never parsed."""
     episode = walk_to(coordinator, PatientFactory(), State.PROCEDURE)
     client.force_login(coordinator)
-    body = {"transition": "withdraw", "move-withdraw-reason": "Moved away.",
-            "move-withdraw-expected_state": "²"}  # fmt: skip
+    body = {
+        "transition": "withdraw",
+        "move-withdraw-reason": "Moved away.",
+        "move-withdraw-expected_state": "²",
+    }
 
     response = client.post(f"/episodes/{episode.id}/move/", body)
 

@@ -38,21 +38,40 @@ def published():
 
 
 def test_a_patient_walked_to_alerts_leaves_no_identifier_in_logs_tasks_urls_or_errors(
-    coordinator, nurse, as_coordinator, client, caplog, published,
+    coordinator,
+    nurse,
+    as_coordinator,
+    client,
+    caplog,
+    published,
     django_capture_on_commit_callbacks,
-):  # fmt: skip
+):
     caplog.set_level(logging.DEBUG)
     urls = []
     with time_machine.travel(at(PROCEDURE_ON), tick=False) as clock:
         created = as_coordinator.post(
-            "/api/patients/", {"mrn": MRN, "given_name": GIVEN, "family_name": FAMILY,
-                               "birth_date": BORN.isoformat(), "sex": "male"}, format="json",
-        )  # fmt: skip
+            "/api/patients/",
+            {
+                "mrn": MRN,
+                "given_name": GIVEN,
+                "family_name": FAMILY,
+                "birth_date": BORN.isoformat(),
+                "sex": "male",
+            },
+            format="json",
+        )
         assert created.status_code == 201
         again = as_coordinator.post(
-            "/api/patients/", {"mrn": MRN, "given_name": GIVEN, "family_name": FAMILY,
-                               "birth_date": BORN.isoformat(), "sex": "male"}, format="json",
-        )  # fmt: skip
+            "/api/patients/",
+            {
+                "mrn": MRN,
+                "given_name": GIVEN,
+                "family_name": FAMILY,
+                "birth_date": BORN.isoformat(),
+                "sex": "male",
+            },
+            format="json",
+        )
         assert again.status_code == 400 and not leaks(again.content.decode())
         found = as_coordinator.get("/api/patients/", {"search": FAMILY})
         assert found.json()["count"] == 1
@@ -69,7 +88,8 @@ def test_a_patient_walked_to_alerts_leaves_no_identifier_in_logs_tasks_urls_or_e
         with django_capture_on_commit_callbacks(execute=True):
             episode = discharge(coordinator, clock, patient=patient)
             refused = as_coordinator.post(
-                f"/api/episodes/{episode.id}/transitions/", {"transition": "discharge"},
+                f"/api/episodes/{episode.id}/transitions/",
+                {"transition": "discharge"},
                 format="json",
             )
             assert refused.status_code in (400, 409) and not leaks(refused.content.decode())
@@ -78,10 +98,12 @@ def test_a_patient_walked_to_alerts_leaves_no_identifier_in_logs_tasks_urls_or_e
             clock.move_to(at(duplex.due_on))
             occluded = client_for(nurse).post(
                 f"/api/follow-ups/{duplex.id}/result/",
-                {"performed_on": duplex.due_on.isoformat(),
-                 "segments": [{"segment": "left_common_iliac", "result": "occluded"}]},
+                {
+                    "performed_on": duplex.due_on.isoformat(),
+                    "segments": [{"segment": "left_common_iliac", "result": "occluded"}],
+                },
                 format="json",
-            )  # fmt: skip
+            )
             assert occluded.status_code == 200, occluded.content
         for delivery_id in Delivery.objects.values_list("id", flat=True):
             delivery_send(delivery_id=delivery_id)
@@ -95,17 +117,29 @@ def test_a_patient_walked_to_alerts_leaves_no_identifier_in_logs_tasks_urls_or_e
 
 def test_request_lines_are_logged_without_their_query_strings():
     record = logging.LogRecord(
-        "django.server", logging.INFO, __file__, 1, '"%s" %s %s',
-        ("GET /api/patients/?search=Quillfeather HTTP/1.1", "200", "512"), None,
-    )  # fmt: skip
+        "django.server",
+        logging.INFO,
+        __file__,
+        1,
+        '"%s" %s %s',
+        ("GET /api/patients/?search=Quillfeather HTTP/1.1", "200", "512"),
+        None,
+    )
     QueryStringsRemoved().filter(record)
 
     assert record.getMessage() == '"GET /api/patients/ HTTP/1.1" 200 512'
 
 
 def test_a_record_with_named_arguments_keeps_them():
-    record = logging.LogRecord("celery", logging.ERROR, __file__, 1, "Task %(name)s[%(id)s]",
-                               ({"name": "deliver_alert", "id": "7?x=1"},), None)  # fmt: skip
+    record = logging.LogRecord(
+        "celery",
+        logging.ERROR,
+        __file__,
+        1,
+        "Task %(name)s[%(id)s]",
+        ({"name": "deliver_alert", "id": "7?x=1"},),
+        None,
+    )
     QueryStringsRemoved().filter(record)
 
     assert record.getMessage() == "Task deliver_alert[7]"

@@ -35,9 +35,13 @@ def production_env(**changes) -> dict:
 
 def manage(*args, env) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=120,
-    )  # fmt: skip
+    )
 
 
 def test_check_deploy_is_clean_in_production_mode(db):
@@ -104,20 +108,33 @@ def _get(url: str, **headers):
 
 
 @pytest.mark.integration
-def test_gunicorn_serves_the_styled_admin_and_security_headers_in_production(
-    db, tmp_path
-):
+def test_gunicorn_serves_the_styled_admin_and_security_headers_in_production(db, tmp_path):
     env = production_env(
         DJANGO_SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO", STATIC_ROOT_DIR=str(tmp_path)
     )
     assert manage("collectstatic", "--noinput", "-v0", env=env).returncode == 0
     port = _free_port()
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi:application",
-         "--bind", f"127.0.0.1:{port}", "--workers", "1", "--access-logfile", "-",
-         "--access-logformat", '"%(m)s %(U)s" %(s)s', "--forwarded-allow-ips", "127.0.0.1"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--access-logfile",
+            "-",
+            "--access-logformat",
+            '"%(m)s %(U)s" %(s)s',
+            "--forwarded-allow-ips",
+            "127.0.0.1",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         base, deadline = f"http://127.0.0.1:{port}", time.monotonic() + 30
         while time.monotonic() < deadline:

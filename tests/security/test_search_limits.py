@@ -55,8 +55,10 @@ def test_name_words_are_answered_from_the_trigram_index():
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the indexes are PostgreSQL's")
-@pytest.mark.parametrize(("pattern", "index"), [("%zoe%", "patient_family_fold_trgm"),
-                                                ("zo%", "patient_family_fold_prefix")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("pattern", "index"),
+    [("%zoe%", "patient_family_fold_trgm"), ("zo%", "patient_family_fold_prefix")],
+)
 def test_folded_name_words_are_answered_from_their_indexes(pattern, index):
     """The accent-insensitive search (core/text.py) reads indexes too, not every patient."""
     with connection.cursor() as cursor:

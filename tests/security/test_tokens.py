@@ -97,9 +97,12 @@ def test_an_admin_resetting_a_password_in_the_admin_ends_that_users_tokens(coord
     client.force_login(superuser)
     response = client.post(
         f"/admin/auth/user/{coordinator.id}/password/",
-        {"password1": "reset-by-admin-pw-44", "password2": "reset-by-admin-pw-44",
-         "usable_password": "true"},
-    )  # fmt: skip
+        {
+            "password1": "reset-by-admin-pw-44",
+            "password2": "reset-by-admin-pw-44",
+            "usable_password": "true",
+        },
+    )
 
     assert response.status_code == 302
     assert before.get("/api/patients/").status_code == 401

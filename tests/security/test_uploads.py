@@ -60,11 +60,17 @@ def test_the_file_is_refused_at_its_headers_before_its_body_is_read():
     the parser's first chunk."""
     body = encode_multipart(BOUNDARY, {"csrfmiddlewaretoken": "t", "report": a_file()})
     stream = io.BytesIO(body)
-    request = WSGIRequest({
-        "REQUEST_METHOD": "POST", "PATH_INFO": "/accounts/login/", "SERVER_NAME": "testserver",
-        "SERVER_PORT": "80", "wsgi.input": stream, "CONTENT_TYPE": MULTIPART_CONTENT,
-        "CONTENT_LENGTH": str(len(body)),
-    })  # fmt: skip
+    request = WSGIRequest(
+        {
+            "REQUEST_METHOD": "POST",
+            "PATH_INFO": "/accounts/login/",
+            "SERVER_NAME": "testserver",
+            "SERVER_PORT": "80",
+            "wsgi.input": stream,
+            "CONTENT_TYPE": MULTIPART_CONTENT,
+            "CONTENT_LENGTH": str(len(body)),
+        }
+    )
 
     response = RefuseFiles(lambda request: pytest.fail("reached the view"))(request)
 
@@ -77,13 +83,12 @@ def test_the_api_answers_a_multipart_body_415_before_anything_reads_it(request, 
     client = request.getfixturevalue(who)
     before = counts()
 
-    response = client.post(
-        "/api/patients/", {"mrn": "F-1", "scan": a_file()}, format="multipart"
-    )
+    response = client.post("/api/patients/", {"mrn": "F-1", "scan": a_file()}, format="multipart")
 
     assert response.status_code == 415
-    assert response.json() == {"detail": "The API takes JSON only: send the body as "
-                                         "application/json."}  # fmt: skip
+    assert response.json() == {
+        "detail": "The API takes JSON only: send the body as application/json."
+    }
     assert counts() == before
 
 
@@ -100,10 +105,16 @@ def test_the_api_answers_a_form_encoded_body_415_in_words(as_coordinator):
 def test_a_form_without_a_file_sent_multipart_still_saves(client, coordinator):
     client.force_login(coordinator)
 
-    response = client.post("/patients/new/", {
-        "mrn": "RX-2024-1", "given_name": "Ada", "family_name": "Okafor",
-        "birth_date": "1970-02-03", "sex": "female",
-    })  # fmt: skip
+    response = client.post(
+        "/patients/new/",
+        {
+            "mrn": "RX-2024-1",
+            "given_name": "Ada",
+            "family_name": "Okafor",
+            "birth_date": "1970-02-03",
+            "sex": "female",
+        },
+    )
 
     assert response.status_code == 302
     assert Patient.objects.filter(mrn="RX-2024-1").exists()

@@ -34,8 +34,16 @@ def user_in(role: str, username: str, **extra):
     return user
 
 
-def discharge(actor, clock, *, patient=None, procedure_on=PROCEDURE_ON,
-              discharged_on=DISCHARGED_ON, booked_on=None, **plan):  # fmt: skip
+def discharge(
+    actor,
+    clock,
+    *,
+    patient=None,
+    procedure_on=PROCEDURE_ON,
+    discharged_on=DISCHARGED_ON,
+    booked_on=None,
+    **plan,
+):
     """Walk a new episode to post-op with its procedure on `procedure_on`, then record the
     pre-discharge duplex and the discharge plan and discharge it on `discharged_on`. With
     `booked_on`, everything before the procedure is dated that day, so the procedure date
@@ -69,8 +77,13 @@ def redischarge_with_a_new_stent(actor, clock, episode):
     """Re-intervene on 14 Mar 2024 for symptoms, stent the external iliac (the index stent stays
     in the common iliac) on 15 Mar, and discharge again on 18 Mar."""
     clock.move_to(at(dt.date(2024, 3, 14)))
-    move(actor, episode, "reintervene", reason="Leg swelling again.",
-         reintervention={"cause": "symptoms", "segments": [INDEX_STENT]})  # fmt: skip
+    move(
+        actor,
+        episode,
+        "reintervene",
+        reason="Leg swelling again.",
+        reintervention={"cause": "symptoms", "segments": [INDEX_STENT]},
+    )
     clock.move_to(at(dt.date(2024, 3, 15)))
     stent = {"product": "Viabahn", "diameter_mm": 14, "length_mm": 60, "segment": NEW_STENT}
     demo.record_procedure(actor, episode, stents=[stent])

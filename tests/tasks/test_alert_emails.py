@@ -63,10 +63,13 @@ def test_an_urgent_result_email_says_its_grade_and_links_to_the_episode(
     clock.move_to(at(D(2024, 2, 14), 11))
     coordinator = get_user_model().objects.get(username="coord-mail")
     urgent = Alert.objects.create(
-        episode=episode, recipient=coordinator, kind=Alert.Kind.URGENT_RESULT,
-        grade=Alert.Grade.CRITICAL, finding={"text": "Left common iliac: occluded"},
+        episode=episode,
+        recipient=coordinator,
+        kind=Alert.Kind.URGENT_RESULT,
+        grade=Alert.Grade.CRITICAL,
+        finding={"text": "Left common iliac: occluded"},
         follow_up=episode.follow_ups.get(kind="duplex", due_on=D(2024, 2, 14)),
-    )  # fmt: skip
+    )
     delivery = Delivery.objects.create(alert=urgent, digest=False)
 
     assert services.delivery_send(delivery_id=delivery.id)
@@ -89,8 +92,11 @@ def test_each_alert_of_the_daily_digest_links_to_its_episode(
 
     (message,) = [m for m in mailoutbox if m.to == ["nurse-mail@unit.example"]]
     lines = message.body.splitlines()
-    entries = [(line, lines[i + 1].strip()) for i, line in enumerate(lines)
-               if line.startswith("- Episode ")]  # fmt: skip
+    entries = [
+        (line, lines[i + 1].strip())
+        for i, line in enumerate(lines)
+        if line.startswith("- Episode ")
+    ]
     assert len(entries) == 4
     for line, link in entries:
         episode_id = int(line.removeprefix("- Episode ").split(":")[0])
@@ -102,9 +108,11 @@ def test_each_alert_of_the_daily_digest_links_to_its_episode(
 def test_a_stalled_episodes_email_says_which_wait_and_links_to_it(episode, mailoutbox):
     coordinator = get_user_model().objects.get(username="coord-mail")
     stalled = Alert.objects.create(
-        episode=episode, recipient=coordinator, kind=Alert.Kind.STALLED,
+        episode=episode,
+        recipient=coordinator,
+        kind=Alert.Kind.STALLED,
         stall=Alert.Stall.THROMBOPHILIA,
-    )  # fmt: skip
+    )
     delivery = Delivery.objects.create(alert=stalled, digest=False)
 
     assert services.delivery_send(delivery_id=delivery.id)

@@ -30,9 +30,12 @@ def warnings(actor, episode) -> dict[str, str]:
 def inr(nurse, clock, episode, day, value):
     clock.move_to(at(day))
     return visit_record(
-        actor=nurse, episode_id=episode.id, kind="inr_check", performed_on=day,
+        actor=nurse,
+        episode_id=episode.id,
+        kind="inr_check",
+        performed_on=day,
         inr=Decimal(value),
-    )  # fmt: skip
+    )
 
 
 def bridging_in_surveillance(coordinator, clock):

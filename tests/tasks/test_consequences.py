@@ -223,9 +223,11 @@ def test_a_procedure_date_typed_wrong_and_then_corrected_gets_the_schedule_of_th
     move(coordinator, episode, "discharge")
     # Every visit of the first year fell before the discharge: none was made (only the yearly
     # one that the rolling horizon reaches, and the DOAC's review before its planned end).
-    assert not episode.follow_ups.exclude(anchor="course_end").filter(
-        due_on__lt=D(2025, 1, 1)
-    ).exists()
+    assert (
+        not episode.follow_ups.exclude(anchor="course_end")
+        .filter(due_on__lt=D(2025, 1, 1))
+        .exists()
+    )
 
     clock.move_to(at(D(2024, 2, 5)))
     correct_procedure_date(coordinator, episode, D(2024, 1, 31), reason="Year typed wrong.")
@@ -233,10 +235,16 @@ def test_a_procedure_date_typed_wrong_and_then_corrected_gets_the_schedule_of_th
     def schedule(e):
         return sorted(
             e.follow_ups.open().values_list(
-                "kind", "anchor", "offset_months", "offset_days", "due_on", "window_opens_on",
-                "window_closes_on", "next_alert_on",
+                "kind",
+                "anchor",
+                "offset_months",
+                "offset_days",
+                "due_on",
+                "window_opens_on",
+                "window_closes_on",
+                "next_alert_on",
             )
-        )  # fmt: skip
+        )
 
     # 2w, 6w, 3m, 6m, 12m duplex and review; the DOAC's review 4 weeks before its 6 months end.
     assert len(schedule(fresh)) == 11
@@ -327,9 +335,16 @@ def test_switching_from_a_vka_to_a_doac_cancels_the_open_inr_checks_and_back_res
 
     # A new VKA course from 2 Apr: weekly, then every 28 days, for its 6 months (to 2 Oct).
     assert open_dates(episode, "inr_check") == [
-        D(2024, 4, 9), D(2024, 4, 16), D(2024, 4, 23), D(2024, 4, 30), D(2024, 5, 28),
-        D(2024, 6, 25), D(2024, 7, 23), D(2024, 8, 20), D(2024, 9, 17),
-    ]  # fmt: skip
+        D(2024, 4, 9),
+        D(2024, 4, 16),
+        D(2024, 4, 23),
+        D(2024, 4, 30),
+        D(2024, 5, 28),
+        D(2024, 6, 25),
+        D(2024, 7, 23),
+        D(2024, 8, 20),
+        D(2024, 9, 17),
+    ]
     assert not set(episode.follow_ups.open().values_list("id", flat=True)) & open_checks
 
 

@@ -65,12 +65,16 @@ def test_a_twelve_month_course_raises_its_review_at_month_11_and_its_end_alert_a
 
     [review] = end_review(episode)
     assert (review.kind, review.course_id, review.created_by.name) == (
-        "anticoagulation_review", course.id, "discharge"
-    )  # fmt: skip
+        "anticoagulation_review",
+        course.id,
+        "discharge",
+    )
     # Four weeks before the end, in month 11, with the review rule's window of 7 days.
     assert (review.due_on, review.window_opens_on, review.window_closes_on) == (
-        D(2025, 1, 6), D(2024, 12, 30), D(2025, 1, 13)
-    )  # fmt: skip
+        D(2025, 1, 6),
+        D(2024, 12, 30),
+        D(2025, 1, 13),
+    )
     assert add_months(DISCHARGED_ON, 11) <= review.due_on < add_months(DISCHARGED_ON, 12)
     sweep_on(clock, D(2024, 12, 29))
     assert not Alert.objects.filter(follow_up=review).exists()
@@ -83,8 +87,11 @@ def test_a_twelve_month_course_raises_its_review_at_month_11_and_its_end_alert_a
 
     [alert] = ending()
     assert (alert.episode_id, alert.course_id, alert.recipient_id, alert.unrouted) == (
-        episode.id, course.id, coordinator.id, False
-    )  # fmt: skip
+        episode.id,
+        course.id,
+        coordinator.id,
+        False,
+    )
     assert alert.finding == {"text": WORDS} and alert.follow_up_id is None
     assert alert.delivery.id in enqueued and alert.delivery.digest is False  # emailed at once
     for day in (ENDS_ON, D(2025, 2, 4), D(2025, 6, 1)):
@@ -273,8 +280,11 @@ def test_an_end_alert_reads_in_words_in_the_inbox_the_api_the_email_and_the_dash
 
     [row] = [a for a in as_coordinator.get("/api/alerts/").json() if a["kind"] == "course_ending"]
     assert (row["kind"], row["subject"], row["follow_up"], row["due_on"]) == (
-        "course_ending", WORDS, None, None
-    )  # fmt: skip
+        "course_ending",
+        WORDS,
+        None,
+        None,
+    )
     [inbox] = selectors.alert_inbox(actor=coordinator).filter(kind="course_ending")
     assert inbox.urgency == selectors.LATE  # with the stalled and the escalated
 

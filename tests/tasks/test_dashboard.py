@@ -34,8 +34,12 @@ def test_admin_sees_patients_per_state_and_open_follow_ups_by_status(
     # Due this week: the INR check due 2 Mar (window opens 27 Feb). Later: the other 22 of the
     # 28 (9 duplex, 10 reviews with the one before the plan's 6 months end, 9 INR checks).
     assert body["follow_ups"] == {
-        "due_now": 1, "overdue": 4, "due_this_week": 1, "later": 22, "open": 28,
-    }  # fmt: skip
+        "due_now": 1,
+        "overdue": 4,
+        "due_this_week": 1,
+        "later": 22,
+        "open": 28,
+    }
     assert body["open_alerts"]["overdue"] >= 2
 
 

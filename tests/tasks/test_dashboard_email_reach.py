@@ -27,9 +27,7 @@ def _digests_on(clock, day):
     delivery.digests_send()
 
 
-def test_a_digest_for_a_nurse_without_an_address_is_marked_as_reaching_nobody(
-    coordinator, clock
-):
+def test_a_digest_for_a_nurse_without_an_address_is_marked_as_reaching_nobody(coordinator, clock):
     nurse = _nurse_without_email()
     discharge(coordinator, clock)
     sweep_on(clock, D(2024, 2, 7))  # three follow-ups due: the nurse's digest
@@ -73,7 +71,8 @@ def test_the_dashboard_names_the_active_users_in_a_role_without_an_address(clien
     _nurse_without_email()
     user_in("coordinator", "cody")  # has an address
     UserFactory(username="gone-no-mail", is_active=False).groups.add(
-        Group.objects.get(name="nurse"))  # fmt: skip
+        Group.objects.get(name="nurse")
+    )
     UserFactory(username="no-role-no-mail")  # holds no role: gets no alerts
     UserFactory(username="root-no-mail", is_superuser=True)  # counts as an admin
     admin_user.email = "ada@unit.example"

@@ -53,10 +53,14 @@ def test_every_number_links_to_the_list_it_counts(client, coordinator, nurse, ad
 
     html = client.get("/dashboard/").content.decode()
 
-    assert ('<a href="/episodes/?state=surveillance">1<span class="vh"> patient in '
-            "Surveillance: open the list</span></a>") in html  # fmt: skip
-    assert ('<a href="/inbox/">3<span class="vh"> follow-ups due now (window open): open the '
-            "inbox</span></a>") in html  # fmt: skip
+    assert (
+        '<a href="/episodes/?state=surveillance">1<span class="vh"> patient in '
+        "Surveillance: open the list</span></a>"
+    ) in html
+    assert (
+        '<a href="/inbox/">3<span class="vh"> follow-ups due now (window open): open the '
+        "inbox</span></a>"
+    ) in html
     assert '<a href="/inbox/">3<span class="vh"> due alerts: open the inbox</span></a>' in html
     worklist = client.get("/episodes/?state=surveillance")
     assert worklist.status_code == 200  # an admin may open the list the number links to

@@ -74,9 +74,18 @@ def test_the_follow_up_counts_equal_the_statuses_of_the_rows_on_every_day_checke
     rng = random.Random(7)
     # The edges: the day before and the day a window opens, the day it closes and the day after,
     # a due date 6 and 7 days ahead; and random days from before the first to after the last.
-    edges = {d for r in rows for d in (r.window_opens_on - days(1), r.window_opens_on,
-             r.window_closes_on, r.window_closes_on + days(1), r.due_on - days(6),
-             r.due_on - days(7))}  # fmt: skip
+    edges = {
+        d
+        for r in rows
+        for d in (
+            r.window_opens_on - days(1),
+            r.window_opens_on,
+            r.window_closes_on,
+            r.window_closes_on + days(1),
+            r.due_on - days(6),
+            r.due_on - days(7),
+        )
+    }
     checked = rng.sample(sorted(edges), 150) + [
         D(2023, 10, 1) + days(rng.randint(0, 800)) for _ in range(50)
     ]

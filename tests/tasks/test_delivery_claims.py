@@ -80,9 +80,7 @@ def _seen_from_another_connection(main_pid: int, delivery_ids: list[int], user_i
                 cursor.execute("SELECT state FROM pg_stat_activity WHERE pid = %s", [main_pid])
                 seen["state"] = cursor.fetchone()[0]
             with transaction.atomic():
-                locked = Delivery.objects.select_for_update(nowait=True).filter(
-                    id__in=delivery_ids
-                )
+                locked = Delivery.objects.select_for_update(nowait=True).filter(id__in=delivery_ids)
                 seen["deliveries_locked"] = len(list(locked))
                 users = get_user_model().objects.select_for_update(nowait=True)
                 seen["user_locked"] = len(list(users.filter(id=user_id)))

@@ -22,9 +22,20 @@ def episode(coordinator, clock):
     """A Venovo from the left common into the external iliac vein, discharged on 3 Feb."""
     clock.move_to(at(PROCEDURE_ON))
     episode = demo.walk_to(coordinator, PatientFactory(), State.POST_OP)
-    demo.record_procedure(coordinator, episode, reason="One long stent, not the Wallstent.",
-                          stents=[{"product": "Venovo", "diameter_mm": 14, "length_mm": 150,
-                                   "segments": SPANNED, "lot": "VN-88"}])  # fmt: skip
+    demo.record_procedure(
+        coordinator,
+        episode,
+        reason="One long stent, not the Wallstent.",
+        stents=[
+            {
+                "product": "Venovo",
+                "diameter_mm": 14,
+                "length_mm": 150,
+                "segments": SPANNED,
+                "lot": "VN-88",
+            }
+        ],
+    )
     clock.move_to(at(DISCHARGED_ON))
     demo.record_imaging(coordinator, episode, "duplex", ivc_anomaly=None, ivc_filter=None)
     demo.record_discharge_plan(coordinator, episode)
@@ -47,8 +58,10 @@ def test_the_duplex_form_asks_for_both_segments_a_stent_spans(client, nurse, epi
 
 def test_a_duplex_reporting_only_the_first_spanned_segment_is_refused(as_nurse, episode):
     duplex = episode.follow_ups.get(kind=Kind.DUPLEX, due_on=D(2024, 2, 14))
-    body = {"performed_on": "2024-02-14",
-            "segments": [{"segment": "left_common_iliac", "result": "patent"}]}  # fmt: skip
+    body = {
+        "performed_on": "2024-02-14",
+        "segments": [{"segment": "left_common_iliac", "result": "patent"}],
+    }
 
     response = as_nurse.post(f"/api/follow-ups/{duplex.id}/result/", body, format="json")
 
@@ -60,10 +73,13 @@ def test_a_duplex_reporting_only_the_first_spanned_segment_is_refused(as_nurse, 
 
 def test_a_stenosis_in_the_second_spanned_segment_is_urgent(as_nurse, episode):
     duplex = episode.follow_ups.get(kind=Kind.DUPLEX, due_on=D(2024, 2, 14))
-    body = {"performed_on": "2024-02-14", "segments": [
-        {"segment": "left_common_iliac", "result": "patent"},
-        {"segment": "left_external_iliac", "result": "stenosis"},
-    ]}  # fmt: skip
+    body = {
+        "performed_on": "2024-02-14",
+        "segments": [
+            {"segment": "left_common_iliac", "result": "patent"},
+            {"segment": "left_external_iliac", "result": "stenosis"},
+        ],
+    }
 
     response = as_nurse.post(f"/api/follow-ups/{duplex.id}/result/", body, format="json")
 

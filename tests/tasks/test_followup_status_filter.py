@@ -20,11 +20,15 @@ def episode(coordinator, as_nurse, clock):
     duplex = episode.follow_ups.get(kind="duplex", due_on=D(2024, 2, 14))
     recorded = as_nurse.post(
         f"/api/follow-ups/{duplex.id}/result/",
-        {"performed_on": "2024-02-14",
-         "segments": [{"segment": "left_common_iliac", "result": "patent"},
-                      {"segment": "ivc", "result": "patent"}]},
+        {
+            "performed_on": "2024-02-14",
+            "segments": [
+                {"segment": "left_common_iliac", "result": "patent"},
+                {"segment": "ivc", "result": "patent"},
+            ],
+        },
         format="json",
-    )  # fmt: skip
+    )
     assert recorded.status_code == 200, recorded.content
     return episode
 

@@ -14,10 +14,16 @@ from tests.factories import EpisodeFactory
 
 pytestmark = pytest.mark.django_db
 K, G = Alert.Kind, Alert.Grade
-INR_46 = {"text": "INR 4.6 (target 2.0–3.0)", "inr": "4.6", "target_low": "2.0",
-          "target_high": "3.0"}  # fmt: skip
-OCCLUDED = {"text": "Left common iliac: occluded",
-            "segments": [{"segment": "left_common_iliac", "result": "occluded"}]}  # fmt: skip
+INR_46 = {
+    "text": "INR 4.6 (target 2.0–3.0)",
+    "inr": "4.6",
+    "target_low": "2.0",
+    "target_high": "3.0",
+}
+OCCLUDED = {
+    "text": "Left common iliac: occluded",
+    "segments": [{"segment": "left_common_iliac", "result": "occluded"}],
+}
 
 
 def days_ago(n: float) -> dt.datetime:
@@ -27,8 +33,15 @@ def days_ago(n: float) -> dt.datetime:
 def alert(recipient, kind, *, ago: float, grade="", finding=None, **more) -> Alert:
     """An open alert raised `ago` days ago, graded as the results writer grades it."""
     episode = more.pop("episode", None) or EpisodeFactory(state=State.SURVEILLANCE)
-    return Alert.objects.create(episode=episode, recipient=recipient, kind=kind, grade=grade,
-                                finding=finding, created_at=days_ago(ago), **more)  # fmt: skip
+    return Alert.objects.create(
+        episode=episode,
+        recipient=recipient,
+        kind=kind,
+        grade=grade,
+        finding=finding,
+        created_at=days_ago(ago),
+        **more,
+    )
 
 
 def routine_escalations(coordinator, n: int) -> list[Alert]:
@@ -72,23 +85,34 @@ def test_critical_then_urgent_then_late_then_due_oldest_first_within_each(
     missed = alert(coordinator, K.ESCALATION, ago=20)
     stalled = alert(coordinator, K.STALLED, ago=21, stall=Alert.Stall.IMAGING)
     old_urgent = alert(coordinator, K.URGENT_RESULT, ago=3)  # recorded before results had grades
-    out_of_range = alert(coordinator, K.URGENT_RESULT, ago=2, grade=G.OUT_OF_RANGE,
-                         finding=INR_46)  # fmt: skip
-    unseen = alert(coordinator, K.ESCALATION, ago=1, escalates=old_urgent,
-                   episode=old_urgent.episode)  # fmt: skip
+    out_of_range = alert(coordinator, K.URGENT_RESULT, ago=2, grade=G.OUT_OF_RANGE, finding=INR_46)
+    unseen = alert(
+        coordinator, K.ESCALATION, ago=1, escalates=old_urgent, episode=old_urgent.episode
+    )
     critical = alert(coordinator, K.URGENT_RESULT, ago=0.5, grade=G.CRITICAL, finding=OCCLUDED)
-    critical_unseen = alert(coordinator, K.ESCALATION, ago=0.1, grade=G.CRITICAL,
-                            finding=OCCLUDED, escalates=critical,
-                            episode=critical.episode)  # fmt: skip
+    critical_unseen = alert(
+        coordinator,
+        K.ESCALATION,
+        ago=0.1,
+        grade=G.CRITICAL,
+        finding=OCCLUDED,
+        escalates=critical,
+        episode=critical.episode,
+    )
 
     rows = as_coordinator.get("/api/alerts/").json()
 
     assert [r["id"] for r in rows] == [
-        critical.id, critical_unseen.id,  # critical, oldest first
-        old_urgent.id, out_of_range.id, unseen.id,  # urgent findings and their escalations
-        stalled.id, missed.id,  # waits gone on too long
-        overdue.id, due.id,  # the rest
-    ]  # fmt: skip
+        critical.id,
+        critical_unseen.id,  # critical, oldest first
+        old_urgent.id,
+        out_of_range.id,
+        unseen.id,  # urgent findings and their escalations
+        stalled.id,
+        missed.id,  # waits gone on too long
+        overdue.id,
+        due.id,  # the rest
+    ]
     assert rows[5]["subject"] == "Waiting too long: in the imaging work-up"
 
 
@@ -101,8 +125,20 @@ def test_the_alert_list_carries_each_findings_grade_and_numbers(coordinator, as_
     assert inr["grade"] == "out_of_range"
     assert inr["finding"] == INR_46
     assert escalation["grade"] is None and escalation["finding"] is None
-    assert {"id", "episode", "follow_up", "kind", "created_at", "patient_name", "mrn", "subject",
-            "follow_up_kind", "due_on", "unrouted", "escalates"} <= set(inr)  # fmt: skip
+    assert {
+        "id",
+        "episode",
+        "follow_up",
+        "kind",
+        "created_at",
+        "patient_name",
+        "mrn",
+        "subject",
+        "follow_up_kind",
+        "due_on",
+        "unrouted",
+        "escalates",
+    } <= set(inr)
 
 
 def cards(html: str) -> list[str]:
@@ -116,8 +152,13 @@ def test_an_urgent_card_shows_its_grade_the_value_and_the_target_or_the_segment(
     routine_escalations(coordinator, 60)
     alert(coordinator, K.URGENT_RESULT, ago=0.2, grade=G.OUT_OF_RANGE, finding=INR_46)
     alert(coordinator, K.URGENT_RESULT, ago=0.1, grade=G.CRITICAL, finding=OCCLUDED)
-    alert(coordinator, K.URGENT_RESULT, ago=0.3, grade=G.OUT_OF_RANGE,
-          finding={"text": "Not taking the anticoagulant as prescribed"})  # fmt: skip
+    alert(
+        coordinator,
+        K.URGENT_RESULT,
+        ago=0.3,
+        grade=G.OUT_OF_RANGE,
+        finding={"text": "Not taking the anticoagulant as prescribed"},
+    )
 
     html = signed_in.get("/inbox/").content.decode()
 

@@ -40,9 +40,19 @@ def duplex_post(episode, performed_on="2024-02-14", **villalta) -> dict:
     return data
 
 
-VILLALTA_SEVEN = {"pain": 2, "cramps": 1, "heaviness": 2, "paraesthesia": 0, "pruritus": 0,
-                  "pretibial_oedema": 1, "skin_induration": 0, "hyperpigmentation": 1,
-                  "redness": 0, "venous_ectasia": 0, "pain_on_calf_compression": 0}  # fmt: skip
+VILLALTA_SEVEN = {
+    "pain": 2,
+    "cramps": 1,
+    "heaviness": 2,
+    "paraesthesia": 0,
+    "pruritus": 0,
+    "pretibial_oedema": 1,
+    "skin_induration": 0,
+    "hyperpigmentation": 1,
+    "redness": 0,
+    "venous_ectasia": 0,
+    "pain_on_calf_compression": 0,
+}
 
 
 def test_the_inbox_lists_her_open_alerts_oldest_first_with_what_is_owed(
@@ -50,8 +60,7 @@ def test_the_inbox_lists_her_open_alerts_oldest_first_with_what_is_owed(
 ):
     first = discharge(coordinator, clock)
     sweep_on(clock, D(2024, 2, 7))
-    second = discharge(coordinator, clock, procedure_on=D(2024, 2, 7),
-                       discharged_on=D(2024, 2, 10))  # fmt: skip
+    second = discharge(coordinator, clock, procedure_on=D(2024, 2, 7), discharged_on=D(2024, 2, 10))
     sweep_on(clock, D(2024, 2, 21))
 
     response = signed_in.get("/inbox/")
@@ -155,8 +164,9 @@ def test_an_inr_and_a_review_are_recorded_without_htmx(coordinator, signed_in, c
     review = follow_up(episode, Kind.ANTICOAGULATION_REVIEW, D(2024, 2, 14))
     assert signed_in.get(f"/inbox/follow-ups/{inr.id}/record/").status_code == 200
 
-    first = signed_in.post(f"/inbox/follow-ups/{inr.id}/record/",
-                           {"performed_on": "2024-02-10", "inr": "2.5"})  # fmt: skip
+    first = signed_in.post(
+        f"/inbox/follow-ups/{inr.id}/record/", {"performed_on": "2024-02-10", "inr": "2.5"}
+    )
     second = signed_in.post(
         f"/inbox/follow-ups/{review.id}/record/",
         {"performed_on": "2024-02-10", "adherent": "yes", "notes": "Takes it every evening."},
@@ -182,8 +192,9 @@ def test_an_unscheduled_visit_is_recorded(coordinator, signed_in, clock):
     assert response.status_code == 302
     visit = Visit.objects.get(episode=episode)
     assert visit.kind == "inr_check" and visit.performed_on == D(2024, 2, 5)
-    duplex = signed_in.post(f"/inbox/episodes/{episode.id}/visits/duplex/",
-                            duplex_post(episode, "2024-02-05"))  # fmt: skip
+    duplex = signed_in.post(
+        f"/inbox/episodes/{episode.id}/visits/duplex/", duplex_post(episode, "2024-02-05")
+    )
     assert duplex.status_code == 302
     assert Visit.objects.filter(episode=episode, kind="duplex").exists()
 

@@ -60,15 +60,21 @@ def test_a_switch_from_a_doac_to_warfarin_on_day_185_gets_checks_on_days_192_199
     assert days[:8] == [192, 199, 206, 213, 241, 269, 297, 325]
     assert {b - a for a, b in zip(days[3:], days[4:], strict=False)} == {28}
     assert [(c.offset_months, c.offset_days) for c in checks[:5]] == [
-        (0, 7), (0, 14), (0, 21), (0, 28), (0, 56)
-    ]  # fmt: skip
+        (0, 7),
+        (0, 14),
+        (0, 21),
+        (0, 28),
+        (0, 56),
+    ]
     assert {(c.anchor, c.course_id, c.window_days, c.created_by.name) for c in checks} == {
         ("vka_start", warfarin.id, 3, "discharge")
     }
     first = checks[0]
     assert (first.due_on, first.window_opens_on, first.window_closes_on) == (
-        D(2024, 8, 13), D(2024, 8, 10), D(2024, 8, 16)
-    )  # fmt: skip
+        D(2024, 8, 13),
+        D(2024, 8, 10),
+        D(2024, 8, 16),
+    )
     assert checks[-1].due_on <= D(2029, 8, 6)  # lifelong: up to the unit's 60-month horizon
 
 
@@ -85,14 +91,21 @@ def test_a_warfarin_start_entered_late_makes_no_check_already_past(coordinator, 
 # --- at discharge --------------------------------------------------------------------------------
 def test_discharge_counts_the_checks_from_the_warfarin_started_in_post_op(coordinator, clock):
     episode, warfarin = bridged_and_discharged(
-        coordinator, clock, warfarin_on=D(2024, 2, 1), heparin_until=D(2024, 2, 6),
+        coordinator,
+        clock,
+        warfarin_on=D(2024, 2, 1),
+        heparin_until=D(2024, 2, 6),
         discharged_on=D(2024, 2, 9),
-    )  # fmt: skip
+    )
 
     # From 1 Feb: 8 Feb falls before the discharge (the readings in post-op cover it).
     assert due_dates(episode)[:5] == [
-        D(2024, 2, 15), D(2024, 2, 22), D(2024, 2, 29), D(2024, 3, 28), D(2024, 4, 25)
-    ]  # fmt: skip
+        D(2024, 2, 15),
+        D(2024, 2, 22),
+        D(2024, 2, 29),
+        D(2024, 3, 28),
+        D(2024, 4, 25),
+    ]
     assert {(c.anchor, c.course_id) for c in inr_checks(episode)} == {("vka_start", warfarin.id)}
     # The course is lifelong: the plan's 6 months no longer end the checks.
     assert due_dates(episode)[-1] > D(2028, 12, 31)
@@ -100,9 +113,13 @@ def test_discharge_counts_the_checks_from_the_warfarin_started_in_post_op(coordi
 
 def test_a_six_month_warfarin_course_gets_no_check_beyond_its_planned_end(coordinator, clock):
     episode, _ = bridged_and_discharged(
-        coordinator, clock, warfarin_on=D(2024, 2, 1), heparin_until=D(2024, 2, 6),
-        discharged_on=D(2024, 2, 9), planned_duration_months=6,
-    )  # fmt: skip
+        coordinator,
+        clock,
+        warfarin_on=D(2024, 2, 1),
+        heparin_until=D(2024, 2, 6),
+        discharged_on=D(2024, 2, 9),
+        planned_duration_months=6,
+    )
 
     # Planned end 1 Aug 2024: the last 28-day check is 18 Jul (15 Aug would be beyond it).
     assert due_dates(episode)[-2:] == [D(2024, 6, 20), D(2024, 7, 18)]
@@ -122,14 +139,19 @@ def test_stopping_warfarin_cancels_the_checks_after_the_stop_saying_why_and_reso
     coordinator, nurse, clock
 ):
     episode, warfarin = bridged_and_discharged(
-        coordinator, clock, warfarin_on=D(2024, 2, 1), heparin_until=D(2024, 2, 6),
+        coordinator,
+        clock,
+        warfarin_on=D(2024, 2, 1),
+        heparin_until=D(2024, 2, 6),
         discharged_on=D(2024, 2, 9),
-    )  # fmt: skip
+    )
     clock.move_to(at(D(2024, 2, 15)))
     done = followup_record_result(
-        actor=nurse, follow_up_id=the_check(episode, D(2024, 2, 15)).id,
-        performed_on=D(2024, 2, 15), inr=Decimal("2.4"),
-    )  # fmt: skip
+        actor=nurse,
+        follow_up_id=the_check(episode, D(2024, 2, 15)).id,
+        performed_on=D(2024, 2, 15),
+        inr=Decimal("2.4"),
+    )
     sweep_on(clock, D(2024, 2, 26))  # 22 Feb overdue, 29 Feb due
     later = the_check(episode, D(2024, 2, 29))
     assert Alert.objects.filter(follow_up=later, kind="due").exists()
@@ -154,9 +176,13 @@ def test_stopping_warfarin_cancels_the_checks_after_the_stop_saying_why_and_reso
 
 def test_changing_the_course_away_from_a_vka_cancels_all_its_open_checks(coordinator, clock):
     episode, warfarin = bridged_and_discharged(
-        coordinator, clock, warfarin_on=D(2024, 2, 1), heparin_until=D(2024, 2, 6),
-        discharged_on=D(2024, 2, 9), plan={"anticoagulant": "doac"},
-    )  # fmt: skip
+        coordinator,
+        clock,
+        warfarin_on=D(2024, 2, 1),
+        heparin_until=D(2024, 2, 6),
+        discharged_on=D(2024, 2, 9),
+        plan={"anticoagulant": "doac"},
+    )
     assert inr_checks(episode)  # the courses decide, not the plan
     clock.move_to(at(D(2024, 2, 12)))
 
@@ -183,15 +209,20 @@ def test_a_corrected_warfarin_start_moves_the_open_checks_keeping_their_ids(coor
     assert {i: before[i] - now[i] for i in now} == dict.fromkeys(now, dt.timedelta(days=1))
     first = the_check(episode, D(2024, 8, 12))
     assert (first.window_opens_on, first.window_closes_on, first.next_alert_on) == (
-        D(2024, 8, 9), D(2024, 8, 15), D(2024, 8, 9)
-    )  # fmt: skip
+        D(2024, 8, 9),
+        D(2024, 8, 15),
+        D(2024, 8, 9),
+    )
 
 
 def test_a_new_dose_changes_no_date(coordinator, clock):
     episode, warfarin = bridged_and_discharged(
-        coordinator, clock, warfarin_on=D(2024, 2, 1), heparin_until=D(2024, 2, 6),
+        coordinator,
+        clock,
+        warfarin_on=D(2024, 2, 1),
+        heparin_until=D(2024, 2, 6),
         discharged_on=D(2024, 2, 9),
-    )  # fmt: skip
+    )
     before = set(episode.follow_ups.values_list("id", "due_on", "cancelled_at"))
     clock.move_to(at(D(2024, 2, 20)))
 
@@ -204,9 +235,12 @@ def test_correcting_the_discharge_cancels_the_course_checks_and_the_next_dischar
     coordinator, admin_user, clock
 ):
     episode, warfarin = bridged_and_discharged(
-        coordinator, clock, warfarin_on=D(2024, 2, 1), heparin_until=D(2024, 2, 6),
+        coordinator,
+        clock,
+        warfarin_on=D(2024, 2, 1),
+        heparin_until=D(2024, 2, 6),
         discharged_on=D(2024, 2, 9),
-    )  # fmt: skip
+    )
     first = {f.id for f in inr_checks(episode)}
     move(admin_user, episode, "correct", reason="Still on the ward.")
     assert not inr_checks(episode)
@@ -232,9 +266,12 @@ def test_the_top_up_keeps_each_running_vka_courses_checks_coming_and_none_for_a_
     coordinator, clock
 ):
     episode, warfarin = bridged_and_discharged(
-        coordinator, clock, warfarin_on=D(2024, 2, 1), heparin_until=D(2024, 2, 6),
+        coordinator,
+        clock,
+        warfarin_on=D(2024, 2, 1),
+        heparin_until=D(2024, 2, 6),
         discharged_on=D(2024, 2, 9),
-    )  # fmt: skip
+    )
     clock.move_to(at(D(2024, 8, 6)))
     change(coordinator, warfarin, "Switched to apixaban.", stopped_on=D(2024, 8, 6))
     apixaban = start(coordinator, episode, "apixaban", D(2024, 8, 6))

@@ -32,8 +32,13 @@ def redone(coordinator, clock):
     (booked, in `procedure`); today is 15 Mar."""
     episode = discharge(coordinator, clock)
     clock.move_to(at(REDO))
-    move(coordinator, episode, "reintervene", reason="Leg swelling again.",
-         reintervention={"cause": "symptoms", "segments": [INDEX_STENT]})  # fmt: skip
+    move(
+        coordinator,
+        episode,
+        "reintervene",
+        reason="Leg swelling again.",
+        reintervention={"cause": "symptoms", "segments": [INDEX_STENT]},
+    )
     clock.move_to(at(ENTERED, 11))
     return episode
 

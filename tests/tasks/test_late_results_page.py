@@ -40,8 +40,13 @@ def redone(coordinator, clock):
     (booked, in `procedure`); today is 15 Mar."""
     episode = discharge(coordinator, clock)
     clock.move_to(at(REDO))
-    move(coordinator, episode, "reintervene", reason="Leg swelling again.",
-         reintervention={"cause": "symptoms", "segments": [INDEX_STENT]})  # fmt: skip
+    move(
+        coordinator,
+        episode,
+        "reintervene",
+        reason="Leg swelling again.",
+        reintervention={"cause": "symptoms", "segments": [INDEX_STENT]},
+    )
     clock.move_to(at(ENTERED, 11))
     return episode
 
@@ -95,8 +100,9 @@ def test_a_late_result_without_a_reason_is_refused_on_the_form(signed_in, redone
 
 @pytest.mark.parametrize("day", [D(2024, 2, 2), ENTERED])  # before the discharge; since the redo
 def test_a_day_in_no_stay_in_surveillance_is_refused_in_words(signed_in, redone, day):
-    response = signed_in.post(visit_url(redone, "duplex"),
-                              occluded_duplex(performed_on=day, reason=REASON))  # fmt: skip
+    response = signed_in.post(
+        visit_url(redone, "duplex"), occluded_duplex(performed_on=day, reason=REASON)
+    )
 
     assert response.status_code == 400
     assert (

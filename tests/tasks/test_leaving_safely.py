@@ -30,17 +30,21 @@ def the(episode, kind, due_on) -> FollowUp:
 
 def record_inr(nurse, episode, day, inr):
     return services.followup_record_result(
-        actor=nurse, follow_up_id=the(episode, "inr_check", day).id, performed_on=day,
+        actor=nurse,
+        follow_up_id=the(episode, "inr_check", day).id,
+        performed_on=day,
         inr=Decimal(inr),
-    )  # fmt: skip
+    )
 
 
 def record_duplex(nurse, episode, day, due_on, **results):
     segments = [{"segment": segment, "result": result} for segment, result in results.items()]
     return services.followup_record_result(
-        actor=nurse, follow_up_id=the(episode, "duplex", due_on).id, performed_on=day,
+        actor=nurse,
+        follow_up_id=the(episode, "duplex", due_on).id,
+        performed_on=day,
         segments=segments,
-    )  # fmt: skip
+    )
 
 
 def acknowledge_urgent(actor):
@@ -122,16 +126,20 @@ def test_complete_is_refused_while_the_latest_duplex_shows_an_occluded_stent(
     assert unmet["rule"] == "surveillance_finished"
     assert "left common iliac occluded" in unmet["message"]
     assert "no re-intervention" in unmet["message"]
-    assert "left common iliac occluded" in complete_in_view(as_coordinator, episode)["unmet"][0][
-        "message"
-    ]
+    assert (
+        "left common iliac occluded"
+        in complete_in_view(as_coordinator, episode)["unmet"][0]["message"]
+    )
 
     # A week later an unscheduled scan finds the stent open: the latest duplex counts.
     clock.move_to(at(D(2024, 2, 21)))
     services.visit_record(
-        actor=nurse, episode_id=episode.id, kind="duplex", performed_on=D(2024, 2, 21),
+        actor=nurse,
+        episode_id=episode.id,
+        kind="duplex",
+        performed_on=D(2024, 2, 21),
         segments=[{"segment": STENT, "result": "patent"}],
-    )  # fmt: skip
+    )
     assert complete_move(as_coordinator, episode, reason=REASON).status_code == 200
 
 
@@ -143,9 +151,12 @@ def test_stenosis_on_an_unscheduled_visit_blocks_complete_like_a_scheduled_scan(
     record_duplex(nurse, episode, D(2024, 2, 14), D(2024, 2, 14), **{STENT: "patent"})
     clock.move_to(at(D(2024, 2, 20)))
     services.visit_record(
-        actor=nurse, episode_id=episode.id, kind="duplex", performed_on=D(2024, 2, 20),
+        actor=nurse,
+        episode_id=episode.id,
+        kind="duplex",
+        performed_on=D(2024, 2, 20),
         segments=[{"segment": STENT, "result": "stenosis"}],
-    )  # fmt: skip
+    )
     acknowledge_urgent(coordinator)
 
     refused = complete_move(as_coordinator, episode, reason=REASON)
@@ -160,9 +171,12 @@ def test_a_finding_on_a_segment_that_carries_no_stent_does_not_hold_surveillance
     episode = discharge(coordinator, clock)
     clock.move_to(at(D(2024, 2, 14)))
     record_duplex(
-        nurse, episode, D(2024, 2, 14), D(2024, 2, 14),
+        nurse,
+        episode,
+        D(2024, 2, 14),
+        D(2024, 2, 14),
         **{STENT: "patent", "left_popliteal": "occluded"},
-    )  # fmt: skip
+    )
     acknowledge_urgent(coordinator)
 
     assert complete_move(as_coordinator, episode, reason=REASON).status_code == 200
@@ -395,9 +409,10 @@ def test_correcting_a_death_reopens_what_it_closed_and_an_unseen_result_escalate
 
     assert episode.state == State.SURVEILLANCE
     assert set(episode.follow_ups.open().values_list("id", flat=True)) == open_follow_ups
-    assert set(
-        Alert.objects.filter(resolved_at__isnull=True).values_list("id", flat=True)
-    ) == open_alerts
+    assert (
+        set(Alert.objects.filter(resolved_at__isnull=True).values_list("id", flat=True))
+        == open_alerts
+    )
     clock.move_to(at(D(2024, 2, 11), 10))
     assert services.followups_sweep().escalations == 2  # the coordinator and the admin
 

@@ -31,8 +31,9 @@ FIRST_INR_ON = D(2024, 2, 10)  # a week after the discharge
 
 
 def inr_alert(nurse, due_on=FIRST_INR_ON, kind=Alert.Kind.DUE) -> Alert:
-    return Alert.objects.get(recipient=nurse, kind=kind, follow_up__kind=Kind.INR_CHECK,
-                             follow_up__due_on=due_on)  # fmt: skip
+    return Alert.objects.get(
+        recipient=nurse, kind=kind, follow_up__kind=Kind.INR_CHECK, follow_up__due_on=due_on
+    )
 
 
 # The inbox, one card per patient
@@ -59,8 +60,13 @@ def test_the_patient_with_a_critical_finding_comes_first_whatever_her_other_aler
     routine = discharge(coordinator, clock)
     later = discharge(coordinator, clock, patient=zoe())
     sweep_on(clock, D(2024, 2, 7))
-    Alert.objects.create(episode=later, recipient=nurse, kind=Alert.Kind.URGENT_RESULT,
-                         grade=Alert.Grade.CRITICAL, finding={"text": "Occluded"})  # fmt: skip
+    Alert.objects.create(
+        episode=later,
+        recipient=nurse,
+        kind=Alert.Kind.URGENT_RESULT,
+        grade=Alert.Grade.CRITICAL,
+        finding={"text": "Occluded"},
+    )
 
     cards = signed_in.get("/inbox/").context["cards"]
 
@@ -87,8 +93,10 @@ def test_acknowledge_answers_in_words_and_undo_brings_the_alert_back(
     assert undone.status_code == 200 and f'id="alert-{alert.id}"' in undone.content.decode()
     assert alert.id in [row["alert"].id for row in signed_in.get("/inbox/").context["rows"]]
     kept = AlertAcknowledgement.objects.filter(alert=alert).order_by("id")
-    assert [(row.action, row.actor_id) for row in kept] == [("acknowledged", nurse.id),
-                                                             ("undone", nurse.id)]  # fmt: skip
+    assert [(row.action, row.actor_id) for row in kept] == [
+        ("acknowledged", nurse.id),
+        ("undone", nurse.id),
+    ]
 
 
 def test_without_htmx_the_inbox_says_what_was_acknowledged_and_offers_undo(
@@ -139,9 +147,14 @@ def test_an_urgent_result_acknowledged_then_undone_is_escalated_again(coordinato
 
     episode = discharge(coordinator, clock)
     now = at(D(2024, 2, 7))
-    alert = Alert.objects.create(episode=episode, recipient=coordinator, created_at=now,
-                                 kind=Alert.Kind.URGENT_RESULT, grade=Alert.Grade.CRITICAL,
-                                 escalate_after=now + dt.timedelta(hours=24))  # fmt: skip
+    alert = Alert.objects.create(
+        episode=episode,
+        recipient=coordinator,
+        created_at=now,
+        kind=Alert.Kind.URGENT_RESULT,
+        grade=Alert.Grade.CRITICAL,
+        escalate_after=now + dt.timedelta(hours=24),
+    )
     services.alert_acknowledge(actor=coordinator, alert_id=alert.id, now=now)
     alert.refresh_from_db()
     assert alert.escalate_after is None
@@ -169,16 +182,15 @@ def test_an_overdue_follow_up_stays_on_her_list_after_its_alert_is_acknowledged(
     assert group.patient == episode.patient
     assert overdue.follow_up in group.follow_ups
     week = [fu for g in response.context["this_week"] for fu in g.follow_ups]
-    assert week and all(fu.due_on <= D(2024, 2, 21) or fu.window_opens_on <= D(2024, 2, 15)
-                        for fu in week)  # fmt: skip
+    assert week and all(
+        fu.due_on <= D(2024, 2, 21) or fu.window_opens_on <= D(2024, 2, 15) for fu in week
+    )
     html = response.content.decode()
     assert f'href="/episodes/{episode.id}/"' in html and "Zoë Ångström" in html
     assert "no-store" in response["Cache-Control"]
 
 
-def test_follow_ups_of_another_nurses_patient_are_not_on_her_list(
-    coordinator, signed_in, clock
-):
+def test_follow_ups_of_another_nurses_patient_are_not_on_her_list(coordinator, signed_in, clock):
     episode = discharge(coordinator, clock)
     episode.assigned_nurse = user_in("nurse", "another-nurse")
     episode.save(update_fields=["assigned_nurse"])

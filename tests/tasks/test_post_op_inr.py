@@ -20,9 +20,12 @@ D = dt.date
 
 def inr(nurse, episode, day, value):
     return visit_record(
-        actor=nurse, episode_id=episode.id, kind="inr_check", performed_on=day,
+        actor=nurse,
+        episode_id=episode.id,
+        kind="inr_check",
+        performed_on=day,
         inr=Decimal(value),
-    )  # fmt: skip
+    )
 
 
 def on_warfarin_in_post_op(coordinator, clock, **course):
@@ -86,9 +89,12 @@ def test_a_duplex_visit_is_still_refused_in_post_op(coordinator, nurse, clock):
 
     with pytest.raises(Conflict):
         visit_record(
-            actor=nurse, episode_id=episode.id, kind="duplex", performed_on=D(2024, 2, 2),
+            actor=nurse,
+            episode_id=episode.id,
+            kind="duplex",
+            performed_on=D(2024, 2, 2),
             segments=[{"segment": "left_common_iliac", "result": "patent"}],
-        )  # fmt: skip
+        )
 
 
 def test_the_api_takes_an_inr_visit_in_post_op(coordinator, nurse, clock):

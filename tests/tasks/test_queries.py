@@ -29,11 +29,15 @@ def test_a_follow_up_list_costs_the_same_with_results_recorded(
     for fu in episode.follow_ups.filter(due_on=D(2024, 2, 14), kind="duplex"):
         as_nurse.post(
             f"/api/follow-ups/{fu.id}/result/",
-            {"performed_on": "2024-02-14",
-             "segments": [{"segment": "left_common_iliac", "result": "patent"},
-                          {"segment": "ivc", "result": "patent"}]},
+            {
+                "performed_on": "2024-02-14",
+                "segments": [
+                    {"segment": "left_common_iliac", "result": "patent"},
+                    {"segment": "ivc", "result": "patent"},
+                ],
+            },
             format="json",
-        )  # fmt: skip
+        )
     assert episode.follow_ups.filter(completed_at__isnull=False).exists()
     with django_assert_max_num_queries(before):
         as_nurse.get(path)

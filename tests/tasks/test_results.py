@@ -265,12 +265,21 @@ BAD_DUPLEX = [
     ("no segments", duplex(), ["segments"]),
     ("villalta item 4", duplex(PATENT, villalta_items=villalta(pain=4)), ["villalta.pain"]),
     ("villalta item missing", duplex(PATENT, villalta_items=NO_REDNESS), ["villalta.redness"]),
-    ("villalta ulcer missing", duplex(PATENT, villalta_items=villalta() | {"ulcer": None}),
-     ["villalta.ulcer"]),
-    ("villalta item unknown", duplex(PATENT, villalta_items=villalta(itching=1)),
-     ["villalta.itching"]),
-    ("vcss attribute unknown", duplex(PATENT) | {"vcss": VCSS | {"swelling": 1}},
-     ["vcss.swelling"]),
+    (
+        "villalta ulcer missing",
+        duplex(PATENT, villalta_items=villalta() | {"ulcer": None}),
+        ["villalta.ulcer"],
+    ),
+    (
+        "villalta item unknown",
+        duplex(PATENT, villalta_items=villalta(itching=1)),
+        ["villalta.itching"],
+    ),
+    (
+        "vcss attribute unknown",
+        duplex(PATENT) | {"vcss": VCSS | {"swelling": 1}},
+        ["vcss.swelling"],
+    ),
     ("vcss attribute 4", duplex(PATENT) | {"vcss": VCSS | {"pain": 4}}, ["vcss.pain"]),
     ("vcss attribute missing", duplex(PATENT) | {"vcss": NO_VCSS_PAIN}, ["vcss.pain"]),
     ("ceap class unknown", duplex(PATENT) | {"ceap": "C4d"}, ["ceap"]),
@@ -278,7 +287,7 @@ BAD_DUPLEX = [
     ("before discharge", duplex(PATENT, performed_on=D(2024, 2, 1)), ["performed_on"]),
     ("no date", {"segments": [{"segment": STENTED, "result": "patent"}]}, ["performed_on"]),
     ("nothing", {}, ["performed_on", "segments"]),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("case", "body", "fields"), BAD_DUPLEX, ids=[c[0] for c in BAD_DUPLEX])

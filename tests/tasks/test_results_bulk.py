@@ -74,14 +74,29 @@ def written(episode) -> dict:
     follow_ups = FollowUp.objects.filter(episode=episode).order_by("kind", "due_on")
     history = FollowUp.history.filter(episode_id=episode.id)
     history = history.order_by("kind", "due_on", "history_id")
-    skip = {"id", "episode", "created_by", "course", "history_id", "history_date",
-            "history_relation"}  # fmt: skip
+    skip = {
+        "id",
+        "episode",
+        "created_by",
+        "course",
+        "history_id",
+        "history_date",
+        "history_relation",
+    }
     return {
         "follow_ups": [
-            (f.kind, f.due_on, f.performed_on, f.result, f.completed_by_id, bool(f.completed_at),
-             f.alert_stage, f.next_alert_on)
+            (
+                f.kind,
+                f.due_on,
+                f.performed_on,
+                f.result,
+                f.completed_by_id,
+                bool(f.completed_at),
+                f.alert_stage,
+                f.next_alert_on,
+            )
             for f in follow_ups
-        ],  # fmt: skip
+        ],
         "segments": sorted(
             (*_key(s.follow_up_id), s.segment, s.result)
             for s in DuplexSegmentResult.objects.filter(follow_up__episode=episode)
@@ -97,16 +112,33 @@ def written(episode) -> dict:
             for h in history
         ],
         "alerts": sorted(
-            (a["kind"], a["recipient_id"], *_key(a["follow_up_id"]), a["resolved_reason"],
-             bool(a["resolved_at"]), a["unrouted"], bool(a["escalate_after"]),
-             a["delivery__digest"], bool(a["delivery__sent_at"]), a["grade"],
-             json.dumps(a["finding"], sort_keys=True))
+            (
+                a["kind"],
+                a["recipient_id"],
+                *_key(a["follow_up_id"]),
+                a["resolved_reason"],
+                bool(a["resolved_at"]),
+                a["unrouted"],
+                bool(a["escalate_after"]),
+                a["delivery__digest"],
+                bool(a["delivery__sent_at"]),
+                a["grade"],
+                json.dumps(a["finding"], sort_keys=True),
+            )
             for a in Alert.objects.filter(episode=episode).values(
-                "kind", "recipient_id", "follow_up_id", "resolved_reason", "resolved_at",
-                "unrouted", "escalate_after", "delivery__digest", "delivery__sent_at", "grade",
+                "kind",
+                "recipient_id",
+                "follow_up_id",
+                "resolved_reason",
+                "resolved_at",
+                "unrouted",
+                "escalate_after",
+                "delivery__digest",
+                "delivery__sent_at",
+                "grade",
                 "finding",
             )
-        ),  # fmt: skip
+        ),
         "deliveries": Delivery.objects.filter(alert__episode=episode).count(),
         "outcome": {
             f.name: getattr(row, f.name)
@@ -137,9 +169,7 @@ def test_bulk_results_write_the_same_rows_as_recording_them_one_by_one(
     expected, got = written(one_by_one), written(bulk)
     assert got == expected
     assert len(got["history"]) == len(batch) and got["outcome"]  # one revision a result
-    assert {(h["history_type"], h["history_user_id"]) for h in got["history"]} == {
-        ("~", nurse.id)
-    }
+    assert {(h["history_type"], h["history_user_id"]) for h in got["history"]} == {("~", nurse.id)}
     # A stenosis, 2 INRs out of range and a patient not taking the anticoagulant.
     assert sum(a[0] == "urgent_result" for a in got["alerts"]) == 4
     assert {a[-2] for a in got["alerts"] if a[0] == "urgent_result"} == {"out_of_range"}

@@ -47,10 +47,19 @@ def scheduled(episode, kind) -> list[dt.date]:
 def snapshot(episode) -> set[tuple]:
     return set(
         episode.follow_ups.values_list(
-            "id", "kind", "anchor", "offset_months", "offset_days", "due_on", "window_opens_on",
-            "window_closes_on", "next_alert_on", "cancelled_at", "completed_at",
+            "id",
+            "kind",
+            "anchor",
+            "offset_months",
+            "offset_days",
+            "due_on",
+            "window_opens_on",
+            "window_closes_on",
+            "next_alert_on",
+            "cancelled_at",
+            "completed_at",
         )
-    )  # fmt: skip
+    )
 
 
 def running_low(today) -> list[int]:
@@ -78,17 +87,23 @@ def test_thirty_years_after_discharge_the_next_duplex_and_review_are_always_sche
     every third year, when they stay open and become overdue."""
     procedure_on = D(1996, 1, 31)
     episode = discharge(
-        coordinator, clock, procedure_on=procedure_on, discharged_on=D(1996, 2, 3),
-        anticoagulant="doac", planned_duration_months=None,
-    )  # fmt: skip
+        coordinator,
+        clock,
+        procedure_on=procedure_on,
+        discharged_on=D(1996, 2, 3),
+        anticoagulant="doac",
+        planned_duration_months=None,
+    )
     created_at_discharge = episode.follow_ups.count()
     assert scheduled(episode, "duplex")[-1] == D(2001, 1, 31)  # the 60-month horizon
     topped_up = 0
 
     for year in range(1, 31):
         anniversary = add_months(procedure_on, 12 * year)
-        visits = {kind: episode.follow_ups.get(kind=kind, due_on=anniversary)
-                  for kind in ("duplex", "anticoagulation_review")}  # fmt: skip
+        visits = {
+            kind: episode.follow_ups.get(kind=kind, due_on=anniversary)
+            for kind in ("duplex", "anticoagulation_review")
+        }
         recorded = year % 3 != 0
         checkpoints = [anniversary - days(7), anniversary + days(8), anniversary + days(120)]
         for day in checkpoints:
@@ -329,8 +344,11 @@ def test_a_procedure_date_corrected_after_a_top_up_leaves_one_schedule_of_the_ri
     demo.record_procedure(coordinator, episode, date=D(2024, 1, 25), reason=TYPO)
     followups_top_up()
 
-    expected = [d for d in occurrences(D(2024, 1, 25), FIRST, "12m", until=D(2033, 6, 1))
-                if d >= D(2024, 2, 3)]  # fmt: skip
+    expected = [
+        d
+        for d in occurrences(D(2024, 1, 25), FIRST, "12m", until=D(2033, 6, 1))
+        if d >= D(2024, 2, 3)
+    ]
     # The DOAC's review 4 weeks before its 6 months end counts from the course, not the
     # procedure.
     review = {"duplex": [], "anticoagulation_review": [PLAN_REVIEW_ON]}

@@ -53,8 +53,10 @@ def test_an_episode_waiting_in_imaging_too_long_alerts_its_coordinator_once_by_e
 
     [alert] = stalled()
     assert (alert.episode_id, alert.recipient_id, alert.stall) == (
-        episode.id, coordinator.id, "imaging"
-    )  # fmt: skip
+        episode.id,
+        coordinator.id,
+        "imaging",
+    )
     assert alert.stall_move == episode.history.get(name="approve")
     assert alert.finding == {"text": "Waiting 15 days in imaging (limit 14)"}
     assert alert.follow_up_id is None and not alert.unrouted
@@ -102,23 +104,27 @@ def test_a_booked_procedure_stalls_after_seven_days(coordinator, clock):
 
     [alert] = stalled()
     assert (alert.stall, alert.stall_move) == (
-        "procedure", episode.history.get(name="schedule_procedure")
-    )  # fmt: skip
+        "procedure",
+        episode.history.get(name="schedule_procedure"),
+    )
     assert alert.finding == {"text": "Waiting 8 days for the procedure (limit 7)"}
 
 
 def test_a_re_intervention_waiting_too_long_stalls_too(coordinator, clock):
     episode = discharge(coordinator, clock)
     clock.move_to(at(D(2024, 2, 5)))
-    move(coordinator, episode, "reintervene", reason="Leg swelling again.",
-         reintervention={"cause": "symptoms", "segments": ["left_common_iliac"]})  # fmt: skip
+    move(
+        coordinator,
+        episode,
+        "reintervene",
+        reason="Leg swelling again.",
+        reintervention={"cause": "symptoms", "segments": ["left_common_iliac"]},
+    )
 
     sweep_on(clock, D(2024, 2, 13))
 
     [alert] = stalled()
-    assert (alert.stall, alert.stall_move) == (
-        "procedure", episode.history.get(name="reintervene")
-    )  # fmt: skip
+    assert (alert.stall, alert.stall_move) == ("procedure", episode.history.get(name="reintervene"))
 
 
 def test_a_thrombophilia_result_still_pending_ninety_days_after_discharge_alerts(
@@ -127,13 +133,17 @@ def test_a_thrombophilia_result_still_pending_ninety_days_after_discharge_alerts
     episode = discharge(coordinator, clock)  # discharged 3 Feb 2024
     selection = SelectionAssessment.objects.get(episode=episode)
     pathway_services.selection_record(
-        actor=coordinator, episode_id=episode.id, assessed_on=selection.assessed_on,
-        symptom_onset=selection.symptom_onset, indications=selection.indications,
+        actor=coordinator,
+        episode_id=episode.id,
+        assessed_on=selection.assessed_on,
+        symptom_onset=selection.symptom_onset,
+        indications=selection.indications,
         contraindications=selection.contraindications,
         fit_for_procedure=selection.fit_for_procedure,
-        thrombus_segments=selection.thrombus_segments, thrombophilia="pending",
+        thrombus_segments=selection.thrombus_segments,
+        thrombophilia="pending",
         reason="Thrombophilia screen sent to the laboratory.",
-    )  # fmt: skip
+    )
 
     sweep_on(clock, D(2024, 5, 3))  # 90 days
     assert not stalled().exists()
@@ -141,10 +151,12 @@ def test_a_thrombophilia_result_still_pending_ninety_days_after_discharge_alerts
 
     [alert] = stalled()
     assert (alert.stall, alert.stall_move) == (
-        "thrombophilia", episode.history.get(name="discharge")
-    )  # fmt: skip
-    assert alert.finding == {"text": "Thrombophilia result pending 91 days after discharge "
-                                     "(limit 90)"}  # fmt: skip
+        "thrombophilia",
+        episode.history.get(name="discharge"),
+    )
+    assert alert.finding == {
+        "text": "Thrombophilia result pending 91 days after discharge (limit 90)"
+    }
 
 
 def test_episodes_waiting_within_the_units_limits_raise_nothing(coordinator, clock):
@@ -268,8 +280,11 @@ def test_a_stalled_alert_reads_in_words_in_the_inbox_the_api_the_email_and_the_d
 
     [row] = as_coordinator.get("/api/alerts/").json()
     assert (row["kind"], row["subject"], row["follow_up"], row["due_on"]) == (
-        "stalled", words, None, None
-    )  # fmt: skip
+        "stalled",
+        words,
+        None,
+        None,
+    )
 
     client.force_login(coordinator)
     page = client.get("/inbox/")

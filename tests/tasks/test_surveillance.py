@@ -229,7 +229,8 @@ def test_two_years_of_daily_sweeps_alert_each_follow_up_once_per_stage_and_to_th
     assert Alert.objects.filter(kind="course_ending", recipient=coordinator).count() == 1
     assert not Alert.objects.filter(recipient=admin_user).exists()
     assert set(Alert.objects.filter(recipient=coordinator).values_list("kind", flat=True)) == {
-        "escalation", "course_ending"
+        "escalation",
+        "course_ending",
     }
     counts = Counter(Alert.objects.filter(recipient=nurse).values_list("kind", flat=True))
     assert counts == {"due": 22, "overdue": 22}

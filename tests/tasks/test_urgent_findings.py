@@ -277,16 +277,23 @@ def test_stocking_adherence_is_a_yes_or_no(as_nurse, episode):
 
 # --- post-op checks ---------------------------------------------------------------------------
 NORMAL = dict(
-    limb_perfusion="normal", compartment_signs=False, access_bleeding=False, pain_score=3,
+    limb_perfusion="normal",
+    compartment_signs=False,
+    access_bleeding=False,
+    pain_score=3,
     mobilised=True,
-)  # fmt: skip
+)
 POSTOP = [
     ("impaired limb", {"limb_perfusion": "impaired"}, "critical", "Limb perfusion impaired"),
     ("compartment", {"compartment_signs": True}, "critical", "Signs of compartment syndrome"),
     ("bleeding alone", {"access_bleeding": True}, "out_of_range", "Access-site bleeding"),
-    ("impaired and bleeding", {"limb_perfusion": "impaired", "access_bleeding": True},
-     "critical", "Limb perfusion impaired; access-site bleeding"),
-]  # fmt: skip
+    (
+        "impaired and bleeding",
+        {"limb_perfusion": "impaired", "access_bleeding": True},
+        "critical",
+        "Limb perfusion impaired; access-site bleeding",
+    ),
+]
 
 
 @pytest.mark.parametrize(("case", "found", "grade", "text"), POSTOP, ids=[c[0] for c in POSTOP])

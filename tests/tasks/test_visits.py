@@ -66,9 +66,14 @@ def inr(value, performed_on=TODAY) -> dict:
 
 # --- recording --------------------------------------------------------------------------------
 def test_a_duplex_visit_showing_occlusion_alerts_the_coordinator_and_completes_no_follow_up(
-    nurse, coordinator, as_nurse, as_coordinator, episode, enqueued,
+    nurse,
+    coordinator,
+    as_nurse,
+    as_coordinator,
+    episode,
+    enqueued,
     django_capture_on_commit_callbacks,
-):  # fmt: skip
+):
     open_before = set(episode.follow_ups.open().values_list("id", flat=True))
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -182,19 +187,25 @@ TOMORROW = TODAY + dt.timedelta(days=1)
 BAD = [
     ("future date", duplex(performed_on=TOMORROW), "performed_on", "future"),
     ("before the discharge", duplex(performed_on=D(2024, 2, 2)), "performed_on", "2024-02-03"),
-    ("stented segment missing", duplex(("right_common_iliac", "patent")), "segments",
-     INDEX_STENT),
-    ("unknown villalta item",
-     duplex(villalta=dict.fromkeys(VILLALTA_ITEMS, 0) | {"ulcer": False, "itching": 1}),
-     "villalta", "itching"),
+    ("stented segment missing", duplex(("right_common_iliac", "patent")), "segments", INDEX_STENT),
+    (
+        "unknown villalta item",
+        duplex(villalta=dict.fromkeys(VILLALTA_ITEMS, 0) | {"ulcer": False, "itching": 1}),
+        "villalta",
+        "itching",
+    ),
     ("unknown vcss attribute", duplex(vcss=VCSS | {"swelling": 1}), "vcss", "swelling"),
-    ("vcss attribute missing", duplex(vcss={k: v for k, v in VCSS.items() if k != "pain"}),
-     "vcss", "pain"),
+    (
+        "vcss attribute missing",
+        duplex(vcss={k: v for k, v in VCSS.items() if k != "pain"}),
+        "vcss",
+        "pain",
+    ),
     ("vcss attribute 4", duplex(vcss=VCSS | {"inflammation": 4}), "vcss", "inflammation"),
     ("unknown ceap class", duplex(ceap="C7"), "ceap", "C7"),
     ("unknown kind", {"kind": "mri", "performed_on": "2024-02-20"}, "kind", "mri"),
     ("inr missing", {"kind": "inr_check", "performed_on": "2024-02-20"}, "inr", ""),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("case", "body", "field", "named"), BAD, ids=[c[0] for c in BAD])

@@ -12,9 +12,11 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--years", type=int, default=5, help="Referrals over the past N years.")
         parser.add_argument(
-            "--workers", type=int, default=1,
+            "--workers",
+            type=int,
+            default=1,
             help="Processes writing disjoint slices of the patients (PostgreSQL only).",
-        )  # fmt: skip
+        )
 
     def handle(self, *args, patients, seed, years, workers, verbosity, **options):
         if patients < 0:
@@ -24,9 +26,12 @@ class Command(BaseCommand):
         with tqdm(total=patients, unit="patient", disable=verbosity == 0) as bar:
             try:
                 done = cohort_generate(
-                    patients=patients, seed=seed, years=years, progress=bar.update,
+                    patients=patients,
+                    seed=seed,
+                    years=years,
+                    progress=bar.update,
                     workers=workers,
-                )  # fmt: skip
+                )
             except ValueError as exc:
                 raise CommandError(str(exc)) from None
         summary = cohort_summary(seed=seed)
