@@ -179,7 +179,8 @@ def test_signing_out_everywhere_ends_the_web_sessions_with_the_tokens(clock, nur
 def test_signing_out_everywhere_from_a_web_sign_in_ends_that_one_too(clock, nurse):
     ward, office = signed_in(nurse), signed_in(nurse)
 
-    response = office.post("/api/auth/logout-all/")
+    # As an API client does with the browser's session: the API takes JSON only.
+    response = office.post("/api/auth/logout-all/", content_type="application/json")
 
     assert response.status_code == 204
     assert signed_out(office.get("/inbox/")) and signed_out(ward.get("/inbox/"))

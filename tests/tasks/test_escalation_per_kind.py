@@ -138,6 +138,7 @@ def test_the_unit_settings_page_edits_the_stall_limits_and_the_delay_through_the
             "stalled_imaging_days": 21,
             "stalled_procedure_days": 5,
             "thrombophilia_pending_days": 60,
+            "bulk_export_expiry_hours": 24,  # the FHIR export files' (issue 20)
         },
     )
 
