@@ -2,6 +2,7 @@
 issued under."""
 
 from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore as DatabaseStore
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.validators import MaxValueValidator
 from django.db import models
@@ -57,9 +58,24 @@ class WebSession(AbstractBaseSession):
 
     @classmethod
     def get_session_store_class(cls):
-        from core.sessions import SessionStore
+        return WebSessionStore
 
-        return SessionStore
+
+class WebSessionStore(DatabaseStore):
+    """Django's database store over WebSession, writing the user's id in its own column
+    (core/sessions.py hands it to settings.SESSION_ENGINE)."""
+
+    @classmethod
+    def get_model_class(cls):
+        return WebSession
+
+    def create_model_instance(self, data):
+        session = super().create_model_instance(data)
+        try:
+            session.user_id = int(data.get("_auth_user_id"))
+        except (TypeError, ValueError):
+            session.user_id = None  # not signed in (yet): a CSRF token, a flash message
+        return session
 
 
 class SignInSettings(models.Model):

@@ -5,7 +5,6 @@ status (scheduled, due, overdue) is derived from the dates whenever it is read.
 """
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -16,9 +15,7 @@ from django.utils import timezone
 from core.revisions import revisions
 from pathway.models import Episode, PostopCheck, Transition
 from tasks import windows
-
-if TYPE_CHECKING:
-    from tasks.services.findings import Urgent
+from tasks.urgency import Grade, Urgent
 
 INTERVAL = RegexValidator(r"^[1-9][0-9]*[dwm]$", "Write an interval as 14d, 6w or 3m.")
 
@@ -294,9 +291,7 @@ class Alert(models.Model):
         STALLED = "stalled"
         COURSE_ENDING = "course_ending"
 
-    class Grade(models.TextChoices):
-        CRITICAL = "critical"
-        OUT_OF_RANGE = "out_of_range"
+    Grade = Grade  # tasks/urgency.py: the finding's grade, named there with the finding
 
     class Stall(models.TextChoices):
         MDT_DEFER = "mdt_defer", "deferred at MDT"

@@ -26,7 +26,7 @@ from tasks.models import Alert, AlertAcknowledgement, Delivery, UnitSettings
 from tasks.models.nurses import UNDO_MINUTES
 from tasks.services.alert_rows import alerts_with_deliveries_insert
 from tasks.services.claims import claimed_batches
-from tasks.services.findings import Urgent
+from tasks.urgency import Urgent
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations

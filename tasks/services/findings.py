@@ -7,12 +7,12 @@ them and hand what they return to `urgent_alerts_insert`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from pathway import labels
 from pathway.codes import LimbPerfusion
 from tasks.models import Alert, DuplexSegmentResult
+from tasks.urgency import Urgent
 
 # An INR this high (bleeding) or this low (clotting) is critical whatever the target.
 CRITICAL_INR_HIGH = Decimal("5.0")
@@ -23,34 +23,6 @@ SEGMENT_RESULT_WORDS = {
 }
 NOT_ADHERENT = "not taking the anticoagulant as prescribed"
 NO_STOCKINGS = "not wearing the compression stockings"
-
-
-@dataclass(frozen=True)
-class Urgent:
-    """An urgent finding: its grade (Alert.Grade), what was found ({"text": in words, and its
-    numbers}), and, once its alerts are written, the names of who was alerted, so whoever
-    recorded it is told on the spot."""
-
-    grade: str
-    finding: dict
-    alerted: tuple[str, ...] = ()
-
-    def told(self, names) -> Urgent:
-        return replace(self, alerted=tuple(names))
-
-    def said(self) -> str:
-        """What the recorder is told, in words: "INR 4.6 is out of range (target 2.0–3.0).
-        Alerted: Carol Coordinator." """
-        critical = self.grade == Alert.Grade.CRITICAL
-        found = self.finding
-        if "inr" in found:
-            how = "critically out of range" if critical else "out of range"
-            target = f"{found['target_low']}–{found['target_high']}"
-            said = f"INR {found['inr']} is {how} (target {target})."
-        else:
-            said = f"{'Critical' if critical else 'Urgent'} finding: {found['text']}."
-        alerted = ", ".join(self.alerted) or "nobody (no active coordinator or admin)"
-        return f"{said} Alerted: {alerted}."
 
 
 def _sentence(parts: list[str]) -> str:

@@ -28,7 +28,8 @@ from pathway.models import (
 from pathway.selectors.stents import stented_segments
 from pathway.villalta import VILLALTA_ITEMS
 from tasks.models import DuplexSegmentResult, FollowUp, Kind, UnitSettings
-from tasks.services.findings import Urgent, duplex_finding, inr_finding, review_finding
+from tasks.services.findings import duplex_finding, inr_finding, review_finding
+from tasks.urgency import Urgent
 
 # The revised Venous Clinical Severity Score: ten attributes, each 0-3.
 VCSS_ITEMS = (
