@@ -74,6 +74,11 @@ def cohort_actors() -> Actors:
     return Actors(**users)
 
 
+def _slice_write(cards, seed, years, today, done) -> None:
+    """One forked worker's share (demo/synthetic/parallel.py): its own actors, its patients."""
+    cards_write(cards=cards, seed=seed, actors=cohort_actors(), today=today, years=years, done=done)
+
+
 def mrn_prefix(seed: int) -> str:
     return f"SYN{seed}-"
 
@@ -209,7 +214,13 @@ def cohort_generate(
     cards = list(enumerate(fates_deal(seed, patients), start=1))
     if workers > 1:
         cohort_write_parallel(
-            cards=cards, seed=seed, years=years, today=today, workers=workers, progress=progress
+            cards=cards,
+            seed=seed,
+            years=years,
+            today=today,
+            workers=workers,
+            progress=progress,
+            write=_slice_write,
         )
         return Generated(patients, (timezone.now() - started).total_seconds())
     cards_write(cards=cards, seed=seed, actors=actors, today=today, years=years, done=progress)

@@ -27,20 +27,17 @@ def workers_check(workers: int) -> None:
         )
 
 
-def _slice_write(cards: list[tuple[int, str]], seed, years, today, report) -> None:
+# What a worker runs over its slice: (cards, seed, years, today, done), as the cohort writes.
+SliceWriter = Callable[..., None]
+
+
+def _slice_write(
+    write: SliceWriter, cards: list[tuple[int, str]], seed, years, today, report
+) -> None:
     """A worker: its patients in order, each in its own transaction; then done (or the kind
     of error, never its text, which could name a patient's record)."""
-    from demo.synthetic.cohort import cards_write, cohort_actors
-
     try:
-        cards_write(
-            cards=cards,
-            seed=seed,
-            actors=cohort_actors(),
-            today=today,
-            years=years,
-            done=lambda n: report.put(("patient", n)),
-        )
+        write(cards, seed, years, today, lambda n: report.put(("patient", n)))
         report.put(("done", None))
     except Exception as exc:
         report.put(("failed", type(exc).__name__))
@@ -56,6 +53,7 @@ def cohort_write_parallel(
     today: dt.date,
     workers: int,
     progress: Callable[[int], None] | None,
+    write: SliceWriter,
 ) -> None:
     """Deal the numbered patients round-robin to `workers` forked processes and wait for all;
     a worker's failure stops the others and is raised (patients already committed stay)."""
@@ -63,7 +61,9 @@ def cohort_write_parallel(
     context = multiprocessing.get_context("fork")
     report = context.Queue()
     processes = [
-        context.Process(target=_slice_write, args=(cards[k::workers], seed, years, today, report))
+        context.Process(
+            target=_slice_write, args=(write, cards[k::workers], seed, years, today, report)
+        )
         for k in range(workers)
     ]
     for process in processes:

@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import logging
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -57,14 +58,23 @@ def export_kick_off(
                     f"Exported: {', '.join(EXPORT_TYPES)}."
                 }
             )
-    from fhir import jobs  # the Celery entry point, above this module
-
     with transaction.atomic():
         job = ExportJob.objects.create(
             requested_by=actor, group=group or "", types=wanted, request_url=request_url[:500]
         )
-        transaction.on_commit(lambda: jobs.run_bulk_export.delay(str(job.id)))
+        transaction.on_commit(lambda: _enqueue(str(job.id)))
     return job
+
+
+# How a job is sent to Celery: fhir/jobs.py's task, set by FhirConfig.ready() (jobs.py calls
+# this module, so this module names no job).
+enqueue: Callable[[str], object] | None = None
+
+
+def _enqueue(job_id: str) -> None:
+    if enqueue is None:
+        raise RuntimeError("The FHIR app is not ready: no export job to enqueue.")
+    enqueue(job_id)
 
 
 def _claim(job_id) -> ExportJob | None:

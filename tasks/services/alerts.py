@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypedDict
 
@@ -339,6 +340,11 @@ def _escalation_resume(ids: list[int]) -> None:
         Alert.objects.filter(id=alert.id).update(escalate_after=alert.created_at + hours)
 
 
+# How one delivery is sent to Celery: tasks/jobs.py's task, set by TasksConfig.ready() (the
+# jobs call these services, so the services name no job).
+send_delivery: Callable[[int], object] | None = None
+
+
 def enqueue(delivery_ids: list[int]) -> None:
     """After commit, one delivery task per id. If Redis is down the first failure ends the
     loop (robust: logged, not raised); the rows wait for deliveries_requeue_stale."""
@@ -346,10 +352,10 @@ def enqueue(delivery_ids: list[int]) -> None:
         return
 
     def send_later() -> None:
-        from tasks.jobs import deliver_alert  # edges import services, not the reverse
-
+        if send_delivery is None:
+            raise RuntimeError("The tasks app is not ready: no delivery job to send.")
         for delivery_id in delivery_ids:
-            deliver_alert.delay(delivery_id)
+            send_delivery(delivery_id)
 
     transaction.on_commit(send_later, robust=True)
 
