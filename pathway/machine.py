@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from typing import cast
 
 from core import roles
+from pathway.conditions import Guard
 from pathway.models import Episode
 from pathway.rules import Unmet, answer
-from pathway.rules.base import Guard
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
-from pathway import hooks, rules, ttr
+from pathway import hooks, ttr
 from pathway.codes import ACTIVE, TERMINAL, ReinterventionCause, State
-from pathway.rules import guard
+from pathway.conditions import guard
 from patients.models import Patient
 
 if TYPE_CHECKING:
@@ -131,10 +131,10 @@ class Episode(FSMModelMixin, models.Model):
         source=State.SELECTION,
         target=State.MDT_DISCUSSION,
         conditions=[
-            guard(rules.indication_documented),
-            guard(rules.no_absolute_contraindication),
-            guard(rules.fit_for_procedure),
-            guard(rules.symptom_window),
+            guard("indication_documented"),
+            guard("no_absolute_contraindication"),
+            guard("fit_for_procedure"),
+            guard("symptom_window"),
         ],
     )
     def refer_to_mdt(self):
@@ -145,9 +145,9 @@ class Episode(FSMModelMixin, models.Model):
         source=State.MDT_DISCUSSION,
         target=State.IMAGING,
         conditions=[
-            guard(rules.mdt_decision_recorded),
-            guard(rules.mdt_quorum),
-            guard(rules.no_absolute_contraindication),
+            guard("mdt_decision_recorded"),
+            guard("mdt_quorum"),
+            guard("no_absolute_contraindication"),
         ],
     )
     def approve(self):
@@ -158,13 +158,13 @@ class Episode(FSMModelMixin, models.Model):
         source=State.IMAGING,
         target=State.PROCEDURE,
         conditions=[
-            guard(rules.duplex_done),
-            guard(rules.cross_sectional_done),
-            guard(rules.ivc_assessed),
-            guard(rules.echo_if_pe),
-            guard(rules.anticoagulated),
-            guard(rules.thrombus_age),
-            guard(rules.no_absolute_contraindication),
+            guard("duplex_done"),
+            guard("cross_sectional_done"),
+            guard("ivc_assessed"),
+            guard("echo_if_pe"),
+            guard("anticoagulated"),
+            guard("thrombus_age"),
+            guard("no_absolute_contraindication"),
         ],
     )
     def schedule_procedure(self):
@@ -174,7 +174,7 @@ class Episode(FSMModelMixin, models.Model):
         field=state,
         source=State.PROCEDURE,
         target=State.POST_OP,
-        conditions=[guard(rules.procedure_recorded), guard(rules.no_absolute_contraindication)],
+        conditions=[guard("procedure_recorded"), guard("no_absolute_contraindication")],
     )
     def complete_procedure(self):
         """The procedure is done and documented."""
@@ -183,7 +183,7 @@ class Episode(FSMModelMixin, models.Model):
         field=state,
         source=State.POST_OP,
         target=State.SURVEILLANCE,
-        conditions=[guard(rules.predischarge_duplex), guard(rules.discharge_plan_recorded)],
+        conditions=[guard("predischarge_duplex"), guard("discharge_plan_recorded")],
     )
     def discharge(self):
         """Home, into duplex and anticoagulation surveillance."""
@@ -192,7 +192,7 @@ class Episode(FSMModelMixin, models.Model):
         field=state,
         source=State.SURVEILLANCE,
         target=State.COMPLETED,
-        conditions=[guard(rules.surveillance_finished)],
+        conditions=[guard("surveillance_finished")],
         custom=REASON,
     )
     def complete(self):
@@ -241,7 +241,7 @@ class Episode(FSMModelMixin, models.Model):
         field=state,
         source="*",
         target=RETURN_VALUE(*State.values),
-        conditions=[guard(rules.correctable_move)],
+        conditions=[guard("correctable_move")],
         custom={"reason_required": True, "admin_only": True},
     )
     def correct(self, back_to: str) -> str:

@@ -13,7 +13,6 @@ from pathway.codes import (
     Thrombolytic,
     UnderlyingLesion,
 )
-from pathway.models.episode import Episode, Transition
 from pathway.models.records import Recorded
 
 
@@ -22,9 +21,11 @@ class ProcedureNote(Recorded):
 
     revision_name = "procedure_note"  # as GET /api/episodes/<id>/revisions/ names it
 
-    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="procedure_notes")
+    episode = models.ForeignKey(
+        "pathway.Episode", on_delete=models.CASCADE, related_name="procedure_notes"
+    )
     reintervention = models.OneToOneField(
-        Transition, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "pathway.Transition", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     date = models.DateField()
     access = models.JSONField(default=list)
@@ -120,7 +121,9 @@ class StentSegment(models.Model):
 
 class DischargePlan(Recorded):
     revision_name = "discharge_plan"  # as GET /api/episodes/<id>/revisions/ names it
-    episode = models.OneToOneField(Episode, on_delete=models.CASCADE, related_name="discharge_plan")
+    episode = models.OneToOneField(
+        "pathway.Episode", on_delete=models.CASCADE, related_name="discharge_plan"
+    )
     anticoagulant = models.CharField(max_length=8, choices=Anticoagulant.choices)
     target_inr_low = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
     target_inr_high = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)

@@ -6,7 +6,6 @@ from django.utils import timezone
 
 from core.revisions import revisions
 from pathway.codes import MdtOutcome, Modality, Pregnancy, PreOpAgent, Thrombophilia
-from pathway.models.episode import Episode
 
 
 class Recorded(models.Model):
@@ -26,7 +25,9 @@ class Recorded(models.Model):
 
 class SelectionAssessment(Recorded):
     revision_name = "selection"  # as GET /api/episodes/<id>/revisions/ names it
-    episode = models.OneToOneField(Episode, on_delete=models.CASCADE, related_name="selection")
+    episode = models.OneToOneField(
+        "pathway.Episode", on_delete=models.CASCADE, related_name="selection"
+    )
     assessed_on = models.DateField()
     symptom_onset = models.DateField()
     indications = models.JSONField(default=list)
@@ -54,7 +55,9 @@ class SelectionAssessment(Recorded):
 
 class MdtDecision(Recorded):
     revision_name = "mdt_decision"  # as GET /api/episodes/<id>/revisions/ names it
-    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="mdt_decisions")
+    episode = models.ForeignKey(
+        "pathway.Episode", on_delete=models.CASCADE, related_name="mdt_decisions"
+    )
     date = models.DateField()
     attendees = models.JSONField(default=list)
     decision = models.CharField(max_length=24, choices=MdtOutcome.choices)
@@ -69,7 +72,9 @@ class MdtDecision(Recorded):
 
 class ImagingStudy(Recorded):
     revision_name = "imaging_study"  # as GET /api/episodes/<id>/revisions/ names it
-    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="imaging_studies")
+    episode = models.ForeignKey(
+        "pathway.Episode", on_delete=models.CASCADE, related_name="imaging_studies"
+    )
     modality = models.CharField(max_length=20, choices=Modality.choices)
     date = models.DateField()
     ivc_anomaly = models.BooleanField(null=True, blank=True)
@@ -88,7 +93,7 @@ class ImagingStudy(Recorded):
 class PreProcedureAnticoagulation(Recorded):
     revision_name = "anticoagulation"  # as GET /api/episodes/<id>/revisions/ names it
     episode = models.OneToOneField(
-        Episode, on_delete=models.CASCADE, related_name="anticoagulation"
+        "pathway.Episode", on_delete=models.CASCADE, related_name="anticoagulation"
     )
     agent = models.CharField(max_length=16, choices=PreOpAgent.choices)
     started_at = models.DateTimeField()

@@ -7,6 +7,7 @@
   the VTE-BLEED score and the anticoagulant_suitable warnings.
 """
 
+from pathway import conditions
 from pathway.rules.advisory import (
     AGE_PLAUSIBLE,
     IMAGING_CURRENT_DAYS,
@@ -31,7 +32,6 @@ from pathway.rules.base import (
     answer,
     answered_once,
     date_problem,
-    guard,
     latest_mdt,
     move_day,
     since_onset,
@@ -106,7 +106,6 @@ __all__ = [
     "fit_for_procedure",
     "answer",
     "answered_once",
-    "guard",
     "imaging_current",
     "imaging_findings_reviewed",
     "indication_documented",
@@ -138,3 +137,26 @@ __all__ = [
     "vte_bleed_on",
     "warnings",
 ]
+
+# The rules the state machine's transitions are guarded by, by name (pathway/conditions.py;
+# the Episode's transitions say guard("mdt_quorum")).
+GUARDS = (
+    indication_documented,
+    no_absolute_contraindication,
+    fit_for_procedure,
+    symptom_window,
+    mdt_decision_recorded,
+    mdt_quorum,
+    duplex_done,
+    cross_sectional_done,
+    ivc_assessed,
+    echo_if_pe,
+    anticoagulated,
+    thrombus_age,
+    procedure_recorded,
+    predischarge_duplex,
+    discharge_plan_recorded,
+    surveillance_finished,
+    correctable_move,
+)
+conditions.rules_register(rules={rule.__name__: rule for rule in GUARDS}, answer=answer)

@@ -6,10 +6,10 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 if TYPE_CHECKING:
@@ -25,15 +25,6 @@ class Unmet:
 
 
 Rule = Callable[["Episode"], "Unmet | None"]
-
-
-class Guard(Protocol):
-    """A rule wrapped as an FSM condition (guard()), keeping the rule it wraps."""
-
-    __name__: str
-    rule: Rule
-
-    def __call__(self, instance: Model) -> bool: ...
 
 
 def record_of(read: Callable[[], T]) -> T | None:
@@ -118,19 +109,6 @@ def answered_once(episode: Episode) -> Iterator[None]:
         yield
     finally:
         del carrier._answers
-
-
-def guard(rule: Rule) -> Guard:
-    """Wrap a rule as an FSM condition; the wrapper keeps the rule so it can be explained."""
-
-    def condition(instance: Model) -> bool:
-        # django-fsm types a condition for any model; it passes the Episode it guards.
-        return answer(rule, cast("Episode", instance)) is None
-
-    wrapped = cast(Guard, condition)
-    wrapped.__name__ = rule.__name__
-    wrapped.rule = rule
-    return wrapped
 
 
 def date_problem(value: dt.date | None) -> str | None:
