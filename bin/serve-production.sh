@@ -18,5 +18,6 @@ DATABASE_URL="${MIGRATE_DATABASE_URL:-$DATABASE_URL}" "$PY" manage.py migrate --
 exec "$BIN/gunicorn" config.wsgi:application \
   --bind "${BIND:-127.0.0.1:8000}" --workers "${WEB_WORKERS:-3}" --threads "${WEB_THREADS:-2}" \
   --timeout 30 --graceful-timeout 20 --max-requests 2000 --max-requests-jitter 200 \
+  --logger-class core.logging.AccessLog \
   --access-logfile - --access-logformat '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms' \
   --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}"

@@ -1,19 +1,37 @@
-"""Log hygiene: request lines lose their query strings before any handler writes them.
+"""Log hygiene: request lines lose their query strings and secrets before any handler writes them.
 
 The API's `GET /api/patients/?search=<text>` (the contract's) carries an MRN or a name;
-runserver's `django.server` logger writes the whole request line. gunicorn's access log is
-configured without the query string (bin/serve-production.sh, %(U)s)."""
+runserver's `django.server` logger writes the whole request line. A nurse's clinic feed is read
+at `/feeds/<secret>/clinic.ics` (calendar apps take nothing but a URL), and whoever reads the
+access log must not be able to subscribe to it. gunicorn's access log is written without the
+query string (bin/serve-production.sh, %(U)s) and through `AccessLog`, which hides the secret."""
 
 from __future__ import annotations
 
 import logging
 import re
 
+from gunicorn.glogging import Logger
+
 _QUERY = re.compile(r"\?[^\s\"]*")
+_FEED_SECRET = re.compile(r"/feeds/[^/\s\"?]+/")
+HIDDEN = "/feeds/[secret]/"
 
 
 def without_query(text: str) -> str:
-    return _QUERY.sub("", text)
+    return _FEED_SECRET.sub(HIDDEN, _QUERY.sub("", text))
+
+
+class AccessLog(Logger):
+    """gunicorn's logger, its access lines without query strings or feed secrets."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        for name in ("r", "U", "f"):
+            if isinstance(atoms.get(name), str):
+                atoms[name] = without_query(atoms[name])
+        atoms["q"] = "-"
+        return atoms
 
 
 def _clean(value):

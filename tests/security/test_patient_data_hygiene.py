@@ -130,6 +130,21 @@ def test_request_lines_are_logged_without_their_query_strings():
     assert record.getMessage() == '"GET /api/patients/ HTTP/1.1" 200 512'
 
 
+def test_a_nurses_clinic_feed_secret_never_reaches_the_request_log():
+    record = logging.LogRecord(
+        "django.server",
+        logging.INFO,
+        __file__,
+        1,
+        '"%s" %s %s',
+        ("GET /feeds/s3cr3t-Tok_en/clinic.ics HTTP/1.1", "200", "512"),
+        None,
+    )
+    QueryStringsRemoved().filter(record)
+
+    assert record.getMessage() == '"GET /feeds/[secret]/clinic.ics HTTP/1.1" 200 512'
+
+
 def test_a_record_with_named_arguments_keeps_them():
     record = logging.LogRecord(
         "celery",

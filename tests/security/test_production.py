@@ -122,10 +122,12 @@ def test_gunicorn_serves_the_styled_admin_and_security_headers_in_production(db,
             f"127.0.0.1:{port}",
             "--workers",
             "1",
+            "--logger-class",
+            "core.logging.AccessLog",
             "--access-logfile",
             "-",
             "--access-logformat",
-            '"%(m)s %(U)s" %(s)s',
+            '"%(m)s %(U)s" %(s)s %(r)s',
             "--forwarded-allow-ips",
             "127.0.0.1",
         ],
@@ -153,10 +155,12 @@ def test_gunicorn_serves_the_styled_admin_and_security_headers_in_production(db,
         assert login.headers["Referrer-Policy"] == "same-origin"
         assert "default-src 'self'" in login.headers["Content-Security-Policy"]
         assert _get(f"{base}/healthz").status == 301  # plain http is sent to https
+        _get(f"{base}/feeds/FEEDSECRET42/clinic.ics?x=SMITH", **proto)
     finally:
         server.terminate()
         log = server.communicate(timeout=20)[0]
     assert '"GET /accounts/login/" 200' in log and "SMITH" not in log  # no query string logged
+    assert '"GET /feeds/[secret]/clinic.ics"' in log and "FEEDSECRET42" not in log
 
 
 def test_no_template_holds_an_inline_script_a_handler_or_a_javascript_url():
