@@ -236,8 +236,11 @@ def test_a_body_over_the_apps_limit_is_refused_by_nginx_unread(served, settings)
         "POST /api/patients/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
         "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n"
     )
-    status, rest = _raw(served.https_port, head.format(limit + 1).encode())  # no body sent
+    over = head.replace("/api/patients/", "/api/patients/?search=SMITH").format(limit + 1)
+    status, rest = _raw(served.https_port, over.encode())  # no body sent
     assert " 413 " in status and "Strict-Transport-Security: max-age=" in rest
+    # nginx's error lines would quote the request line, search and all: it logs none of them.
+    assert "SMITH" not in served.log.read_text()
 
     status, _ = _raw(served.https_port, head.format(limit).encode() + b" " * limit)
     assert " 413 " not in status  # the app's to answer (anonymous: refused)
