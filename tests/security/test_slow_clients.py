@@ -147,8 +147,9 @@ def _probe(url: str, timeout: float = ANSWER_WITHIN, **headers) -> int | None:
 
 @contextmanager
 def _slow_clients(port: int, *, tls: bool):
-    """SLOW_CLIENTS connections, half sending their request line and headers, half a JSON
-    body, one byte every 0.3 s, for as long as the block lasts."""
+    """SLOW_CLIENTS connections, the even ones sending their headers, the odd ones a JSON body,
+    one byte every 0.3 s, for as long as the block lasts. Yields the set of those the server
+    has cut off (a send refused), which grows as it does."""
     socks = []
     for n in range(SLOW_CLIENTS):
         sock = socket.create_connection(("127.0.0.1", port), timeout=5)
@@ -162,21 +163,22 @@ def _slow_clients(port: int, *, tls: bool):
         else:
             sock.sendall(b"GET /healthz HTTP/1.1\r\n")
         socks.append(sock)
-    done = threading.Event()
+    done, cut_off = threading.Event(), set()
 
     def drip():
         while not done.wait(0.3):
-            for sock in socks:
-                try:
-                    sock.sendall(b"X")
-                except OSError:
-                    pass
+            for n, sock in enumerate(socks):
+                if n not in cut_off:
+                    try:
+                        sock.sendall(b"X")
+                    except OSError:
+                        cut_off.add(n)
 
     dripping = threading.Thread(target=drip, daemon=True)
     dripping.start()
     time.sleep(1)  # every one of them is being read, byte by byte
     try:
-        yield
+        yield cut_off
     finally:
         done.set()
         dripping.join()
@@ -203,20 +205,28 @@ def test_slow_clients_tie_up_gunicorn_alone_but_wait_in_nginx_while_the_pages_an
     # A first page compiles its templates: warm it, so that what is timed below is the attack.
     assert _probe(f"{served.https}{worklist}", timeout=30, Cookie=cookie) == 200
 
-    with _slow_clients(served.https_port, tls=True):
+    with _slow_clients(served.https_port, tls=True) as cut_off:
+        opened = time.monotonic()
         health = _timed(f"{served.https}/healthz")
         page = _timed(f"{served.https}{worklist}", Cookie=cookie)
-    assert health[0] == 200 and health[1] < ANSWER_WITHIN, health
-    assert page[0] == 200 and page[1] < ANSWER_WITHIN, page  # signed in: no redirect
+        assert health[0] == 200 and health[1] < ANSWER_WITHIN, health
+        assert page[0] == 200 and page[1] < ANSWER_WITHIN, page  # signed in: no redirect
 
-    # The same attack on gunicorn itself: its threads are all taken, nothing answers.
-    gunicorn = f"http://127.0.0.1:{served.gunicorn_port}"
-    with _slow_clients(served.gunicorn_port, tls=False):
-        alone = _probe(f"{gunicorn}/healthz", **{"X-Forwarded-Proto": "https"})
-        behind = _probe(f"{served.https}/healthz")
-    assert alone is None and behind is None
-    # Once they have gone, it answers again.
-    assert _probe(f"{served.https}/healthz", timeout=10) == 200
+        # The same attack on gunicorn itself: its threads are all taken, nothing answers.
+        gunicorn = f"http://127.0.0.1:{served.gunicorn_port}"
+        with _slow_clients(served.gunicorn_port, tls=False):
+            alone = _probe(f"{gunicorn}/healthz", **{"X-Forwarded-Proto": "https"})
+            behind = _probe(f"{served.https}/healthz")
+        assert alone is None and behind is None
+        # Once they have gone, it answers again.
+        assert _probe(f"{served.https}/healthz", timeout=10) == 200
+
+        # nginx cuts off each client still sending its headers 10 s on (client_header_timeout,
+        # however busily it sends); one sending its body a byte at a time waits in nginx.
+        headers_only = set(range(0, SLOW_CLIENTS, 2))
+        while not headers_only <= cut_off and time.monotonic() < opened + 10 + 5:
+            time.sleep(0.2)
+        assert cut_off == headers_only
 
 
 def _raw(port: int, request: bytes) -> tuple[str, str]:
