@@ -86,7 +86,9 @@ envsubst "$names" <deploy/nginx.conf >"$PROXY_DIR/nginx.conf"
 
 "${gunicorn[@]}" &
 pids+=($!)
-"$NGINX" -p "$PROXY_DIR" -e stderr -c "$PROXY_DIR/nginx.conf" &
+# Through a pipe: nginx opens /dev/stdout afresh, and were it a file, its lines and gunicorn's
+# would overwrite each other.
+"$NGINX" -p "$PROXY_DIR" -e stderr -c "$PROXY_DIR/nginx.conf" > >(cat) 2>&1 &
 pids+=($!)
 echo "nginx on https://$PROXY_ADDRESS:$PROXY_PORT/ in front of gunicorn on $BIND (config in $PROXY_DIR)" >&2
 wait -n
