@@ -15,7 +15,7 @@ TEST_WORKERS ?= auto
 TEST_AS_APP_ROLE ?= 1
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pathway_bench_run
 
-.PHONY: run test lint install browser bench
+.PHONY: run test lint install browser proxy bench
 install: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.txt
@@ -32,6 +32,12 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# nginx in front of gunicorn (bin/serve-production.sh PROXY=nginx): Debian's package, which the
+# slow-client tests start (tests/security/test_slow_clients.py).
+proxy:
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; }
+
 # ruff's rules (stale noqa included) and its formatting, one style with no per-line exceptions.
 lint: install
 	$(VENV)/bin/ruff check .
@@ -40,7 +46,7 @@ lint: install
 test: export DATABASE_URL = $(TEST_DATABASE_URL)
 test: export REDIS_URL = $(TEST_REDIS_URL)
 test: export TEST_AS_APP_ROLE := $(TEST_AS_APP_ROLE)
-test: install lint browser
+test: install lint browser proxy
 	$(VENV)/bin/mypy
 	$(PY) manage.py check --fail-level WARNING
 	$(PY) manage.py makemigrations --check --dry-run

@@ -11,21 +11,9 @@ export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}
 mkdir -p run
 
 echo "Database: ${DATABASE_URL:-SQLite (db.sqlite3); set DATABASE_URL for PostgreSQL}"
-# Database roles: with MIGRATE_DATABASE_URL (the tables' owner) set, migrations and the app
-# role's grants run as the owner, and everything else as DATABASE_URL's role, which owns
-# nothing (`manage.py db_roles`; README, Security and reliability).
-if [ -n "${MIGRATE_DATABASE_URL:-}" ]; then
-  : "${DATABASE_URL:?MIGRATE_DATABASE_URL is the owner's; set DATABASE_URL too, the app's role}"
-  APP_ROLE=$("$PY" -c 'import os, dj_database_url; print(dj_database_url.parse(os.environ["DATABASE_URL"])["USER"])')
-  export PATHWAY_APP_PASSWORD
-  PATHWAY_APP_PASSWORD=$("$PY" -c 'import os, dj_database_url; print(dj_database_url.parse(os.environ["DATABASE_URL"])["PASSWORD"] or "")')
-  DATABASE_URL="$MIGRATE_DATABASE_URL" "$PY" manage.py migrate --noinput
-  DATABASE_URL="$MIGRATE_DATABASE_URL" "$PY" manage.py db_roles --app-role "$APP_ROLE" \
-    ${PATHWAY_APP_PASSWORD:+--password-env PATHWAY_APP_PASSWORD}
-  unset PATHWAY_APP_PASSWORD
-else
-  "$PY" manage.py migrate --noinput
-fi
+# Migrations as the tables' owner when MIGRATE_DATABASE_URL is set, then the app role's grants
+# (bin/migrate.sh; README, Security and reliability).
+PY="$PY" bin/migrate.sh
 "$PY" manage.py load_demo
 
 pids=()
