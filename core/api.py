@@ -24,6 +24,8 @@ from core.models import ApiToken
 from core.query import PAGE as PAGE  # re-exported: the lists declare it from here
 from core.query import query_check
 from core.roles import ROLES
+from core.second_factor import rules as two_step_rules
+from core.second_factor import services as two_step
 from core.uploads import JSON_ONLY
 
 log = logging.getLogger(__name__)
@@ -271,6 +273,27 @@ def _credentials(data) -> dict[str, str]:
     return found
 
 
+class TokenIn(AuthTokenSerializer):
+    otp = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=40,
+        write_only=True,
+        help_text="A code from the authenticator app (6 digits) or a recovery code: needed, "
+        "after the password, by accounts that sign in in two steps (admins always).",
+    )
+
+
+OTP_NEEDED = (
+    "This account signs in in two steps: send `otp`, the 6 digits your authenticator app "
+    "shows now (or a recovery code), with the username and password."
+)
+ENROL_FIRST = (
+    "This account must sign in in two steps and has no authenticator app set up yet: sign in "
+    "on the web once to set it up, then ask for a token with `otp`."
+)
+
+
 class TokenApi(Endpoint):
     """The contract's token endpoint: a new token per sign-in, ending after API_TOKEN_HOURS, on
     sign-out or when the password changes (core/tokens.py). Failed attempts count towards
@@ -278,15 +301,18 @@ class TokenApi(Endpoint):
     until the cool-off ends, even with the right password. A success is a sign-in like the
     page's (user_logged_in): axes clears that pair's failures and last_login is kept. A
     deactivated account is told so (403) when its password is right, and only then: a wrong
-    password says nothing of the account."""
+    password says nothing of the account. An account that signs in in two steps (admins; every
+    role when the unit says so; whoever set it up) sends `otp` too: missing or wrong, a 400
+    naming it (a wrong one is a failed sign-in); not set up yet, a 403 saying to set it up on
+    the web. Accounts without a second step sign in as before."""
 
     authentication_classes = []
     permission_classes = []
     throttle_classes = []
 
-    @extend_schema(request=AuthTokenSerializer, responses={200: TokenOut})
+    @extend_schema(request=TokenIn, responses={200: TokenOut})
     def post(self, request):
-        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
+        serializer = TokenIn(data=request.data, context={"request": request})
         try:
             serializer.is_valid(raise_exception=True)
         except ValidationError:
@@ -299,9 +325,29 @@ class TokenApi(Endpoint):
                 return Response({"detail": selectors.DEACTIVATED}, status.HTTP_403_FORBIDDEN)
             raise
         user = serializer.validated_data["user"]
+        if refused := _second_step_refused(request, user, serializer.validated_data.get("otp")):
+            return refused
         instance, token = tokens.token_issue(user=user)
         user_logged_in.send(sender=user.__class__, request=request, user=user)
         return Response(TokenOut({"token": token, "expiry": instance.expiry}).data)
+
+
+def _second_step_refused(request, user, otp: str | None) -> Response | None:
+    """The token endpoint's second step: None when the token may be issued."""
+    need = two_step_rules.second_step_need(user)
+    if need == two_step_rules.NONE:
+        return None
+    if need == two_step_rules.ENROL:
+        return Response({"detail": ENROL_FIRST}, status=status.HTTP_403_FORBIDDEN)
+    if not otp:
+        return Response({"otp": [OTP_NEEDED]}, status=status.HTTP_400_BAD_REQUEST)
+    checked = two_step.second_step_check(request=request, user=user, code=otp)
+    if checked.locked_out:
+        return Response({"detail": signin.lockout_words()}, status=status.HTTP_403_FORBIDDEN)
+    if checked.device is None:
+        words = two_step.WAIT if checked.wait else two_step.WRONG_CODE
+        return Response({"otp": [words]}, status=status.HTTP_400_BAD_REQUEST)
+    return None
 
 
 class SignOutApi(Endpoint):
