@@ -112,7 +112,7 @@ TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 AXES_CLIENT_IP_CALLABLE = "core.signin.client_address"
 # Two-step sign-in (core/second_factor/, docs/security.md): a wrong code counts as a failed
 # sign-in towards the same lockout, and is never written into axes' records.
-AXES_SENSITIVE_PARAMETERS = ["code", "otp"]
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code", "otp"]  # axes' two, and codes
 OTP_TOTP_ISSUER = "Ilio-caval pathway"
 
 LOGIN_URL = "login"
