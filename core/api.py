@@ -10,7 +10,6 @@ from django.http.request import RawPostDataException
 from django_fsm import TransitionNotAllowed
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.exceptions import UnsupportedMediaType, ValidationError
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
@@ -24,8 +23,7 @@ from core.models import ApiToken
 from core.query import PAGE as PAGE  # re-exported: the lists declare it from here
 from core.query import query_check
 from core.roles import ROLES
-from core.second_factor import rules as two_step_rules
-from core.second_factor import services as two_step
+from core.second_factor.api import TokenIn, second_step_refused
 from core.uploads import JSON_ONLY
 
 log = logging.getLogger(__name__)
@@ -273,27 +271,6 @@ def _credentials(data) -> dict[str, str]:
     return found
 
 
-class TokenIn(AuthTokenSerializer):
-    otp = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        max_length=40,
-        write_only=True,
-        help_text="A code from the authenticator app (6 digits) or a recovery code: needed, "
-        "after the password, by accounts that sign in in two steps (admins always).",
-    )
-
-
-OTP_NEEDED = (
-    "This account signs in in two steps: send `otp`, the 6 digits your authenticator app "
-    "shows now (or a recovery code), with the username and password."
-)
-ENROL_FIRST = (
-    "This account must sign in in two steps and has no authenticator app set up yet: sign in "
-    "on the web once to set it up, then ask for a token with `otp`."
-)
-
-
 class TokenApi(Endpoint):
     """The contract's token endpoint: a new token per sign-in, ending after API_TOKEN_HOURS, on
     sign-out or when the password changes (core/tokens.py). Failed attempts count towards
@@ -325,29 +302,11 @@ class TokenApi(Endpoint):
                 return Response({"detail": selectors.DEACTIVATED}, status.HTTP_403_FORBIDDEN)
             raise
         user = serializer.validated_data["user"]
-        if refused := _second_step_refused(request, user, serializer.validated_data.get("otp")):
+        if refused := second_step_refused(request, user, serializer.validated_data.get("otp")):
             return refused
         instance, token = tokens.token_issue(user=user)
         user_logged_in.send(sender=user.__class__, request=request, user=user)
         return Response(TokenOut({"token": token, "expiry": instance.expiry}).data)
-
-
-def _second_step_refused(request, user, otp: str | None) -> Response | None:
-    """The token endpoint's second step: None when the token may be issued."""
-    need = two_step_rules.second_step_need(user)
-    if need == two_step_rules.NONE:
-        return None
-    if need == two_step_rules.ENROL:
-        return Response({"detail": ENROL_FIRST}, status=status.HTTP_403_FORBIDDEN)
-    if not otp:
-        return Response({"otp": [OTP_NEEDED]}, status=status.HTTP_400_BAD_REQUEST)
-    checked = two_step.second_step_check(request=request, user=user, code=otp)
-    if checked.locked_out:
-        return Response({"detail": signin.lockout_words()}, status=status.HTTP_403_FORBIDDEN)
-    if checked.device is None:
-        words = two_step.WAIT if checked.wait else two_step.WRONG_CODE
-        return Response({"otp": [words]}, status=status.HTTP_400_BAD_REQUEST)
-    return None
 
 
 class SignOutApi(Endpoint):
