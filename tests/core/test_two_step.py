@@ -7,12 +7,14 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.contrib.auth.models import Group
 from django.test import Client
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.models import SecondFactorReset, SignInSettings, WebSession
+from tests.factories import UserFactory
 from tests.two_step import authenticator, code_now
 
 pytestmark = pytest.mark.django_db
@@ -220,3 +222,24 @@ def test_made_an_admin_a_user_signs_in_again_in_two_steps(client, admin_user, nu
     assert sent_to(nurse_client.get("/inbox/")).startswith("/accounts/login/")
     again = password_given(nurse)
     assert sent_to(again.get("/dashboard/")).startswith("/accounts/two-step/enrol/")
+
+
+def test_an_htmx_request_before_the_code_is_sent_to_the_code_page_whole(admin_user, clock):
+    authenticator(admin_user)
+    client = password_given(admin_user)
+
+    response = client.get("/inbox/", headers={"HX-Request": "true"})
+
+    assert response.status_code == 204
+    assert response["HX-Redirect"].startswith("/accounts/two-step/")
+
+
+def test_the_users_page_says_whose_two_step_sign_in_is_on(client, admin_user, nurse):
+    other_admin = UserFactory(username="admin-2")
+    other_admin.groups.add(Group.objects.get(name="admin"))
+    client.force_login(admin_user)  # with an authenticator (tests/conftest.py)
+
+    people = client.get("/users/").context["people"].active
+
+    steps = {p.user.username: p.two_step for p in people}
+    assert steps == {"admin-1": "on", "admin-2": "missing", nurse.username: "off"}
