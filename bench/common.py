@@ -66,3 +66,25 @@ def in_child(fn, *args, timeout: float = 7200):
     if status != "ok":
         raise RuntimeError(f"{fn.__module__}.{fn.__name__} failed: {value}")
     return value
+
+
+def signed_in(user):
+    """A test client with `user`'s sign-in finished. The benchmarks measure pages, not signing
+    in: for an account that signs in in two steps (the bench's admin), the session is marked
+    verified with its authenticator (one is set up if need be), as django_otp.login does after
+    a right code (core/second_factor/)."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from core.second_factor.rules import NONE, second_step_need
+
+    client = Client()
+    client.force_login(user)
+    if second_step_need(user) != NONE:
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        device = device or TOTPDevice.objects.create(user=user, name="Bench", confirmed=True)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client

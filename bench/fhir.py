@@ -37,11 +37,10 @@ def _peak_mb() -> float:
 def everything(url: str, requests: int) -> dict:
     """p50/p95 of $everything over episodes taken across the cohort (the walked ones, the
     fullest, first), as an admin signed in with a session."""
-    from bench.common import percentile, setup
+    from bench.common import percentile, setup, signed_in
 
     setup(url)
     from django.contrib.auth import get_user_model
-    from django.test import Client
 
     from pathway.models import Episode
 
@@ -54,8 +53,7 @@ def everything(url: str, requests: int) -> dict:
     step = max(1, count // max(requests, 1))
     spread = list(Episode.objects.order_by("id").values_list("id", flat=True)[::step][:requests])
     targets = (walked + spread)[: max(requests, 1)] or spread
-    client = Client()
-    client.force_login(get_user_model().objects.get(username="bench-admin"))
+    client = signed_in(get_user_model().objects.get(username="bench-admin"))
     for episode_id in targets[:3]:  # warm-up
         assert client.get(f"/fhir/EpisodeOfCare/{episode_id}/$everything").status_code == 200
     samples, entries = [], 0

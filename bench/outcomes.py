@@ -35,7 +35,7 @@ REQUESTS = int(os.environ.get("BENCH_REQUESTS", "20"))
 REUSE = os.environ.get("BENCH_REUSE") == "1"
 GOAL_MS = 300
 
-from bench.common import ensure_database  # noqa: E402
+from bench.common import ensure_database, signed_in  # noqa: E402
 
 ensure_database()
 import django  # noqa: E402
@@ -46,7 +46,6 @@ from django.contrib.auth.models import Group  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from outcomes import maths  # noqa: E402
@@ -388,8 +387,7 @@ def main() -> None:
         print(f"  {table:28} {count:>10,}")
 
     admin = get_user_model().objects.get(username="bench-admin")
-    client = Client()
-    client.force_login(admin)
+    client = signed_in(admin)
     body = client.get("/api/dashboard/outcomes/").json()
     primary = body["patency"]["primary"]
     print(

@@ -61,19 +61,17 @@ def peak_rss_mb() -> float:
 
 def measure(url: str, requests: int) -> dict:
     """Every page and endpoint; the outcomes ones cold and warm. Sets Django up on `url`."""
-    from bench.common import setup
+    from bench.common import setup, signed_in
 
     setup(url)
     from django.contrib.auth import get_user_model
-    from django.test import Client
 
     from bench.fill import targets
 
     where = targets()
     clients = {}
     for role in ("coordinator", "nurse", "admin"):
-        clients[role] = Client()
-        clients[role].force_login(get_user_model().objects.get(username=f"bench-{role}"))
+        clients[role] = signed_in(get_user_model().objects.get(username=f"bench-{role}"))
     started_mb = peak_rss_mb()
     rows = []
     for label, role, path, group in PAGES:

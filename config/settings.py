@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI and Redoc served by the app, no CDN
     "django_htmx",
     "axes",
+    "django_otp",  # two-step sign-in (core/second_factor/): codes from an authenticator app
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",  # recovery codes, each good once
     "simple_history",
     "core",
     "patients",
@@ -77,8 +80,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.second_factor.middleware.VerifiedBySession",  # django-otp's: user.is_verified()
     "django.contrib.messages.middleware.MessageMiddleware",
     "core.middleware.IdleSignOut",  # a web sign-in idle past SignInSettings.idle_minutes ends
+    "core.second_factor.middleware.SecondStep",  # no page before the code, for those who need it
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "core.middleware.FormRepeats",  # a form sent twice is answered with its first answer
@@ -105,6 +110,10 @@ AXES_LOCKOUT_CALLABLE = "core.signin.locked_out"  # a 429 page in words
 AXES_VERBOSE = False
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 AXES_CLIENT_IP_CALLABLE = "core.signin.client_address"
+# Two-step sign-in (core/second_factor/, docs/security.md): a wrong code counts as a failed
+# sign-in towards the same lockout, and is never written into axes' records.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code", "otp"]  # axes' two, and codes
+OTP_TOTP_ISSUER = "Ilio-caval pathway"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

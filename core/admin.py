@@ -8,6 +8,8 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.models import SignInSettings
 
@@ -54,10 +56,18 @@ admin.site.register(User, KeptUserAdmin)
 
 @admin.register(SignInSettings)
 class SignInSettingsAdmin(admin.ModelAdmin):
-    """The unit changes how long an idle web sign-in lasts here, without code."""
+    """The unit changes how long an idle web sign-in lasts, and whether every role signs in
+    in two steps, here, without code."""
 
     def has_add_permission(self, request):
         return not SignInSettings.objects.exists()
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# Authenticators and recovery codes are not edited in the admin (it would show their secrets):
+# each user sets up their own, and a lost phone is reset on /users/, where it is recorded.
+for otp_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(otp_model):
+        admin.site.unregister(otp_model)

@@ -10,7 +10,6 @@ from django.http.request import RawPostDataException
 from django_fsm import TransitionNotAllowed
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.exceptions import UnsupportedMediaType, ValidationError
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
@@ -24,6 +23,7 @@ from core.models import ApiToken
 from core.query import PAGE as PAGE  # re-exported: the lists declare it from here
 from core.query import query_check
 from core.roles import ROLES
+from core.second_factor.api import TokenIn, second_step_refused
 from core.uploads import JSON_ONLY
 
 log = logging.getLogger(__name__)
@@ -278,15 +278,18 @@ class TokenApi(Endpoint):
     until the cool-off ends, even with the right password. A success is a sign-in like the
     page's (user_logged_in): axes clears that pair's failures and last_login is kept. A
     deactivated account is told so (403) when its password is right, and only then: a wrong
-    password says nothing of the account."""
+    password says nothing of the account. An account that signs in in two steps (admins; every
+    role when the unit says so; whoever set it up) sends `otp` too: missing or wrong, a 400
+    naming it (a wrong one is a failed sign-in); not set up yet, a 403 saying to set it up on
+    the web. Accounts without a second step sign in as before."""
 
     authentication_classes = []
     permission_classes = []
     throttle_classes = []
 
-    @extend_schema(request=AuthTokenSerializer, responses={200: TokenOut})
+    @extend_schema(request=TokenIn, responses={200: TokenOut})
     def post(self, request):
-        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
+        serializer = TokenIn(data=request.data, context={"request": request})
         try:
             serializer.is_valid(raise_exception=True)
         except ValidationError:
@@ -299,6 +302,8 @@ class TokenApi(Endpoint):
                 return Response({"detail": selectors.DEACTIVATED}, status.HTTP_403_FORBIDDEN)
             raise
         user = serializer.validated_data["user"]
+        if refused := second_step_refused(request, user, serializer.validated_data.get("otp")):
+            return refused
         instance, token = tokens.token_issue(user=user)
         user_logged_in.send(sender=user.__class__, request=request, user=user)
         return Response(TokenOut({"token": token, "expiry": instance.expiry}).data)

@@ -87,6 +87,12 @@ class SignInSettings(models.Model):
         help_text="Minutes without activity after which a web sign-in ends (a warning shows a "
         "minute before); 0 never ends one for idleness. API tokens are not affected.",
     )
+    second_factor_for_everyone = models.BooleanField(
+        "Two-step sign-in for everyone",
+        default=False,
+        help_text="Admins always sign in with a code from an authenticator app after their "
+        "password. Ticked, nurses and coordinators must too (from their next sign-in).",
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "sign-in settings"
@@ -97,3 +103,21 @@ class SignInSettings(models.Model):
     @classmethod
     def current(cls) -> "SignInSettings":
         return cls.objects.get_or_create(pk=1)[0]
+
+
+class SecondFactorReset(models.Model):
+    """An admin reset someone's two-step sign-in (a lost phone): who, whose, when. The user's
+    authenticator and recovery codes were deleted and their sign-ins ended."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reset_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reset_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = "two-step sign-in reset"
+        ordering = ["-reset_at"]
+
+    def __str__(self) -> str:
+        return f"Two-step sign-in of user {self.user_id} reset by user {self.reset_by_id}"

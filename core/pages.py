@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core import roles, selectors, services
 from core.errors import Conflict, InvalidInput
 from core.forms import ActiveForm, EmailForm, RoleForm, UserCreateForm
+from core.second_factor import services as two_step
 from core.selectors import ROLE_WORDS
 from core.web import page_for
 
@@ -100,4 +101,21 @@ def user_unlock(request, user_id: int):
         messages.success(request, f"{user.username} is unlocked: they can sign in again now.")
     else:
         messages.info(request, f"{user.username} was not locked out.")
+    return redirect("users")
+
+
+@page_for(roles.MANAGE_USERS, "reset two-step sign-in")
+@require_POST
+def user_two_step_reset(request, user_id: int):
+    """A lost phone: the user's authenticator and recovery codes go, their sign-ins end."""
+    try:
+        user = two_step.second_factor_reset(actor=request.user, user_id=user_id)
+    except Conflict as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(
+            request,
+            f"{user.username}'s two-step sign-in was reset and their sign-ins ended: they sign in "
+            f"with their password and set up their authenticator app again.",
+        )
     return redirect("users")

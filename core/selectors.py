@@ -53,6 +53,8 @@ class Person:
     role_word: str
     me: bool
     locked: bool = False  # locked out of signing in (django-axes), from some address
+    two_step: str = "off"  # "on" (authenticator set up), "off", or "missing" (required, off)
+    last_reset: object = None  # the latest reset of their two-step sign-in (who, when)
 
 
 @dataclass
@@ -65,20 +67,32 @@ class People:
 
 def user_people(*, actor) -> People:
     """The users page: who can sign in, who is deactivated (apart), and whom alerts cannot
-    reach for want of an email, and who is locked out of signing in; by username, in one query,
-    one for the groups and one for the lockouts."""
+    reach for want of an email, who is locked out of signing in, and whose two-step sign-in is
+    on; by username, in one query, one for the groups, one for the lockouts and three for the
+    two-step sign-ins (authenticators, resets, the unit's setting)."""
+    from core.models import SecondFactorReset, SignInSettings
+    from core.second_factor.rules import users_with_authenticator
+
     roles.require(actor, roles.MANAGE_USERS, "see users")
     people = People()
     locked = usernames_locked_out()
-    users = get_user_model().objects.prefetch_related("groups").order_by("username")
+    users = list(get_user_model().objects.prefetch_related("groups").order_by("username"))
+    with_authenticator = users_with_authenticator([u.pk for u in users])
+    everyone = SignInSettings.current().second_factor_for_everyone
+    resets: dict[int, SecondFactorReset] = {}
+    for reset in SecondFactorReset.objects.select_related("reset_by").order_by("-reset_at"):
+        resets.setdefault(reset.user_id, reset)
     for user in users:
         role = roles.role_of(user)
+        required = role == roles.ADMIN or everyone  # as rules.second_factor_required
         person = Person(
             user,
             role,
             ROLE_WORDS.get(role, "None"),
             user.pk == actor.pk,
             locked=user.username in locked,
+            two_step="on" if user.pk in with_authenticator else "missing" if required else "off",
+            last_reset=resets.get(user.pk),
         )
         (people.active if user.is_active else people.inactive).append(person)
         if user.is_active and role in ALERTED and not user.email.strip():

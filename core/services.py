@@ -83,11 +83,18 @@ def _other_user(actor, user_id: int, doing: str):
 def user_set_role(*, actor, user_id: int, role: str):
     """Give a user exactly one role (group). A superuser stays an admin whatever the groups.
     An admin is staff (they may open the Django admin, where the unit's settings are changed,
-    as far as the admin group's permissions go); the role taken away, so is that."""
+    as far as the admin group's permissions go); the role taken away, so is that. Made an
+    admin, their web sign-ins end: admins sign in in two steps."""
     if role not in roles.ROLES:
         raise InvalidInput({"role": f"Unknown role. Known: {', '.join(roles.ROLES)}."})
+    from core.tokens import sessions_end_all
+
     with transaction.atomic():
         user = _other_user(actor, user_id, "change roles")
+        if role == roles.ADMIN and roles.role_of(user) != roles.ADMIN:
+            # Admins sign in in two steps (core/second_factor/): a web sign-in made with the
+            # password alone ends, and the next one asks for the code.
+            sessions_end_all(user=user)
         user.groups.remove(*Group.objects.filter(name__in=roles.ROLES).exclude(name=role))
         user.groups.add(Group.objects.get(name=role))
         staff = role == roles.ADMIN

@@ -93,6 +93,26 @@ def fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _force_login_takes_the_second_step(monkeypatch):
+    """`client.force_login(user)` stands for a finished sign-in: for a user who signs in in two
+    steps (admins), that is the password and the code, so the session is marked verified with
+    their authenticator (one is set up for them if need be), as django_otp.login does after a
+    right code (tests/two_step.py). The second step itself is tested through the pages
+    (tests/core/test_two_step.py), which sign in with the form, not with force_login."""
+    from django.test import Client
+
+    from tests.two_step import mark_verified
+
+    plain = Client.force_login
+
+    def force_login(self, user, backend=None):
+        plain(self, user, backend)
+        mark_verified(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
 def _user(role: str):
     user = UserFactory(username=f"{role}-1")
     user.groups.add(Group.objects.get(name=role))

@@ -19,6 +19,7 @@ from tasks.models import Alert, FollowUp
 from tests import factories as f
 from tests.api import support as s
 from tests.conftest import client_for
+from tests.two_step import mark_verified
 
 PASSWORD = "a-long-test-password"  # UserFactory's
 ROLES = ("anonymous", "no_role", "coordinator", "nurse", "admin", "superuser")
@@ -69,6 +70,7 @@ def build() -> World:
         w.api[role] = client_for(w.users[role])
         web = Client()
         web.force_login(w.users[role])
+        mark_verified(web, w.users[role])  # built before the tests' force_login fixture runs
         w.sessions[role] = web.cookies[settings.SESSION_COOKIE_NAME].value
     w.spare = f.UserFactory(username="matrix-spare")
     w.spare.groups.add(Group.objects.get(name="nurse"))

@@ -21,10 +21,12 @@ from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from core.second_factor.rules import NONE, second_step_need
 from outcomes.pages import TABLES
 from tests.api import support as s
 from tests.core.matrix_world import PASSWORD, ROLES, build, result_body, result_form
 from tests.fhir.support import export_of
+from tests.two_step import authenticator, code_now
 
 ANYONE = frozenset(ROLES)
 SIGNED_IN = ANYONE - {"anonymous"}
@@ -90,8 +92,12 @@ def ep(attr: str, key: str = "episode_id"):
 
 
 def creds(w, role):
+    """The password, and the authenticator's code for accounts that sign in in two steps."""
     user = w.users["no_role" if role == "anonymous" else role]
-    return {"username": user.username, "password": PASSWORD}
+    sent = {"username": user.username, "password": PASSWORD}
+    if second_step_need(user) != NONE:
+        sent["otp"] = code_now(authenticator(user))
+    return sent
 
 
 def move_code(name: str) -> str:
@@ -254,6 +260,8 @@ API_ROWS = [
 ]
 
 SIGNED_IN_GOES_HOME = {role: 302 for role in SIGNED_IN} | {"anonymous": 200}
+ADMINS = frozenset({"admin", "superuser"})
+SET_UP_ALREADY = {r: 302 for r in ADMINS} | {"anonymous": LOGIN}
 PAGE_ROWS = [
     Row("home", G, EVERY_ROLE, 302, note="to the role's own page"),
     Row("login", G, ANYONE, SIGNED_IN_GOES_HOME),
@@ -272,6 +280,16 @@ PAGE_ROWS = [
     Row("user-email", P, ADMIN, 302, kw=ep("spare", "user_id"),
         body=lambda w, r: {"email": "spare@unit.example"}),
     Row("user-unlock", P, ADMIN, 302, kw=ep("spare", "user_id"), note="nothing to unlock"),
+    Row("user-two-step-reset", P, ADMIN, 302, kw=ep("spare", "user_id"), note="a lost phone"),
+    # The second step (core/second_factor/): every session here has finished signing in.
+    Row("two-step", G, SIGNED_IN, 302, note="no code owed: on to the page"),
+    Row("two-step", P, SIGNED_IN, 302, body=lambda w, r: {"code": "000000"}, note="none owed"),
+    Row("two-step-enrol", G, SIGNED_IN, {r: 200 for r in SIGNED_IN - ADMINS} | SET_UP_ALREADY,
+        note="admins have an authenticator: sent to their two-step page"),
+    Row("two-step-enrol", P, SIGNED_IN, {r: 400 for r in SIGNED_IN - ADMINS} | SET_UP_ALREADY,
+        body=lambda w, r: {"code": "000000"}, note="a wrong code"),
+    Row("two-step-manage", G, SIGNED_IN, 200),
+    Row("two-step-manage", P, SIGNED_IN, 302, note="new recovery codes, or why not"),
     Row("worklist", G, STAFF, 200),
     Row("stent-recall", G, STAFF, 200, body=lambda w, r: {"lot": "A17-0042"}),
     Row("worklist", P, STAFF, 302, body=lambda w, r: {"q": "MRN"}, note="search"),

@@ -6,6 +6,7 @@ from django.test import Client
 
 from tests.conftest import client_for
 from tests.factories import UserFactory
+from tests.two_step import second_step
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a-long-test-password"
@@ -31,6 +32,7 @@ def test_each_role_signs_in_on_one_page_and_lands_on_its_own(role, home, request
     client = Client()
     response = client.post("/accounts/login/", {"username": user.username, "password": PASSWORD})
     assert response.status_code == 302
+    second_step(client, user)  # admins: a code from their authenticator app (issue 21)
     assert client.get("/", follow=False)["Location"] == home
 
 

@@ -95,11 +95,20 @@ def person(role: str, username: str, **extra):
 
 
 def sign_in(page, user) -> None:
+    """The password, then, for a user who signs in in two steps (admins), the code their
+    authenticator app shows (one is set up for them beforehand if need be: tests/two_step.py)."""
+    from tests.two_step import authenticator, code_now, needs_second_step
+
+    device = authenticator(user) if needs_second_step(user) else None
     page.goto("/accounts/login/")
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state("networkidle")
+    if device is not None:
+        page.get_by_label("Code").fill(code_now(device))
+        page.get_by_role("button", name="Continue").click()
+        page.wait_for_load_state("networkidle")
 
 
 def shot(page, name: str) -> Path:

@@ -52,3 +52,7 @@ class Command(BaseCommand):
         self.stdout.write("Demo users (new passwords on every run):")
         for username, password in passwords.items():
             self.stdout.write(f"  {username:18} {password}")
+        self.stdout.write(
+            "  (admins sign in in two steps: demo-admin sets up an authenticator app at the "
+            "first sign-in)"
+        )
