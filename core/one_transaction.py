@@ -31,6 +31,16 @@ class OneTransaction:
         if connection.in_atomic_block or request.path in OUTSIDE:
             # Inside a transaction already (a test's): it joins it, as any atomic block does.
             return self.get_response(request)
+        try:
+            # A connection kept from an earlier request is checked now, not in the transaction:
+            # found dead there, Django would reconnect out of it (autocommit) without a word.
+            connection.close_if_health_check_failed()
+            connection.ensure_connection()
+        except Exception as error:  # the database down (or, in a test, forbidden)
+            # A page that needs no database still answers; one that does answers 503 in words
+            # (core/errors_http.py), and nothing was saved.
+            log.warning("No database for a request: %s", type(error).__name__)
+            return self.get_response(request)
         committing, xid, pid, hooks = False, None, None, []
         try:
             with transaction.atomic():
