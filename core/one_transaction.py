@@ -123,7 +123,7 @@ def _hooks_taken() -> list:
     """The transaction's on_commit callbacks, taken to run after COMMIT here: each on its own,
     and also when COMMIT raised but the transaction did commit."""
     hooks, connection.run_on_commit = connection.run_on_commit, []
-    return [func for _sids, func, _robust in hooks]
+    return [hook[1] for hook in hooks]  # (savepoint ids, callback, robust)
 
 
 def _run(hooks: list) -> None:

@@ -7,7 +7,7 @@ enqueue failing is logged, and the sweeps send the work once the broker is back.
 from __future__ import annotations
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test import Client
 
 from fhir.models import ExportJob
@@ -18,6 +18,7 @@ from tasks.models import Alert, Delivery, Visit
 from tests.api import support as s
 from tests.conftest import client_for
 from tests.factories import episode_in
+from tests.integration.test_database_faults import _terminate
 from tests.integration.test_truthful_answers import at_statement
 
 pytestmark = [
@@ -124,3 +125,37 @@ def test_an_export_asked_with_the_broker_down_is_queued_and_answered_queued(admi
     assert job.status == ExportJob.Status.QUEUED
     later = job.created_at + exports.STALLED_AFTER * 2
     assert exports.exports_stalled(now=later) == [str(job.id)]
+
+
+def test_a_commit_whose_outcome_cannot_be_learnt_is_not_called_a_503(coordinator):
+    """COMMIT done, its reply lost, and the database unreachable when asked whether it
+    committed: the answer says it is not known (500), never that nothing was saved; sent again
+    with the same key, it is answered with the first answer."""
+    episode = episode_in(State.SURVEILLANCE, coordinator)
+    client = client_for(coordinator)
+    client.raise_request_exception = False
+    url, key = f"/api/episodes/{episode.id}/visits/", {"Idempotency-Key": "visit-1"}
+    body = {"kind": "inr_check", "performed_on": s.ago(0), "inr": "2.5"}
+    real_commit, real_port = connection._commit, connection.settings_dict["PORT"]
+
+    def commit_then_lose_everything():
+        real_commit()
+        _terminate(connection.connection.info.backend_pid)
+        connection.settings_dict["PORT"] = "1"
+        raise OperationalError("server closed the connection unexpectedly")
+
+    connection._commit = commit_then_lose_everything
+    try:
+        response = client.post(url, body, format="json", headers=key)
+    finally:
+        del connection._commit
+        connection.settings_dict["PORT"] = real_port
+        connection.close()
+
+    assert response.status_code == 500
+    assert "whether it was saved is not known" in response.json()["detail"]
+    assert "Retry-After" not in response
+    assert Visit.objects.filter(episode=episode).count() == 1
+    again = client.post(url, body, format="json", headers=key)
+    assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    assert Visit.objects.filter(episode=episode).count() == 1
