@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "core.middleware.NoStore",  # every other answer: Cache-Control: no-store (patient data)
     "csp.middleware.CSPMiddleware",
     "core.uploads.RefuseFiles",  # no page or endpoint takes a file: refused before it is read
+    "core.one_transaction.OneTransaction",  # all below is one transaction; a 503 saved nothing
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -5,7 +5,7 @@ import logging
 from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError
+from django.db import DatabaseError, IntegrityError
 from django.http.request import RawPostDataException
 from django_fsm import TransitionNotAllowed
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView, set_rollback
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core import idempotency, roles, selectors, services, signin, tokens
+from core import idempotency, roles, selectors, services, signin, tokens, unavailable
 from core.errors import DomainError, InvalidInput
 from core.middleware import answered_again, kept_headers
 from core.models import ApiToken
@@ -27,9 +27,6 @@ from core.second_factor.api import TokenIn, second_step_refused
 from core.uploads import JSON_ONLY
 
 log = logging.getLogger(__name__)
-UNAVAILABLE = (
-    "The database is unavailable just now; nothing was half-saved. Please try again in a moment."
-)
 
 
 def exception_handler(exc, context):
@@ -52,20 +49,20 @@ def exception_handler(exc, context):
             {"detail": "This conflicts with a record already saved; nothing was changed."},
             status=status.HTTP_409_CONFLICT,
         )
-    if isinstance(exc, OperationalError | InterfaceError):
-        # The database went away mid-request (restart, failover, dropped link): each write is
-        # one transaction, rolled back whole, so the client may simply send it again. Only
-        # the error's class is logged: its message may quote the statement's values.
+    if unavailable.is_outage(exc):
+        # The database or the broker went away mid-request (restart, failover, dropped link):
+        # the request is one transaction (core/one_transaction.py), rolled back whole on a 5xx,
+        # so nothing was saved and the client may send it again. Only the error's class is
+        # logged: its message may quote the statement's values.
         log.warning(
-            "Database unavailable during %s: %s",
-            context["view"].__class__.__name__,
-            type(exc).__name__,
+            "Unavailable during %s: %s", context["view"].__class__.__name__, type(exc).__name__
         )
         set_rollback()
+        detail = unavailable.DATABASE if isinstance(exc, DatabaseError) else unavailable.BROKER
         return Response(
-            {"detail": UNAVAILABLE},
+            {"detail": detail},
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
-            headers={"Retry-After": "5"},
+            headers={"Retry-After": unavailable.RETRY_AFTER},
         )
     return drf_exception_handler(exc, context)
 
@@ -144,7 +141,7 @@ class Endpoint(APIView):
             response = super().dispatch(request, *args, **kwargs)
         except BaseException:
             if self._claimed is not None:  # a crash: nothing was answered, a repeat may run
-                _settle(self._claimed, None)
+                _release(self._claimed)
             raise
         if self._claimed is not None:
             _settle(self._claimed, response)
@@ -188,22 +185,30 @@ def key_claim(request) -> idempotency.Claimed:
 
 
 def _settle(claimed, response) -> None:
-    """Keep the first answer for its repeats; not a crash nor a moment's unavailability (5xx,
-    429), which saved nothing and may be sent again with the same key."""
+    """Keep the first answer for its repeats, in the request's transaction: it commits with
+    the write or not at all. Not a crash nor a moment's unavailability (5xx, 429), which saved
+    nothing and may be sent again with the same key. A database error here is not swallowed:
+    the transaction is lost, and the request answers 503 (nothing was saved)."""
+    if response is None or response.status_code >= 500 or response.status_code == 429:
+        _release(claimed)
+        return
+    if hasattr(response, "render"):
+        response.render()
+    idempotency.answer_keep(
+        claimed=claimed,
+        status=response.status_code,
+        headers=kept_headers(response),
+        body=response.content,
+    )
+
+
+def _release(claimed) -> None:
+    """Let a repeat run. The database gone, the claim is rolled back with the transaction (a
+    5xx rolls it back, core/one_transaction.py)."""
     try:
-        if response is None or response.status_code >= 500 or response.status_code == 429:
-            idempotency.answer_release(claimed=claimed)
-            return
-        if hasattr(response, "render"):
-            response.render()
-        idempotency.answer_keep(
-            claimed=claimed,
-            status=response.status_code,
-            headers=kept_headers(response),
-            body=response.content,
-        )
+        idempotency.answer_release(claimed=claimed)
     except DatabaseError as error:
-        log.warning("An API answer was not kept for its repeats: %s", type(error).__name__)
+        log.warning("A claimed key goes with its transaction: %s", type(error).__name__)
 
 
 def body(serializer_class, request) -> dict:

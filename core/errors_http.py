@@ -1,8 +1,12 @@
 """Django's own error answers (a URL that matches nothing, a crash) in the API's language: JSON
 under /api/, the unit's pages elsewhere. Never the debug page, never a traceback."""
 
+import sys
+
 from django.http import JsonResponse
 from django.views import defaults
+
+from core import unavailable
 
 
 def _api(request) -> bool:
@@ -16,6 +20,11 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
+    """A crash; or the database or the broker gone (a 503 in words, with Retry-After: the
+    request's transaction is rolled back on any 5xx, core/one_transaction.py)."""
+    error = sys.exc_info()[1]
+    if unavailable.is_outage(error):
+        return unavailable.answer(request, error=error)
     if _api(request):
         body = {"detail": "Something went wrong on our side; it has been logged."}
         return JsonResponse(body, status=500)

@@ -1,10 +1,12 @@
 """Repeats answered with the first answer, never a second row (issue 18, the contract's
 `Idempotency-Key`). A write carries a key: a web form the `form_token` core/static/core/app.js
 adds to it, an API request its `Idempotency-Key` header. The first request with a key claims it
-(one row, unique per user and key, committed at once) and runs; its answer is then kept for 24
-hours. A repeat finds the key: while the first still runs it waits for it, then it is given the
-first answer, and its view is never called. Only one request can claim a key, the unique
-constraint sees to that, so two requests at the same moment write once.
+(one row, unique per user and key) and runs; its answer is kept for 24 hours. The claim, the
+write and the answer kept are in the request's one transaction (core/one_transaction.py), so a
+repeat finds the answer if and only if the write committed. A repeat sent while the first still
+runs waits for it (on PostgreSQL, for the first's lock on the key; the claim is not visible
+before it commits), then is given the first answer, and its view is never called; if the first
+rolled back, the repeat runs. So two requests at the same moment write once.
 
 The API also checks that a repeat is the same request (method, path and body): a key sent again
 with another request is refused (422) rather than answered with something else's answer. A web
@@ -90,27 +92,43 @@ def answer_claim(*, user, key: str, fingerprint: str) -> Claimed | Repeat | Refu
     deadline = time.monotonic() + wait_seconds()
     while True:
         now = timezone.now()
-        SavedAnswer.objects.filter(user=user, key=key, created_at__lt=now - KEPT).delete()
-        try:
-            with transaction.atomic():
-                answer = SavedAnswer.objects.create(
-                    user=user, key=key, fingerprint=fingerprint, created_at=now
-                )
-            return Claimed(answer)
-        except IntegrityError:
-            pass  # claimed already: by an earlier request, or one running now
-        first = SavedAnswer.objects.filter(user=user, key=key).first()
-        if first is None:
-            continue  # released (the first failed) or expired just now: claim it
-        if first.fingerprint != fingerprint:
-            return Refused(422, MISMATCH)
-        if first.status is not None:
-            return Repeat(first.status, first.headers, bytes(first.body), first.notices)
-        if now - first.created_at > ABANDONED:
-            return Refused(409, INTERRUPTED)
+        if _my_turn(user, key):
+            SavedAnswer.objects.filter(user=user, key=key, created_at__lt=now - KEPT).delete()
+            try:
+                with transaction.atomic():
+                    answer = SavedAnswer.objects.create(
+                        user=user, key=key, fingerprint=fingerprint, created_at=now
+                    )
+                return Claimed(answer)
+            except IntegrityError:
+                pass  # claimed already: by an earlier request, or one running now
+            first = SavedAnswer.objects.filter(user=user, key=key).first()
+            if first is None:
+                continue  # released (the first failed) or expired just now: claim it
+            if first.fingerprint != fingerprint:
+                return Refused(422, MISMATCH)
+            if first.status is not None:
+                return Repeat(first.status, first.headers, bytes(first.body), first.notices)
+            if now - first.created_at > ABANDONED:
+                return Refused(409, INTERRUPTED)
         if time.monotonic() > deadline:
             return Refused(409, STILL_RUNNING)
         time.sleep(POLL_SECONDS)
+
+
+def _my_turn(user, key: str) -> bool:
+    """On PostgreSQL, in a transaction: no other transaction is claiming or answering this key
+    now. It takes a lock on the key until this transaction ends (an advisory lock: a repeat
+    polls for it rather than queueing on the unique index, and never reaches the view)."""
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql" or not connection.in_atomic_block:
+        return True
+    digest = hashlib.sha256(f"{user.pk}\0{key}".encode()).digest()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_try_advisory_xact_lock(%s)", [int.from_bytes(digest[:8], "big", signed=True)]
+        )
+        return bool(cursor.fetchone()[0])
 
 
 def answer_keep(

@@ -4,7 +4,6 @@ twice (core/idempotency.py)."""
 
 from __future__ import annotations
 
-import logging
 import time
 
 from django.conf import settings
@@ -17,8 +16,6 @@ from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 
 from core import idempotency
-
-log = logging.getLogger(__name__)
 
 FORM_TOKEN = "form_token"  # the field core/static/core/app.js adds to every POST form
 NOT_CACHED_EXCEPT = ("/healthz",)
@@ -120,19 +117,24 @@ class FormRepeats:
 
 
 def _keep(claimed, response, notices: list) -> None:
-    try:
-        if 200 <= response.status_code < 400 and not response.streaming:
-            idempotency.answer_keep(
-                claimed=claimed,
-                status=response.status_code,
-                headers=kept_headers(response),
-                body=response.content,
-                notices=notices,
-            )
-        else:
+    """In the request's transaction (core/one_transaction.py): the answer is kept if and only
+    if the form's write commits. A database error is not swallowed: the transaction is lost,
+    and the page answers 503 (nothing was saved)."""
+    if 200 <= response.status_code < 400 and not response.streaming:
+        idempotency.answer_keep(
+            claimed=claimed,
+            status=response.status_code,
+            headers=kept_headers(response),
+            body=response.content,
+            notices=notices,
+        )
+    elif response.status_code < 500:
+        idempotency.answer_release(claimed=claimed)
+    else:  # the transaction is rolled back (core/one_transaction.py), the claim with it
+        try:
             idempotency.answer_release(claimed=claimed)
-    except DatabaseError as error:  # the answer stands; a repeat will be told in words
-        log.warning("A form's first answer was not kept: %s", type(error).__name__)
+        except DatabaseError:
+            pass  # the database gone: the rollback is the release
 
 
 def _notices(request) -> list:

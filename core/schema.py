@@ -64,7 +64,7 @@ def error_statuses(result, generator, request, public):
         "404": "No such record.",
         "409": "The record's state forbids it.",
         "422": "The Idempotency-Key was used for another request.",
-        "503": "The database is unavailable just now; nothing was half-saved.",
+        "503": "The database or the broker is unavailable just now; nothing was saved.",
     }
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
