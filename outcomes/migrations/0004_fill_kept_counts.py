@@ -46,7 +46,7 @@ UNION ALL
 SELECT e.id, o.time_zero, o.lesion, 'open', e.state, NULL::int, e.entered_on, 1
 FROM pathway_episode e
 LEFT JOIN outcomes_episodeoutcome o ON o.episode_id = e.id
-WHERE e.entered_on IS NOT NULL AND e.state <> ALL(ARRAY['completed', 'excluded', 'withdrawn', 'deceased']) AND true
+WHERE e.entered_on IS NOT NULL AND e.state NOT IN ('completed', 'excluded', 'withdrawn', 'deceased') AND true
 ;
 WITH
 delta AS (

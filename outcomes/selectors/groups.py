@@ -120,7 +120,7 @@ def patency_groups_pts_and_ttr(
         elif part == "pts":
             pts[label] = int(n)
         elif part == "ttr_band":
-            bands[days] = int(n)
+            bands[int(days or 0)] = int(n)  # a band always has its start
         else:
             good = int(n)
     patients = sum(bands.values())

@@ -12,7 +12,9 @@ complication; a procedure note or discharge plan through the outcome row) and ea
 row's refresh. The differences are added with INSERT ... ON CONFLICT DO UPDATE SET n = n +
 excluded.n, in the counts' key order (two writers never lock the same rows in opposite
 orders); the writers of one episode hold its lock, so no two refresh one episode's shares at
-once. `outcome_counts_rebuild` writes every share and count again from the facts.
+once. `outcome_counts_rebuild` writes every share and count again from the facts (after a
+bulk load, a restore of some tables, or an episode deleted, which no service does: its shares
+go with it, its counts stay until the rebuild).
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ from django.db import connection, transaction
 from outcomes.maths import GOOD_TTR
 from pathway.codes import EARLY_DAYS, TERMINAL
 
-# What an episode adds, from its outcome row, complications, moves and state; `{where}` names
-# the episodes (a parameter array, or every one for the rebuild).
+# What an episode adds, from its outcome row, complications, moves and state; `{where_*}` name
+# the episodes (those of the `ids` CTE, or every one for the rebuild).
 SHARES = """
 SELECT o.episode_id, o.time_zero, o.lesion, v.part, v.label, v.days, NULL::date AS since, 1 AS n
 FROM outcomes_episodeoutcome o
@@ -40,12 +42,12 @@ CROSS JOIN LATERAL (VALUES
      CASE WHEN o.ttr >= 90 THEN 90 WHEN o.ttr >= 80 THEN 80 WHEN o.ttr >= 70 THEN 70
           WHEN o.ttr >= 60 THEN 60 WHEN o.ttr >= 50 THEN 50 WHEN o.ttr >= 40 THEN 40
           WHEN o.ttr >= 30 THEN 30 WHEN o.ttr >= 20 THEN 20 WHEN o.ttr >= 10 THEN 10 ELSE 0 END),
-    ('ttr_good', CASE WHEN o.vka AND o.ttr >= %(good_ttr)s THEN '' END, NULL)
+    ('ttr_good', CASE WHEN o.vka AND o.ttr >= {good_ttr} THEN '' END, NULL)
 ) v(part, label, days)
 WHERE v.label IS NOT NULL AND {where_o}
 UNION ALL
 SELECT DISTINCT c.episode_id, o.time_zero, o.lesion,
-       CASE WHEN c.occurred_on - f.date <= %(early_days)s THEN 'early' ELSE 'late' END,
+       CASE WHEN c.occurred_on - f.date <= {early_days} THEN 'early' ELSE 'late' END,
        c.kind, NULL::int, NULL::date, 1
 FROM pathway_complication c
 JOIN outcomes_episodeoutcome o ON o.episode_id = c.episode_id
@@ -65,7 +67,7 @@ UNION ALL
 SELECT e.id, o.time_zero, o.lesion, 'open', e.state, NULL::int, e.entered_on, 1
 FROM pathway_episode e
 LEFT JOIN outcomes_episodeoutcome o ON o.episode_id = e.id
-WHERE e.entered_on IS NOT NULL AND e.state <> ALL(%(terminal)s) AND {where_e}
+WHERE e.entered_on IS NOT NULL AND e.state NOT IN ({terminal}) AND {where_e}
 """
 SHARE_COLUMNS = "episode_id, time_zero, lesion, part, label, days, since, n"
 STAY_PARTS = ("stay", "open")
@@ -92,18 +94,28 @@ ORDER BY month, lesion, label, days, since
 ON CONFLICT (month, lesion, state, stay_days, entered_on) DO UPDATE SET n = c.n + excluded.n
 """
 
+CONSTANTS = {
+    "good_ttr": int(GOOD_TTR),
+    "early_days": int(EARLY_DAYS),
+    "terminal": ", ".join(f"'{state}'" for state in TERMINAL),  # our own codes, quoted
+}
+# One parameter, the episodes' ids (an array), so that a move's statements replay as they are
+# with another episode's id (bench/moves.py).
+IN_IDS = "IN (SELECT id FROM ids)"
 REFRESH = (
     """
-WITH fresh AS ("""
+WITH ids AS (SELECT unnest(%s::integer[]) AS id),
+fresh AS ("""
     + SHARES.format(
-        where_o="o.episode_id = ANY(%(ids)s)",
-        where_c="c.episode_id = ANY(%(ids)s)",
-        where_t="t.episode_id = ANY(%(ids)s)",
-        where_e="e.id = ANY(%(ids)s)",
+        where_o=f"o.episode_id {IN_IDS}",
+        where_c=f"c.episode_id {IN_IDS}",
+        where_t=f"t.episode_id {IN_IDS}",
+        where_e=f"e.id {IN_IDS}",
+        **CONSTANTS,
     )
     + f"""),
 old AS (
-    DELETE FROM outcomes_episodeshare s WHERE s.episode_id = ANY(%(ids)s)
+    DELETE FROM outcomes_episodeshare s WHERE s.episode_id {IN_IDS}
     RETURNING s.time_zero, s.lesion, s.part, s.label, s.days, s.since, -s.n AS n
 ),
 added AS (
@@ -118,22 +130,13 @@ REBUILD = [
     "DELETE FROM outcomes_episodeshare",
     "DELETE FROM outcomes_episodeoutcomecount",
     "DELETE FROM outcomes_staycount",
-    f"INSERT INTO outcomes_episodeshare ({SHARE_COLUMNS}) "
-    + SHARES.format(where_o="true", where_c="true", where_t="true", where_e="true"),
+    f"INSERT INTO outcomes_episodeshare ({SHARE_COLUMNS})"
+    + SHARES.format(where_o="true", where_c="true", where_t="true", where_e="true", **CONSTANTS),
     "WITH "
     + ADD_TO_COUNTS.format(
         deltas="SELECT time_zero, lesion, part, label, days, since, n FROM outcomes_episodeshare"
     ),
 ]
-
-
-def _params(**more) -> dict:
-    return {
-        "good_ttr": GOOD_TTR,
-        "early_days": EARLY_DAYS,
-        "terminal": [str(state) for state in TERMINAL],
-        **more,
-    }
 
 
 def episode_counts_refresh(*, episode_ids: Iterable[int]) -> None:
@@ -143,7 +146,7 @@ def episode_counts_refresh(*, episode_ids: Iterable[int]) -> None:
     if not ids:
         return
     with connection.cursor() as cursor:
-        cursor.execute(REFRESH, _params(ids=ids))
+        cursor.execute(REFRESH, [ids])
 
 
 def outcome_counts_rebuild() -> None:
@@ -155,4 +158,4 @@ def outcome_counts_rebuild() -> None:
             "IN SHARE ROW EXCLUSIVE MODE"
         )
         for statement in REBUILD:
-            cursor.execute(statement, _params())
+            cursor.execute(statement)

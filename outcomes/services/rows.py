@@ -11,7 +11,8 @@ and a test proves the refreshed rows equal to the rebuilt ones. Each write of a 
 the episode's counts in the figures (counts.py) in the same transaction; every other move and
 a complication refresh the counts alone. A bulk load that commits patient
 by patient (the synthetic cohort) defers the refreshes with `outcomes_deferred` and reduces the
-episodes it touched together, batch by batch: the same rows, eight queries a batch.
+episodes it touched together, batch by batch: the same rows, nine queries a batch (the
+counts' refresh one of them).
 """
 
 from __future__ import annotations
