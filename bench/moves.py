@@ -119,7 +119,8 @@ def capture(first: int, second: int) -> dict[str, list]:
         steps: list[tuple[str, list, list, list]] = [("BEGIN", [], [], [])]
         for (sql, a), (_, b) in zip(one, two, strict=True):
             pairs = enumerate(zip(a, b, strict=True))
-            ids = [j for j, pair in pairs if pair == (first, second)]
+            # The id itself, or an array of it (the outcome counts' refresh takes one).
+            ids = [j for j, pair in pairs if pair in ((first, second), ([first], [second]))]
             now = [j for j, x in enumerate(a) if isinstance(x, dt.datetime)]
             # Anything else that differs would be another row's id (one the move inserted or
             # read) that the replay would have to substitute too: none in this loop.
@@ -144,7 +145,7 @@ def _replay(cursor, steps, episode_id: int) -> None:
     for sql, params, ids, stamps in steps:
         values = list(params)
         for j in ids:
-            values[j] = episode_id
+            values[j] = [episode_id] if isinstance(values[j], list) else episode_id
         for j in stamps:
             values[j] = now
         cursor.execute(sql, values or None)

@@ -292,7 +292,7 @@ class Phases:
     client-side cursors includes the transfer), the pure outcome functions (by name), and
     the rest (rows to Python, the selector's own work)."""
 
-    NAMES = ("km_table", "complication_rates", "ttr_figures_of", "time_in_stage_of_counts")
+    NAMES = ("km_table", "complication_rates_of", "ttr_figures_of", "time_in_stage_of_counts")
 
     def __init__(self):
         self.spent = defaultdict(float)
@@ -369,6 +369,13 @@ def filled() -> bool:
             "(SELECT count(*) FROM outcomes_episodeoutcome)"
         )
         episodes, rows = cursor.fetchone()
+        # A migration may have just filled the kept counts: what autovacuum would do next.
+        for table in (
+            "outcomes_episodeshare",
+            "outcomes_episodeoutcomecount",
+            "outcomes_staycount",
+        ):
+            cursor.execute(f"VACUUM ANALYZE {table}")
     return episodes == EPISODES and rows == EPISODES
 
 

@@ -6,11 +6,12 @@ class OutcomesConfig(AppConfig):
     verbose_name = "Outcomes"
 
     def ready(self):
-        """Keep each episode's outcome row in line with its facts without pathway or tasks
-        importing this app: a re-intervention or a correction (pathway's after-move hook), a
-        procedure note or discharge plan (after-record hook), a duplex or INR result (tasks'
-        after-results hook); and after `migrate`, reduce the rows still missing (tasks 0008
-        created the table empty)."""
+        """Keep each episode's outcome row and its counts in the figures in line with its
+        facts without pathway or tasks importing this app: a move (every one for the stays; a
+        re-intervention or a correction for the row too, pathway's after-move hook), a procedure
+        note, discharge plan or complication (after-record hook), a duplex or INR result
+        (tasks' after-results hook); and after `migrate`, reduce the rows still missing (tasks
+        0008 created the table empty)."""
         from django.db.models.signals import post_migrate
 
         from outcomes.services import (

@@ -8,7 +8,7 @@ from __future__ import annotations
 from outcomes.maths.km import FORMS, HORIZONS, fitted, km_summary, km_table, weighted
 from outcomes.maths.patency import Duplex, PatencyFacts, Redo, duplex_of, patency
 from outcomes.maths.pts import pts_category, pts_counts
-from outcomes.maths.rates import complication_rates
+from outcomes.maths.rates import complication_rates, complication_rates_of
 from outcomes.maths.stages import (
     percentile,
     percentile_of_counts,
@@ -25,6 +25,7 @@ __all__ = [
     "PatencyFacts",
     "Redo",
     "complication_rates",
+    "complication_rates_of",
     "duplex_of",
     "fitted",
     "km_summary",

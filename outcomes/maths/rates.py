@@ -7,7 +7,7 @@ late. The kinds and the days are the caller's: this module knows no model."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 Episode = tuple[Sequence[dt.date], Sequence[tuple[str, dt.date]]]
 
@@ -33,10 +33,18 @@ def complication_rates(
         for kind, occurred_on in complications:
             timing = "early" if is_early(occurred_on, dates, early_days) else "late"
             had[timing].setdefault(kind, set()).add(index)
-    n = len(episodes) if n is None else n
+    counts = {(t, kind): len(seen) for t, by_kind in had.items() for kind, seen in by_kind.items()}
+    return complication_rates_of(counts, len(episodes) if n is None else n, kinds=kinds)
+
+
+def complication_rates_of(
+    counts: Mapping[tuple[str, str], int], n: int, *, kinds: Sequence[str]
+) -> dict[str, dict[str, float]]:
+    """complication_rates from the counts SQL gives: {(early | late, kind): episodes with one}
+    over `n` episodes with a procedure."""
     return {
         timing: {
-            kind: round(100 * len(had[timing].get(kind, ())) / n, 1) if n else 0.0 for kind in kinds
+            kind: round(100 * counts.get((timing, kind), 0) / n, 1) if n else 0.0 for kind in kinds
         }
         for timing in ("early", "late")
     }

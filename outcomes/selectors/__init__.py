@@ -3,12 +3,13 @@
 The cohort is the episodes with an index procedure (the first procedure note), optionally those
 whose index procedure falls in a date range and whose underlying lesion (as that note records
 it) is the one asked for. Each episode's facts are reduced once, when they change, into its
-EpisodeOutcome row (outcomes.services); groups.py groups those rows in SQL (patency by day and
-event, PTS by category) and the pure functions of outcomes.maths take the groups: lifelines
-fits each patency form on at most one row per day and outcome, weighted by its count. Time in
-stage groups the stays each standing move recorded and the open stays by their start. A fixed
-number of queries, and rows in the hundreds, whatever the number of episodes; each part is kept
-while its facts stand (kept.py).
+EpisodeOutcome row, and what it adds to the figures into counts by month of time zero and
+lesion (outcomes.services); groups.py sums the counts the cohort takes (patency by day and
+event, PTS by category, TTR bands, complications, stays) and the pure functions of
+outcomes.maths take them: lifelines fits each patency form on at most one row per day and
+outcome, weighted by its count. A fixed number of queries (five), and rows in the thousands,
+whatever the number of episodes; each part is kept in the cache while its facts stand
+(kept.py).
 """
 
 from __future__ import annotations
@@ -29,11 +30,12 @@ CHART_KEEP_SECONDS = KEEP_SECONDS  # a chart is as fresh as the figures beside i
 def _rows(filters: tuple, facts: dict) -> tuple[dict, tuple]:
     """The parts read from the outcome rows alone (patency groups and their Kaplan-Meier
     tables, PTS, TTR), kept for the rows' state, and that state."""
-    cohort = groups.cohort_of(*filters)
 
     def from_rows():
-        patency = groups.patency_groups(cohort)
-        pts, anticoagulation = groups.pts_and_ttr(cohort)
+        # No outcome row at all (the table emptied, say lost in a restore): no cohort, whatever
+        # the counts kept from the rows before (`manage.py outcomes_rebuild` repairs both).
+        some = facts["outcome_rows"] is not None
+        patency, pts, anticoagulation = groups.patency_groups_pts_and_ttr(filters, some)
         return {
             "patency": patency,
             "km": {form: maths.km_table(patency[form]) for form in maths.FORMS},
@@ -52,18 +54,17 @@ def _outcomes(procedure_from, procedure_to, lesion, today) -> tuple[dict, dict, 
     filters = (procedure_from, procedure_to, lesion)
     filtered = any(v is not None for v in filters)
     facts = facts_version()
-    cohort = groups.cohort_of(*filters)
     rows, rows_state = _rows(filters, facts)
     episodes = sum(n for _, _, n in rows["patency"][maths.FORMS[0]])
     complications = kept(
         "complications",
         (filters, facts["outcome_rows"], facts["complications"], facts["notes"]),
-        lambda: groups.complication_rates(cohort, episodes),
+        lambda: groups.complication_rates(filters, episodes),
     )
     stays = kept(
         "stays",
         (filters, today, facts["moves"], facts["outcome_rows"] if filtered else None),
-        lambda: groups.time_in_stage(cohort, filtered, today),
+        lambda: groups.time_in_stage(filters, today),
     )
     figures = {
         "episodes": episodes,
@@ -88,7 +89,8 @@ def outcomes_get(
 ) -> dict:
     """{"episodes", "patency", "pts", "complications", "anticoagulation", "time_in_stage"}
     (docs/contract api.md, GET /api/dashboard/outcomes/). One query of the facts' version, then
-    each part kept for it or computed (seven queries in all), plus the role check. `curves`:
+    each part kept for it or computed (five queries in all, whatever the filters), plus the
+    role check. `curves`:
     also {form: km_curve} under "curves", the full curves that the summary reports at 6, 12 and
     24 months, from the same grouped facts. `version`: also, under "version", a short name of
     the outcome rows' state (the page puts it in its charts' URLs)."""

@@ -7,9 +7,12 @@ fact it is reduced from: a procedure note or discharge plan (pathway's after-rec
 re-intervention or a correction (pathway's after-move hook), a duplex or INR result (tasks'
 after-results hook); OutcomesConfig.ready() registers the three.
 `episode_outcomes_rebuild` writes every row again from scratch (`manage.py outcomes_rebuild`),
-and a test proves the refreshed rows equal to the rebuilt ones. A bulk load that commits patient
+and a test proves the refreshed rows equal to the rebuilt ones. Each write of a row refreshes
+the episode's counts in the figures (counts.py) in the same transaction; every other move and
+a complication refresh the counts alone. A bulk load that commits patient
 by patient (the synthetic cohort) defers the refreshes with `outcomes_deferred` and reduces the
-episodes it touched together, batch by batch: the same rows, eight queries a batch.
+episodes it touched together, batch by batch: the same rows, nine queries a batch (the
+counts' refresh one of them).
 """
 
 from __future__ import annotations
@@ -27,9 +30,11 @@ from django.utils import timezone
 from outcomes import maths
 from outcomes.maths import PatencyFacts, Redo
 from outcomes.models import EpisodeOutcome
+from outcomes.services.counts import episode_counts_refresh, outcome_counts_rebuild
 from pathway import ttr
 from pathway.codes import Anticoagulant
 from pathway.models import (
+    Complication,
     DischargePlan,
     Episode,
     ProcedureNote,
@@ -167,10 +172,11 @@ def _reduced(episode_ids: list[int]) -> list[EpisodeOutcome]:
 FIELDS = [f.name for f in EpisodeOutcome._meta.concrete_fields if not f.primary_key]
 
 
-def _write(episode_ids: list[int]) -> int:
+def _write(episode_ids: list[int], counts: bool = True) -> int:
     """Under the episodes' locks, so that two writers of the same episode's facts (two results
     recorded at once) reduce one after the other, the second reading the first's committed
-    facts, rather than each overwriting the row without the other's."""
+    facts, rather than each overwriting the row without the other's. Then the figures' counts
+    follow the rows (unless `counts` is False: the rebuild counts everything afterwards)."""
     with transaction.atomic():
         list(Episode.objects.select_for_update().filter(id__in=episode_ids).values_list("id"))
         rows = _reduced(episode_ids)
@@ -183,6 +189,8 @@ def _write(episode_ids: list[int]) -> int:
         EpisodeOutcome.objects.bulk_create(
             rows, update_conflicts=True, unique_fields=["episode"], update_fields=FIELDS
         )
+        if counts:
+            episode_counts_refresh(episode_ids=episode_ids)
     return len(rows)
 
 
@@ -227,15 +235,17 @@ def outcomes_deferred() -> Iterator[Deferred]:
 
 
 def episode_outcomes_rebuild(*, batch_size: int = REBUILD_BATCH, progress=None) -> int:
-    """Every episode's row again from its facts, in batches (`progress(n)` after each)."""
+    """Every episode's row again from its facts, in batches (`progress(n)` after each), then
+    every count of the figures from them."""
     ids = list(Episode.objects.order_by("id").values_list("id", flat=True))
     EpisodeOutcome.objects.exclude(episode_id__in=Episode.objects.values("id")).delete()
     written = 0
     for start in range(0, len(ids), batch_size):
         batch = ids[start : start + batch_size]
-        written += _write(batch)
+        written += _write(batch, counts=False)
         if progress is not None:
             progress(len(batch))
+    outcome_counts_rebuild()
     return written
 
 
@@ -266,16 +276,25 @@ def outcomes_after_migrate(*, using: str = DEFAULT_DB_ALIAS, **_) -> None:
 
 
 def outcomes_after_move(*, episode: Episode, move: Transition) -> None:
-    if move.name in MOVES_THAT_CHANGE_OUTCOMES:
-        episode_outcomes_refresh(episode_ids=[episode.id])
+    """Every move closes a stay and opens another (the counts); a re-intervention or a
+    correction may change the outcome row too (which then refreshes the counts)."""
+    changes_row = move.name in MOVES_THAT_CHANGE_OUTCOMES
+    if changes_row:
+        episode_outcomes_refresh(episode_ids=[episode.id])  # the counts too, unless deferred
+    if not changes_row or _deferred.get() is not None:
+        episode_counts_refresh(episode_ids=[episode.id])
 
 
 OUTCOME_RECORDS = (ProcedureNote, DischargePlan)
 
 
 def outcomes_after_record_change(*, episode: Episode, record, before, actor, reason) -> None:
+    """A procedure note or discharge plan changes the outcome row (and with it the counts); a
+    complication, the complication counts."""
     if isinstance(record, OUTCOME_RECORDS):
         episode_outcomes_refresh(episode_ids=[episode.id])
+    elif isinstance(record, Complication):
+        episode_counts_refresh(episode_ids=[episode.id])
 
 
 def outcomes_after_results(*, results: Iterable[tuple[int, str]]) -> None:
