@@ -171,7 +171,7 @@ def episodes_load(episode_ids) -> dict[int, EpisodeData]:
     ):
         found[stent.episode_id].stents[stent.note_id].append(stent)
     for episode_id, stent_id, segment in (
-        StentSegment.objects.filter(stent__note__episode_id__in=ids, stent__superseded_at=None)
+        StentSegment.objects.filter(stent__note__episode_id__in=ids)
         .order_by("stent_id", "position")
         .values_list("stent__note__episode_id", "stent_id", "segment")
     ):

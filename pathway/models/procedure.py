@@ -104,13 +104,23 @@ class Stent(models.Model):
         return [span.segment for span in self.spans.all()]
 
 
+class StandingSpans(models.Manager):
+    """The segments the standing stents span (a superseded stent keeps its spans)."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(stent__superseded_at__isnull=True)
+
+
 class StentSegment(models.Model):
     """A segment a stent spans: the rows "stented segments" are read from (a stent across
-    the common and external iliac veins stents both)."""
+    the common and external iliac veins stents both). `objects` reads the standing stents'
+    spans; StentSegment._base_manager every one."""
 
     stent = models.ForeignKey(Stent, on_delete=models.CASCADE, related_name="spans")
     segment = models.CharField(max_length=24, choices=Segment.choices)
     position = models.PositiveSmallIntegerField()
+
+    objects = StandingSpans()
 
     class Meta:
         ordering = ["stent_id", "position"]
@@ -127,10 +137,9 @@ class StentSegment(models.Model):
         any of its procedure notes (the index procedure and each re-intervention). `episode`:
         its id, an OuterRef to one (a subquery), or a list of ids. Read them through
         pathway.selectors.stented_segments; here for the subqueries that cannot."""
-        standing = cls.objects.filter(stent__superseded_at__isnull=True)
         if isinstance(episode, list | tuple | set | frozenset):
-            return standing.filter(stent__note__episode_id__in=episode)
-        return standing.filter(stent__note__episode_id=episode)
+            return cls.objects.filter(stent__note__episode_id__in=episode)
+        return cls.objects.filter(stent__note__episode_id=episode)
 
 
 class DischargePlan(Recorded):
