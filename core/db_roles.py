@@ -1,14 +1,15 @@
 """The database role the app connects as (PostgreSQL): it reads and writes rows, and nothing
 more. It owns no table, so it cannot TRUNCATE, DROP or ALTER one (nor disable its triggers); it
 is no superuser, so it cannot set session_replication_role (which would skip every trigger).
-Every table is one of four kinds (the lists below; tests/core/test_db_roles_kinds.py fails on a
+Every table is one of five kinds (the lists below; tests/core/test_db_roles_clinical.py fails on a
 table of none):
 
 - append-only: the move history, its re-interventions, every record's revisions, the access
   log and the acknowledgements: SELECT and INSERT only;
 - clinical: corrected, never deleted: SELECT, INSERT and UPDATE, no DELETE;
-- operational: sign-ins, tokens, sessions, saved answers, exports, emails owed, the derived
-  outcome rows, the unit's settings: the app deletes these, so DELETE too;
+- operational, deleted: failed sign-ins, tokens, sessions, saved answers, calendar feeds,
+  emails owed, the derived outcome rows: the app deletes these, so DELETE too;
+- operational, kept: accounts, roles, settings, schedule rules, export jobs: no DELETE;
 - read-only: django_migrations (the app checks which ran; it applies none).
 
 A table of no kind is treated as clinical (no DELETE). Migrations run as the tables' owner
@@ -56,12 +57,8 @@ CLINICAL_MODELS = (
     ("tasks", "DuplexSegmentResult"),
     ("tasks", "Alert"),
 )
-# What the app deletes today, and why each may go (none of it is clinical):
+# Operational rows the app deletes today, and why each may go (DELETE granted):
 OPERATIONAL_TABLES = (
-    "auth_user",  # accounts (the clinical rows keep theirs: PROTECT)
-    "auth_group",
-    "auth_permission",
-    "auth_group_permissions",
     "auth_user_groups",  # a user's role changed (core/services.py)
     "auth_user_user_permissions",
     "axes_accessattempt",  # failed sign-ins, cleared by a success or an admin's unlock
@@ -72,14 +69,23 @@ OPERATIONAL_TABLES = (
     "core_websession",  # the same (core/tokens.py)
     "django_session",
     "core_savedanswer",  # idempotency keys' saved answers, kept a day (core/idempotency.py)
-    "core_signinsettings",
-    "django_admin_log",
-    "django_content_type",
-    "fhir_exportjob",  # bulk export jobs and their files, purged hourly (fhir/jobs.py)
     "outcomes_episodeoutcome",  # derived from the records, rebuilt (outcomes/services/rows.py)
     "tasks_calendarfeed",  # a nurse's calendar feed secret, revoked (tasks/services/feeds.py)
     "tasks_delivery",  # emails owed; an unsent digest about a resolved alert goes (alerts.py)
-    "tasks_schedulerule",  # the unit's follow-up intervals (the admin)
+)
+# Operational rows the app never deletes (no DELETE): accounts are deactivated, settings and
+# schedule rules changed (the admin offers no delete), an export job is cancelled or expires
+# and only its files go (fhir/jobs.py).
+OPERATIONAL_KEPT_TABLES = (
+    "auth_user",
+    "auth_group",
+    "auth_permission",
+    "auth_group_permissions",
+    "core_signinsettings",
+    "django_admin_log",
+    "django_content_type",
+    "fhir_exportjob",
+    "tasks_schedulerule",
     "tasks_unitsettings",
 )
 
@@ -216,6 +222,7 @@ def app_role_grant(*, role: str, password: str | None = None) -> Granted:
             ident,
         )
     known = {*append_only_tables(), *clinical_tables(), *OPERATIONAL_TABLES, *READ_ONLY}
+    known |= set(OPERATIONAL_KEPT_TABLES)
     return Granted(
         role=role,
         created=created,
