@@ -159,5 +159,9 @@ class Migration(migrations.Migration):
             name="superseded_at",
             field=models.DateTimeField(blank=True, null=True, editable=False),
         ),
+        migrations.AddIndex(
+            model_name="transition",
+            index=models.Index(fields=["episode", "id"], name="transition_episode_order"),
+        ),
         migrations.RunPython(forwards, backwards),
     ]

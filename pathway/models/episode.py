@@ -291,7 +291,11 @@ class Transition(models.Model):
                 fields=["source", "stay_days", "id"],
                 name="transition_stays_idx",
                 condition=Q(corrects__isnull=True, stay_days__isnull=False),
-            )
+            ),
+            # An episode's moves in order: the checks at commit read the row before each new
+            # one and the latest (pathway/migrations/0013), one index step each, even for the
+            # rows of a bulk load.
+            models.Index(fields=["episode", "id"], name="transition_episode_order"),
         ]
 
     def __str__(self) -> str:
