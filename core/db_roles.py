@@ -1,10 +1,20 @@
 """The database role the app connects as (PostgreSQL): it reads and writes rows, and nothing
 more. It owns no table, so it cannot TRUNCATE, DROP or ALTER one (nor disable its triggers); it
-is no superuser, so it cannot set session_replication_role (which would skip every trigger); on
-the append-only tables (the move history, the record revisions and the access log) it may
-only INSERT and SELECT. Migrations run as the tables' owner (MIGRATE_DATABASE_URL in
-bin/run.sh), which then runs `manage.py db_roles` to (re)grant this role what the tables of the
-day need.
+is no superuser, so it cannot set session_replication_role (which would skip every trigger).
+Every table is one of five kinds (the lists below; tests/core/test_db_roles_clinical.py fails on a
+table of none):
+
+- append-only: the move history, its re-interventions, every record's revisions, the access
+  log and the acknowledgements: SELECT and INSERT only;
+- clinical: corrected, never deleted: SELECT, INSERT and UPDATE, no DELETE;
+- operational, deleted: failed sign-ins, tokens, sessions, saved answers, calendar feeds,
+  emails owed, the derived outcome rows: the app deletes these, so DELETE too;
+- operational, kept: accounts, roles, settings, schedule rules, export jobs: no DELETE;
+- read-only: django_migrations (the app checks which ran; it applies none).
+
+A table of no kind is treated as clinical (no DELETE). Migrations run as the tables' owner
+(MIGRATE_DATABASE_URL in bin/run.sh), which then runs `manage.py db_roles` to (re)grant this
+role what the tables of the day need.
 """
 
 from __future__ import annotations
@@ -18,12 +28,72 @@ from simple_history.models import HistoricalChanges
 
 SCHEMA = "public"
 READ_ONLY = ("django_migrations",)  # the app checks which migrations ran; it applies none
-ROW_WRITES = "SELECT, INSERT, UPDATE, DELETE"
-APPEND_ONLY_WRITES = "SELECT, INSERT"
+ROW_WRITES = "SELECT, INSERT, UPDATE"  # and DELETE on the operational tables alone
 APPEND_ONLY_MODELS = (
     ("pathway", "Transition"),
+    ("pathway", "Reintervention"),  # why a re-intervention was made, written with its move
     ("patients", "PatientAccess"),
     ("tasks", "AlertAcknowledgement"),  # who acknowledged an alert, who took it back
+)
+# Clinical rows are corrected, never deleted (a correction writes a revision; a follow-up is
+# cancelled, not deleted; a note written again supersedes its stents, `Stent.superseded_at`).
+CLINICAL_MODELS = (
+    ("patients", "Patient"),
+    ("pathway", "Episode"),
+    ("pathway", "SelectionAssessment"),
+    ("pathway", "MdtDecision"),
+    ("pathway", "ImagingStudy"),
+    ("pathway", "PreProcedureAnticoagulation"),
+    ("pathway", "ProcedureNote"),
+    ("pathway", "Stent"),
+    ("pathway", "StentSegment"),
+    ("pathway", "DischargePlan"),
+    ("pathway", "Complication"),
+    ("pathway", "PostOpCheck"),
+    ("pathway", "AnticoagulationCourse"),
+    ("pathway", "Measurement"),
+    ("tasks", "FollowUp"),
+    ("tasks", "Visit"),
+    ("tasks", "DuplexSegmentResult"),
+    ("tasks", "Alert"),
+)
+# Operational rows the app deletes today, and why each may go (DELETE granted):
+OPERATIONAL_TABLES = (
+    "auth_user_groups",  # a user's role changed (core/services.py)
+    "auth_user_user_permissions",
+    "axes_accessattempt",  # failed sign-ins, cleared by a success or an admin's unlock
+    "axes_accessattemptexpiration",
+    "axes_accessfailurelog",
+    "axes_accesslog",
+    "core_apitoken",  # sign-out, password change, the nightly purge (core/tokens.py, jobs.py)
+    "core_websession",  # the same (core/tokens.py)
+    "django_session",
+    "core_savedanswer",  # idempotency keys' saved answers, kept a day (core/idempotency.py)
+    "outcomes_episodeoutcome",  # derived from the records, rebuilt (outcomes/services/rows.py)
+    "outcomes_episodeshare",  # derived: an episode's shares, replaced (outcomes/services/counts.py)
+    "outcomes_episodeoutcomecount",  # derived: the sums of the shares, rebuilt (the same)
+    "outcomes_staycount",
+    "otp_static_statictoken",  # a recovery code, used once or replaced (core/second_factor)
+    "otp_static_staticdevice",  # a second factor reset by an admin (a lost phone)
+    "otp_totp_totpdevice",
+    "tasks_calendarfeed",  # a nurse's calendar feed secret, revoked (tasks/services/feeds.py)
+    "tasks_delivery",  # emails owed; an unsent digest about a resolved alert goes (alerts.py)
+)
+# Operational rows the app never deletes (no DELETE): accounts are deactivated, settings and
+# schedule rules changed (the admin offers no delete), an export job is cancelled or expires
+# and only its files go (fhir/jobs.py).
+OPERATIONAL_KEPT_TABLES = (
+    "auth_user",
+    "auth_group",
+    "auth_permission",
+    "auth_group_permissions",
+    "core_secondfactorreset",  # who reset whose second factor, when
+    "core_signinsettings",
+    "django_admin_log",
+    "django_content_type",
+    "fhir_exportjob",
+    "tasks_schedulerule",
+    "tasks_unitsettings",
 )
 
 
@@ -39,12 +109,19 @@ def append_only_tables() -> list[str]:
     return sorted(tables)
 
 
+def clinical_tables() -> list[str]:
+    """The tables whose rows are corrected, never deleted."""
+    return sorted(apps.get_model(*name)._meta.db_table for name in CLINICAL_MODELS)
+
+
 @dataclass(frozen=True)
 class Granted:
     role: str
     created: bool
     tables: int
     append_only: int
+    deletable: int
+    unclassified: tuple[str, ...] = ()  # tables of no kind: granted as clinical (no DELETE)
 
 
 def _run(cursor, statement, *args) -> None:
@@ -115,6 +192,7 @@ def app_role_grant(*, role: str, password: str | None = None) -> Granted:
             raise RoleRefused(f"Role {role} cannot be the app's role: " + "; ".join(refusals))
         tables = _tables(cursor)
         append_only = [t for t in append_only_tables() if t in tables]
+        deletable = [t for t in OPERATIONAL_TABLES if t in tables]
         schema = sql.Identifier(SCHEMA)
         _run(cursor, "GRANT CONNECT ON DATABASE {} TO {}", sql.Identifier(database), ident)
         _run(cursor, "GRANT USAGE ON SCHEMA {} TO {}", schema, ident)
@@ -123,12 +201,21 @@ def app_role_grant(*, role: str, password: str | None = None) -> Granted:
         _run(cursor, "REVOKE ALL ON ALL SEQUENCES IN SCHEMA {} FROM {}", schema, ident)
         _run(cursor, f"GRANT {ROW_WRITES} ON ALL TABLES IN SCHEMA {{}} TO {{}}", schema, ident)
         _run(cursor, "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {} TO {}", schema, ident)
+        for table in deletable:
+            _run(cursor, "GRANT DELETE ON {} TO {}", sql.Identifier(table), ident)
         for table in [*append_only, *(t for t in READ_ONLY if t in tables)]:
-            _run(cursor, "REVOKE UPDATE, DELETE ON {} FROM {}", sql.Identifier(table), ident)
+            _run(cursor, "REVOKE UPDATE ON {} FROM {}", sql.Identifier(table), ident)
         for table in [t for t in READ_ONLY if t in tables]:
             _run(cursor, "REVOKE INSERT ON {} FROM {}", sql.Identifier(table), ident)
-        # Tables a later migration creates are readable and writable at once; run this again
-        # after it so that a new revision table loses UPDATE and DELETE.
+        # Tables a later migration creates are readable and writable at once, never deletable;
+        # run this again after it so that a new revision table loses UPDATE (and an
+        # operational one gains DELETE).
+        _run(  # an earlier version granted DELETE on every new table
+            cursor,
+            "ALTER DEFAULT PRIVILEGES IN SCHEMA {} REVOKE DELETE ON TABLES FROM {}",
+            schema,
+            ident,
+        )
         _run(
             cursor,
             f"ALTER DEFAULT PRIVILEGES IN SCHEMA {{}} GRANT {ROW_WRITES} ON TABLES TO {{}}",
@@ -141,7 +228,16 @@ def app_role_grant(*, role: str, password: str | None = None) -> Granted:
             schema,
             ident,
         )
-    return Granted(role=role, created=created, tables=len(tables), append_only=len(append_only))
+    known = {*append_only_tables(), *clinical_tables(), *OPERATIONAL_TABLES, *READ_ONLY}
+    known |= set(OPERATIONAL_KEPT_TABLES)
+    return Granted(
+        role=role,
+        created=created,
+        tables=len(tables),
+        append_only=len(append_only),
+        deletable=len(deletable),
+        unclassified=tuple(sorted(tables - known)),
+    )
 
 
 def _tables(cursor) -> set[str]:

@@ -2,7 +2,10 @@
 
 Transitions carry no side effects: pathway/services/moves.py locks, transitions, saves and
 writes the history row in one transaction. `custom` on each transition says what the service
-must ask for.
+must ask for. In PostgreSQL the database holds the two to each other at commit: no state change
+without its history row, no history row without its state change (pathway/migrations/0013,
+with the two columns the models do not name: `pathway_transition.txid`, the transaction that
+wrote the row, and `pathway_episode.state_txid`, the one that last changed the state).
 """
 
 import datetime as dt
@@ -288,7 +291,11 @@ class Transition(models.Model):
                 fields=["source", "stay_days", "id"],
                 name="transition_stays_idx",
                 condition=Q(corrects__isnull=True, stay_days__isnull=False),
-            )
+            ),
+            # An episode's moves in order: the checks at commit read the row before each new
+            # one and the latest (pathway/migrations/0013), one index step each, even for the
+            # rows of a bulk load.
+            models.Index(fields=["episode", "id"], name="transition_episode_order"),
         ]
 
     def __str__(self) -> str:
@@ -305,7 +312,8 @@ class Transition(models.Model):
 
 class Reintervention(models.Model):
     """Why a `reintervene` was made, coded: patency reporting reads it. Written with its move
-    and, like the history, never changed."""
+    and, like the history, never changed (in PostgreSQL the app's role may only insert it, and
+    triggers refuse UPDATE, DELETE and TRUNCATE)."""
 
     move = models.OneToOneField(Transition, on_delete=models.PROTECT, related_name="reintervention")
     cause = models.CharField(max_length=12, choices=ReinterventionCause.choices)

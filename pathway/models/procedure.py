@@ -62,10 +62,20 @@ class ProcedureNote(Recorded):
         ]
 
 
+class StandingStents(models.Manager):
+    """The stents as the note says now: a note written again supersedes its stents rather than
+    deleting them (clinical rows are corrected, never deleted; the app's role may not DELETE
+    them, core/db_roles.py)."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(superseded_at__isnull=True)
+
+
 class Stent(models.Model):
     """One stent as placed: the segments it spans (its `spans`, in order; `segment` is the
     first, kept for the clients that know one segment) and its lot number or UDI, so that a
-    recall finds every patient who carries it."""
+    recall finds every patient who carries it. A stent superseded by the note's correction
+    stays, with `superseded_at`; `objects` (and `note.stents`) read the standing ones only."""
 
     note = models.ForeignKey(ProcedureNote, on_delete=models.CASCADE, related_name="stents")
     product = models.CharField(max_length=100)
@@ -78,6 +88,9 @@ class Stent(models.Model):
     segment = models.CharField(max_length=24, choices=Segment.choices)  # the first it spans
     lot = models.CharField(max_length=100, blank=True, db_index=True)
     udi = models.CharField(max_length=100, blank=True, db_index=True)
+    superseded_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = StandingStents()  # Stent._base_manager reads the superseded ones too
 
     class Meta:
         ordering = ["id"]
@@ -91,13 +104,23 @@ class Stent(models.Model):
         return [span.segment for span in self.spans.all()]
 
 
+class StandingSpans(models.Manager):
+    """The segments the standing stents span (a superseded stent keeps its spans)."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(stent__superseded_at__isnull=True)
+
+
 class StentSegment(models.Model):
     """A segment a stent spans: the rows "stented segments" are read from (a stent across
-    the common and external iliac veins stents both)."""
+    the common and external iliac veins stents both). `objects` reads the standing stents'
+    spans; StentSegment._base_manager every one."""
 
     stent = models.ForeignKey(Stent, on_delete=models.CASCADE, related_name="spans")
     segment = models.CharField(max_length=24, choices=Segment.choices)
     position = models.PositiveSmallIntegerField()
+
+    objects = StandingSpans()
 
     class Meta:
         ordering = ["stent_id", "position"]

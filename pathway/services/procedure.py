@@ -196,8 +196,8 @@ def procedure_note_record(
             note.revision_parts = _stents_of(note)  # type: ignore[union-attr, arg-type]  # not new
 
         def save_stents(note):
-            if not new:  # a new note has no stents to replace
-                note.stents.all().delete()
+            if not new:  # superseded, not deleted: a clinical row is never deleted
+                note.stents.update(superseded_at=timezone.now())
             _stents_save(note, stents)
 
         note, _ = record_write(

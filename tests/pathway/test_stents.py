@@ -127,6 +127,7 @@ def test_a_reintervention_may_name_any_segment_a_stent_spans(coordinator):
 
 
 # --- the migration ----------------------------------------------------------------------------
+@pytest.mark.db_owner  # it empties the spans as they were before the migration: the owner may
 def test_the_migration_carries_each_one_segment_stent_over_to_its_span(coordinator):
     episode = episode_in(State.PROCEDURE, coordinator)
     record_procedure(coordinator, episode)  # one Wallstent in the left common iliac

@@ -35,5 +35,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{'Created' if granted.created else 'Updated'} role {granted.role}: rows of "
             f"{granted.tables} tables, {granted.append_only} of them append-only "
-            "(insert and read only); owns nothing."
+            f"(insert and read only), {granted.deletable} operational (rows may be deleted), "
+            "none other deletable; owns nothing."
         )
+        if granted.unclassified:  # core/db_roles.py lists each table's kind
+            self.stderr.write(
+                "Tables of no kind in core/db_roles.py, granted as clinical (no DELETE): "
+                + ", ".join(granted.unclassified)
+            )
