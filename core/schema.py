@@ -26,6 +26,18 @@ class AutoSchema(openapi.AutoSchema):
             declared.append(IDEMPOTENCY_KEY)
         return [*declared, *super().get_override_parameters()]
 
+    def _process_override_parameters(self, direction="request"):
+        """A query serializer saying `empty_means_absent` takes `?name=` as the parameter left
+        out (core/query.py): its parameters say so, `allowEmptyValue`, so that a client (and
+        schemathesis's negative data) knows an empty value is not a bad date or choice."""
+        result = super()._process_override_parameters(direction)
+        for item in getattr(self.view, "query", ()) if self.method == "GET" else ():
+            if getattr(item, "empty_means_absent", False):
+                for name in item().fields:
+                    if (parameter := result.get((name, OpenApiParameter.QUERY))) is not None:
+                        parameter["allowEmptyValue"] = True
+        return result
+
 
 class ExpiringTokenScheme(OpenApiAuthenticationExtension):
     target_class = "core.tokens.ExpiringTokenAuthentication"

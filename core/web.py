@@ -7,6 +7,7 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import render
 
 from core import roles
@@ -81,3 +82,30 @@ class DomainErrorPages:
             detail = exception.detail
         context = {"title": titles.get(exception.status, "Error"), "detail": detail}
         return render(request, "core/error.html", context, status=exception.status)
+
+
+class WordedRefusals:
+    """A page's refusal Django answers with no body (a GET to a form that only takes POST: 405)
+    is answered with a page saying why, as every other refusal is; the API answers in JSON."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            request.path.startswith(("/api/", "/fhir/"))
+            or not 400 <= response.status_code < 500
+            or response.streaming
+            or response.content
+        ):
+            return response
+        detail = "This address does not take what was sent."
+        if isinstance(response, HttpResponseNotAllowed):
+            detail = f"This address takes {response['Allow'].replace(', ', ' or ')} only."
+        context = {"title": "Not done", "detail": detail}
+        worded = render(request, "core/error.html", context, status=response.status_code)
+        for name in ("Allow", "Retry-After"):
+            if name in response:
+                worded[name] = response[name]
+        return worded
