@@ -6,7 +6,8 @@ from drf_spectacular.utils import OpenApiParameter
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
-    str,
+    # core/api.py key_claim: 1 to 255 printable ASCII characters, spaces around them ignored.
+    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]*[!-~][ -~]*$"},
     OpenApiParameter.HEADER,
     description="Optional; a new key (a UUID) for each new request. A repeat with the same key "
     "by the same user within 24 hours is answered with the first answer (status and body, "

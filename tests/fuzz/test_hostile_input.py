@@ -84,3 +84,15 @@ def test_the_admin_refuses_a_schedule_rule_the_schedule_could_not_read(
     assert b"at most ten years" in page.content or b"A list of intervals" in page.content
     rule.refresh_from_db()
     assert "99999m" not in rule.first_offsets and rule.then_every != "9999999d"
+
+
+def test_the_schema_says_the_outcomes_filters_may_be_sent_empty_as_the_contract_writes_them():
+    """`?procedure_from=&procedure_to=&lesion=` is the filters left out (the contract): the
+    schema says so, or schemathesis's negative data takes the empty date for a bad one."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    parameters = schema["paths"]["/api/dashboard/outcomes/"]["get"]["parameters"]
+    empty = {p["name"] for p in parameters if p.get("allowEmptyValue")}
+
+    assert empty == {"procedure_from", "procedure_to", "lesion"}
