@@ -96,3 +96,15 @@ def test_the_schema_says_the_outcomes_filters_may_be_sent_empty_as_the_contract_
     empty = {p["name"] for p in parameters if p.get("allowEmptyValue")}
 
     assert empty == {"procedure_from", "procedure_to", "lesion"}
+
+
+def test_the_villalta_score_of_a_procedure_in_year_9999_is_scored_not_a_500(client, nurse):
+    client.force_login(nurse)
+
+    answer = client.get(
+        "/inbox/villalta/",
+        {"procedure_on": "9999-12-01", "performed_on": "9999-12-31", "villalta_pain": "2"},
+        HTTP_HX_REQUEST="true",
+    )
+
+    assert answer.status_code == 200
