@@ -109,3 +109,21 @@ class WordedRefusals:
             if name in response:
                 worded[name] = response[name]
         return worded
+
+
+class NulFreeQueries:
+    """A page's query holding a NUL byte (`?state__exact=%00` on an admin list, a filter, a
+    search) is a 400 in words before any view compares it: PostgreSQL compares no text with
+    one. The API's queries are checked by core/query.py, in JSON."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith(("/api/", "/fhir/")) and any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for key, values in request.GET.lists()
+        ):
+            context = {"title": "Please check", "detail": "Null characters are not allowed."}
+            return render(request, "core/error.html", context, status=400)
+        return self.get_response(request)

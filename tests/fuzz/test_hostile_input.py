@@ -108,3 +108,16 @@ def test_the_villalta_score_of_a_procedure_in_year_9999_is_scored_not_a_500(clie
     )
 
     assert answer.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"state__exact": "\x00"}, {"q": "RX\x00"}, {"kind__in": "duplex,\x00"}, {"\x00": "1"}],
+)
+def test_an_admin_list_filtered_by_a_null_character_is_refused_in_words(client, query):
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+
+    answer = client.get("/admin/pathway/episode/", query)
+
+    assert answer.status_code == 400
+    assert b"Null characters are not allowed." in answer.content
