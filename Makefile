@@ -15,7 +15,7 @@ TEST_WORKERS ?= auto
 TEST_AS_APP_ROLE ?= 1
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pathway_bench_run
 
-.PHONY: run test lint install browser proxy bench
+.PHONY: run test lint install browser proxy bench fuzz
 install: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.txt
@@ -52,6 +52,15 @@ test: install lint browser proxy
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist load
+
+# Issue 21 on demand: the pages fuzzed with FUZZ_EXAMPLES examples a route, the date arithmetic
+# as many, and schemathesis's coverage and fuzzing phases with negative data, as every role.
+FUZZ_EXAMPLES ?= 300
+fuzz: export DATABASE_URL = $(TEST_DATABASE_URL)
+fuzz: export REDIS_URL = $(TEST_REDIS_URL)
+fuzz: export TEST_AS_APP_ROLE := $(TEST_AS_APP_ROLE)
+fuzz: install
+	FUZZ_FULL=1 FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(VENV)/bin/pytest -n $(TEST_WORKERS) tests/fuzz
 
 # Sizes, requests and durations from BENCH_* (see bench/run.py); the databases it empties are
 # BENCH_DATABASE_URL's (and _moves, _sweep) and pathway_bench_pgbench.

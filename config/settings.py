@@ -88,6 +88,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "core.middleware.FormRepeats",  # a form sent twice is answered with its first answer
+    "core.web.WordedRefusals",  # a page's refusal without a body gets one in words
+    "core.web.NulFreeQueries",  # a page's query with a NUL byte: a 400 in words
     "core.web.DomainErrorPages",  # a refused action on a page answers with a page, not a 500
     "axes.middleware.AxesMiddleware",  # last: it answers a locked-out sign-in
 ]

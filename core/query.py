@@ -19,6 +19,7 @@ PAGE = OpenApiParameter(
 )
 EMPTY = "Empty: give a value, or leave the parameter out."
 NOT_A_PAGE = "A page is a whole number from 1 (or `last`)."
+NUL = "Null characters are not allowed."  # PostgreSQL compares no text holding a NUL byte
 
 
 def query_names(query) -> list[str]:
@@ -56,13 +57,18 @@ def _page_problem(value: str) -> str | None:
 def query_check(request, query) -> None:
     """A query parameter the GET does not declare in `query` is a 400 naming it, with what it
     does know; DRF's `format` (?format=json) is always known. A declared one that needs a value
-    sent empty, or a page that is no page number, is a 400 naming it too."""
+    sent empty, a page that is no page number, or a value holding a NUL byte (which no filter
+    can compare) is a 400 naming it too."""
     known = query_names(query)
     unknown = sorted(set(request.query_params) - {*known, api_settings.URL_FORMAT_OVERRIDE})
     if unknown:
         takes = f"Known: {', '.join(known)}." if known else "This takes no query parameters."
         raise InvalidInput({name[:60]: f"Unknown query parameter. {takes}" for name in unknown})
-    problems = {}
+    problems = {
+        name[:60]: NUL
+        for name, values in request.query_params.lists()
+        if any("\x00" in value for value in values)
+    }
     for name, param in _needs_a_value(query).items():
         for value in request.query_params.getlist(name):
             if value == "":

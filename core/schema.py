@@ -6,7 +6,8 @@ from drf_spectacular.utils import OpenApiParameter
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
-    str,
+    # core/api.py key_claim: 1 to 255 printable ASCII characters, spaces around them ignored.
+    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]*[!-~][ -~]*$"},
     OpenApiParameter.HEADER,
     description="Optional; a new key (a UUID) for each new request. A repeat with the same key "
     "by the same user within 24 hours is answered with the first answer (status and body, "
@@ -25,6 +26,18 @@ class AutoSchema(openapi.AutoSchema):
         if self.method in ("POST", "PUT", "PATCH") and self.view.authentication_classes:
             declared.append(IDEMPOTENCY_KEY)
         return [*declared, *super().get_override_parameters()]
+
+    def _process_override_parameters(self, direction="request"):
+        """A query serializer saying `empty_means_absent` takes `?name=` as the parameter left
+        out (core/query.py): its parameters say so, `allowEmptyValue`, so that a client (and
+        schemathesis's negative data) knows an empty value is not a bad date or choice."""
+        result = super()._process_override_parameters(direction)
+        for item in getattr(self.view, "query", ()) if self.method == "GET" else ():
+            if getattr(item, "empty_means_absent", False):
+                for name in item().fields:
+                    if (parameter := result.get((name, OpenApiParameter.QUERY))) is not None:
+                        parameter["allowEmptyValue"] = True
+        return result
 
 
 class ExpiringTokenScheme(OpenApiAuthenticationExtension):

@@ -7,6 +7,7 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import render
 
 from core import roles
@@ -81,3 +82,48 @@ class DomainErrorPages:
             detail = exception.detail
         context = {"title": titles.get(exception.status, "Error"), "detail": detail}
         return render(request, "core/error.html", context, status=exception.status)
+
+
+class WordedRefusals:
+    """A page's refusal Django answers with no body (a GET to a form that only takes POST: 405)
+    is answered with a page saying why, as every other refusal is; the API answers in JSON."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            request.path.startswith(("/api/", "/fhir/"))
+            or not 400 <= response.status_code < 500
+            or response.streaming
+            or response.content
+        ):
+            return response
+        detail = "This address does not take what was sent."
+        if isinstance(response, HttpResponseNotAllowed):
+            detail = f"This address takes {response['Allow'].replace(', ', ' or ')} only."
+        context = {"title": "Not done", "detail": detail}
+        worded = render(request, "core/error.html", context, status=response.status_code)
+        for name in ("Allow", "Retry-After"):
+            if name in response:
+                worded[name] = response[name]
+        return worded
+
+
+class NulFreeQueries:
+    """A page's query holding a NUL byte (`?state__exact=%00` on an admin list, a filter, a
+    search) is a 400 in words before any view compares it: PostgreSQL compares no text with
+    one. The API's queries are checked by core/query.py, in JSON."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith(("/api/", "/fhir/")) and any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for key, values in request.GET.lists()
+        ):
+            context = {"title": "Please check", "detail": "Null characters are not allowed."}
+            return render(request, "core/error.html", context, status=400)
+        return self.get_response(request)

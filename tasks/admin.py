@@ -1,7 +1,8 @@
+from django import forms
 from django.contrib import admin
 
 from core.admin_base import LookUpAdmin
-from tasks import models, services
+from tasks import models, schedule, services
 
 
 @admin.register(models.UnitSettings)
@@ -18,8 +19,47 @@ class UnitSettingsAdmin(admin.ModelAdmin):
         return False
 
 
+def _interval(text) -> str:
+    try:
+        schedule.parse(text)
+    except ValueError:
+        raise forms.ValidationError(
+            f"Write each interval as 14d, 6w or 3m, at most ten years "
+            f"({', '.join(f'{n}{unit}' for unit, n in schedule.LONGEST.items())})."
+        ) from None
+    return text
+
+
+class ScheduleRuleForm(forms.ModelForm):
+    """The offsets are read as the schedule reads them (tasks/schedule.py `parse`): one the
+    schedule could not read would fail each discharge; one of a thousand years, each sweep."""
+
+    class Meta:
+        model = models.ScheduleRule
+        fields = [
+            "kind",
+            "anchor",
+            "first_offsets",
+            "then_every",
+            "window_days",
+            "escalation_days",
+            "vka_only",
+            "active",
+        ]
+
+    def clean_first_offsets(self):
+        offsets = self.cleaned_data["first_offsets"]
+        if not isinstance(offsets, list):
+            raise forms.ValidationError('A list of intervals, e.g. ["2w", "6w", "3m"].')
+        return [_interval(offset) for offset in offsets]
+
+    def clean_then_every(self):
+        return _interval(self.cleaned_data["then_every"])
+
+
 @admin.register(models.ScheduleRule)
 class ScheduleRuleAdmin(admin.ModelAdmin):
+    form = ScheduleRuleForm
     list_display = [
         "kind",
         "anchor",

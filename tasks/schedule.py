@@ -6,9 +6,12 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from core.dates import add_months
+from core.dates import OutOfCalendar, add_days, add_months
 
-_INTERVAL = re.compile(r"^([1-9][0-9]*)([dwm])$")
+_INTERVAL = re.compile(r"([1-9][0-9]*)([dwm])")
+# An interval is at most ten years: a longer one is a typing slip, and its offsets would leave
+# the follow-up's offset columns (small integers) and, repeated, the calendar.
+LONGEST = {"d": 3653, "w": 522, "m": 120}
 
 
 @dataclass(frozen=True)
@@ -24,15 +27,28 @@ class Offset:
 
 
 def parse(interval: str) -> Offset:
-    match = _INTERVAL.match(interval)
+    """`14d`, `6w` or `3m` as an Offset; anything else, or more than ten years, a ValueError."""
+    match = _INTERVAL.fullmatch(interval) if isinstance(interval, str) else None
     if not match:
         raise ValueError(f"not an interval: {interval!r} (write 14d, 6w or 3m)")
     n, unit = int(match[1]), match[2]
+    if n > LONGEST[unit]:
+        raise ValueError(f"{interval!r} is longer than ten years ({LONGEST[unit]}{unit})")
     return Offset(months=n) if unit == "m" else Offset(days=n * (7 if unit == "w" else 1))
 
 
 def shift(anchor: dt.date, offset: Offset) -> dt.date:
-    return add_months(anchor, offset.months) + dt.timedelta(days=offset.days)
+    """The date `offset` after `anchor`; OutOfCalendar past year 9999."""
+    return add_days(add_months(anchor, offset.months), offset.days)
+
+
+def _shift_until(anchor: dt.date, offset: Offset, until: dt.date) -> dt.date | None:
+    """`shift`, or None when it falls after `until` (past the calendar's end included)."""
+    try:
+        day = shift(anchor, offset)
+    except OutOfCalendar:
+        return None
+    return day if day <= until else None
 
 
 def positions(
@@ -46,10 +62,10 @@ def positions(
     every = parse(then_every)
     last = offsets[-1] if offsets else Offset()
     k = 1
-    while shift(anchor, last + every * k) <= until:
+    while _shift_until(anchor, last + every * k, until) is not None:
         offsets.append(last + every * k)
         k += 1
-    return [(o, day) for o in offsets if (day := shift(anchor, o)) <= until]
+    return [(o, day) for o in offsets if (day := _shift_until(anchor, o, until)) is not None]
 
 
 def occurrences(

@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from core.dates import add_days
+
 SCHEDULED, DUE, OVERDUE, COMPLETED, CANCELLED = (
     "scheduled",
     "due",
@@ -28,9 +30,8 @@ class Window:
 
 
 def window(due_on: dt.date, days: int) -> Window:
-    """Due date +/- `days`, bounds included."""
-    span = dt.timedelta(days=days)
-    return Window(due_on - span, due_on + span)
+    """Due date +/- `days`, bounds included (OutOfCalendar past the calendar's ends)."""
+    return Window(add_days(due_on, -days), add_days(due_on, days))
 
 
 def status_on(

@@ -65,6 +65,8 @@ def stent_recall(*, actor, lot: str = "", udi: str = "") -> list[RecalledStent]:
     for name, value in (("lot", lot), ("udi", udi)):
         if len(value) > 100:
             raise InvalidInput({name: "At most 100 characters."})
+        if "\x00" in value:  # PostgreSQL cannot compare text with a NUL byte
+            raise InvalidInput({name: "Null characters are not allowed."})
     match = Q()
     if lot:
         match |= Q(lot__iexact=lot)
