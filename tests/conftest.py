@@ -5,26 +5,46 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
-from tests import app_role, parallel
+from tests import app_role, parallel, template_db
 from tests.factories import PatientFactory, UserFactory
 
 
 def _flush_may_truncate():
-    """The test runner empties the database after each transactional test with one TRUNCATE
-    of every table (Django's flush). The history and the revisions refuse TRUNCATE
-    (pathway/migrations/0009) unless the transaction says `pathway.allow_truncate`: the
-    flush's own transaction says so, as the owner (tests/app_role.py), and nothing else in
-    the tests does."""
+    """The test runner empties the database after each transactional test (Django's flush).
+    The history and the revisions refuse DELETE, and TRUNCATE (pathway/migrations/0009) unless
+    the transaction says `pathway.allow_truncate`. The flush acts as the owner (tests/app_role.py)
+    and, when the owner is a superuser (as here and in CI), empties each table with DELETE with
+    the triggers off for its transaction (`session_replication_role = replica`): TRUNCATE makes
+    new files for every table and index, 1.5-2.5 s a flush here, DELETE of a test's few rows
+    takes milliseconds, and the tables are as empty after either. Otherwise (or asked to reset
+    the sequences) one TRUNCATE of every table, its transaction saying `allow_truncate`;
+    nothing else in the tests says either."""
     from django.db.backends.postgresql.operations import DatabaseOperations
 
     sql_flush = DatabaseOperations.sql_flush
 
-    def flush_allowed(self, style, tables, **kwargs):
-        statements = sql_flush(self, style, tables, **kwargs)
-        allow = ["SET LOCAL ROLE NONE", "SET LOCAL pathway.allow_truncate = 'on'"]
-        return [*allow, *statements] if statements else []
+    def flush_allowed(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        if not tables:
+            return []
+        if not reset_sequences and _owner_is_superuser(self.connection):
+            quoted = (style.SQL_FIELD(self.quote_name(table)) for table in tables)
+            return [
+                "SET LOCAL ROLE NONE",
+                "SET LOCAL session_replication_role = replica",
+                *(f"{style.SQL_KEYWORD('DELETE FROM')} {table}" for table in quoted),
+            ]
+        statements = sql_flush(
+            self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+        )
+        return ["SET LOCAL ROLE NONE", "SET LOCAL pathway.allow_truncate = 'on'", *statements]
 
     DatabaseOperations.sql_flush = flush_allowed
+
+
+def _owner_is_superuser(connection) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = session_user")
+        return bool(cursor.fetchone()[0])
 
 
 _flush_may_truncate()
@@ -45,6 +65,48 @@ def _redis_of_this_worker():
 
 
 _redis_of_this_worker()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_use_migrations,
+    django_db_keepdb,
+    django_db_createdb,
+    django_db_modify_db_settings,
+):
+    """Each worker's test database is a copy of a template migrated once (tests/template_db.py),
+    not a migration of its own; `--reuse-db`, `--nomigrations` and SQLite as pytest-django does."""
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
+    from pytest_django.fixtures import _disable_migrations, _get_databases_for_setup
+
+    aliases, serialized = _get_databases_for_setup(request.session.items)
+    own_way = django_db_keepdb or not django_db_use_migrations or connection.vendor != "postgresql"
+    if not own_way and aliases <= {"default"}:
+        with django_db_blocker.unblock():
+            base = template_db.create(serialize="default" in serialized)
+        yield
+        with django_db_blocker.unblock():
+            template_db.destroy(base)
+        return
+    if not django_db_use_migrations:
+        _disable_migrations()
+    keep = {"keepdb": True} if django_db_keepdb and not django_db_createdb else {}
+    with django_db_blocker.unblock():
+        config = setup_databases(
+            verbosity=request.config.option.verbose,
+            interactive=False,
+            aliases=aliases,
+            serialized_aliases=serialized,
+            **keep,
+        )
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(config, verbosity=request.config.option.verbose)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -112,8 +112,8 @@ def test_the_owner_cannot_truncate_the_history_or_the_revisions(as_owner):
 
 
 def test_the_owner_may_truncate_inside_a_transaction_that_says_so(as_owner):
-    """The one way through (the test runner's flush): deliberate, and only for that
-    transaction."""
+    """The one way through (the test runner's flush when the owner is no superuser,
+    tests/conftest.py): deliberate, and only for that transaction."""
     with as_owner.transaction(force_rollback=True):
         as_owner.execute("SET LOCAL pathway.allow_truncate = 'on'")
         as_owner.execute("TRUNCATE tasks_historicalvisit")
