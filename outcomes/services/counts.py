@@ -99,12 +99,20 @@ CONSTANTS = {
     "early_days": int(EARLY_DAYS),
     "terminal": ", ".join(f"'{state}'" for state in TERMINAL),  # our own codes, quoted
 }
+# Each refresh is ordered by key within its statement, but a transaction that refreshes twice
+# (a patient's whole journey written at once, a move then a record) would take count rows in
+# two orders, and two such transactions deadlock (seen: the synthetic cohort's two writers).
+# So a transaction takes this lock (PostgreSQL's two-key advisory space; the idempotency keys
+# use the one-key space) before its first count row and keeps it to its end: writers of counts
+# take turns from their first refresh to their commit, a few milliseconds for a move.
+COUNTS_LOCK = (19, 0)
 # One parameter, the episodes' ids (an array), so that a move's statements replay as they are
 # with another episode's id (bench/moves.py).
 IN_IDS = "IN (SELECT id FROM ids)"
 REFRESH = (
-    """
+    f"""
 WITH ids AS (SELECT unnest(%s::integer[]) AS id),
+counts_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock({COUNTS_LOCK[0]}, {COUNTS_LOCK[1]})),
 fresh AS ("""
     + SHARES.format(
         where_o=f"o.episode_id {IN_IDS}",
@@ -123,7 +131,9 @@ added AS (
     RETURNING time_zero, lesion, part, label, days, since, n
 ),
 """
-    + ADD_TO_COUNTS.format(deltas="SELECT * FROM old UNION ALL SELECT * FROM added")
+    + ADD_TO_COUNTS.format(
+        deltas="SELECT old.* FROM old, counts_lock UNION ALL SELECT added.* FROM added, counts_lock"
+    )
 )
 
 REBUILD = [
