@@ -60,16 +60,7 @@ class ScheduleRuleForm(forms.ModelForm):
 @admin.register(models.ScheduleRule)
 class ScheduleRuleAdmin(admin.ModelAdmin):
     form = ScheduleRuleForm
-    list_display = [
-        "kind",
-        "anchor",
-        "first_offsets",
-        "then_every",
-        "window_days",
-        "escalation_days",
-        "vka_only",
-        "active",
-    ]
+    list_display = tuple(ScheduleRuleForm.Meta.fields)  # every field the unit edits, in order
 
     def save_model(self, request, obj, form, change):
         services.schedule_rule_save(rule=obj)
