@@ -27,6 +27,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 
 KEEP = 3  # templates kept for one base database (other worktrees' migrations): then dropped
+_copied_from: tuple[str, str] | None = None  # (lock prefix, template) of this worker's database
 
 
 def migrations_hash() -> str:
@@ -103,8 +104,10 @@ def create(serialize: bool) -> str:
     base = connection.settings_dict["NAME"]
     test_name = connection.creation._get_test_db_name()
     prefix = f"test_{base}"[:40] + "_tpl_"
+    global _copied_from
     with _locked(prefix) as admin:
         template = _template(admin, prefix)
+        _copied_from = (prefix, template)
         _drop(admin, test_name)
         admin.execute(f'CREATE DATABASE "{test_name}" TEMPLATE "{template}"')
         admin.execute(f'ALTER DATABASE "{test_name}" SET synchronous_commit = off')
@@ -120,6 +123,20 @@ def create(serialize: bool) -> str:
         connection._test_serialized_contents = connection.creation.serialize_db_to_string()
     connection.ensure_connection()
     return base
+
+
+@contextmanager
+def held():
+    """The template this worker's database was copied from, its lock held meanwhile (no
+    worker makes, copies or drops a template of this base then), for the tests that copy
+    databases of their own from it (tests/bench/test_bench_smoke.py): None when the test
+    database was made pytest-django's way."""
+    if _copied_from is None:
+        yield None
+        return
+    prefix, template = _copied_from
+    with _locked(prefix):
+        yield template
 
 
 def _superuser() -> bool:

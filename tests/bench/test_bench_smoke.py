@@ -6,8 +6,10 @@ is checked is that each prints them and exits cleanly.
 Each runs as `make bench` does: a process of its own, as the databases' owner, on databases
 of its own (never the test database), which it empties first, with a Redis of its own as
 broker. The databases are copies of a template migrated once for the migrations of the day
-(a fresh migration costs more than all the benchmarks together) and, as `make bench`'s, kept
-for the next run, which copies them afresh once the migrations have changed."""
+(a fresh migration costs more than all the benchmarks together): the one the suite's test
+databases are copied from (tests/template_db.py), else one of this test's own; and, as
+`make bench`'s, kept for the next run, which copies them afresh once the template has
+changed."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ import psycopg
 import pytest
 from django.conf import settings
 
+from tests import template_db
 from tests.integration.workers import PrivateRedis
 
 # django_db: the test database exists (its name tells this run's throwaway databases apart),
@@ -138,7 +141,8 @@ def _migrations_hash() -> str:
 
 
 def _template(conn) -> str:
-    """The migrated template for today's migrations, made if missing (lock held)."""
+    """The migrated template for today's migrations, made if missing (lock held): when the
+    suite's test databases were not copied from one of their own (--reuse-db and the like)."""
     name = TEMPLATE_PREFIX + _migrations_hash()
     rows = conn.execute(
         "SELECT datname FROM pg_database WHERE datname LIKE %s", [TEMPLATE_PREFIX + "%"]
@@ -168,14 +172,16 @@ def _template(conn) -> str:
 @pytest.fixture
 def databases():
     """Each benchmark's databases: copies of the migrated template, made again when the
-    template has changed (each says which template it was copied from, in its comment)."""
+    template has changed (each says which template it was copied from, in its comment). The
+    suite's own template holds what `migrate` makes (the benchmarks migrate theirs first, as
+    `make bench` does): migrating another when the migrations change took 7-9 s."""
     suffix = _suffix()
     names = {
         bench: [f"{spec['database']}_{suffix}{phase}" for phase in spec.get("phases", [""])]
         for bench, spec in BENCHMARKS.items()
     }
-    with _admin() as conn:
-        template = _template(conn)
+    with _admin() as conn, template_db.held() as suites:
+        template = suites or _template(conn)
         copied = dict(
             conn.execute(
                 "SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database"
