@@ -3,7 +3,6 @@ unit's hours have passed escalates it, and a real Celery worker emails each of t
 later sweep sends nothing more (pathway.md section 4, "Every alert reaches someone")."""
 
 import datetime as dt
-import time
 from collections import Counter
 
 import pytest
@@ -16,7 +15,7 @@ from pathway.models import Stent
 from tasks import services
 from tasks.models import Alert, Delivery, FollowUp
 from tests.factories import PatientFactory
-from tests.integration.workers import read_mails, start_worker, stop, wait_for
+from tests.integration.workers import read_mails, settled, start_worker, stop, wait_for
 from tests.tasks.support import user_in
 
 pytestmark = [
@@ -54,7 +53,7 @@ def _sent(deliveries) -> bool:
 
 
 def test_an_unacknowledged_urgent_result_is_emailed_to_each_coordinator_and_admin_once(
-    duplex_today, nurse, tmp_path
+    duplex_today, nurse, tmp_path, own_queue
 ):
     episode = duplex_today.episode
     stented = Stent.objects.filter(note__episode=episode).values_list("segment", flat=True)
@@ -81,7 +80,8 @@ def test_an_unacknowledged_urgent_result_is_emailed_to_each_coordinator_and_admi
         with time_machine.travel(timezone.now() + hours + dt.timedelta(hours=1)):
             again = services.followups_sweep()
         assert (again.escalations, again.alerts) == (0, 0)
-        time.sleep(2)  # time enough for anything wrongly sent to arrive
+        # Every task sent has run to the end: anything wrongly sent has arrived.
+        assert wait_for(lambda: settled(own_queue), 30)
     finally:
         stop(worker)
 

@@ -109,6 +109,16 @@ def queue_drained(queue: str) -> bool:
         client.close()
 
 
+def settled(queue: str) -> bool:
+    """`queue` is drained, and still is a moment later: a task being handed to a worker is, for
+    an instant, neither waiting nor held, and a task sent before this was asked has been run
+    to the end. What a test waits on instead of giving wrong sends a fixed time to arrive."""
+    if not queue_drained(queue):
+        return False
+    time.sleep(0.3)
+    return queue_drained(queue)
+
+
 def redeliverable(queue: str) -> bool:
     """A task of `queue` is held unacknowledged (by a worker that died) for longer than the
     visibility timeout: the next worker to start hands it out again. Judged by the times Redis
