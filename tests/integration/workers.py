@@ -79,7 +79,7 @@ def start_worker(
     )
     deadline = time.monotonic() + START_AT_MOST
     while time.monotonic() < deadline:
-        if celery_app.control.ping(destination=[f"{name}@itest"], timeout=0.5):
+        if celery_app.control.ping(destination=[f"{name}@itest"], timeout=0.25):
             return proc
         assert proc.poll() is None, "the Celery worker exited at start"
     stop(proc)
@@ -97,7 +97,7 @@ def wait_for(predicate, seconds: float) -> bool:
     while time.monotonic() < deadline:
         if predicate():
             return True
-        time.sleep(0.2)
+        time.sleep(0.05)
     return predicate()
 
 
