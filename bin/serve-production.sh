@@ -68,6 +68,7 @@ export HSTS="max-age=${DJANGO_HSTS_SECONDS:-31536000}"
 if on "${DJANGO_HSTS_INCLUDE_SUBDOMAINS:-1}"; then HSTS="$HSTS; includeSubDomains"; fi
 if on "${DJANGO_HSTS_PRELOAD:-1}"; then HSTS="$HSTS; preload"; fi
 export BODY_MAX=${PROXY_BODY_MAX:-1m}  # = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+export HEADER_TIMEOUT=${PROXY_HEADER_TIMEOUT:-10s}  # the whole request header within this
 export HTTPS_PORT_SUFFIX=":$PROXY_PORT"; [ "$PROXY_PORT" != 443 ] || HTTPS_PORT_SUFFIX=""
 STATIC_ROOT=$(realpath -m "${STATIC_ROOT_DIR:-staticfiles}")  # as config/settings.py says
 export STATIC_ROOT
@@ -81,7 +82,7 @@ if [ -z "${TLS_CERT:-}" ]; then
 fi
 : "${TLS_KEY:?TLS_CERT is set: set TLS_KEY too}"
 names='$PROXY_DIR $PROXY_USER_LINE $PROXY_ADDRESS $PROXY_PORT $PROXY_HTTP_PORT $UPSTREAM
-  $HSTS $BODY_MAX $HTTPS_PORT_SUFFIX $STATIC_ROOT $TLS_CERT $TLS_KEY'
+  $HSTS $BODY_MAX $HEADER_TIMEOUT $HTTPS_PORT_SUFFIX $STATIC_ROOT $TLS_CERT $TLS_KEY'
 envsubst "$names" <deploy/nginx.conf >"$PROXY_DIR/nginx.conf"
 "$NGINX" -q -t -p "$PROXY_DIR" -e stderr -c "$PROXY_DIR/nginx.conf"
 

@@ -4,7 +4,7 @@ import kombu.pools
 import pytest
 
 from config.celery import app as celery_app
-from tests.integration.workers import PrivateRedis
+from tests.integration.workers import PrivateRedis, SharedWorker
 
 
 @pytest.fixture(autouse=True)
@@ -14,6 +14,24 @@ def own_queue():
     celery_app.conf.task_default_queue = f"itest-{uuid.uuid4().hex[:12]}"
     yield celery_app.conf.task_default_queue
     celery_app.conf.task_default_queue = default
+
+
+@pytest.fixture(scope="session")
+def _shared_worker(tmp_path_factory, django_db_setup):
+    """Started on first use, stopped at the end of the run (before the test database goes)."""
+    worker = SharedWorker(tmp_path_factory.mktemp("shared-worker"))
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture
+def worker(_shared_worker, own_queue):
+    """A real worker (as start_worker's defaults) taking this test's tasks, for its length."""
+    lent = _shared_worker.lend(own_queue)
+    try:
+        yield lent
+    finally:
+        lent.give_back()
 
 
 def _point_at(url: str) -> None:

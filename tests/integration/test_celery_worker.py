@@ -23,6 +23,7 @@ from tests.integration.workers import (
     mails,
     queue_drained,
     redeliverable,
+    settled,
     start_worker,
     stop,
     task_results,
@@ -58,20 +59,16 @@ def escalation_owed(coordinator, nurse):
     return first
 
 
-def test_a_sweep_escalation_is_emailed_once_by_a_real_worker(escalation_owed, tmp_path):
-    log = tmp_path / "worker.log"
-    worker = start_worker(tmp_path, name="once", log=log)
-    try:
-        services.followups_sweep()
-        escalation = Alert.objects.get(kind="escalation", follow_up=escalation_owed)
-        delivery = Delivery.objects.get(alert=escalation)
-        assert wait_for(lambda: Delivery.objects.get(id=delivery.id).sent_at, PATIENCE)
-        assert services.followups_sweep().alerts == 0
-        deliver_alert.delay(delivery.id)  # the same task sent again: it runs, and sends nothing
-        assert wait_for(lambda: task_results(log, DELIVER) == ["True", "False"], PATIENCE)
-    finally:
-        stop(worker)
-    assert len(mails(tmp_path)) == 1
+def test_a_sweep_escalation_is_emailed_once_by_a_real_worker(escalation_owed, own_queue, worker):
+    services.followups_sweep()
+    escalation = Alert.objects.get(kind="escalation", follow_up=escalation_owed)
+    delivery = Delivery.objects.get(alert=escalation)
+    assert wait_for(lambda: Delivery.objects.get(id=delivery.id).sent_at, PATIENCE)
+    assert services.followups_sweep().alerts == 0
+    deliver_alert.delay(delivery.id)  # the same task sent again: it runs, and sends nothing
+    assert wait_for(lambda: worker.task_results(DELIVER) == ["True", "False"], PATIENCE)
+    assert wait_for(lambda: settled(own_queue), PATIENCE)  # every task sent has run to the end
+    assert len(worker.mails()) == 1
     assert Delivery.objects.get(id=delivery.id).attempts == 1
 
 
@@ -131,7 +128,7 @@ def test_a_worker_killed_mid_send_still_delivers_the_email_once(
 
 
 def test_alerts_raised_while_redis_is_down_are_emailed_once_it_is_back(
-    escalation_owed, tmp_path, broker
+    escalation_owed, broker, own_queue, worker
 ):
     real = celery_app.conf.broker_url
     broker("redis://127.0.0.1:1/0")
@@ -140,12 +137,9 @@ def test_alerts_raised_while_redis_is_down_are_emailed_once_it_is_back(
     delivery = Delivery.objects.get(alert__kind="escalation")
     assert delivery.sent_at is None
 
-    broker(real)
-    worker = start_worker(tmp_path, name="after-outage")
-    try:
-        later = timezone.now() + services.REQUEUE_AFTER + dt.timedelta(minutes=1)
-        assert services.deliveries_requeue_stale(now=later) == 1  # the next sweep's catch-up
-        assert wait_for(lambda: Delivery.objects.get(id=delivery.id).sent_at, PATIENCE)
-    finally:
-        stop(worker)
-    assert len(mails(tmp_path)) == 1
+    broker(real)  # the worker, on the real Redis all along, has had nothing to take
+    later = timezone.now() + services.REQUEUE_AFTER + dt.timedelta(minutes=1)
+    assert services.deliveries_requeue_stale(now=later) == 1  # the next sweep's catch-up
+    assert wait_for(lambda: Delivery.objects.get(id=delivery.id).sent_at, PATIENCE)
+    assert wait_for(lambda: settled(own_queue), PATIENCE)  # every task sent has run to the end
+    assert len(worker.mails()) == 1

@@ -3,7 +3,6 @@ unit's hours have passed escalates it, and a real Celery worker emails each of t
 later sweep sends nothing more (pathway.md section 4, "Every alert reaches someone")."""
 
 import datetime as dt
-import time
 from collections import Counter
 
 import pytest
@@ -16,7 +15,7 @@ from pathway.models import Stent
 from tasks import services
 from tasks.models import Alert, Delivery, FollowUp
 from tests.factories import PatientFactory
-from tests.integration.workers import read_mails, start_worker, stop, wait_for
+from tests.integration.workers import settled, wait_for
 from tests.tasks.support import user_in
 
 pytestmark = [
@@ -54,38 +53,35 @@ def _sent(deliveries) -> bool:
 
 
 def test_an_unacknowledged_urgent_result_is_emailed_to_each_coordinator_and_admin_once(
-    duplex_today, nurse, tmp_path
+    duplex_today, nurse, own_queue, worker
 ):
     episode = duplex_today.episode
     stented = Stent.objects.filter(note__episode=episode).values_list("segment", flat=True)
-    worker = start_worker(tmp_path, name="escalation")
-    try:
-        services.followup_record_result(
-            actor=nurse,
-            follow_up_id=duplex_today.id,
-            performed_on=timezone.localdate(),
-            segments=[{"segment": s, "result": "occluded"} for s in sorted(set(stented))],
-        )
-        urgent = Delivery.objects.filter(alert__kind="urgent_result")
-        assert wait_for(lambda: _sent(urgent), 30)  # the coordinator(s) heard at once
-        assert services.followups_sweep().escalations == 0  # nobody has acknowledged: not yet
+    services.followup_record_result(
+        actor=nurse,
+        follow_up_id=duplex_today.id,
+        performed_on=timezone.localdate(),
+        segments=[{"segment": s, "result": "occluded"} for s in sorted(set(stented))],
+    )
+    urgent = Delivery.objects.filter(alert__kind="urgent_result")
+    assert wait_for(lambda: _sent(urgent), 30)  # the coordinator(s) heard at once
+    assert services.followups_sweep().escalations == 0  # nobody has acknowledged: not yet
 
-        escalations = Delivery.objects.filter(alert__kind="escalation")
-        hours = dt.timedelta(hours=24, minutes=1)
-        with time_machine.travel(timezone.now() + hours):
-            assert services.followups_sweep().escalations == 3
-        assert wait_for(lambda: _sent(escalations), 30)
-        escalated_from = Alert.objects.filter(kind="escalation").values_list("escalates__kind")
-        assert set(escalated_from) == {("urgent_result",)}
+    escalations = Delivery.objects.filter(alert__kind="escalation")
+    hours = dt.timedelta(hours=24, minutes=1)
+    with time_machine.travel(timezone.now() + hours):
+        assert services.followups_sweep().escalations == 3
+    assert wait_for(lambda: _sent(escalations), 30)
+    escalated_from = Alert.objects.filter(kind="escalation").values_list("escalates__kind")
+    assert set(escalated_from) == {("urgent_result",)}
 
-        with time_machine.travel(timezone.now() + hours + dt.timedelta(hours=1)):
-            again = services.followups_sweep()
-        assert (again.escalations, again.alerts) == (0, 0)
-        time.sleep(2)  # time enough for anything wrongly sent to arrive
-    finally:
-        stop(worker)
+    with time_machine.travel(timezone.now() + hours + dt.timedelta(hours=1)):
+        again = services.followups_sweep()
+    assert (again.escalations, again.alerts) == (0, 0)
+    # Every task sent has run to the end: anything wrongly sent has arrived.
+    assert wait_for(lambda: settled(own_queue), 30)
 
-    messages = read_mails(tmp_path)
+    messages = worker.read_mails()
     escalations_sent = [m for m in messages if m["Subject"].startswith("Pathway alert: Escalation")]
     escalated = Counter(m["To"] for m in escalations_sent)
     assert escalated == dict.fromkeys(SENIOR, 1)

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import redis
@@ -31,11 +32,13 @@ def start_worker(
     gate: Path | None = None,
     claim_seconds: float | None = None,
     log: Path | None = None,
+    queue: str | None = None,
+    visibility_timeout: int = VISIBILITY_TIMEOUT,
 ) -> subprocess.Popen:
-    """A worker whose delivery claims last `claim_seconds` (the default, 2 minutes, if None).
-    Given a `gate` folder, each email waits there mid-send until the test opens it
-    (tests/integration/slow_email.py); given a `log` file, the worker writes there the result
-    of each task it runs (see task_results)."""
+    """A worker whose delivery claims last `claim_seconds` (the default, 2 minutes, if None),
+    on `queue` (the test's own if None). Given a `gate` folder, each email waits there mid-send
+    until the test opens it (tests/integration/slow_email.py); given a `log` file, the worker
+    writes there the result of each task it runs (see task_results)."""
     db = connection.settings_dict
     env = {
         **os.environ,
@@ -43,7 +46,7 @@ def start_worker(
         "REDIS_URL": settings.REDIS_URL,
         "DJANGO_EMAIL_BACKEND": "tests.integration.slow_email.SlowFileBackend",
         "DJANGO_EMAIL_FILE_PATH": str(mail_dir),
-        "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
+        "CELERY_VISIBILITY_TIMEOUT": str(visibility_timeout),
     }
     if claim_seconds is not None:
         env["PATHWAY_DELIVERY_CLAIM_SECONDS"] = str(claim_seconds)
@@ -63,7 +66,7 @@ def start_worker(
             f"--hostname={name}@itest",
             *logging,
             "-Q",
-            celery_app.conf.task_default_queue,
+            queue or celery_app.conf.task_default_queue,
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",
@@ -76,7 +79,7 @@ def start_worker(
     )
     deadline = time.monotonic() + START_AT_MOST
     while time.monotonic() < deadline:
-        if celery_app.control.ping(destination=[f"{name}@itest"], timeout=0.5):
+        if celery_app.control.ping(destination=[f"{name}@itest"], timeout=0.25):
             return proc
         assert proc.poll() is None, "the Celery worker exited at start"
     stop(proc)
@@ -94,7 +97,7 @@ def wait_for(predicate, seconds: float) -> bool:
     while time.monotonic() < deadline:
         if predicate():
             return True
-        time.sleep(0.2)
+        time.sleep(0.05)
     return predicate()
 
 
@@ -107,6 +110,16 @@ def queue_drained(queue: str) -> bool:
         return client.llen(queue) == 0 and not held
     finally:
         client.close()
+
+
+def settled(queue: str) -> bool:
+    """`queue` is drained, and still is a moment later: a task being handed to a worker is, for
+    an instant, neither waiting nor held, and a task sent before this was asked has been run
+    to the end. What a test waits on instead of giving wrong sends a fixed time to arrive."""
+    if not queue_drained(queue):
+        return False
+    time.sleep(0.3)
+    return queue_drained(queue)
 
 
 def redeliverable(queue: str) -> bool:
@@ -129,6 +142,75 @@ def task_results(log: Path, task: str) -> list[str]:
     if not log.exists():
         return []
     return [result for name, result in TASK_RESULT.findall(log.read_text()) if name == task]
+
+
+class LentWorker:
+    """A worker started once for the tests that need a plain one (SharedWorker), lent to one
+    test: it takes the tasks of the test's own queue, and reports only what they did."""
+
+    def __init__(self, shared: "SharedWorker", queue: str):
+        self.shared, self.queue = shared, queue
+        self.folder, self.log = shared.folder, shared.log
+        self._mails_before = set(mails(self.folder))
+        self._log_from = self.log.stat().st_size if self.log.exists() else 0
+        self._consume("add_consumer")
+
+    def _consume(self, command: str) -> None:
+        replies = getattr(celery_app.control, command)(
+            self.queue, destination=[self.shared.node], reply=True, timeout=10
+        )
+        assert any(self.shared.node in reply for reply in replies or []), (command, replies)
+
+    def mails(self) -> list[Path]:
+        return sorted(set(mails(self.folder)) - self._mails_before)
+
+    def read_mails(self) -> list[email.message.Message]:
+        return [email.message_from_bytes(path.read_bytes()) for path in self.mails()]
+
+    def task_results(self, task: str) -> list[str]:
+        """What each run of `task` for this test returned, in order (see task_results)."""
+        if not self.log.exists():
+            return []
+        with self.log.open() as f:
+            f.seek(self._log_from)
+            written = f.read()
+        return [result for name, result in TASK_RESULT.findall(written) if name == task]
+
+    def give_back(self) -> None:
+        """Once every task of the test's queue has run to the end (as a stopped worker's would
+        have), the worker stops taking them: nothing of this test's reaches the next one."""
+        try:
+            assert wait_for(lambda: settled(self.queue), START_AT_MOST), "tasks still running"
+        finally:
+            self._consume("cancel_consumer")
+
+
+class SharedWorker:
+    """One plain worker (as start_worker's defaults, logging each task's result) for the tests
+    that need no worker of their own: it starts once, on a queue nobody sends to, and each test
+    lends it its own queue (lend), so a worker's start and stop (seconds each) are paid once."""
+
+    def __init__(self, folder: Path):
+        self.folder, self.log = folder, folder / "worker.log"
+        self.name = f"shared-{uuid.uuid4().hex[:8]}"  # one per test process: xdist's too
+        self.node = f"{self.name}@itest"
+        # Its visibility timeout is production's: a running worker hands out again, every few
+        # seconds, the tasks a dead one held longer than its own timeout, and the killed-worker
+        # test must see its dead worker's task still held until the rescuer it starts.
+        self.proc = start_worker(
+            folder,
+            name=self.name,
+            log=self.log,
+            queue=f"itest-idle-{uuid.uuid4().hex[:12]}",
+            visibility_timeout=3600,
+        )
+
+    def lend(self, queue: str) -> LentWorker:
+        assert self.proc.poll() is None, "the shared Celery worker has exited"
+        return LentWorker(self, queue)
+
+    def stop(self) -> None:
+        stop(self.proc)
 
 
 def mails(folder: Path) -> list[Path]:

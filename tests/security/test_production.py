@@ -3,6 +3,7 @@ and gunicorn serving the app and its static files with the security headers."""
 
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -107,12 +109,22 @@ def _get(url: str, **headers):
         return error
 
 
+# Production's static storage (config/settings.py): collectstatic's hashed, compressed copies.
+PRODUCTION_STATIC = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
+
+
 @pytest.mark.integration
-def test_gunicorn_serves_the_styled_admin_and_security_headers_in_production(db, tmp_path):
+def test_gunicorn_serves_the_styled_admin_and_security_headers_in_production(
+    db, tmp_path, settings
+):
     env = production_env(
         DJANGO_SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO", STATIC_ROOT_DIR=str(tmp_path)
     )
-    assert manage("collectstatic", "--noinput", "-v0", env=env).returncode == 0
+    # Collected here, as production collects them, without starting Django again for it (the
+    # production script's own collectstatic is run by tests/security/test_slow_clients.py).
+    settings.STATIC_ROOT = str(tmp_path)
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": PRODUCTION_STATIC}
+    call_command("collectstatic", interactive=False, verbosity=0)
     port = _free_port()
     server = subprocess.Popen(
         [
@@ -157,7 +169,7 @@ def test_gunicorn_serves_the_styled_admin_and_security_headers_in_production(db,
         assert _get(f"{base}/healthz").status == 301  # plain http is sent to https
         _get(f"{base}/feeds/FEEDSECRET42/clinic.ics?x=SMITH", **proto)
     finally:
-        server.terminate()
+        server.send_signal(signal.SIGINT)  # quick shutdown: every answer above is logged
         log = server.communicate(timeout=20)[0]
     assert '"GET /accounts/login/" 200' in log and "SMITH" not in log  # no query string logged
     assert '"GET /feeds/[secret]/clinic.ics"' in log and "FEEDSECRET42" not in log
