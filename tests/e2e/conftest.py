@@ -50,12 +50,38 @@ def browser_context_args(browser_context_args, live_server):
     return {**browser_context_args, "viewport": TABLET, "base_url": live_server.url}
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _migrations_rows_beside_the_browser(request, django_db_setup):
+    """serialized_rollback puts back, before each browser test, the rows the migrations seeded
+    (the roles, the unit's schedule rules), and the flush after it leaves out post_migrate's
+    rows, which would clash with them: both need the copy taken when the database was made,
+    which hangs on the database connection. Once Playwright runs, its event loop counts as
+    running in this thread, and Django gives the code here another connection (its
+    connections are per thread, and per task in a running loop): it is told about the copy
+    here, as Playwright starts."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    before = connections[DEFAULT_DB_ALIAS]
+    request.getfixturevalue("playwright")
+    after = connections[DEFAULT_DB_ALIAS]
+    if after is before or not hasattr(before, "_test_serialized_contents"):
+        return
+    after._test_serialized_contents = before._test_serialized_contents
+    restore = vars(before.creation).get("deserialize_db_from_string")  # tests/template_db.py
+    if restore is not None:
+        after.creation.deserialize_db_from_string = restore
+
+
 @pytest.fixture(autouse=True)
 def _roles_and_schedule(transactional_db):
     """The live server needs a committed database, so these tests are transactional; a flush
     by an earlier transactional test may have taken the rows the migrations seed (the roles,
-    the unit's schedule rules). Seed them again as the migrations do: same functions, same
+    the unit's schedule rules). serialized_rollback has put them back when the database was
+    copied with them (above); else seed them again as the migrations do: same functions, same
     historical models."""
+    ContentType.objects.clear_cache()
+    if hasattr(connection, "_test_serialized_contents"):
+        return
     state = MigrationLoader(connection).project_state()
     apps = state.apps
     import_module("core.migrations.0001_roles").create_roles(apps, None)
