@@ -4,6 +4,7 @@ and checks its pages with axe-core (axe-playwright-python ships it)."""
 
 import os
 import shutil
+from contextlib import contextmanager
 from importlib import import_module
 from pathlib import Path
 
@@ -129,12 +130,33 @@ def sign_in(page, user) -> None:
     page.goto("/accounts/login/")
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
     if device is not None:
         page.get_by_label("Code").fill(code_now(device))
-        page.get_by_role("button", name="Continue").click()
-        page.wait_for_load_state("networkidle")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Continue").click()
+
+
+@contextmanager
+def every_request_answered(page):
+    """Around a click that may send more than one request (a double click): afterwards, every
+    request the page sent meanwhile has had its whole answer, or has failed (a request the
+    browser gave up)."""
+    sent = []
+
+    def on_request(request):
+        sent.append(request)
+
+    page.on("request", on_request)
+    try:
+        yield
+    finally:
+        page.remove_listener("request", on_request)
+    for request in sent:
+        response = request.response()
+        if response is not None:
+            response.finished()
 
 
 def shot(page, name: str) -> Path:
