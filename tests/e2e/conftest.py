@@ -4,6 +4,7 @@ and checks its pages with axe-core (axe-playwright-python ships it)."""
 
 import os
 import shutil
+from contextlib import contextmanager
 from importlib import import_module
 from pathlib import Path
 
@@ -50,12 +51,38 @@ def browser_context_args(browser_context_args, live_server):
     return {**browser_context_args, "viewport": TABLET, "base_url": live_server.url}
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _migrations_rows_beside_the_browser(request, django_db_setup):
+    """serialized_rollback puts back, before each browser test, the rows the migrations seeded
+    (the roles, the unit's schedule rules), and the flush after it leaves out post_migrate's
+    rows, which would clash with them: both need the copy taken when the database was made,
+    which hangs on the database connection. Once Playwright runs, its event loop counts as
+    running in this thread, and Django gives the code here another connection (its
+    connections are per thread, and per task in a running loop): it is told about the copy
+    here, as Playwright starts."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    before = connections[DEFAULT_DB_ALIAS]
+    request.getfixturevalue("playwright")
+    after = connections[DEFAULT_DB_ALIAS]
+    if after is before or not hasattr(before, "_test_serialized_contents"):
+        return
+    after._test_serialized_contents = before._test_serialized_contents
+    restore = vars(before.creation).get("deserialize_db_from_string")  # tests/template_db.py
+    if restore is not None:
+        after.creation.deserialize_db_from_string = restore
+
+
 @pytest.fixture(autouse=True)
 def _roles_and_schedule(transactional_db):
     """The live server needs a committed database, so these tests are transactional; a flush
     by an earlier transactional test may have taken the rows the migrations seed (the roles,
-    the unit's schedule rules). Seed them again as the migrations do: same functions, same
+    the unit's schedule rules). serialized_rollback has put them back when the database was
+    copied with them (above); else seed them again as the migrations do: same functions, same
     historical models."""
+    ContentType.objects.clear_cache()
+    if hasattr(connection, "_test_serialized_contents"):
+        return
     state = MigrationLoader(connection).project_state()
     apps = state.apps
     import_module("core.migrations.0001_roles").create_roles(apps, None)
@@ -103,12 +130,33 @@ def sign_in(page, user) -> None:
     page.goto("/accounts/login/")
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
     if device is not None:
         page.get_by_label("Code").fill(code_now(device))
-        page.get_by_role("button", name="Continue").click()
-        page.wait_for_load_state("networkidle")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Continue").click()
+
+
+@contextmanager
+def every_request_answered(page):
+    """Around a click that may send more than one request (a double click): afterwards, every
+    request the page sent meanwhile has had its whole answer, or has failed (a request the
+    browser gave up)."""
+    sent = []
+
+    def on_request(request):
+        sent.append(request)
+
+    page.on("request", on_request)
+    try:
+        yield
+    finally:
+        page.remove_listener("request", on_request)
+    for request in sent:
+        response = request.response()
+        if response is not None:
+            response.finished()
 
 
 def shot(page, name: str) -> Path:
@@ -119,15 +167,20 @@ def shot(page, name: str) -> Path:
     return path
 
 
-_axe = Axe()
+_axe = Axe()  # the axe-core script axe-playwright-python ships
+AXE_IN_PAGE = "typeof window.axe === 'object' && typeof window.axe.run === 'function'"
+AXE_RUN = "axe.run({resultTypes: ['violations']}).then(results => results.violations)"
 
 
 def accessible(page) -> None:
-    """No serious or critical axe-core violation on the page as it stands."""
-    results = _axe.run(page)
+    """No serious or critical axe-core violation on the page as it stands. axe-core goes into
+    each page once: a second check of the same page (at another width, after a change made
+    in place) finds it there."""
+    if not page.evaluate(AXE_IN_PAGE):
+        page.evaluate(_axe.axe_script)
     bad = [
         (v["id"], v["help"], [n["target"] for n in v["nodes"]][:3])
-        for v in results.response["violations"]
+        for v in page.evaluate(AXE_RUN)
         if v.get("impact") in ("serious", "critical")
     ]
     assert bad == [], bad

@@ -21,7 +21,13 @@ from pathway.models import (
     SelectionAssessment,
 )
 from patients.models import Patient
-from tests.e2e.conftest import SCREENSHOTS, accessible, person, sign_in
+from tests.e2e.conftest import (
+    SCREENSHOTS,
+    accessible,
+    every_request_answered,
+    person,
+    sign_in,
+)
 from tests.factories import PatientFactory, days_ago, episode_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -50,9 +56,8 @@ def check(page, kind: str, name: str, value: str | None = None) -> None:
 
 def double_click_save(page, kind: str) -> None:
     button = page.locator(f"form[action$='/record/{kind}/'] button[type='submit']:not([name])")
-    with page.expect_navigation():
+    with every_request_answered(page), page.expect_navigation():
         button.dblclick()
-    page.wait_for_load_state("networkidle")
     expect(page.locator(".messages")).to_contain_text("Saved")
 
 
@@ -146,9 +151,8 @@ def test_a_double_click_on_register_the_patient_registers_once_and_opens_the_epi
     page, cora
 ):
     register(page, "RX300001")
-    with page.expect_navigation():
+    with every_request_answered(page), page.expect_navigation():
         page.get_by_role("button", name="Register the patient").dblclick()
-    page.wait_for_load_state("networkidle")
 
     patient = Patient.objects.get(mrn="RX300001")
     assert page.url.endswith(f"/episodes/new/?patient={patient.id}")

@@ -39,13 +39,13 @@ def test_a_coordinator_searches_the_worklist_and_opens_a_new_episode(page):
     shot(page, "worklist")
 
     page.get_by_label("MRN or name").fill("RX100002")
-    page.get_by_role("button", name="Search", exact=True).click()
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Search", exact=True).click()
     assert "RX100002" not in page.url
     assert page.get_by_role("link", name="Brown, Ben").is_visible()
     assert page.get_by_role("link", name="Okafor, Ada").count() == 0
-    page.get_by_role("button", name="Clear search").click()
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Clear search").click()
     assert page.get_by_role("link", name="Okafor, Ada").is_visible()
 
     page.get_by_role("link", name="New patient").click()
@@ -60,14 +60,14 @@ def test_a_coordinator_searches_the_worklist_and_opens_a_new_episode(page):
     shot(page, "new-patient")
 
     page.get_by_label("MRN").fill("RX100004")
-    page.get_by_role("button", name="Register the patient").click()
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Register the patient").click()
     assert "/episodes/new/" in page.url
     assert page.get_by_label("Patient").input_value()  # the new patient is chosen
     page.get_by_label("Referral date").fill(days_ago(2).isoformat())
     accessible(page)
-    page.get_by_role("button", name="Open the episode").click()
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Open the episode").click()
 
     assert page.url.rstrip("/").split("/")[-1].isdigit()
     assert "/episodes/" in page.url

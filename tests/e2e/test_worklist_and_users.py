@@ -75,8 +75,8 @@ def test_the_worklist_starts_with_todays_work_and_a_search_finds_zoe_in_another_
 
     page.get_by_role("link", name="Selection (1)").click()
     page.get_by_label("MRN or name").fill("zoe")
-    page.get_by_role("button", name="Search", exact=True).click()
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Search", exact=True).click()
 
     assert "zoe" not in page.url
     expect(page.get_by_role("link", name="Ångström, Zoë")).to_be_visible()
