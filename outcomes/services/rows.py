@@ -183,9 +183,11 @@ def _write(episode_ids: list[int], counts: bool = True) -> int:
         now = timezone.now()
         for row in rows:
             row.reduced_at = now
-        EpisodeOutcome.objects.filter(episode_id__in=episode_ids).exclude(
-            episode_id__in=[r.episode_id for r in rows]
-        ).delete()
+        kept = [r.episode_id for r in rows]
+        if set(kept) != set(episode_ids):  # else there is no row to delete: no statement
+            EpisodeOutcome.objects.filter(episode_id__in=episode_ids).exclude(
+                episode_id__in=kept
+            ).delete()
         EpisodeOutcome.objects.bulk_create(
             rows, update_conflicts=True, unique_fields=["episode"], update_fields=FIELDS
         )

@@ -7,8 +7,11 @@ import pytest
 from django.utils import timezone
 
 from pathway.codes import State
+from pathway.models import Episode
 from tests import factories as f
 from tests.api import support as s
+from tests.conftest import _user
+from tests.module_rows import rows_for_the_module
 
 pytestmark = pytest.mark.django_db
 
@@ -302,6 +305,30 @@ RECORDS["selection"] = (
 )
 
 
+@pytest.fixture(scope="module")
+def _episodes_of_the_module(django_db_setup, django_db_blocker, _app_role):
+    """The episodes the record cases write to, one per kind of record, and the post-op
+    episode with every kind of record (`everything` below): walked once for the module, as
+    each test would have walked the same; a test's writes are undone after it."""
+
+    def make() -> dict:
+        coordinator = _user("coordinator")
+        episode = f.episode_in(State.POST_OP, coordinator)
+        f.record_discharge_plan(coordinator, episode)
+        return {
+            "everything": {"episode": episode.id, "patient": episode.patient_id},
+            "records": {name: RECORDS[name][3](coordinator).id for name in RECORDS},
+        }
+
+    yield from rows_for_the_module(django_db_blocker, make)
+
+
+@pytest.fixture
+def episode_for(_episodes_of_the_module, coordinator):
+    """The episode with an earlier record of the kind (RECORDS), read fresh."""
+    return lambda record: Episode.objects.get(id=_episodes_of_the_module["records"][record])
+
+
 def _send(client, record, episode_id, body):
     method, tail, _, _ = RECORDS[record]
     return getattr(client, method)(s.episode_url(episode_id, tail), body, format="json")
@@ -550,9 +577,9 @@ RECORD_CASES = [
 
 @pytest.mark.parametrize(("record", "changes", "path"), RECORD_CASES)
 def test_a_bad_record_is_refused_and_the_earlier_one_kept(
-    record, changes, path, coordinator, as_coordinator
+    record, changes, path, coordinator, as_coordinator, episode_for
 ):
-    episode = RECORDS[record][3](coordinator)
+    episode = episode_for(record)
     body = changed(RECORDS[record][2](), changes)
     before = s.saved()
 
@@ -562,9 +589,11 @@ def test_a_bad_record_is_refused_and_the_earlier_one_kept(
 
 
 @pytest.mark.parametrize("record", RECORDS)
-def test_the_valid_body_of_each_record_is_accepted(record, coordinator, as_coordinator):
+def test_the_valid_body_of_each_record_is_accepted(
+    record, coordinator, as_coordinator, episode_for
+):
     """The counterpart of the cases above: unchanged, the same body is saved."""
-    episode = RECORDS[record][3](coordinator)
+    episode = episode_for(record)
     response = _send(as_coordinator, record, episode.id, RECORDS[record][2]())
     assert response.status_code in (200, 201), response.content
 
@@ -585,8 +614,10 @@ def test_a_procedure_note_during_selection_is_a_conflict(coordinator, as_coordin
 
 
 @pytest.mark.parametrize("record", RECORDS)
-def test_the_records_of_a_withdrawn_episode_are_closed(record, coordinator, as_coordinator):
-    episode = RECORDS[record][3](coordinator)
+def test_the_records_of_a_withdrawn_episode_are_closed(
+    record, coordinator, as_coordinator, episode_for
+):
+    episode = episode_for(record)
     f.services.episode_transition(
         episode_id=episode.id, name="withdraw", actor=coordinator, reason="Declined."
     )
@@ -624,11 +655,10 @@ WRITES = [
 
 
 @pytest.fixture
-def everything(coordinator):
-    """An episode in post_op, with every kind of record, and its patient."""
-    episode = f.episode_in(State.POST_OP, coordinator)
-    f.record_discharge_plan(coordinator, episode)
-    return {"episode": episode.id, "patient": episode.patient_id}
+def everything(_episodes_of_the_module, coordinator):
+    """An episode in post_op, with every kind of record, and its patient (built once for the
+    module: _episodes_of_the_module)."""
+    return dict(_episodes_of_the_module["everything"])
 
 
 @pytest.mark.parametrize(("method", "path"), WRITES)

@@ -13,11 +13,13 @@ from django.test.utils import CaptureQueriesContext
 from core.dates import add_months
 from pathway import services
 from pathway.codes import State
-from pathway.models import AnticoagulationCourse
+from pathway.models import AnticoagulationCourse, Episode
 from patients.models import PatientAccess
 from tasks.models import FollowUp
 from tests import factories as f
 from tests.api import support as s
+from tests.conftest import _user
+from tests.module_rows import rows_for_the_module
 from tests.tasks.support import DISCHARGED_ON, PROCEDURE_ON, at, discharge
 
 pytestmark = pytest.mark.django_db
@@ -36,9 +38,18 @@ def change(client, course, **body):
     return client.patch(courses_url(course.episode, course), body, format="json")
 
 
+@pytest.fixture(scope="module")
+def _post_op_of_the_module(django_db_setup, django_db_blocker, _app_role):
+    """One episode just operated on for all the module's tests: each test's courses and
+    changes are undone after it, so each starts from the same episode, walked there once."""
+    yield from rows_for_the_module(
+        django_db_blocker, lambda: f.episode_in(State.POST_OP, _user("coordinator")).id
+    )
+
+
 @pytest.fixture
-def post_op(coordinator):
-    return f.episode_in(State.POST_OP, coordinator)
+def post_op(_post_op_of_the_module, coordinator):
+    return Episode.objects.get(id=_post_op_of_the_module)
 
 
 @pytest.fixture

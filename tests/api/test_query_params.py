@@ -11,8 +11,11 @@ from drf_spectacular.utils import OpenApiParameter
 from core.api import Endpoint
 from core.query import query_names
 from pathway.codes import State
+from pathway.models import Episode
 from tests import factories as f
 from tests.api import support as s
+from tests.conftest import _user
+from tests.module_rows import rows_for_the_module
 
 pytestmark = pytest.mark.django_db
 NOT_API = ("api/schema/", "api/docs/", "api/redoc/")  # the schema and its readers
@@ -38,9 +41,18 @@ def url_of(route: str, episode_id: int) -> str:
     return "/" + re.sub(r"<int:\w+>", str(episode_id), route)
 
 
+@pytest.fixture(scope="module")
+def _episode_of_the_module(django_db_setup, django_db_blocker, _app_role):
+    """One episode in surveillance for all the module's tests: they only read it (each test's
+    own writes are undone), and walking it there costs more than most of the tests."""
+    yield from rows_for_the_module(
+        django_db_blocker, lambda: f.episode_in(State.SURVEILLANCE, _user("coordinator")).id
+    )
+
+
 @pytest.fixture
-def episode(coordinator):
-    return f.episode_in(State.SURVEILLANCE, coordinator)
+def episode(_episode_of_the_module, coordinator):
+    return Episode.objects.get(id=_episode_of_the_module)
 
 
 def unknown(response, name: str) -> str:

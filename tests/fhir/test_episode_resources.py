@@ -3,23 +3,47 @@ stents, the DVT and complications, observations, anticoagulation courses, the su
 and its tasks, and the provenance of every move and revision; each valid FHIR R4 (R4B models),
 readable by its id and found by a search by patient, $everything in a fixed number of queries."""
 
+import datetime as dt
+
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from pathway.models import AnticoagulationCourse, Transition
+from pathway.models import AnticoagulationCourse, Episode, Transition
 from tasks.models import Alert, FollowUp
 from tests import factories as f
+from tests.conftest import _user
 from tests.fhir.conftest import full_episode, more_records
 from tests.fhir.support import body, entries, get, valid
+from tests.module_rows import rows_for_the_module
+from tests.tasks.support import PROCEDURE_ON, at
 
 pytestmark = pytest.mark.django_db
 SNOMED, LOINC = "http://snomed.info/sct", "http://loinc.org"
 
 
+@pytest.fixture(scope="module")
+def _full_episode_of_the_module(django_db_setup, django_db_blocker, _app_role):
+    """The episode with a record of every kind, built once for the module in the frozen days
+    a test's own clock would build it in: its id, and the moment the building ended."""
+
+    def make() -> tuple[int, dt.datetime]:
+        with time_machine.travel(at(PROCEDURE_ON), tick=False) as clock:
+            episode = full_episode(_user("coordinator"), _user("nurse"), clock)
+            return episode.id, timezone.now()
+
+    yield from rows_for_the_module(django_db_blocker, make)
+
+
 @pytest.fixture
-def episode(coordinator, nurse, clock):
-    return full_episode(coordinator, nurse, clock)
+def episode(_full_episode_of_the_module, coordinator, nurse, clock):
+    """The module's full episode, read fresh; the test's clock stands where its building
+    ended, as if the test had built it (each test's writes are undone)."""
+    episode_id, built_at = _full_episode_of_the_module
+    clock.move_to(built_at)
+    return Episode.objects.get(id=episode_id)
 
 
 @pytest.fixture

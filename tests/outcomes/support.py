@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathway import services
 from pathway.codes import State
 from tasks import services as task_services
-from tests.factories import PatientFactory, prepare_and_move, record_procedure, walk_to
+from tests.factories import PatientFactory, days_ago, prepare_and_move, record_procedure, walk_to
 
 STENTED = "left_common_iliac"
 
@@ -47,3 +47,17 @@ def inr(nurse, episode, on, value):
     task_services.visit_record(
         actor=nurse, episode_id=episode.id, kind="inr_check", performed_on=on, inr=Decimal(value)
     )
+
+
+def build(coordinator, nurse, n: int):
+    """n episodes, procedures 400 + 10 i days ago, every third with a compression lesion; each
+    patent at 30 days, every other one occluded at 200."""
+    episodes = []
+    for i in range(n):
+        start = days_ago(400 + 10 * i)
+        episode = discharged(coordinator, start, "compression" if i % 3 == 0 else None)
+        duplex(nurse, episode, plus(start, 30))
+        if i % 2:
+            duplex(nurse, episode, plus(start, 200), "occluded")
+        episodes.append(episode)
+    return episodes

@@ -13,8 +13,11 @@ from django.urls import reverse
 
 from pathway import services
 from pathway.codes import State
+from pathway.models import Episode
 from patients.models import PatientAccess
+from tests.conftest import _user
 from tests.factories import PatientFactory, walk_to
+from tests.module_rows import rows_for_the_module
 from tests.pathway import handover_case as case
 
 pytestmark = pytest.mark.django_db
@@ -26,9 +29,23 @@ def clock():
         yield traveller
 
 
+@pytest.fixture(scope="module")
+def _bridged_of_the_module(django_db_setup, django_db_blocker, _app_role):
+    """The handover case (tests/pathway/handover_case.py), walked once for the module in the
+    frozen days a test's own clock would walk it in; each test's writes are undone."""
+
+    def make() -> int:
+        with time_machine.travel(case.at(case.OPERATED), tick=False) as clock:
+            return case.bridged_to_warfarin(clock, _user("coordinator")).id
+
+    yield from rows_for_the_module(django_db_blocker, make)
+
+
 @pytest.fixture
-def bridged(clock, coordinator):
-    return case.bridged_to_warfarin(clock, coordinator)
+def bridged(_bridged_of_the_module, clock, coordinator):
+    """The case read fresh, the clock left on SEEN_ON as the walk leaves it."""
+    clock.move_to(case.at(case.SEEN_ON))
+    return Episode.objects.get(id=_bridged_of_the_module)
 
 
 def page_of(episode):
@@ -354,18 +371,6 @@ def test_the_print_stylesheet_prints_the_handover_on_a4_without_navigation():
     )
 
 
-def test_the_handover_names_whom_to_call_at_the_unit(client, clock, coordinator):
-    grace = case.staff("coordinator", "grace", "Grace", "Hopper")
-    episode = case.bridged_to_warfarin(clock, grace)
-    services.episode_assign(actor=grace, episode_id=episode.id, assigned_coordinator=coordinator.id)
-
-    html = signed_in(client, coordinator).get(handover_of(episode)).content.decode()
-
-    assert "discharged on 8 Jan 2025 by Grace Hopper" in html
-    name = coordinator.get_full_name() or coordinator.username
-    assert f"Unit contact: {name} (coordinator)" in html
-
-
 def test_the_handover_page_shows_the_warnings_in_force(client, coordinator):
     episode = walk_to(coordinator, PatientFactory(), State.POST_OP)
     html = signed_in(client, coordinator).get(handover_of(episode)).content.decode()
@@ -392,34 +397,5 @@ def test_the_episode_page_links_to_the_handover(client, bridged, nurse):
     assert f'href="{handover_of(bridged)}">Anticoagulation handover</a>' in html
 
 
-# --- query budgets ------------------------------------------------------------------------------
-def test_the_pages_cost_the_same_with_more_courses_and_readings(
-    client, clock, coordinator, django_assert_max_num_queries
-):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    episode = case.bridged_to_warfarin(clock, coordinator, readings=case.READINGS[:1])
-    c = signed_in(client, coordinator)
-    c.get(page_of(episode))
-    with CaptureQueriesContext(connection) as page:
-        c.get(page_of(episode))
-    with CaptureQueriesContext(connection) as handover:
-        c.get(handover_of(episode))
-
-    for day, inr, _ in case.READINGS[1:]:
-        clock.move_to(case.at(day))
-        case.record_inr(coordinator, episode, day, inr, "visit")
-    for agent in ("dalteparin", "tinzaparin"):
-        services.course_add(
-            actor=coordinator,
-            episode_id=episode.id,
-            agent=agent,
-            started_on=dt.date(2025, 1, 20),
-            stopped_on=dt.date(2025, 1, 21),
-        )
-    clock.move_to(case.at(case.SEEN_ON))
-    with django_assert_max_num_queries(len(page.captured_queries)):
-        c.get(page_of(episode))
-    with django_assert_max_num_queries(len(handover.captured_queries)):
-        c.get(handover_of(episode))
+# The handover's unit contact and the pages' query budget walk the case themselves (its
+# patient, MRN-0042, once): tests/pathway/test_journey_page_own_case.py.

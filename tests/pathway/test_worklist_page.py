@@ -207,29 +207,12 @@ def test_the_list_is_paginated_25_a_page(web):
 
 # --- queries ----------------------------------------------------------------------------------
 def _cohort(coordinator, n):
+    """n episodes across the active states, surveillance first."""
     for i in range(n):
         episode_in(ACTIVE[-1 - i % len(ACTIVE)], coordinator)  # surveillance first
 
 
-QUERY_BUDGET = 16  # session, user, 2 permissions, groups (nav), counts, page count, rows,
-# 4 prefetches (MDT decisions, imaging, procedure notes, history), follow-ups owed, and for
-# those in surveillance, what finishing it depends on (urgent results, latest duplex, its
-# failed stented segments)
-
-
-@pytest.mark.parametrize("n", [5, 40])
-@pytest.mark.parametrize("query", [{}, {"blocked": "on"}, {"state": "surveillance"}])
-def test_the_worklist_costs_the_same_queries_for_5_or_40_episodes(
-    web, coordinator, django_assert_max_num_queries, n, query
-):
-    _cohort(coordinator, n)
-    web.post(URL, {"q": ""})
-
-    with django_assert_max_num_queries(QUERY_BUDGET):
-        response = web.get(URL, query)
-
-    assert response.status_code == 200
-    assert rows(response)
+# The worklist's query budget for 5 or 40 episodes: tests/pathway/test_worklist_cost.py.
 
 
 def test_the_prefetched_blockers_are_what_the_rules_say(coordinator):

@@ -6,14 +6,18 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+import time_machine
 
 from demo import walk as demo
 from pathway.models import Episode
 from pathway.villalta import VILLALTA_ITEMS, villalta_category, villalta_score
 from tasks import services
 from tasks.models import Alert, DuplexSegmentResult, FollowUp
+from tests.conftest import _user
+from tests.module_rows import rows_for_the_module
 from tests.tasks.support import (
     NEW_STENT,
+    PROCEDURE_ON,
     at,
     discharge,
     move,
@@ -29,12 +33,23 @@ STENTED = "left_common_iliac"  # where demo.record_procedure puts its Wallstent
 ALERT_FIELDS = {"id", "episode", "follow_up", "kind", "created_at"}
 
 
+@pytest.fixture(scope="module")
+def _discharged_of_the_module(django_db_setup, django_db_blocker, _app_role):
+    """The episode most tests record results for, walked once for the module in the same
+    frozen days a test's own clock would walk it in; each test's writes are undone."""
+
+    def make() -> int:
+        with time_machine.travel(at(PROCEDURE_ON), tick=False) as clock:
+            return discharge(_user("coordinator"), clock).id
+
+    yield from rows_for_the_module(django_db_blocker, make)
+
+
 @pytest.fixture
-def episode(coordinator, clock):
+def episode(_discharged_of_the_module, coordinator, clock):
     """Discharged on 3 Feb after a procedure on 31 Jan; today is the 6-week visit."""
-    episode = discharge(coordinator, clock)
     clock.move_to(at(TODAY, 11))
-    return episode
+    return Episode.objects.get(id=_discharged_of_the_module)
 
 
 def follow_up(episode, kind, due_on=None) -> FollowUp:

@@ -7,13 +7,17 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+import time_machine
 
 from demo import walk as demo
 from pathway import services as pathway_services
 from pathway.codes import State
+from pathway.models import Episode
 from tasks import services
 from tasks.models import Alert
+from tests.conftest import _user
 from tests.factories import PatientFactory
+from tests.module_rows import rows_for_the_module
 from tests.tasks.support import INDEX_STENT, NEW_STENT, PROCEDURE_ON, at, discharge, user_in
 
 pytestmark = pytest.mark.django_db
@@ -29,11 +33,25 @@ def carol(coordinator):
     return coordinator
 
 
+@pytest.fixture(scope="module")
+def _discharged_of_the_module(django_db_setup, django_db_blocker, _app_role):
+    """Carol's discharged episode, walked once for the module in the same frozen days a
+    test's own clock would walk it in; each test's writes are undone."""
+
+    def make() -> int:
+        carol = _user("coordinator")
+        carol.first_name, carol.last_name = "Carol", "Coordinator"
+        carol.save()
+        with time_machine.travel(at(PROCEDURE_ON), tick=False) as clock:
+            return discharge(carol, clock).id
+
+    yield from rows_for_the_module(django_db_blocker, make)
+
+
 @pytest.fixture
-def episode(carol, clock):
-    episode = discharge(carol, clock)
+def episode(_discharged_of_the_module, carol, clock):
     clock.move_to(at(TODAY, 11))
-    return episode
+    return Episode.objects.get(id=_discharged_of_the_module)
 
 
 def due(episode, kind, due_on=None):

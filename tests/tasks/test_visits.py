@@ -6,12 +6,16 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+import time_machine
 
 from pathway.codes import State
+from pathway.models import Episode
 from pathway.villalta import VILLALTA_ITEMS
 from tasks import jobs, services
 from tasks.models import Alert, Delivery, DuplexSegmentResult, FollowUp, Visit
+from tests.conftest import _user
 from tests.factories import episode_in
+from tests.module_rows import rows_for_the_module
 from tests.tasks.support import (
     INDEX_STENT,
     NEW_STENT,
@@ -28,12 +32,23 @@ TODAY = D(2024, 2, 20)  # between the 2-week and 6-week visits
 VCSS = dict.fromkeys(services.VCSS_ITEMS, 0)
 
 
+@pytest.fixture(scope="module")
+def _discharged_of_the_module(django_db_setup, django_db_blocker, _app_role):
+    """The episode most tests record visits for, walked once for the module in the same
+    frozen days a test's own clock would walk it in; each test's writes are undone."""
+
+    def make() -> int:
+        with time_machine.travel(at(PROCEDURE_ON), tick=False) as clock:
+            return discharge(_user("coordinator"), clock).id
+
+    yield from rows_for_the_module(django_db_blocker, make)
+
+
 @pytest.fixture
-def episode(coordinator, clock):
+def episode(_discharged_of_the_module, coordinator, clock):
     """Discharged on 3 Feb on a VKA after a procedure on 31 Jan; today is 20 Feb."""
-    episode = discharge(coordinator, clock)
     clock.move_to(at(TODAY, 11))
-    return episode
+    return Episode.objects.get(id=_discharged_of_the_module)
 
 
 @pytest.fixture
