@@ -133,19 +133,11 @@ BOOKING_HINT = {
 }
 
 
-def _latest(moves: list, name: str | None, *, since=None):
-    """Of `moves` (standing, latest first), the latest `name` made after the move `since`:
-    what relied_on_by reads from the database, read here from moves already fetched."""
-    if not name:
-        return None
-    return next((m for m in moves if m.name == name and (since is None or m.id > since.id)), None)
-
-
-def _booked_on(moves: list, reintervention) -> dt.date | None:
+def _booked_on(episode, reintervention) -> dt.date | None:
     """When the procedure was booked: the standing schedule_procedure, or the reintervene."""
     if reintervention is not None:
         return reintervention.effective_on
-    booked = _latest(moves, "schedule_procedure")
+    booked = relied_on_by(episode, "schedule_procedure")
     return booked and booked.effective_on
 
 
@@ -182,22 +174,14 @@ def procedure_note_record(
             states=WRITERS["procedure"].open_in,
             dates={"date": date},
         )
-        # The standing moves the note's date is checked against, in one query: the current
-        # re-intervention, the booking, the completion and discharge (after the former).
-        relied_on = WRITERS["procedure"].relied_on_by
-        moves = list(
-            episode.effective_history()
-            .filter(name__in=["reintervene", "schedule_procedure", "discharge", relied_on])
-            .order_by("-id")
-        )
-        reintervention = _latest(moves, "reintervene")
-        booked = _booked_on(moves, reintervention)
+        reintervention = episode.current_reintervention()
+        booked = _booked_on(episode, reintervention)
         what = "the re-intervention was decided" if reintervention else "it was booked"
         not_before(
             booked, f"the date {what}", date=date, hint=BOOKING_HINT[reintervention is not None]
         )
-        completed = _latest(moves, relied_on, since=reintervention)
-        discharged = _latest(moves, "discharge", since=reintervention)
+        completed = relied_on_by(episode, WRITERS["procedure"].relied_on_by, since=reintervention)
+        discharged = relied_on_by(episode, "discharge", since=reintervention)
         not_after(discharged and discharged.effective_on, "the discharge", date=date)
         if reintervention is None:
             first = episode.complications.order_by("occurred_on").first()
