@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
@@ -51,6 +52,18 @@ NAMES = [
 ]
 
 
+def _demo_password(user) -> str:
+    """A random password that passes the password rules for this user: a random one is, now
+    and then, refused (one was "too similar to the username" in a run of the suite)."""
+    while True:
+        password = secrets.token_urlsafe(12)
+        try:
+            password_validation.validate_password(password, user)
+        except ValidationError:
+            continue
+        return password
+
+
 def demo_users_reset() -> dict[str, str]:
     """Create (or reset) one demo user per role; return username -> new password."""
     User = get_user_model()
@@ -59,7 +72,7 @@ def demo_users_reset() -> dict[str, str]:
         username = DEMO_USERS[role]
         user, _ = User.objects.get_or_create(username=username)
         user.email = f"{username}@unit.example"  # the console email backend shows their alerts
-        password = secrets.token_urlsafe(12)
+        password = _demo_password(user)
         user.set_password(password)
         user.is_staff = role == "admin"
         user.is_superuser = role == "admin"

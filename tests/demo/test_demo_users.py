@@ -21,3 +21,15 @@ def test_each_printed_demo_login_passes_the_password_rules_and_gets_a_token(anon
             sent["otp"] = code_now(authenticator(user))
         response = anonymous.post("/api/auth/token/", sent, format="json")
         assert response.status_code == 200, response.content
+
+
+def test_a_drawn_password_the_rules_refuse_is_drawn_again(monkeypatch):
+    """A random password is now and then "too similar to the username": the demo never prints
+    one the sign-in rules would refuse."""
+    drawn = iter(["demo-nurse", "x7Qm2-Lp9Zt4Rw8K"])
+    monkeypatch.setattr("demo.cohort.secrets.token_urlsafe", lambda n: next(drawn))
+    monkeypatch.setattr("demo.cohort.ROLES", ["nurse"])
+
+    passwords = demo_users_reset()
+
+    assert passwords == {"demo-nurse": "x7Qm2-Lp9Zt4Rw8K"}
