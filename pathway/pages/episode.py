@@ -22,11 +22,11 @@ from pathway.pages.journey import journey_context
 from pathway.selectors import (
     episode_left_surveillance_on,
     episode_move,
-    episode_records,
     episode_view,
     with_clearance,
 )
 from pathway.selectors.episode_summary import episode_summary
+from pathway.selectors.episodes import records_of
 from pathway.selectors.timeline import episode_timeline
 from patients.services import patient_access_record
 
@@ -132,9 +132,9 @@ def _context(request, episode_id: int, bound: dict | None = None) -> dict:
     bound = bound or {}
     user = request.user
     view = episode_view(actor=user, episode_id=episode_id)
-    records = episode_records(actor=user, episode_id=episode_id)
-    timeline = episode_timeline(actor=user, episode_id=episode_id)
     episode = view.episode
+    records = records_of(episode)  # read for the user above, relations partly prefetched
+    timeline = episode_timeline(actor=user, episode_id=episode_id)
     history = sorted(episode.history.all(), key=lambda m: m.id)  # read with the view
     undone = {m.corrects_id for m in history if m.corrects_id}
     for m in history:

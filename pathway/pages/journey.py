@@ -8,7 +8,7 @@ from core import roles
 from pathway import charts, services
 from pathway.codes import CourseAgent, CourseClass
 from pathway.forms.courses import CourseAddForm, CourseChangeForm
-from pathway.selectors.journey import episode_journey
+from pathway.selectors.journey import _journey
 
 UNNAMED = {CourseAgent.LMWH: "LMWH", CourseAgent.VKA: "VKA", CourseAgent.DOAC: "DOAC"}
 
@@ -38,8 +38,9 @@ def journey_chart(journey) -> str:
 
 def journey_context(user, episode, bound: dict) -> dict:
     """What the section shows; `bound`: forms posted back with their errors, by key
-    ("course_add", "course:<id>")."""
-    journey = episode_journey(actor=user, episode_id=episode.id)
+    ("course_add", "course:<id>"). `episode`: the page's, read for the user by episode_view
+    with its courses prefetched, so the journey reads neither again."""
+    journey = _journey(episode)
     open_in = services.WRITERS["course"].open_in  # the course writers' states
     can_write = user.has_perm(roles.RECORD_PATHWAY_DATA) and episode.state in open_in
     bridging = bridging_ids(journey)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery, prefetch_related_objects
 from django.utils import timezone
 
 from core import roles
@@ -174,21 +174,25 @@ def episode_records(*, actor, episode_id: int) -> EpisodeRecords:
     """Everything recorded along the way, in a fixed number of queries; records changed after
     a move relied on them say so (`edited_after_move`)."""
     roles.require(actor, roles.VIEW_EPISODES, "see episodes")
-    episode = (
-        Episode.objects.select_related("selection", "anticoagulation", "discharge_plan")
-        .prefetch_related(
-            "mdt_decisions",
-            "imaging_studies",
-            "procedure_notes__stents__spans",
-            "complications",
-            "postop_checks",
-            "history__corrected_by",
-        )
-        .filter(id=episode_id)
-        .first()
-    )
+    episode = Episode.objects.select_related(*RELATED).filter(id=episode_id).first()
     if episode is None:
         raise NotFound("No such episode.")
+    return records_of(episode)
+
+
+def records_of(episode: Episode) -> EpisodeRecords:
+    """episode_records of an episode already read for the actor with its one-to-one records
+    (RELATED): the episode page's, from episode_view, whose relations already prefetched there
+    (the MDT decisions, the imaging, the procedure notes, the moves) are not read again."""
+    prefetch_related_objects(
+        [episode],
+        "mdt_decisions",
+        "imaging_studies",
+        "procedure_notes__stents__spans",
+        "complications",
+        "postop_checks",
+        "history__corrected_by",
+    )
     moves = [m for m in episode.history.all() if m.corrects_id is None and not _corrected(m)]
     notes = list(episode.procedure_notes.all())
     selection = _optional(episode, "selection")
@@ -267,7 +271,11 @@ def _revised_models() -> list:
 def episode_revisions(*, actor, episode_id: int) -> list[Revision]:
     """Every write of every record of the episode, oldest first, with the record's facts before
     (None for a creation) and after. One query per kind of record."""
-    episode = episode_get(actor=actor, episode_id=episode_id)
+    return revisions_of(episode_get(actor=actor, episode_id=episode_id))
+
+
+def revisions_of(episode: Episode) -> list[Revision]:
+    """episode_revisions of an episode already read for the actor (the timeline's)."""
     rows = []
     for model in _revised_models():
         history = model.history.filter(episode_id=episode.id).select_related("history_user")

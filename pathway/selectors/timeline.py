@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from pathway import hooks, labels, wording
-from pathway.selectors.episodes import episode_get, episode_revisions
+from pathway.selectors.episodes import episode_get, revisions_of
 
 
 @dataclass
@@ -127,7 +127,7 @@ def episode_timeline(*, actor, episode_id: int) -> list[Entry]:
                 on=move.effective_on,
             )
         )
-    for rev in episode_revisions(actor=actor, episode_id=episode.id):
+    for rev in revisions_of(episode):  # the episode read above, not read again
         what = "recorded" if rev.before is None else "changed"
         entries.append(
             Entry(

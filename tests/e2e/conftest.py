@@ -4,12 +4,14 @@ and checks its pages with axe-core (axe-playwright-python ships it)."""
 
 import os
 import shutil
+import time
 from contextlib import contextmanager
 from importlib import import_module
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
@@ -45,9 +47,13 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": FLAGS}
 
 
+SERVER: dict[str, str] = {}  # the live server's address, once it runs (signed_in's cookie)
+
+
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args, live_server):
     """A ward tablet's screen, against the test server."""
+    SERVER["url"] = live_server.url
     return {**browser_context_args, "viewport": TABLET, "base_url": live_server.url}
 
 
@@ -136,6 +142,42 @@ def sign_in(page, user) -> None:
         page.get_by_label("Code").fill(code_now(device))
         with page.expect_navigation():
             page.get_by_role("button", name="Continue").click()
+
+
+def signed_in(page, user) -> None:
+    """The browser signed in as the user, as sign_in() leaves it, without going through the
+    sign-in pages (two or three page loads, ~0.8 s each time): for tests whose subject is the
+    clinical journey. Where signing in is what is checked (test_sign_in.py, test_two_step.py,
+    the deactivated nurse, the stranger sent back to the API docs), the form stays. The session
+    is made on the server as the form makes it: django.contrib.auth.login (its user_logged_in
+    notes what the sign-in needs), the second step marked done for a user who needs it
+    (tests/two_step.py), the idle count started now, as the sign-in's answer starts it
+    (core.middleware.IdleSignOut). Its cookie goes into the browser; the next page opened is
+    the first one signed in (page.goto("/") lands where the form would)."""
+    from django.test import Client
+
+    from core.middleware import IDLE_FOR, IDLE_SEEN
+    from core.selectors import idle_seconds
+    from tests.two_step import mark_verified
+
+    client = Client()
+    client.force_login(user)
+    mark_verified(client, user)
+    session = client.session
+    session[IDLE_SEEN] = int(time.time())
+    session[IDLE_FOR] = idle_seconds()
+    session.save()
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": session.session_key,
+                "url": SERVER["url"],
+                "httpOnly": settings.SESSION_COOKIE_HTTPONLY,
+                "sameSite": settings.SESSION_COOKIE_SAMESITE,
+            }
+        ]
+    )
 
 
 @contextmanager

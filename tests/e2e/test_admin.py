@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import accessible, person, shot, sign_in
+from tests.e2e.conftest import accessible, person, shot, signed_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -14,7 +14,8 @@ def test_an_admin_sees_the_dashboard_and_creates_a_user(page):
     admin = person("admin", "ada")
     person("nurse", "nina")
 
-    sign_in(page, admin)
+    signed_in(page, admin)
+    page.goto("/")  # where the sign-in lands
 
     assert page.url.endswith("/dashboard/")
     expect(page.get_by_role("heading", name="Dashboard", exact=True)).to_be_visible()

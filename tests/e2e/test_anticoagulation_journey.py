@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from core.dates import add_months
 from demo import walk as demo
 from pathway.codes import State
-from tests.e2e.conftest import SCREENSHOTS, accessible, person, shot, sign_in
+from tests.e2e.conftest import SCREENSHOTS, accessible, person, shot, signed_in
 from tests.factories import PatientFactory, days_ago
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -86,7 +86,7 @@ def test_from_ufh_to_warfarin_with_bridging_then_apixaban_at_month_6(page):
     url = f"/episodes/{episode.id}/"
 
     # 1. The coordinator starts warfarin the day after the procedure, alongside the heparin.
-    sign_in(page, cora)
+    signed_in(page, cora)
     page.goto(url)
     expect(course_row(page, "UFH infusion")).to_contain_text("running")
     start_course(
@@ -106,7 +106,7 @@ def test_from_ufh_to_warfarin_with_bridging_then_apixaban_at_month_6(page):
 
     # 2. The nurse records three INR readings on the ward; the first is out of range.
     page.context.clear_cookies()
-    sign_in(page, nina)
+    signed_in(page, nina)
     page.goto(url)
     record_inr(page, day(2), "1.4")
     assert page.url.endswith(url)
@@ -123,7 +123,7 @@ def test_from_ufh_to_warfarin_with_bridging_then_apixaban_at_month_6(page):
 
     # 3. Six days together and two readings in range a day apart: the heparin stops.
     page.context.clear_cookies()
-    sign_in(page, cora)
+    signed_in(page, cora)
     page.goto(url)
     change_course(
         page,

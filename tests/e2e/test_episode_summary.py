@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from pathway.codes import State
 from tasks.services import followup_record_result
-from tests.e2e.conftest import accessible, person, shot, sign_in
+from tests.e2e.conftest import accessible, person, shot, signed_in
 from tests.factories import PatientFactory, days_ago, walk_to
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -52,7 +52,7 @@ def test_the_summary_comes_first_and_the_records_are_a_few_tabs_away(page):
         State.MDT_DISCUSSION,
         on=days_ago(3),
     )
-    sign_in(page, cora)
+    signed_in(page, cora)
 
     for name, viewport in (("epage-summary", None), ("epage-summary-phone", PHONE)):
         if viewport:

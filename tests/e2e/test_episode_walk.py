@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from pathway.models import Episode
-from tests.e2e.conftest import accessible, person, shot, sign_in
+from tests.e2e.conftest import accessible, person, shot, signed_in
 from tests.factories import days_ago
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -35,7 +35,8 @@ def make(page, move: str, on: str, reason: str = "") -> None:
 
 def test_a_coordinator_walks_an_episode_to_surveillance_and_corrects_the_date(page):
     cora = person("coordinator", "cora")
-    sign_in(page, cora)  # lands on the worklist
+    signed_in(page, cora)
+    page.goto("/")  # where the sign-in lands: the worklist
     page.get_by_role("link", name="New patient").click()
     page.get_by_label("MRN").fill("RX200001")
     page.get_by_label("Given name").fill("Grace")

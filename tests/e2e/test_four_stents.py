@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from demo import walk as demo
 from pathway.codes import State
 from pathway.models import ProcedureNote
-from tests.e2e.conftest import SCREENSHOTS, accessible, person, sign_in
+from tests.e2e.conftest import SCREENSHOTS, accessible, person, signed_in
 from tests.factories import PatientFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -58,7 +58,7 @@ def test_a_four_stent_reconstruction_is_entered_saved_and_found_by_its_lot(page)
     coordinator = person("coordinator", "cora", first_name="Cora", last_name="Reid")
     patient = PatientFactory(given_name="Aino", family_name="Virtanen")
     episode = demo.walk_to(coordinator, patient, State.PROCEDURE)
-    sign_in(page, coordinator)
+    signed_in(page, coordinator)
 
     page.goto(f"/episodes/{episode.id}/#procedure")
     form = page.locator("section#procedure form")

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from demo import walk as demo
 from pathway.codes import State
 from tasks import services as task_services
-from tests.e2e.conftest import accessible, person, shot, sign_in
+from tests.e2e.conftest import accessible, person, shot, signed_in
 from tests.factories import PatientFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -39,7 +39,8 @@ def test_a_nurse_records_a_duplex_with_villalta_and_the_alert_leaves(page):
     demo.walk_to(coordinator, patient, State.SURVEILLANCE, on=two_weeks_ago)
     task_services.followups_sweep()
 
-    sign_in(page, nurse)
+    signed_in(page, nurse)
+    page.goto("/")  # where the sign-in lands
 
     assert page.url.endswith("/inbox/")
     duplex = page.locator("li.inbox-item", has_text="Duplex ultrasound due")

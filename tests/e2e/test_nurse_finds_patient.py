@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from demo import walk as demo
 from pathway.codes import State
 from tasks import services as task_services
-from tests.e2e.conftest import TABLET, accessible, person, shot, sign_in
+from tests.e2e.conftest import TABLET, accessible, person, shot, signed_in
 from tests.factories import PatientFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -49,7 +49,8 @@ def test_a_nurse_finds_zoe_opens_her_follow_ups_and_subscribes_to_her_clinic_lis
     today = timezone.localdate().isoformat()
 
     # The inbox: one card per patient; acknowledge answers in words, Undo takes it back.
-    sign_in(page, nurse)
+    signed_in(page, nurse)
+    page.goto("/")  # where the sign-in lands: her inbox
     card = page.locator("li.inbox-patient", has_text="Zoë Ångström")
     expect(card).to_have_count(1)
     expect(page.locator("li.inbox-patient")).to_have_count(2)

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from pathway import services
 from pathway.codes import State
 from tasks import services as task_services
-from tests.e2e.conftest import accessible, person, shot, sign_in
+from tests.e2e.conftest import accessible, person, shot, signed_in
 from tests.factories import PatientFactory, days_ago, prepare_and_move, record_procedure, walk_to
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -45,7 +45,8 @@ def test_an_admin_filters_the_outcomes_and_downloads_a_csv(page):
         duplex(nurse, episode, start + dt.timedelta(days=30))
         duplex(nurse, episode, start + dt.timedelta(days=250), "stenosis" if i == 1 else "patent")
 
-    sign_in(page, admin)
+    signed_in(page, admin)
+    page.goto("/")  # where the sign-in lands: the dashboard
     page.get_by_role("link", name="Outcomes: patency, PTS, complications, TTR").click()
     expect(page.get_by_role("heading", name="Outcomes", exact=True)).to_be_visible()
     expect(page.get_by_text("4 episodes with an index procedure.")).to_be_visible()
@@ -73,7 +74,7 @@ def test_an_admin_filters_the_outcomes_and_downloads_a_csv(page):
 
 
 def test_a_coordinator_gets_the_403_page(page):
-    sign_in(page, person("coordinator", "cora"))
+    signed_in(page, person("coordinator", "cora"))
     response = page.goto("/dashboard/outcomes/")
     assert response.status == 403
     expect(page.get_by_role("link", name="Outcomes")).to_have_count(0)

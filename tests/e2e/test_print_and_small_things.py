@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from pathway import services
 from pathway.codes import State
-from tests.e2e.conftest import PASSWORD, SCREENSHOTS, TABLET, accessible, person, shot, sign_in
+from tests.e2e.conftest import PASSWORD, SCREENSHOTS, TABLET, accessible, person, shot, signed_in
 from tests.factories import PatientFactory, days_ago, prepare_and_move, walk_to
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -65,7 +65,7 @@ def test_the_summary_for_the_patient_and_gp_prints_on_two_a4_pages_at_most(page)
         "coordinator", "cora", first_name="Cora", last_name="Reid", email="cora@unit.example"
     )
     episode = bridged_to_warfarin(cora)
-    sign_in(page, cora)
+    signed_in(page, cora)
     page.goto(f"/episodes/{episode.id}/print/")
 
     main = page.locator("main")
@@ -112,7 +112,7 @@ def test_redoc_loads_under_the_policy_without_google_fonts(page, _no_csp_violati
     ada = person("admin", "ada")
     asked = []
     page.on("request", lambda request: asked.append(request.url))
-    sign_in(page, ada)
+    signed_in(page, ada)
     page.goto("/api/redoc/")
     expect(
         page.get_by_role("heading", name=re.compile("Ilio-caval thrombectomy pathway API"))
@@ -147,7 +147,7 @@ def test_the_dashboards_numbers_open_their_lists(page):
     ada = person("admin", "ada")
     cora = person("coordinator", "cora")
     walk_to(cora, PatientFactory(), State.SURVEILLANCE, on=days_ago(30))
-    sign_in(page, ada)
+    signed_in(page, ada)
     page.goto("/dashboard/")
     stages = page.locator("section", has=page.get_by_role("heading", name="Patients by stage"))
     link = stages.get_by_role("link", name="1 patient in Surveillance: open the list")

@@ -26,7 +26,7 @@ from tests.e2e.conftest import (
     accessible,
     every_request_answered,
     person,
-    sign_in,
+    signed_in,
 )
 from tests.factories import PatientFactory, days_ago, episode_in
 
@@ -68,7 +68,7 @@ def history(model, episode) -> int:
 @pytest.fixture
 def cora(page):
     user = person("coordinator", "cora")
-    sign_in(page, user)
+    signed_in(page, user)
     return user
 
 

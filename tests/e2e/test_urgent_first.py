@@ -15,7 +15,7 @@ from pathway.codes import State
 from pathway.models import Episode
 from tasks import services as task_services
 from tasks.models import Alert
-from tests.e2e.conftest import SCREENSHOTS, accessible, person, shot, sign_in
+from tests.e2e.conftest import SCREENSHOTS, accessible, person, shot, signed_in
 from tests.factories import PatientFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -42,7 +42,8 @@ def test_an_inr_of_4_6_is_told_to_the_nurse_and_is_the_first_thing_the_coordinat
     demo.walk_to(coordinator, patient, State.SURVEILLANCE, on=week_ago)  # on warfarin, 2.0-3.0
     task_services.followups_sweep()  # the first weekly INR check is due today
 
-    sign_in(page, nurse)
+    signed_in(page, nurse)
+    page.goto("/")  # where the sign-in lands: her inbox
     inr = page.locator("li.inbox-item", has_text="INR check due")
     expect(inr).to_have_count(1)
     inr.get_by_role("link", name="Record the result").click()
@@ -59,7 +60,7 @@ def test_an_inr_of_4_6_is_told_to_the_nurse_and_is_the_first_thing_the_coordinat
     shot(page, "inbox-inr-out-of-range")
 
     page.context.clear_cookies()
-    sign_in(page, coordinator)
+    signed_in(page, coordinator)
     page.goto("/inbox/")
     first = page.locator("li.inbox-item").first
     expect(first).to_contain_text("Ines Moreau")

@@ -4,7 +4,7 @@ reaching the URL, registers a patient, opens an episode and lands on its page.""
 import pytest
 
 from pathway.codes import State
-from tests.e2e.conftest import accessible, person, shot, sign_in
+from tests.e2e.conftest import accessible, person, shot, signed_in
 from tests.factories import PatientFactory, days_ago, record_selection, walk_to
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -28,7 +28,8 @@ def test_a_coordinator_searches_the_worklist_and_opens_a_new_episode(page):
         on=days_ago(4),
     )
 
-    sign_in(page, coordinator)
+    signed_in(page, coordinator)
+    page.goto("/")  # where the sign-in lands
 
     assert page.url.endswith("/episodes/")
     assert page.get_by_role("heading", name="Worklist", level=1).is_visible()

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from pathway.codes import State
 from tasks.models import FollowUp
-from tests.e2e.conftest import PASSWORD, TABLET, accessible, person, shot, sign_in
+from tests.e2e.conftest import PASSWORD, TABLET, accessible, person, shot, signed_in
 from tests.factories import PatientFactory, UserFactory, days_ago, open_episode, walk_to
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -58,7 +58,8 @@ def test_the_worklist_starts_with_todays_work_and_a_search_finds_zoe_in_another_
         on=days_ago(30),
     )
 
-    sign_in(page, coordinator)
+    signed_in(page, coordinator)
+    page.goto("/")  # where the sign-in lands: the worklist
 
     first = page.locator("table.worklist-table tbody tr").first
     expect(first).to_contain_text("Follow-up overdue")  # Zoë's INR checks, owed
@@ -98,7 +99,7 @@ def test_the_admin_sees_who_gets_no_alert_email_and_the_deactivated_apart(page):
     person("coordinator", "noemail-cody")  # alerts would reach nobody
     person("nurse", "gone-gina", is_active=False, email="gina@unit.example")
 
-    sign_in(page, admin)
+    signed_in(page, admin)
     page.goto("/users/")
 
     expect(page.locator("#missing-email")).to_contain_text("1 active person gets no alert email")
