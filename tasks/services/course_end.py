@@ -50,7 +50,7 @@ def course_end_words(agent: str, started_on: dt.date, months: int, ends_on: dt.d
     )
 
 
-def _courses_at_their_end(today: dt.date):
+def courses_at_their_end(today: dt.date):
     """Every course at or past its planned end with no decision and no stop, of an open episode
     of a living patient, not yet alerted: one query."""
     alerted = Alert.objects.filter(course=OuterRef("pk"), kind=KIND)
@@ -83,7 +83,7 @@ def course_endings_alert(*, today: dt.date, now: dt.datetime | None = None) -> i
     recipients = Recipients()
     rows, sent = [], []
     with transaction.atomic():
-        for course in _courses_at_their_end(today):
+        for course in courses_at_their_end(today):
             route = recipients.of(KIND, None, course["episode__assigned_coordinator_id"])
             if not route.ids:
                 log.error("Course %s reached its end and nobody can be told.", course["id"])

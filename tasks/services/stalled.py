@@ -71,7 +71,7 @@ def stall_limits(unit: UnitSettings) -> dict[str, int]:
     }
 
 
-def _stalled_episodes(today: dt.date, limits: dict[str, int]):
+def stalled_episodes(today: dt.date, limits: dict[str, int]):
     """Every episode waiting longer than its limit, with the move that began the wait and the
     day the wait is counted from: one query."""
 
@@ -130,7 +130,7 @@ def stalled_episodes_alert(
     recipients = Recipients()
     rows, sent = [], []
     with transaction.atomic():
-        stalled = list(_stalled_episodes(today, limits))
+        stalled = list(stalled_episodes(today, limits))
         for episode in stalled:
             stall = STALL_OF[episode["state"]]
             since = episode["entered_on"]
