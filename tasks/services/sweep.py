@@ -30,10 +30,10 @@ from tasks.services.alerts import (
     urgent_results_unseen,
 )
 from tasks.services.claims import claimed_batches
-from tasks.services.course_end import course_endings_alert, courses_at_their_end
+from tasks.services.course_end import course_endings_alert, courses_owing_end_alert
 from tasks.services.delivery import deliveries_requeue_stale
 from tasks.services.escalation import escalation_days_by_kind, overdue_escalations_redate
-from tasks.services.stalled import stall_limits, stalled_episodes, stalled_episodes_alert
+from tasks.services.stalled import stall_limits, stalled_episodes_alert, stalled_episodes_owing
 
 log = logging.getLogger(__name__)
 
@@ -129,43 +129,40 @@ def followups_sweep(*, today: dt.date | None = None, batch_size: int = 1000) -> 
     unit = UnitSettings.current()
     result = SweepResult()
     deliveries_requeue_stale()
-    owing = (
-        FollowUp.objects.filter(next_alert_on__lte=today)
-        .exclude(silenced())
-        .values(
-            "id",
-            "episode_id",
-            "kind",
-            "window_opens_on",
-            "window_closes_on",
-            "alert_stage",
-            "episode__assigned_nurse_id",
-            "episode__assigned_coordinator_id",
-        )
-    )
+    claimable = FollowUp.objects.filter(next_alert_on__lte=today).exclude(silenced())
     # Which work is owed at all, in one read that locks nothing: a row another sweep holds
     # counts as owed (the claims below skip it), and one owed a moment after this read is the
     # next sweep's, as it would be had this sweep run a moment sooner.
-    owed = (
+    work = (
         UnitSettings.objects.filter(pk=unit.pk)
         .values(
             urgent=Exists(urgent_results_unseen(now)),
-            stalled=Exists(stalled_episodes(today, stall_limits(unit))),
-            course_endings=Exists(courses_at_their_end(today)),
-            follow_ups=Exists(owing),
+            stalled=Exists(stalled_episodes_owing(today, stall_limits(unit))),
+            course_endings=Exists(courses_owing_end_alert(today)),
+            follow_ups=Exists(claimable),
         )
         .get()
     )
-    if owed["urgent"]:
+    if work["urgent"]:
         result.escalations = urgent_results_escalate(now=now)
-    if owed["stalled"]:
+    if work["stalled"]:
         result.stalled = stalled_episodes_alert(today=today, unit=unit)
-    if owed["course_endings"]:
+    if work["course_endings"]:
         result.course_endings = course_endings_alert(today=today)
-    if not owed["follow_ups"]:
+    if not work["follow_ups"]:
         return result
     escalation_days = escalation_days_by_kind(unit=unit)
     recipients = Recipients()
+    owing = claimable.values(
+        "id",
+        "episode_id",
+        "kind",
+        "window_opens_on",
+        "window_closes_on",
+        "alert_stage",
+        "episode__assigned_nurse_id",
+        "episode__assigned_coordinator_id",
+    )
 
     def raise_owed(claimed: list[dict]) -> list[int]:
         now = timezone.now()
