@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, TypedDict
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from core import roles
@@ -198,6 +198,12 @@ def _same_finding(alert: Alert) -> Q:
     )
 
 
+def urgent_results_unseen(now: dt.datetime) -> QuerySet[Alert]:
+    """Urgent results nobody acknowledged by `now`, within the unit's hours: each owes its
+    escalation (a closed episode's or a dead patient's is cleared without one)."""
+    return Alert.objects.filter(escalate_after__lte=now)
+
+
 def urgent_results_escalate(*, now: dt.datetime | None = None, batch_size: int = 500) -> int:
     """Urgent results nobody acknowledged within the unit's hours go to every coordinator and
     admin, once, with its grade and finding: the claimed alert's escalation time is cleared in
@@ -241,7 +247,7 @@ def urgent_results_escalate(*, now: dt.datetime | None = None, batch_size: int =
         written += len(escalations)
         return []
 
-    unseen = Alert.objects.filter(escalate_after__lte=now).annotate(
+    unseen = urgent_results_unseen(now).annotate(
         silent=ExpressionWrapper(silenced(), output_field=BooleanField())
     )
     claimed_batches(

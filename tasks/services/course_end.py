@@ -50,9 +50,9 @@ def course_end_words(agent: str, started_on: dt.date, months: int, ends_on: dt.d
     )
 
 
-def _courses_at_their_end(today: dt.date):
+def courses_owing_end_alert(today: dt.date):
     """Every course at or past its planned end with no decision and no stop, of an open episode
-    of a living patient, not yet alerted: one query."""
+    of a living patient, not yet alerted (the sweep asks only whether there is one)."""
     alerted = Alert.objects.filter(course=OuterRef("pk"), kind=KIND)
     return (
         AnticoagulationCourse.objects.filter(
@@ -62,6 +62,14 @@ def _courses_at_their_end(today: dt.date):
         .filter(ends_on__lte=today)
         .exclude(silenced())
         .exclude(Exists(alerted))
+    )
+
+
+def courses_at_their_end(today: dt.date):
+    """The courses owing their end alert (courses_owing_end_alert), with what it says: one
+    query."""
+    return (
+        courses_owing_end_alert(today)
         .values(
             "id",
             "episode_id",
@@ -83,7 +91,7 @@ def course_endings_alert(*, today: dt.date, now: dt.datetime | None = None) -> i
     recipients = Recipients()
     rows, sent = [], []
     with transaction.atomic():
-        for course in _courses_at_their_end(today):
+        for course in courses_at_their_end(today):
             route = recipients.of(KIND, None, course["episode__assigned_coordinator_id"])
             if not route.ids:
                 log.error("Course %s reached its end and nobody can be told.", course["id"])

@@ -71,9 +71,9 @@ def stall_limits(unit: UnitSettings) -> dict[str, int]:
     }
 
 
-def _stalled_episodes(today: dt.date, limits: dict[str, int]):
-    """Every episode waiting longer than its limit, with the move that began the wait and the
-    day the wait is counted from: one query."""
+def stalled_episodes_owing(today: dt.date, limits: dict[str, int]):
+    """Every episode waiting longer than its limit (the sweep asks only whether there is one):
+    one query."""
 
     def before(stall: str) -> dt.date:  # waiting since before this day: longer than the limit
         return today - dt.timedelta(days=limits[stall])
@@ -92,9 +92,6 @@ def _stalled_episodes(today: dt.date, limits: dict[str, int]):
             episode=OuterRef("pk"), thrombophilia=Thrombophilia.PENDING
         )
     )
-    standing = Transition.objects.filter(
-        episode=OuterRef("pk"), corrects__isnull=True, corrected_by__isnull=True
-    ).order_by("-id")
     return (
         Episode.objects.filter(state__in=list(STALL_OF))
         .annotate(
@@ -112,6 +109,17 @@ def _stalled_episodes(today: dt.date, limits: dict[str, int]):
             | deferred
         )
         .exclude(silenced(prefix=""))
+    )
+
+
+def stalled_episodes(today: dt.date, limits: dict[str, int]):
+    """Every stalled episode (stalled_episodes_owing) with what its alert says: the move that
+    began the wait, and the day the wait is counted from."""
+    standing = Transition.objects.filter(
+        episode=OuterRef("pk"), corrects__isnull=True, corrected_by__isnull=True
+    ).order_by("-id")
+    return (
+        stalled_episodes_owing(today, limits)
         .annotate(stall_move_id=Subquery(standing.values("id")[:1]))
         .values("id", "state", "entered_on", "defer_on", "assigned_coordinator_id", "stall_move_id")
         .order_by("id")
@@ -130,7 +138,7 @@ def stalled_episodes_alert(
     recipients = Recipients()
     rows, sent = [], []
     with transaction.atomic():
-        stalled = list(_stalled_episodes(today, limits))
+        stalled = list(stalled_episodes(today, limits))
         for episode in stalled:
             stall = STALL_OF[episode["state"]]
             since = episode["entered_on"]

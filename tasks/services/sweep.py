@@ -2,6 +2,11 @@
 
 It claims follow-ups owing an alert with SELECT ... FOR UPDATE SKIP LOCKED in batches read in
 index order, so sweeps running at once share the work and never double-alert.
+
+It runs every minute and mostly finds nothing to do: one query first asks which kinds of work
+are owed at all (urgent results unseen, stalled episodes, courses at their end, follow-ups
+owing an alert), each the very rows the kind's own work would read, and only those kinds are
+claimed and written. A sweep with nothing owed is three statements and no transaction.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import logging
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.db.models import Exists
 from django.utils import timezone
 
 from tasks import windows
@@ -21,12 +27,13 @@ from tasks.services.alerts import (
     insert_alerts,
     silenced,
     urgent_results_escalate,
+    urgent_results_unseen,
 )
 from tasks.services.claims import claimed_batches
-from tasks.services.course_end import course_endings_alert
+from tasks.services.course_end import course_endings_alert, courses_owing_end_alert
 from tasks.services.delivery import deliveries_requeue_stale
 from tasks.services.escalation import escalation_days_by_kind, overdue_escalations_redate
-from tasks.services.stalled import stalled_episodes_alert
+from tasks.services.stalled import stall_limits, stalled_episodes_alert, stalled_episodes_owing
 
 log = logging.getLogger(__name__)
 
@@ -118,27 +125,43 @@ def followups_sweep(*, today: dt.date | None = None, batch_size: int = 1000) -> 
     anticoagulation courses at their end with no decision. Nothing is raised for a closed
     episode nor for a patient whose death is recorded."""
     today = today or timezone.localdate()
+    now = timezone.now()
     unit = UnitSettings.current()
-    escalation_days = escalation_days_by_kind(unit=unit)
-    recipients = Recipients()
     result = SweepResult()
     deliveries_requeue_stale()
-    result.escalations = urgent_results_escalate()
-    result.stalled = stalled_episodes_alert(today=today, unit=unit)
-    result.course_endings = course_endings_alert(today=today)
-    owing = (
-        FollowUp.objects.filter(next_alert_on__lte=today)
-        .exclude(silenced())
+    claimable = FollowUp.objects.filter(next_alert_on__lte=today).exclude(silenced())
+    # Which work is owed at all, in one read that locks nothing: a row another sweep holds
+    # counts as owed (the claims below skip it), and one owed a moment after this read is the
+    # next sweep's, as it would be had this sweep run a moment sooner.
+    work = (
+        UnitSettings.objects.filter(pk=unit.pk)
         .values(
-            "id",
-            "episode_id",
-            "kind",
-            "window_opens_on",
-            "window_closes_on",
-            "alert_stage",
-            "episode__assigned_nurse_id",
-            "episode__assigned_coordinator_id",
+            urgent=Exists(urgent_results_unseen(now)),
+            stalled=Exists(stalled_episodes_owing(today, stall_limits(unit))),
+            course_endings=Exists(courses_owing_end_alert(today)),
+            follow_ups=Exists(claimable),
         )
+        .get()
+    )
+    if work["urgent"]:
+        result.escalations = urgent_results_escalate(now=now)
+    if work["stalled"]:
+        result.stalled = stalled_episodes_alert(today=today, unit=unit)
+    if work["course_endings"]:
+        result.course_endings = course_endings_alert(today=today)
+    if not work["follow_ups"]:
+        return result
+    escalation_days = escalation_days_by_kind(unit=unit)
+    recipients = Recipients()
+    owing = claimable.values(
+        "id",
+        "episode_id",
+        "kind",
+        "window_opens_on",
+        "window_closes_on",
+        "alert_stage",
+        "episode__assigned_nurse_id",
+        "episode__assigned_coordinator_id",
     )
 
     def raise_owed(claimed: list[dict]) -> list[int]:
