@@ -150,19 +150,18 @@ def signed_in(page, user) -> None:
     clinical journey. Where signing in is what is checked (test_sign_in.py, test_two_step.py,
     the deactivated nurse, the stranger sent back to the API docs), the form stays. The session
     is made on the server as the form makes it: django.contrib.auth.login (its user_logged_in
-    notes what the sign-in needs), the second step marked done for a user who needs it
-    (tests/two_step.py), the idle count started now, as the sign-in's answer starts it
-    (core.middleware.IdleSignOut). Its cookie goes into the browser; the next page opened is
-    the first one signed in (page.goto("/") lands where the form would)."""
+    notes what the sign-in needs), the second step marked done for a user who needs it (the
+    suite's force_login does that: tests/conftest.py), the idle count started now, as the
+    sign-in's answer starts it (core.middleware.IdleSignOut). Its cookie goes into the
+    browser; the next page opened is the first one signed in (page.goto("/") lands where the
+    form would)."""
     from django.test import Client
 
     from core.middleware import IDLE_FOR, IDLE_SEEN
     from core.selectors import idle_seconds
-    from tests.two_step import mark_verified
 
     client = Client()
     client.force_login(user)
-    mark_verified(client, user)
     session = client.session
     session[IDLE_SEEN] = int(time.time())
     session[IDLE_FOR] = idle_seconds()
