@@ -4,16 +4,14 @@ the Content-Security-Policy allows (its styles are attributes, config/settings.p
 
 from __future__ import annotations
 
+import functools
 import io
 import re
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
-
-import matplotlib
 
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
-
-matplotlib.use("Agg")
 
 STYLE: dict[RcKeyType, Any] = {
     "svg.fonttype": "none",  # text stays text: smaller, and selectable
@@ -22,10 +20,21 @@ STYLE: dict[RcKeyType, Any] = {
 }
 
 
+@functools.cache
+def matplotlib_agg() -> ModuleType:
+    """matplotlib drawing without a display, imported with the first chart a process draws:
+    importing it is 0.6 s of processor, which every web, Celery and benchmark process paid at
+    start (the URLs import the chart modules) though most never draw a chart."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    return matplotlib
+
+
 def inline_svg(fig, label: str) -> str:
     """The figure as an inline <svg> element named by `label` for assistive technology."""
     out = io.StringIO()
-    with matplotlib.rc_context(STYLE):
+    with matplotlib_agg().rc_context(STYLE):
         fig.savefig(out, format="svg", metadata={"Date": None})
     text = out.getvalue()
     text = text[text.index("<svg") :]

@@ -4,10 +4,7 @@ it as an <img>; outcomes.selectors keeps it drawn while the outcome rows stand).
 
 from __future__ import annotations
 
-import matplotlib
-from matplotlib.figure import Figure
-
-from core.charts import STYLE
+from core.charts import STYLE, matplotlib_agg
 from core.charts import inline_svg as _svg
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -29,6 +26,9 @@ def km_svg(curve: dict, *, title: str) -> str:
     0-100%, the 6/12/24-month marks dashed. An empty curve says so inside the chart. Drawing
     takes about 90 ms."""
     curve = {k: list(curve.get(k, ())) for k in CURVE_KEYS}
+    matplotlib = matplotlib_agg()
+    from matplotlib.figure import Figure
+
     with matplotlib.rc_context(STYLE):
         fig = Figure(figsize=(4.4, 2.6), dpi=72)
         ax = fig.subplots()

@@ -8,11 +8,7 @@ import datetime as dt
 import functools
 from dataclasses import dataclass
 
-import matplotlib
-from matplotlib import dates as mdates
-from matplotlib.figure import Figure
-
-from core.charts import STYLE, inline_svg
+from core.charts import STYLE, inline_svg, matplotlib_agg
 
 COLOURS = {"parenteral": "#b35806", "vka": "#1f4e79", "doac": "#1b7837"}
 IN_RANGE, OUT_OF_RANGE, UNJUDGED = "#1d6b35", "#a1121b", "#4a5360"
@@ -55,6 +51,10 @@ def _journey_svg(bars: tuple[Bar, ...], dots: tuple[Dot, ...], today: dt.date) -
     extra = any(_lane_of(d, bars) == len(bars) for d in dots)
     lanes = len(bars) + (1 if extra else 0)
     height = 0.9 + 0.45 * max(lanes, 1)  # inches: the axis and its dates, then the lanes
+    matplotlib = matplotlib_agg()
+    from matplotlib import dates as mdates
+    from matplotlib.figure import Figure
+
     with matplotlib.rc_context(STYLE):
         fig = Figure(figsize=(7.2, height), dpi=72)
         ax = fig.subplots()
