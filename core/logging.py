@@ -23,7 +23,13 @@ def without_query(text: str) -> str:
 
 
 class AccessLog(Logger):
-    """gunicorn's logger, its access lines without query strings or feed secrets."""
+    """gunicorn's logger, its access lines without query strings or feed secrets, and its
+    error lines too: a worker interrupted mid-request (a timeout, a quick stop) logs "Error
+    handling request <uri>" with the whole URI."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        self.error_log.addFilter(_QUERIES_REMOVED)  # one instance: setup runs again on HUP
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
@@ -47,3 +53,6 @@ class QueryStringsRemoved(logging.Filter):
         if isinstance(record.msg, str):
             record.msg = without_query(record.msg)
         return True
+
+
+_QUERIES_REMOVED = QueryStringsRemoved()

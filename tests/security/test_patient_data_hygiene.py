@@ -8,8 +8,9 @@ import logging
 import pytest
 import time_machine
 from celery.signals import before_task_publish
+from gunicorn.config import Config
 
-from core.logging import QueryStringsRemoved
+from core.logging import AccessLog, QueryStringsRemoved
 from tasks.models import Delivery
 from tasks.services import delivery_send
 from tests.conftest import client_for
@@ -143,6 +144,22 @@ def test_a_nurses_clinic_feed_secret_never_reaches_the_request_log():
     QueryStringsRemoved().filter(record)
 
     assert record.getMessage() == '"GET /feeds/[secret]/clinic.ics HTTP/1.1" 200 512'
+
+
+def test_gunicorns_error_line_for_an_interrupted_request_names_no_search(tmp_path):
+    """What gunicorn's worker logs when a request is cut short (workers/base.py)."""
+    errors = tmp_path / "error.log"
+    config = Config()
+    config.set("errorlog", str(errors))
+    log = AccessLog(config)
+    try:
+        raise SystemExit(1)
+    except SystemExit:
+        log.exception("Error handling request %s", "/api/patients/?search=Quillfeather")
+
+    text = errors.read_text()
+    assert "Error handling request /api/patients/\n" in text
+    assert "Quillfeather" not in text
 
 
 def test_a_record_with_named_arguments_keeps_them():
