@@ -4,8 +4,14 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
 
 from core import roles, selectors
+
+
+def _password_help() -> str:
+    return " ".join(password_validation.password_validators_help_texts())
+
 
 ROLE_CHOICES = [
     (roles.NURSE, "Nurse"),
@@ -28,7 +34,9 @@ class UserCreateForm(forms.Form):
         label="Password",
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=" ".join(password_validation.password_validators_help_texts()),
+        # lazy, as Django's own forms: the validators (reading the common passwords' list) are
+        # made when the form is shown, not at every process's start
+        help_text=lazy(_password_help, str)(),
     )
     role = forms.ChoiceField(label="Role", choices=ROLE_CHOICES)
 

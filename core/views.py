@@ -1,7 +1,6 @@
 import time
 from functools import lru_cache, wraps
 
-import redis
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.db import connection
@@ -14,6 +13,8 @@ from core.middleware import IDLE_FOR, idle_stamp
 
 
 def broker_status() -> str:
+    import redis  # here, not at every process's start: only /healthz/ asks
+
     try:
         client = redis.Redis.from_url(
             settings.REDIS_URL, socket_connect_timeout=0.5, socket_timeout=0.5

@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_POST
-from icalendar import Calendar, Event
 
 from core import roles
 from core.web import page_for
@@ -109,6 +108,8 @@ def clinic_feed(request, secret: str):
     """The calendar feed: one all-day event per follow-up owed on its due date, each named by
     the test, the MRN and the patient's initials only. A secret revoked, replaced or never made
     answers 404, as does one whose user may no longer sign in."""
+    from icalendar import Calendar, Event  # here, not at every process's start
+
     found = selectors.calendar_feed_follow_ups(secret=secret)
     if found is None:
         raise Http404("No such feed.")

@@ -6,8 +6,6 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from pydantic import ValidationError
-
 from core.errors import InvalidInput
 
 MODULES = {"Patient": "patient", "ServiceRequest": "servicerequest"}
@@ -27,6 +25,8 @@ def _element(resource_type: str, loc) -> str:
 
 def resource_parse(resource_type: str, body) -> Any:  # the R4B model class's instance
     """The R4B model of `body`, which must be a `resource_type`."""
+    from pydantic import ValidationError  # with the models: only when a resource is sent
+
     if not isinstance(body, dict):
         raise InvalidInput({resource_type: "Send one resource as a JSON object."})
     if body.get("resourceType") != resource_type:
