@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
@@ -79,13 +79,28 @@ class Episode(FSMModelMixin, models.Model):
     def last_move_into(self, state: str) -> "Transition | None":
         return self.effective_history().filter(target=state).order_by("-id").first()
 
-    def standing_move(self, name: str, *, since: "Transition | None" = None) -> "Transition | None":
+    def standing_moves(self, *names: str) -> "dict[str, Transition | None]":
+        """The latest standing move of each of `names` (None when none stands), read in one
+        statement: for `standing_move(..., among=)` when a writer needs several."""
+        latest: dict[str, Transition | None] = dict.fromkeys(names)
+        for move in self.effective_history().filter(name__in=names).order_by("-id"):
+            if latest[move.name] is None:
+                latest[move.name] = move
+        return latest
+
+    def standing_move(
+        self,
+        name: str,
+        *,
+        since: "Transition | None" = None,
+        among: "dict[str, Transition | None] | None" = None,
+    ) -> "Transition | None":
         """The latest standing move `name` (made after the move `since`, when given): the move
-        that relies on the records it checked."""
-        moves = self.effective_history().filter(name=name)
-        if since is not None:
-            moves = moves.filter(id__gt=since.id)
-        return moves.order_by("-id").first()
+        that relies on the records it checked; `among`: read by `standing_moves` with it."""
+        move = (self.standing_moves(name) if among is None else among)[name]
+        if move is None or (since is not None and move.id <= since.id):
+            return None
+        return move
 
     def latest_standing_move(self) -> "Transition | None":
         """The latest move that stands (the opening at the earliest): the one the next move
@@ -95,15 +110,27 @@ class Episode(FSMModelMixin, models.Model):
     def last_correctable_move(self) -> "Transition | None":
         return self.effective_history().exclude(name="open").order_by("-id").first()
 
-    def current_reintervention(self) -> "Transition | None":
-        return self.effective_history().filter(name="reintervene").order_by("-id").first()
+    def current_reintervention(
+        self, *, among: "dict[str, Transition | None] | None" = None
+    ) -> "Transition | None":
+        return self.standing_move("reintervene", among=among)
 
     def current_procedure_note(self) -> "ProcedureNote | None":
         return self.procedure_notes.filter(reintervention=self.current_reintervention()).first()
 
     def opened_on(self) -> dt.date:
-        """The referral date: the effective date of the opening."""
+        """The referral date: the effective date of the opening (never undone, so read with
+        the episode when its statement annotated `referral_date=opened_on_subquery()`)."""
+        known: dt.date | None = self.__dict__.get("referral_date")
+        if known is not None:
+            return known
         return self.history.get(name="open").effective_on
+
+    @staticmethod
+    def opened_on_subquery() -> Subquery:
+        """opened_on() as an annotation of an episodes' statement: `referral_date=`."""
+        opening = Transition.objects.filter(episode=OuterRef("pk"), name="open")
+        return Subquery(opening.values("effective_on")[:1])
 
     # What the rules read of the rows the tasks app keeps: facts from the readers it registers
     # (pathway/hooks.py), so this app reads none of its tables.

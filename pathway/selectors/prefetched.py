@@ -101,6 +101,7 @@ class Prefetched(_StandsIn):
     # The Episode methods the rules call, run against the prefetched relations.
     last_move_into = Episode.last_move_into
     standing_move = Episode.standing_move
+    standing_moves = Episode.standing_moves
     last_correctable_move = Episode.last_correctable_move
     current_reintervention = Episode.current_reintervention
     current_procedure_note = Episode.current_procedure_note

@@ -55,12 +55,14 @@ class Writer:
 
 
 def lock(episode_id: int, *, patient: bool = True, related: tuple[str, ...] = ()) -> Episode:
-    """The episode, locked for the caller's transaction; `patient`: read with its patient (the
-    record writers check dates against the birth date; a move's rules never read it);
-    `related`: one-to-one records read with it in the same statement."""
+    """The episode, locked for the caller's transaction; `patient`: read with its patient and
+    its referral date (the record writers check dates against both; a move's rules read
+    neither); `related`: one-to-one records read with it in the same statement."""
     episodes = Episode.objects.select_for_update(of=("self",))
     if patient:
-        episodes = episodes.select_related("patient")
+        episodes = episodes.select_related("patient").annotate(
+            referral_date=Episode.opened_on_subquery()
+        )
     if related:
         episodes = episodes.select_related(*related)
     try:
@@ -139,9 +141,16 @@ def after_referral(episode: Episode, **dates) -> None:
 UNCHECKED = (models.JSONField, models.ForeignKey)  # checked by the writers themselves
 
 
-def relied_on_by(episode: Episode, move: str | None, *, since: Transition | None = None):
-    """The standing move `move` that relied on a record (made after `since`, when given)."""
-    return episode.standing_move(move, since=since) if move else None
+def relied_on_by(
+    episode: Episode,
+    move: str | None,
+    *,
+    since: Transition | None = None,
+    among: dict[str, Transition | None] | None = None,
+):
+    """The standing move `move` that relied on a record (made after `since`, when given;
+    `among`: the moves `episode.standing_moves` read with it)."""
+    return episode.standing_move(move, since=since, among=among) if move else None
 
 
 def record_write(
@@ -150,8 +159,10 @@ def record_write(
     """Write a record's new values and keep its earlier version as a revision, with who and
     why, in the caller's transaction; then tell the after-record handlers. Nothing changes
     (and no revision is written) when the values are those already recorded. Changing a record
-    that a standing move relied on needs a reason. `save_parts(record)` writes the rows of its
-    parts (a note's stents) after the record and before the handlers, which read them."""
+    that a standing move relied on needs a reason: `relied_on()` returns that move, asked only
+    then (a new record, an unchanged one or a change with a reason reads no move).
+    `save_parts(record)` writes the rows of its parts (a note's stents) after the record and
+    before the handlers, which read them."""
     reason = (reason or "").strip()
     creating = record._state.adding
     before = None if creating else facts_of(record)
@@ -164,11 +175,12 @@ def record_write(
     after = facts_of(record)
     if before == after:
         return record, False
-    if before is not None and relied_on is not None and not reason:
+    relied = None if before is None or reason or relied_on is None else relied_on()
+    if relied is not None:
         raise InvalidInput(
             {
-                "reason": f"This record was relied on by '{relied_on.name}' on "
-                f"{relied_on.effective_on.isoformat()}; give a reason to change it."
+                "reason": f"This record was relied on by '{relied.name}' on "
+                f"{relied.effective_on.isoformat()}; give a reason to change it."
             }
         )
     record.recorded_by = actor

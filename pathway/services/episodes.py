@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import Subquery
+from django.db.models import Q, Subquery
 from django.utils import timezone
 
 from core import roles
@@ -28,9 +28,15 @@ def episode_open(*, actor, patient_id: int, opened_on: dt.date | None = None) ->
             raise InvalidInput({"patient": "No such patient."}) from None
         if opened_on is not None and opened_on < patient.birth_date:
             raise InvalidInput({"opened_on": "This date is before the patient's birth."})
-        if patient.episodes.exclude(state__in=TERMINAL).exists():
+        # The episodes that bar a new one, in one statement: one not finished, or a death.
+        barring = set(
+            patient.episodes.filter(~Q(state__in=TERMINAL) | Q(state=State.DECEASED))
+            .values_list("state", flat=True)
+            .distinct()
+        )
+        if barring - set(TERMINAL):
             raise Conflict("The patient already has an episode that is not finished.")
-        if patient.episodes.filter(state=State.DECEASED).exists():
+        if State.DECEASED in barring:
             raise Conflict("The patient's death is recorded: no new episode can be opened.")
         opened_on = opened_on or timezone.localdate()
         episode = Episode.objects.create(patient=patient, entered_on=opened_on)

@@ -133,11 +133,11 @@ BOOKING_HINT = {
 }
 
 
-def _booked_on(episode, reintervention) -> dt.date | None:
+def _booked_on(episode, reintervention, among) -> dt.date | None:
     """When the procedure was booked: the standing schedule_procedure, or the reintervene."""
     if reintervention is not None:
         return reintervention.effective_on
-    booked = relied_on_by(episode, "schedule_procedure")
+    booked = relied_on_by(episode, "schedule_procedure", among=among)
     return booked and booked.effective_on
 
 
@@ -174,14 +174,18 @@ def procedure_note_record(
             states=WRITERS["procedure"].open_in,
             dates={"date": date},
         )
-        reintervention = episode.current_reintervention()
-        booked = _booked_on(episode, reintervention)
+        relied = WRITERS["procedure"].relied_on_by
+        assert relied is not None  # declared below
+        # The four moves the note is dated between and relied on by, in one statement.
+        moves = episode.standing_moves("reintervene", "schedule_procedure", relied, "discharge")
+        reintervention = episode.current_reintervention(among=moves)
+        booked = _booked_on(episode, reintervention, moves)
         what = "the re-intervention was decided" if reintervention else "it was booked"
         not_before(
             booked, f"the date {what}", date=date, hint=BOOKING_HINT[reintervention is not None]
         )
-        completed = relied_on_by(episode, WRITERS["procedure"].relied_on_by, since=reintervention)
-        discharged = relied_on_by(episode, "discharge", since=reintervention)
+        completed = relied_on_by(episode, relied, since=reintervention, among=moves)
+        discharged = relied_on_by(episode, "discharge", since=reintervention, among=moves)
         not_after(discharged and discharged.effective_on, "the discharge", date=date)
         if reintervention is None:
             first = episode.complications.order_by("occurred_on").first()
@@ -205,7 +209,7 @@ def procedure_note_record(
             episode=episode,
             actor=actor,
             reason=reason,
-            relied_on=completed,
+            relied_on=lambda: completed,
             parts={"stents": stents},
             save_parts=save_stents,
             values=dict(
@@ -268,7 +272,7 @@ def discharge_plan_record(
             episode=episode,
             actor=actor,
             reason=reason,
-            relied_on=relied_on_by(episode, WRITERS["discharge_plan"].relied_on_by),
+            relied_on=lambda: relied_on_by(episode, WRITERS["discharge_plan"].relied_on_by),
             values=dict(
                 anticoagulant=anticoagulant,
                 target_inr_low=target_inr_low,

@@ -89,7 +89,7 @@ def selection_record(
             episode=episode,
             actor=actor,
             reason=reason,
-            relied_on=relied_on_by(episode, WRITERS["selection"].relied_on_by),
+            relied_on=lambda: relied_on_by(episode, WRITERS["selection"].relied_on_by),
             values=dict(
                 assessed_on=assessed_on,
                 symptom_onset=symptom_onset,
@@ -206,7 +206,7 @@ def anticoagulation_record(
             episode=episode,
             actor=actor,
             reason=reason,
-            relied_on=relied_on_by(episode, WRITERS["anticoagulation"].relied_on_by),
+            relied_on=lambda: relied_on_by(episode, WRITERS["anticoagulation"].relied_on_by),
             values=dict(agent=agent, started_at=started_at),
         )
         courses_follow_preop_record(actor=actor, episode=episode, record=record, reason=reason)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from core.dates import add_months
 from pathway.codes import TERMINAL, State
 from pathway.models import DischargePlan, Episode, Transition
+from pathway.rules.base import record_of
 from tasks import windows
 from tasks.anchors import COURSE_END, REVIEW_BEFORE_END_DAYS, course_review_due, rule_anchors
 from tasks.models import FollowUp, Kind, ScheduleRule, UnitSettings
@@ -159,7 +160,8 @@ def followups_schedule(*, episode: Episode, move: Transition) -> list[FollowUp]:
     slots = desired_schedule(
         procedure_on=episode.current_procedure_note().date,  # type: ignore[union-attr]  # discharged
         discharged_on=move.effective_on,
-        plan=DischargePlan.objects.filter(episode=episode).first(),
+        # Read by the discharge's guard under the move's lock, which the plan's writer takes.
+        plan=record_of(lambda: episode.discharge_plan),
         courses=list(episode.courses.all()),
     )
     return FollowUp.objects.bulk_create(_row(episode, move, slot) for slot in slots)

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core.errors import MoveRefused
-from demo.walk import record_mdt
+from demo.walk import record_mdt, record_procedure, record_selection
 from pathway import services
 from pathway.codes import State
 from tests.factories import PatientFactory, days_ago, walk_to
@@ -53,3 +53,26 @@ def test_a_refused_move_still_explains_every_unmet_rule(coordinator):
     assert rules[0] == "mdt_decision_recorded"
     episode.refresh_from_db()
     assert episode.state == State.MDT_DISCUSSION
+
+
+def moves_read(sent: list[str]) -> int:
+    """The statements reading the history itself (the lock's statement names it in the
+    subquery of the referral date, not in its own FROM)."""
+    return sum(sql.startswith('SELECT "pathway_transition".') for sql in sent)
+
+
+def test_a_first_record_reads_the_referral_date_with_the_lock_and_no_move(coordinator):
+    """A new record changes nothing a move relied on: the move is asked for only when a
+    recorded one changes without a reason (tests/api/test_records_api.py)."""
+    episode = walk_to(coordinator, PatientFactory(), State.SELECTION)
+    with CaptureQueriesContext(connection) as captured:
+        record_selection(coordinator, episode)
+    assert moves_read([q["sql"] for q in captured.captured_queries]) == 0
+
+
+def test_a_procedure_note_reads_the_moves_it_is_dated_between_at_once(coordinator):
+    """The re-intervention, the booking, the completion and the discharge: one statement."""
+    episode = walk_to(coordinator, PatientFactory(), State.PROCEDURE)
+    with CaptureQueriesContext(connection) as captured:
+        record_procedure(coordinator, episode)
+    assert moves_read([q["sql"] for q in captured.captured_queries]) == 1
