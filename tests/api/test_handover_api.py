@@ -2,7 +2,6 @@
 hand-built case of tests/pathway/handover_case.py, warfarin bridged with enoxaparin, as JSON."""
 
 import pytest
-import time_machine
 
 from patients.models import PatientAccess
 from tests.api import support as s
@@ -12,15 +11,7 @@ from tests.pathway import handover_case as case
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def clock():
-    with time_machine.travel(case.at(case.OPERATED), tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def grace(db):
-    return case.staff("coordinator", "grace", "Grace", "Hopper")
+clock, grace = case.clock, case.grace  # the hand-built case's fixtures
 
 
 @pytest.fixture
@@ -165,24 +156,12 @@ def test_the_handover_costs_the_same_with_more_readings_and_courses(
 ):
     import datetime as dt
 
-    from pathway import services
-
     episode = case.bridged_to_warfarin(clock, grace, readings=case.READINGS[:1])
     client = client_for(grace)
     with django_assert_max_num_queries(20) as few:
         s.ok(handover(client, episode))
 
-    for day, inr, _ in case.READINGS[1:]:
-        clock.move_to(case.at(day))
-        case.record_inr(grace, episode, day, inr, "visit")
-    services.course_add(
-        actor=grace,
-        episode_id=episode.id,
-        agent="dalteparin",
-        started_on=dt.date(2025, 1, 20),
-        stopped_on=dt.date(2025, 1, 21),
-    )
-    clock.move_to(case.at(case.SEEN_ON))
+    case.more_of_the_journey(clock, grace, episode, (dt.date(2025, 1, 20), dt.date(2025, 1, 21)))
     with django_assert_max_num_queries(len(few.captured_queries)):
         body = s.ok(handover(client, episode))
     assert len(body["inr_readings"]) == 3 and len(body["earlier_courses"]) >= 1

@@ -7,6 +7,8 @@ discharge or from the start of warfarin), and three INR readings: 1.6 on the 15t
 import datetime as dt
 from decimal import Decimal
 
+import pytest
+import time_machine
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
@@ -104,3 +106,34 @@ def bridged_to_warfarin(clock, coordinator, patient=None, readings=READINGS):
     clock.move_to(at(SEEN_ON))
     episode.refresh_from_db()
     return episode
+
+
+def more_of_the_journey(clock, actor, episode, course_on: tuple[dt.date, dt.date]) -> None:
+    """The case's readings after the first, each on its day, and a short dalteparin course
+    (started and stopped on `course_on`), then today back to SEEN_ON: the longer journey the
+    cost tests read again."""
+    for day, inr, _ in READINGS[1:]:
+        clock.move_to(at(day))
+        record_inr(actor, episode, day, inr, "visit")
+    services.course_add(
+        actor=actor,
+        episode_id=episode.id,
+        agent="dalteparin",
+        started_on=course_on[0],
+        stopped_on=course_on[1],
+    )
+    clock.move_to(at(SEEN_ON))
+
+
+# The case's fixtures, for the modules that walk it (each binds them: `clock = case.clock`).
+@pytest.fixture
+def clock():
+    """Frozen on the day of the operation; the tests move it on."""
+    with time_machine.travel(at(OPERATED), tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def grace(db):
+    """The coordinator who walks the patient through and discharges her."""
+    return staff("coordinator", "grace", "Grace", "Hopper")

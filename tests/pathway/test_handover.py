@@ -20,16 +20,7 @@ from tests.pathway import handover_case as case
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def clock():
-    with time_machine.travel(case.at(case.OPERATED), tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def grace(db):
-    """The coordinator who walks the patient through and discharges her."""
-    return case.staff("coordinator", "grace", "Grace", "Hopper")
+clock, grace = case.clock, case.grace  # the hand-built case's fixtures
 
 
 @pytest.fixture(scope="module")

@@ -5,25 +5,14 @@ MRN-0042, cannot be walked twice)."""
 import datetime as dt
 
 import pytest
-import time_machine
 
-from pathway import services
 from pathway.selectors.journey import episode_handover
 from tests.pathway import handover_case as case
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def clock():
-    with time_machine.travel(case.at(case.OPERATED), tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def grace(db):
-    """The coordinator who walks the patient through and discharges her."""
-    return case.staff("coordinator", "grace", "Grace", "Hopper")
+clock, grace = case.clock, case.grace  # the hand-built case's fixtures
 
 
 def test_bridging_is_met_with_a_second_inr_in_range_a_day_later(clock, grace):
@@ -44,17 +33,7 @@ def test_the_handover_costs_the_same_with_more_courses_and_readings(
     with django_assert_max_num_queries(15) as few:
         episode_handover(actor=grace, episode_id=episode.id)
 
-    for day, inr, _ in case.READINGS[1:]:
-        clock.move_to(case.at(day))
-        case.record_inr(grace, episode, day, inr, "visit")
-    services.course_add(
-        actor=grace,
-        episode_id=episode.id,
-        agent="dalteparin",
-        started_on=case.READINGS[-1][0],
-        stopped_on=case.READINGS[-1][0],
-    )
-    clock.move_to(case.at(case.SEEN_ON))
+    case.more_of_the_journey(clock, grace, episode, (case.READINGS[-1][0],) * 2)
     with django_assert_max_num_queries(len(few.captured_queries)):
         handover = episode_handover(actor=grace, episode_id=episode.id)
     assert len(handover.journey.readings) == 3 and len(handover.journey.courses) >= 3

@@ -8,7 +8,6 @@ import re
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from pathway import services
@@ -19,15 +18,7 @@ from tests.pathway import handover_case as case
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def clock():
-    with time_machine.travel(case.at(case.OPERATED), tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def grace(db):
-    return case.staff("coordinator", "grace", "Grace", "Hopper")
+clock, grace = case.clock, case.grace  # the hand-built case's fixtures
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ through the real pathway services to discharge into surveillance."""
 
 import datetime as dt
 
+import time_machine
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
@@ -10,7 +11,9 @@ from demo import walk as demo
 from pathway import services
 from pathway.codes import State
 from tasks import services as task_services
+from tests.conftest import _user
 from tests.factories import PatientFactory, UserFactory
+from tests.module_rows import rows_for_the_module
 
 PROCEDURE_ON = dt.date(2024, 1, 31)  # a month end, so the 3-month visit is clamped to 30 April
 DISCHARGED_ON = dt.date(2024, 2, 3)  # three days later: INR checks count from here
@@ -90,3 +93,15 @@ def redischarge_with_a_new_stent(actor, clock, episode):
     move(actor, episode, "complete_procedure")
     clock.move_to(at(dt.date(2024, 3, 18)))
     return demo.prepare_and_move(actor, episode, "discharge")
+
+
+def discharged_for_the_module(django_db_blocker):
+    """The discharged episode's id that a module's tests share (a procedure on 31 Jan,
+    discharged on 3 Feb), walked once in the same frozen days a test's own clock would walk it
+    in; each test's writes are undone (tests/module_rows.py)."""
+
+    def make() -> int:
+        with time_machine.travel(at(PROCEDURE_ON), tick=False) as clock:
+            return discharge(_user("coordinator"), clock).id
+
+    yield from rows_for_the_module(django_db_blocker, make)

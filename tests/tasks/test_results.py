@@ -6,20 +6,17 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-import time_machine
 
 from demo import walk as demo
 from pathway.models import Episode
 from pathway.villalta import VILLALTA_ITEMS, villalta_category, villalta_score
 from tasks import services
 from tasks.models import Alert, DuplexSegmentResult, FollowUp
-from tests.conftest import _user
-from tests.module_rows import rows_for_the_module
 from tests.tasks.support import (
     NEW_STENT,
-    PROCEDURE_ON,
     at,
     discharge,
+    discharged_for_the_module,
     move,
     redischarge_with_a_new_stent,
     sweep_on,
@@ -35,14 +32,8 @@ ALERT_FIELDS = {"id", "episode", "follow_up", "kind", "created_at"}
 
 @pytest.fixture(scope="module")
 def _discharged_of_the_module(django_db_setup, django_db_blocker, _app_role):
-    """The episode most tests record results for, walked once for the module in the same
-    frozen days a test's own clock would walk it in; each test's writes are undone."""
-
-    def make() -> int:
-        with time_machine.travel(at(PROCEDURE_ON), tick=False) as clock:
-            return discharge(_user("coordinator"), clock).id
-
-    yield from rows_for_the_module(django_db_blocker, make)
+    """The episode most tests record results for, walked once for the module."""
+    yield from discharged_for_the_module(django_db_blocker)
 
 
 @pytest.fixture

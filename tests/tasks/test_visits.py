@@ -6,22 +6,19 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-import time_machine
 
 from pathway.codes import State
 from pathway.models import Episode
 from pathway.villalta import VILLALTA_ITEMS
 from tasks import jobs, services
 from tasks.models import Alert, Delivery, DuplexSegmentResult, FollowUp, Visit
-from tests.conftest import _user
 from tests.factories import episode_in
-from tests.module_rows import rows_for_the_module
 from tests.tasks.support import (
     INDEX_STENT,
     NEW_STENT,
     PROCEDURE_ON,
     at,
-    discharge,
+    discharged_for_the_module,
     move,
     redischarge_with_a_new_stent,
 )
@@ -34,14 +31,8 @@ VCSS = dict.fromkeys(services.VCSS_ITEMS, 0)
 
 @pytest.fixture(scope="module")
 def _discharged_of_the_module(django_db_setup, django_db_blocker, _app_role):
-    """The episode most tests record visits for, walked once for the module in the same
-    frozen days a test's own clock would walk it in; each test's writes are undone."""
-
-    def make() -> int:
-        with time_machine.travel(at(PROCEDURE_ON), tick=False) as clock:
-            return discharge(_user("coordinator"), clock).id
-
-    yield from rows_for_the_module(django_db_blocker, make)
+    """The episode most tests record visits for, walked once for the module."""
+    yield from discharged_for_the_module(django_db_blocker)
 
 
 @pytest.fixture
