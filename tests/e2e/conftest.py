@@ -1,6 +1,6 @@
-"""Browser tests: Playwright drives Debian's Chromium (no browser download) against the live
-server, as clinicians would use the pages. Each test may save screenshots to docs/screenshots/
-and checks its pages with axe-core (axe-playwright-python ships it)."""
+"""Browser tests: Playwright drives Debian's Chromium headless shell (no browser download)
+against the live server, as clinicians would use the pages. Each test may save screenshots to
+docs/screenshots/ and checks its pages with axe-core (axe-playwright-python ships it)."""
 
 import os
 import shutil
@@ -23,7 +23,7 @@ from tests.factories import UserFactory
 # it are ordinary synchronous ones.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = "/usr/bin/chromium-headless-shell"
 FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -41,9 +41,13 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
-    """pytest-playwright launches Debian's Chromium, never a downloaded one."""
+    """pytest-playwright launches Debian's Chromium headless shell (Makefile, `browser`), never
+    a downloaded one."""
     if not shutil.which(CHROMIUM):
-        pytest.fail("Chromium is missing: `make test` installs it (apt-get install chromium).")
+        pytest.fail(
+            "Chromium's headless shell is missing: `make test` installs it"
+            " (apt-get install chromium-headless-shell)."
+        )
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": FLAGS}
 
 
