@@ -14,7 +14,9 @@ from pathway import services
 from pathway.codes import State
 from pathway.models import Episode, ProcedureNote, Reintervention, Transition
 from tasks import services as task_services
+from tests.conftest import _user
 from tests.factories import PatientFactory, days_ago, record_procedure, walk_to
+from tests.module_rows import rows_for_the_module
 
 pytestmark = pytest.mark.django_db
 
@@ -50,10 +52,21 @@ def refused(actor, episode, reintervention, field="reintervention", **kwargs) ->
     return excinfo.value.errors[field][0]
 
 
+@pytest.fixture(scope="module")
+def _discharged_of_the_module(django_db_setup, django_db_blocker, _app_role):
+    """Procedure and discharge twenty days ago, walked once for the module's tests (each
+    test's writes are undone): the two-week duplex's window is open today."""
+    yield from rows_for_the_module(
+        django_db_blocker,
+        lambda: (
+            walk_to(_user("coordinator"), PatientFactory(), State.SURVEILLANCE, on=days_ago(20)).id
+        ),
+    )
+
+
 @pytest.fixture
-def discharged(coordinator):
-    """Procedure and discharge twenty days ago: the two-week duplex's window is open today."""
-    return walk_to(coordinator, PatientFactory(), State.SURVEILLANCE, on=days_ago(20))
+def discharged(_discharged_of_the_module, coordinator):
+    return Episode.objects.get(id=_discharged_of_the_module)
 
 
 def two_week_duplex(episode):
