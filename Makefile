@@ -15,7 +15,7 @@ TEST_WORKERS ?= auto
 TEST_AS_APP_ROLE ?= 1
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pathway_bench_run
 
-.PHONY: run test lint install browser proxy bench fuzz
+.PHONY: run test lint install browser proxy bench fuzz screenshots
 install: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.txt
@@ -58,6 +58,15 @@ test: install lint browser proxy
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist load
+
+# The pictures docs/web-app.md shows (docs/screenshots/), taken by the browser tests as they
+# walk the pages; `make test` runs the same tests without taking them.
+screenshots: export DATABASE_URL = $(TEST_DATABASE_URL)
+screenshots: export REDIS_URL = $(TEST_REDIS_URL)
+screenshots: export TEST_AS_APP_ROLE := $(TEST_AS_APP_ROLE)
+screenshots: export PYTHONDONTWRITEBYTECODE :=
+screenshots: install browser
+	SCREENSHOTS=1 $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist load tests/e2e
 
 # Issue 21 on demand: the pages fuzzed with FUZZ_EXAMPLES examples a route, the date arithmetic
 # as many, and schemathesis's coverage and fuzzing phases with negative data, as every role.

@@ -1,6 +1,7 @@
 """Browser tests: Playwright drives Debian's Chromium headless shell (no browser download)
-against the live server, as clinicians would use the pages. Each test may save screenshots to
-docs/screenshots/ and checks its pages with axe-core (axe-playwright-python ships it)."""
+against the live server, as clinicians would use the pages. Each test checks its pages with
+axe-core (axe-playwright-python ships it); `make screenshots` also writes the pictures of them
+that the docs show (docs/screenshots/, `shot`)."""
 
 import os
 import shutil
@@ -204,12 +205,16 @@ def every_request_answered(page):
             response.finished()
 
 
-def shot(page, name: str) -> Path:
-    """A full-page screenshot for the README."""
+def shot(target, name: str, *, full_page: bool = True) -> None:
+    """A screenshot for the docs (docs/web-app.md) of the page, whole or its first screen, or
+    of one part of it (a locator), written only when asked for: `make screenshots`. The suite's
+    own runs leave docs/screenshots as committed (and spare the browser the pictures)."""
+    if os.environ.get("SCREENSHOTS") != "1":
+        return
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
+    target.screenshot(
+        path=str(SCREENSHOTS / f"{name}.png"), **({"full_page": True} if full_page else {})
+    )
 
 
 _axe = Axe()  # the axe-core script axe-playwright-python ships

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from core.dates import add_months
 from demo import walk as demo
 from pathway.codes import State
-from tests.e2e.conftest import SCREENSHOTS, accessible, person, shot, signed_in
+from tests.e2e.conftest import accessible, person, shot, signed_in
 from tests.factories import PatientFactory, days_ago
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -217,5 +217,4 @@ def test_from_ufh_to_warfarin_with_bridging_then_apixaban_at_month_6(page):
 
     page.reload()  # without the flash message
     accessible(page)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.locator("#journey").screenshot(path=str(SCREENSHOTS / "journey.png"))
+    shot(page.locator("#journey"), "journey", full_page=False)

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from demo import walk as demo
 from pathway.codes import State
 from pathway.models import ProcedureNote
-from tests.e2e.conftest import SCREENSHOTS, accessible, person, signed_in
+from tests.e2e.conftest import accessible, person, shot, signed_in
 from tests.factories import PatientFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -48,9 +48,7 @@ def at_both_widths(page, name: str, target=None) -> None:
         else:  # a page of its own: no sideways scrolling (a wide table scrolls in its region)
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= viewport["width"], f"{name}: {width} px wide"
-        path = str(SCREENSHOTS / f"{name}{suffix}.png")
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        (target or page).screenshot(path=path, **({} if target else {"full_page": True}))
+        shot(target or page, f"{name}{suffix}", full_page=target is None)
     page.set_viewport_size(TABLET)
 
 

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from pathway import services
 from pathway.codes import State
-from tests.e2e.conftest import PASSWORD, SCREENSHOTS, TABLET, accessible, person, shot, signed_in
+from tests.e2e.conftest import PASSWORD, TABLET, accessible, person, shot, signed_in
 from tests.factories import PatientFactory, days_ago, prepare_and_move, walk_to
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -123,7 +123,7 @@ def test_redoc_loads_under_the_policy_without_google_fonts(page, _no_csp_violati
     elsewhere = [u for u in asked if not u.startswith((origin, "data:", "blob:"))]
     assert elsewhere == [], "Redoc fetches nothing from elsewhere"
     assert _no_csp_violation == []
-    page.screenshot(path=str(SCREENSHOTS / "print-redoc.png"))  # the first screen: it is long
+    shot(page, "print-redoc", full_page=False)  # the first screen: it is long
 
 
 def test_a_stranger_is_shown_how_to_sign_in_to_the_api_docs_and_comes_back(page):

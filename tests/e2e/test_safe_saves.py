@@ -22,10 +22,10 @@ from pathway.models import (
 )
 from patients.models import Patient
 from tests.e2e.conftest import (
-    SCREENSHOTS,
     accessible,
     every_request_answered,
     person,
+    shot,
     signed_in,
 )
 from tests.factories import PatientFactory, days_ago, episode_in
@@ -196,14 +196,14 @@ def test_a_refused_save_shows_a_banner_and_focuses_the_field(page, cora):
     expect(field(page, "mdt", "date")).to_have_attribute("aria-invalid", "true")
     assert MdtDecision.objects.filter(episode=episode).count() == 0
     accessible(page)
-    page.screenshot(path=str(SCREENSHOTS / "saves-not-saved.png"))  # the screen as she sees it
+    shot(page, "saves-not-saved", full_page=False)  # the screen as she sees it
 
     page.set_viewport_size(PHONE)
     page.reload()  # the browser sends the refused form again: refused again, the same way
     expect(page.locator("#not-saved")).to_contain_text("Not saved: MDT date")
     expect(field(page, "mdt", "date")).to_be_focused()
     accessible(page)
-    page.screenshot(path=str(SCREENSHOTS / "saves-not-saved-phone.png"))
+    shot(page, "saves-not-saved-phone", full_page=False)
 
 
 def test_a_refused_registration_names_the_field_in_the_banner(page, cora):

@@ -15,7 +15,7 @@ from pathway.codes import State
 from pathway.models import Episode
 from tasks import services as task_services
 from tasks.models import Alert
-from tests.e2e.conftest import SCREENSHOTS, accessible, person, shot, signed_in
+from tests.e2e.conftest import accessible, person, shot, signed_in
 from tests.factories import PatientFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -70,4 +70,4 @@ def test_an_inr_of_4_6_is_told_to_the_nurse_and_is_the_first_thing_the_coordinat
     expect(first).to_be_in_viewport(ratio=1)
     assert page.locator("li.inbox-item").count() >= 50  # a full page of older routine alerts
     accessible(page)
-    page.screenshot(path=str(SCREENSHOTS / "inbox-urgent-first.png"))  # the first screen only
+    shot(page, "inbox-urgent-first", full_page=False)  # the first screen only
