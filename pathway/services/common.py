@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -58,6 +59,17 @@ def lock(episode_id: int, *, patient: bool = True, related: tuple[str, ...] = ()
     """The episode, locked for the caller's transaction; `patient`: read with its patient and
     its referral date (the record writers check dates against both; a move's rules read
     neither); `related`: one-to-one records read with it in the same statement."""
+    try:
+        return _locking(patient, related).get(id=episode_id)
+    except Episode.DoesNotExist:
+        raise NotFound("No such episode.") from None
+
+
+@functools.cache
+def _locking(patient: bool, related: tuple[str, ...]) -> models.QuerySet[Episode]:
+    """lock()'s statement before its episode is named, built once for each shape: building
+    the join and the subquery was a third of the time a lock took in Python. Never evaluated
+    itself: each lock() filters a copy."""
     episodes = Episode.objects.select_for_update(of=("self",))
     if patient:
         episodes = episodes.select_related("patient").annotate(
@@ -65,10 +77,7 @@ def lock(episode_id: int, *, patient: bool = True, related: tuple[str, ...] = ()
         )
     if related:
         episodes = episodes.select_related(*related)
-    try:
-        return episodes.get(id=episode_id)
-    except Episode.DoesNotExist:
-        raise NotFound("No such episode.") from None
+    return episodes
 
 
 def editable(episode_id: int, actor, *, states=None, dates=None) -> Episode:
