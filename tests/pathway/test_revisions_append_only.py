@@ -99,30 +99,26 @@ def _rows(table: str) -> list:
         return cursor.fetchall()
 
 
-@POSTGRES_ONLY
-@pytest.mark.parametrize("table", REVISION_TABLES)
-@pytest.mark.db_owner  # the trigger itself: the app's role is refused before it
-def test_the_database_refuses_a_raw_sql_update_of_a_revision(everything_recorded, table):
-    before = _rows(table)
-    assert before, f"no revision in {table}: the test would prove nothing"
-
-    with pytest.raises(DatabaseError, match="append-only"):
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET history_change_reason = %s", ["Rewritten."])
-
-    assert _rows(table) == before
+REWRITES = {
+    "update": ("UPDATE {} SET history_change_reason = %s", ["Rewritten."]),
+    "delete": ("DELETE FROM {}", []),
+}
 
 
 @POSTGRES_ONLY
 @pytest.mark.parametrize("table", REVISION_TABLES)
+@pytest.mark.parametrize("rewrite", REWRITES)
 @pytest.mark.db_owner  # the trigger itself: the app's role is refused before it
-def test_the_database_refuses_a_raw_sql_delete_of_a_revision(everything_recorded, table):
+def test_the_database_refuses_a_raw_sql_update_or_delete_of_a_revision(
+    everything_recorded, table, rewrite
+):
     before = _rows(table)
     assert before, f"no revision in {table}: the test would prove nothing"
+    sql, params = REWRITES[rewrite]
 
     with pytest.raises(DatabaseError, match="append-only"):
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {table}")
+            cursor.execute(sql.format(table), params)
 
     assert _rows(table) == before
 
